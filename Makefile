@@ -1,0 +1,51 @@
+# B2B Portal — two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.13 from pyenv (.python-version) or the PATH.
+PYTHON ?= $(shell (command -v pyenv >/dev/null && pyenv which python3.13 2>/dev/null) || command -v python3.13 || echo python3.13)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+RUN_ENV := DEBUG=1
+PYTEST_ARGS ?=
+
+.PHONY: help venv run test test-fast lint format clean
+
+help:
+	@echo "make run     set up (venv, migrations, demo data) and start web + Celery worker + beat"
+	@echo "make test    set up and run the whole test suite on a throwaway PostgreSQL"
+	@echo "             (B2B_TEST_DB=sqlite make test: the quick loop on SQLite)"
+	@echo "make lint    ruff check + ruff format --check"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 13), f"need Python 3.13, got {sys.version}"'
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: venv
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py demo_setup fixtures/demo.json
+	$(RUN_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+test: venv
+ifeq ($(B2B_TEST_DB),sqlite)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+else
+	scripts/with-test-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+endif
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,20 @@
+"""The REST API root (DESIGN §9): /api/v1/; OpenAPI at /api/v1/openapi.json, docs /api/v1/docs."""
+
+from ninja import NinjaAPI
+
+from catalog.api import router as catalog_router
+from core.api import AUTH, DecimalParser, install_error_handlers
+from warehouse.api import router as warehouse_router
+
+api = NinjaAPI(
+    title="B2B Portal API",
+    version="1",
+    description="Back-to-back order fulfillment. Authenticate with a personal API token "
+    "(`Authorization: Bearer …`), HTTP Basic or a session.",
+    auth=AUTH,
+    parser=DecimalParser(),
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("/", catalog_router)
+api.add_router("/", warehouse_router)

@@ -1,0 +1,47 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from b2b_portal.api import api
+from core import views as core_views
+
+handler403 = "core.views.permission_denied"
+
+
+def _api_urls():
+    """The API authenticates each request itself (token, Basic or session) and answers 401 in
+    JSON, so the login-redirect middleware must leave its views alone."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        pattern.callback.login_required = False
+    return patterns, app_name, namespace
+
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("profile/", core_views.profile, name="profile"),
+    path("profile/tokens/", core_views.api_token_new, name="api_token_new"),
+    path(
+        "profile/tokens/<int:token_id>/revoke/",
+        core_views.api_token_revoke_view,
+        name="api_token_revoke",
+    ),
+    path(
+        "dashboard/",
+        core_views.placeholder(
+            title="Dashboard",
+            permission="orders.view_salesorder",
+            arrives_with="the dashboard issue",
+            purpose="KPIs: lines by status, on-time ship %, order-to-ship days, late POs.",
+        ),
+        name="dashboard",
+    ),
+    path("orders/", include("orders.urls")),
+    path("supply/", include("supply.urls")),
+    path("procurement/", include("procurement.urls")),
+    path("warehouse/", include("warehouse.urls")),
+    path("manufacturing/", include("manufacturing.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", _api_urls()),
+]

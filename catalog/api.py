@@ -1,0 +1,51 @@
+from decimal import Decimal
+
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from catalog import selectors
+from core.api import require_permission
+
+router = Router(tags=["master data"])
+
+
+class OrganizationOut(Schema):
+    code: str
+    name: str
+    kind: str
+    receiving_days: int
+
+
+class ItemOut(Schema):
+    sku: str
+    description: str
+    uom: str
+    list_price: Decimal
+    standard_cost: Decimal
+    back_to_back: bool
+
+
+@router.get("/items", response=list[ItemOut])
+@paginate(LimitOffsetPagination)
+def list_items(request, back_to_back: bool | None = None, q: str = ""):
+    require_permission(request, "catalog.view_item")
+    return selectors.items(back_to_back=back_to_back, search=q)
+
+
+@router.get("/items/{sku}", response=ItemOut)
+def get_item(request, sku: str):
+    require_permission(request, "catalog.view_item")
+    return selectors.items().get(sku=sku)
+
+
+@router.get("/organizations", response=list[OrganizationOut])
+@paginate(LimitOffsetPagination)
+def list_organizations(request, kind: str = ""):
+    require_permission(request, "catalog.view_organization")
+    return selectors.organizations(kind=kind)
+
+
+@router.get("/organizations/{code}", response=OrganizationOut)
+def get_organization(request, code: str):
+    require_permission(request, "catalog.view_organization")
+    return selectors.organizations().get(code=code)

@@ -1,0 +1,166 @@
+"""API plumbing shared by every router: authentication, permissions, the error shape.
+
+Every error response is `{"detail": str, "code": str, "errors": [{"field", "message"}]}`.
+"""
+
+import json
+import logging
+from decimal import Decimal
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+from ninja.security import HttpBasicAuth, HttpBearer, SessionAuth
+
+from core.exceptions import BusinessRuleError
+from core.services import api_token_authenticate
+
+logger = logging.getLogger("b2b_portal.api")
+
+
+class DecimalParser(Parser):
+    """JSON numbers become Decimal, never float: quantities and money stay exact."""
+
+    def parse_body(self, request):
+        return json.loads(request.body, parse_float=Decimal)
+
+
+def _scheme(request) -> str:
+    return request.headers.get("Authorization", "").partition(" ")[0].lower()
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer b2b_…` — a personal token (profile page or create_api_token)."""
+
+    def __call__(self, request):
+        # Only look at Bearer headers: ninja would log any other header, credentials included.
+        return super().__call__(request) if _scheme(request) == "bearer" else None
+
+    def authenticate(self, request, token):
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class BasicAuth(HttpBasicAuth):
+    """HTTP Basic with the user's password (each call pays a password hash: prefer tokens)."""
+
+    def __call__(self, request):
+        return super().__call__(request) if _scheme(request) == "basic" else None
+
+    def authenticate(self, request, username, password):
+        user = authenticate(request, username=username, password=password)
+        if user is not None and user.is_active:
+            request.user = user
+            return user
+        return None
+
+
+# Session auth checks CSRF on unsafe methods, as the screens do.
+AUTH = [TokenAuth(), BasicAuth(), SessionAuth()]
+
+
+def require_permission(request, *permissions: str) -> None:
+    """Refuse (403) unless the user holds every permission (DESIGN §1 role table)."""
+    missing = [p for p in permissions if not request.user.has_perm(p)]
+    if missing:
+        raise PermissionDenied(f"Your roles do not allow this (needs {', '.join(missing)}).")
+
+
+def error_body(detail: str, code: str, errors: list[dict] | None = None) -> dict:
+    return {"detail": detail, "code": code, "errors": errors or []}
+
+
+def field_path(loc) -> str:
+    """("body", "payload", "lines", 0, "quantity") -> "lines[0].quantity"."""
+    parts = list(loc)
+    if parts and parts[0] == "body":
+        parts = parts[2:]  # the location and the name of the body parameter
+    elif parts and parts[0] in ("query", "path", "header", "cookie", "form"):
+        parts = parts[1:]
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+_HTTP_CODES = {
+    400: "malformed_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "malformed_request",
+    409: "conflict",
+    422: "validation_error",
+}
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    def respond(request, status, body):
+        return api.create_response(request, body, status=status)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request, exc):
+        errors = [
+            {"field": field_path(e.get("loc", ())), "message": e.get("msg", "is invalid")}
+            for e in exc.errors
+        ]
+        fields = ", ".join(e["field"] for e in errors if e["field"])
+        detail = f"The request is invalid: check {fields}." if fields else "The request is invalid."
+        return respond(request, 422, error_body(detail, "validation_error", errors))
+
+    @api.exception_handler(AuthenticationError)
+    def not_authenticated(request, exc):
+        response = respond(
+            request,
+            401,
+            error_body(
+                "Authentication required: send an API token (Authorization: Bearer …), "
+                "HTTP Basic credentials or a session cookie.",
+                "not_authenticated",
+            ),
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="b2b-portal"'
+        return response
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc):
+        code = _HTTP_CODES.get(exc.status_code, "business_rule")
+        detail = str(exc)
+        if exc.status_code == 400:
+            detail = "The request body is not valid JSON."
+        return respond(request, exc.status_code, error_body(detail, code))
+
+    @api.exception_handler(PermissionDenied)
+    def permission_denied(request, exc):
+        detail = str(exc) or "Your roles do not allow this."
+        return respond(request, 403, error_body(detail, "permission_denied"))
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return respond(request, 404, error_body("Not found.", "not_found"))
+
+    @api.exception_handler(ObjectDoesNotExist)
+    def does_not_exist(request, exc):
+        return respond(request, 404, error_body("Not found.", "not_found"))
+
+    @api.exception_handler(BusinessRuleError)
+    def business_rule(request, exc):
+        errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
+        return respond(request, exc.status, error_body(exc.message, exc.code, errors))
+
+    @api.exception_handler(Exception)
+    def server_error(request, exc):
+        logger.exception("Unhandled API error on %s %s", request.method, request.path)
+        return respond(
+            request,
+            500,
+            error_body("Internal server error: it has been logged.", "server_error"),
+        )

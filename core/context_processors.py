@@ -1,0 +1,15 @@
+from django.conf import settings
+
+from core.navigation import navigation_for
+from core.roles import roles_of
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "user_roles": [], "currency": settings.CURRENCY}
+    return {
+        "nav_items": navigation_for(user, request.path),
+        "user_roles": roles_of(user),
+        "currency": settings.CURRENCY,
+    }

@@ -1,0 +1,27 @@
+"""Errors that services raise; views turn them into messages, the API into 4xx JSON."""
+
+
+class BusinessRuleError(Exception):
+    """A request that breaks a business rule: it is refused and nothing is written."""
+
+    code = "business_rule"
+    status = 422
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidTransition(BusinessRuleError):
+    """A state change that the document's state machine does not allow from where it is."""
+
+    code = "invalid_transition"
+    status = 409
+
+
+class Conflict(BusinessRuleError):
+    """The request clashes with what is already there (a duplicate, a concurrent change)."""
+
+    code = "conflict"
+    status = 409

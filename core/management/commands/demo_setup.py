@@ -1,0 +1,38 @@
+import json
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from catalog.models import Organization
+from core.roles import ROLES_BY_NAME
+
+
+class Command(BaseCommand):
+    help = "Import the demo data file into an empty database, then print the URL and demo users."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--url", default="http://127.0.0.1:8000/")
+
+    def handle(self, *args, file: Path, url: str, **options):
+        empty = not Organization.objects.exists() and not get_user_model().objects.exists()
+        if empty:
+            self.stdout.write(f"Empty database: importing {file}")
+            call_command("import_master_data", str(file), stdout=self.stdout, stderr=self.stderr)
+        else:
+            self.stdout.write("Database has data: demo import skipped.")
+        users = json.loads(file.read_text()).get("users", [])
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"B2B Portal: {url}"))
+        self.stdout.write("Demo users (user / password → role):")
+        for user in users:
+            roles = [ROLES_BY_NAME[r].label for r in user.get("roles", [])]
+            if user.get("is_superuser"):
+                roles.append("administrator (Django admin)")
+            self.stdout.write(f"  {user['username']:<13} {user['password']:<24} {', '.join(roles)}")
+        self.stdout.write(
+            "API docs: " + url.rstrip("/") + "/api/v1/docs   Health: " + url + "healthz"
+        )
+        self.stdout.write("")

@@ -1,0 +1,191 @@
+"""The role table of DESIGN §1, in one place: roles are Django groups, actions are permissions.
+
+`sync_roles` runs after every `migrate`: it creates the six groups and gives each exactly the
+permissions listed here. Permissions of models that a later release adds are created ahead of
+their model (same app label, model name and codename as Django will use), so that the role
+table holds from the first release and a screen can check its permission before its model
+exists; when the model arrives, Django finds the permission already there and keeps it.
+"""
+
+from dataclasses import dataclass
+
+CUSTOMER_SERVICE = "customer_service"
+BUYER = "buyer"
+PROCUREMENT_MANAGER = "procurement_manager"
+WAREHOUSE = "warehouse"
+PRODUCTION = "production"
+ORCHESTRATION_MANAGER = "orchestration_manager"
+
+# permission -> what it allows (the permission's name in the admin)
+PERMISSIONS: dict[str, str] = {
+    "catalog.view_item": "Can view item",
+    "catalog.view_organization": "Can view organization",
+    "catalog.view_customer": "Can view customer",
+    "catalog.view_supplier": "Can view supplier",
+    "orders.view_salesorder": "Can view sales orders, lines, pegging and timeline",
+    "orders.add_salesorder": "Can create and submit sales orders",
+    "orders.change_salesorder": "Can change and cancel sales orders",
+    "procurement.view_requisitionline": "Can view requisition lines",
+    "procurement.add_purchaseorder": "Can convert requisitions into purchase orders",
+    "procurement.change_purchaseorder": "Can submit, communicate, acknowledge, change, cancel POs",
+    "procurement.view_purchaseorder": "Can view purchase orders",
+    "procurement.approve_purchaseorder": "Can approve or reject purchase orders",
+    "warehouse.add_receipt": "Can receive purchase orders and transfers",
+    "warehouse.view_receipt": "Can view receipts",
+    "warehouse.add_shipment": "Can create shipments",
+    "warehouse.change_shipment": "Can pick, pack, ship confirm and cancel shipments",
+    "warehouse.view_shipment": "Can view shipments",
+    "warehouse.change_transferorder": "Can ship and receive transfer orders",
+    "warehouse.view_transferorder": "Can view transfer orders",
+    "warehouse.view_inventorybalance": "Can view inventory balances",
+    "warehouse.adjust_inventorybalance": "Can adjust inventory",
+    "warehouse.view_reservation": "Can view reservations",
+    "manufacturing.view_workorder": "Can view work orders",
+    "manufacturing.change_workorder": "Can release work orders, issue materials, report completion",
+    "supply.view_supplyorder": "Can view supply orders",
+    "supply.change_supplyorder": "Can retry supply, choose an alternative source, re-promise",
+    "billing.view_invoice": "Can view invoices",
+}
+
+_READ_MASTER_DATA = (
+    "catalog.view_item",
+    "catalog.view_organization",
+    "catalog.view_customer",
+    "catalog.view_supplier",
+)
+_READ_STOCK = ("warehouse.view_inventorybalance", "warehouse.view_reservation")
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    label: str
+    home: str  # URL name of the role's worklist
+    permissions: tuple[str, ...]
+
+
+# In order of precedence for a user's home page when they hold several roles.
+ROLES: tuple[Role, ...] = (
+    Role(
+        CUSTOMER_SERVICE,
+        "Customer service",
+        "orders:worklist",
+        (
+            *_READ_MASTER_DATA,
+            *_READ_STOCK,
+            "orders.view_salesorder",
+            "orders.add_salesorder",
+            "orders.change_salesorder",
+            "procurement.view_purchaseorder",
+            "warehouse.view_shipment",
+            "supply.view_supplyorder",
+            "billing.view_invoice",
+        ),
+    ),
+    Role(
+        BUYER,
+        "Buyer",
+        "procurement:requisitions",
+        (
+            *_READ_MASTER_DATA,
+            *_READ_STOCK,
+            "orders.view_salesorder",
+            "procurement.view_requisitionline",
+            "procurement.add_purchaseorder",
+            "procurement.change_purchaseorder",
+            "procurement.view_purchaseorder",
+            "supply.view_supplyorder",
+        ),
+    ),
+    Role(
+        PROCUREMENT_MANAGER,
+        "Procurement manager",
+        "procurement:approvals",
+        (
+            *_READ_MASTER_DATA,
+            "orders.view_salesorder",
+            "procurement.view_purchaseorder",
+            "procurement.approve_purchaseorder",
+        ),
+    ),
+    Role(
+        WAREHOUSE,
+        "Warehouse operator",
+        "warehouse:receiving",
+        (
+            *_READ_MASTER_DATA,
+            *_READ_STOCK,
+            "orders.view_salesorder",
+            "procurement.view_purchaseorder",
+            "warehouse.add_receipt",
+            "warehouse.view_receipt",
+            "warehouse.add_shipment",
+            "warehouse.change_shipment",
+            "warehouse.view_shipment",
+            "warehouse.change_transferorder",
+            "warehouse.view_transferorder",
+            "warehouse.adjust_inventorybalance",
+        ),
+    ),
+    Role(
+        PRODUCTION,
+        "Production operator",
+        "manufacturing:work_orders",
+        (
+            *_READ_MASTER_DATA,
+            *_READ_STOCK,
+            "orders.view_salesorder",
+            "manufacturing.view_workorder",
+            "manufacturing.change_workorder",
+        ),
+    ),
+    Role(
+        ORCHESTRATION_MANAGER,
+        "Supply chain orchestration manager",
+        "supply:supply_orders",
+        (
+            *_READ_MASTER_DATA,
+            *_READ_STOCK,
+            "orders.view_salesorder",
+            "procurement.view_purchaseorder",
+            "warehouse.view_shipment",
+            "warehouse.view_transferorder",
+            "manufacturing.view_workorder",
+            "supply.view_supplyorder",
+            "supply.change_supplyorder",
+            "billing.view_invoice",
+        ),
+    ),
+)
+ROLE_NAMES = tuple(role.name for role in ROLES)
+ROLES_BY_NAME = {role.name: role for role in ROLES}
+
+
+def roles_of(user) -> list[Role]:
+    """The user's roles, in order of precedence (cached on the user for the request)."""
+    if not user.is_authenticated:
+        return []
+    if not hasattr(user, "_b2b_roles"):
+        names = set(user.groups.values_list("name", flat=True))
+        user._b2b_roles = [role for role in ROLES if role.name in names]
+    return user._b2b_roles
+
+
+def sync_roles(using: str = "default") -> None:
+    """Create the role groups and give each exactly the permissions of the role table."""
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    permissions = {}
+    for dotted, name in PERMISSIONS.items():
+        app_label, codename = dotted.split(".")
+        model = codename.split("_", 1)[1]
+        content_type, _ = ContentType.objects.db_manager(using).get_or_create(
+            app_label=app_label, model=model
+        )
+        permissions[dotted], _ = Permission.objects.db_manager(using).get_or_create(
+            content_type=content_type, codename=codename, defaults={"name": name}
+        )
+    for role in ROLES:
+        group, _ = Group.objects.db_manager(using).get_or_create(name=role.name)
+        group.permissions.set([permissions[p] for p in role.permissions])

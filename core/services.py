@@ -1,0 +1,155 @@
+"""Shared use cases: the event log, document numbers, state transitions, API tokens."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_fsm import can_proceed, has_transition_perm
+
+from core.exceptions import InvalidTransition
+from core.models import ApiToken, DocumentCounter, DocumentType, TransitionLog, WorkerHeartbeat
+
+
+def _require_transaction(what: str) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"{what} must run inside the transaction that changes the document")
+
+
+def change_log(
+    *,
+    document: models.Model,
+    to_value: object,
+    from_value: object = "",
+    field: str = "status",
+    acting_user=None,
+    reason: str = "",
+    demand_line_id: int | None = None,
+) -> TransitionLog:
+    """Record a change of a document's state, quantity, date or promise.
+
+    Must be called inside the transaction that makes the change, so that the log and the change
+    commit or roll back together. `acting_user=None` means the system (a Celery task).
+    """
+    _require_transaction("change_log")
+    return TransitionLog.objects.create(
+        document_type=document._meta.label_lower,
+        document_id=document.pk,
+        document_number=str(getattr(document, "number", "") or ""),
+        demand_line_id=demand_line_id,
+        field=field,
+        from_value="" if from_value is None else str(from_value),
+        to_value="" if to_value is None else str(to_value),
+        reason=reason,
+        actor=acting_user if acting_user is not None and acting_user.is_authenticated else None,
+    )
+
+
+def transition(
+    document: models.Model,
+    name: str,
+    *,
+    acting_user=None,
+    reason: str = "",
+    demand_line_id: int | None = None,
+    **kwargs,
+) -> TransitionLog:
+    """Move a document through the django-fsm transition `name`, save it and log it.
+
+    Refuses (InvalidTransition) a move the state machine does not allow from the current state,
+    and (PermissionDenied) one whose transition permission the acting user lacks; the caller
+    holds the row lock and the transaction.
+    """
+    _require_transaction("transition")
+    method = getattr(document, name)
+    state_field = method._django_fsm.field
+    state_name = state_field if isinstance(state_field, str) else state_field.name
+    before = getattr(document, state_name)
+    label = f"{document._meta.verbose_name} {getattr(document, 'number', '') or document.pk}"
+    if not can_proceed(method):
+        raise InvalidTransition(f"Cannot {name.replace('_', ' ')} {label}: it is {before}.")
+    if acting_user is not None and not has_transition_perm(method, acting_user):
+        raise PermissionDenied(f"You may not {name.replace('_', ' ')} {label}.")
+    method(**kwargs)
+    document.save()
+    return change_log(
+        document=document,
+        from_value=before,
+        to_value=getattr(document, state_name),
+        field=state_name,
+        acting_user=acting_user,
+        reason=reason,
+        demand_line_id=demand_line_id,
+    )
+
+
+def document_number_next(document_type: DocumentType | str) -> str:
+    """The next number of a document type (`PO-000042`), without gaps.
+
+    The counter row is updated in the caller's transaction: the update locks it until commit, so
+    concurrent creators queue on it, and a rollback gives the number back.
+    """
+    _require_transaction("document_number_next")
+    prefix = DocumentType(document_type).value
+    counters = DocumentCounter.objects.filter(prefix=prefix)
+    if not counters.update(last_value=F("last_value") + 1):
+        DocumentCounter.objects.bulk_create(
+            [DocumentCounter(prefix=prefix, last_value=0)], ignore_conflicts=True
+        )
+        counters.update(last_value=F("last_value") + 1)
+    value = counters.values_list("last_value", flat=True).get()
+    return f"{prefix}-{value:06d}"
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+TOKEN_PREFIX = "b2b_"
+_TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def _token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
+    """Issue a personal API token; the returned key is the only time it is ever shown."""
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name.strip() or "API token", prefix=key[:12], key_hash=_token_hash(key)
+    )
+    return token, key
+
+
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    """Revoke a token for good; requests with it are refused from now on."""
+    ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now())
+    token.refresh_from_db()
+    return token
+
+
+def api_token_authenticate(key: str):
+    """The active user a token belongs to, or None for an unknown or revoked token."""
+    if not key.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_token_hash(key), revoked_at=None, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > _TOKEN_TOUCH_INTERVAL:
+        # At most one write a minute per token: a busy integration must not write on every call.
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def worker_heartbeat_record(*, hostname: str) -> WorkerHeartbeat:
+    heartbeat, _ = WorkerHeartbeat.objects.update_or_create(
+        hostname=hostname, defaults={"seen_at": timezone.now()}
+    )
+    return heartbeat

@@ -1,0 +1,11 @@
+import socket
+
+from celery import shared_task
+
+from core.services import worker_heartbeat_record
+
+
+@shared_task(name="core.tasks.record_worker_heartbeat", ignore_result=True)
+def record_worker_heartbeat() -> str:
+    """Proves a worker consumes the queue: /healthz shows how long ago one last did."""
+    return str(worker_heartbeat_record(hostname=socket.gethostname()).seen_at)

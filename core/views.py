@@ -1,0 +1,81 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from core.forms import ApiTokenForm
+from core.health import check_broker, check_database, last_worker_heartbeat
+from core.models import ApiToken
+from core.roles import roles_of
+from core.services import api_token_create, api_token_revoke
+
+
+def home(request):
+    """Send a signed-in user to the worklist of their first role."""
+    roles = roles_of(request.user)
+    if roles:
+        return redirect(roles[0].home)
+    if request.user.is_staff:
+        return redirect("admin:index")
+    return render(request, "core/no_role.html")
+
+
+@login_not_required
+@require_GET
+@never_cache
+def healthz(request):
+    """200 when the database and the broker answer, else 503 (for load balancers and monitors)."""
+    report = {"database": check_database(), "broker": check_broker()}
+    healthy = all(value == "ok" for value in report.values())
+    report.update(last_worker_heartbeat())
+    return JsonResponse(report, status=200 if healthy else 503)
+
+
+def profile(request):
+    """The user's own page: their roles and their personal API tokens."""
+    tokens = ApiToken.objects.filter(user=request.user)
+    return render(request, "core/profile.html", {"tokens": tokens, "form": ApiTokenForm()})
+
+
+@require_POST
+def api_token_new(request):
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        tokens = ApiToken.objects.filter(user=request.user)
+        return render(request, "core/profile.html", {"tokens": tokens, "form": form}, status=422)
+    token, key = api_token_create(user=request.user, name=form.cleaned_data["name"])
+    tokens = ApiToken.objects.filter(user=request.user)
+    return render(
+        request,
+        "core/profile.html",
+        {"tokens": tokens, "form": ApiTokenForm(), "new_key": key, "new_token": token},
+    )
+
+
+@require_POST
+def api_token_revoke_view(request, token_id: int):
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    api_token_revoke(token=token)
+    messages.success(request, f"Token “{token.name}” revoked: requests with it are now refused.")
+    return redirect("profile")
+
+
+def placeholder(*, title: str, permission: str, arrives_with: str, purpose: str):
+    """A worklist whose screens a later issue builds: permission-checked, never a dead end."""
+
+    @permission_required(permission, raise_exception=True)
+    def view(request):
+        return render(
+            request,
+            "core/placeholder.html",
+            {"title": title, "arrives_with": arrives_with, "purpose": purpose},
+        )
+
+    view.__name__ = f"placeholder_{title.lower().replace(' ', '_')}"
+    return view
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", {"reason": str(exception or "")}, status=403)

@@ -1,0 +1,72 @@
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from catalog.models import Item, Organization
+from core.api import require_permission
+from core.exceptions import BusinessRuleError
+from warehouse import selectors
+from warehouse.services import inventory_adjust
+
+router = Router(tags=["inventory"])
+
+
+class BalanceOut(Schema):
+    item: str = Field(alias="item.sku")
+    organization: str = Field(alias="organization.code")
+    on_hand: Decimal
+    reserved: Decimal
+    available: Decimal = Field(alias="available_qty")
+    in_transit: Decimal
+
+
+class AdjustmentIn(Schema):
+    item: str
+    organization: str
+    quantity: Decimal = Field(max_digits=15, decimal_places=3)
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class AdjustmentOut(Schema):
+    id: int
+    item: str = Field(alias="item.sku")
+    organization: str = Field(alias="organization.code")
+    quantity: Decimal
+    reason: str
+    balance: BalanceOut
+
+
+@router.get("/inventory", response=list[BalanceOut])
+@paginate(LimitOffsetPagination)
+def list_inventory(request, item: str = "", organization: str = ""):
+    require_permission(request, "warehouse.view_inventorybalance")
+    return selectors.inventory_balances(item=item, organization=organization)
+
+
+def _master(model, field: str, value: str, what: str):
+    record = model.objects.filter(**{field: value}).first()
+    if record is None:
+        raise BusinessRuleError(f"Unknown {what} “{value}”.", field=what)
+    return record
+
+
+@router.post("/inventory/adjustments", response={201: AdjustmentOut})
+def create_adjustment(request, payload: AdjustmentIn):
+    """Post a signed adjustment; refused (422) when it would take reserved stock."""
+    require_permission(request, "warehouse.adjust_inventorybalance")
+    item = _master(Item, "sku", payload.item, "item")
+    organization = _master(Organization, "code", payload.organization, "organization")
+    row = inventory_adjust(
+        item=item,
+        organization=organization,
+        quantity=payload.quantity,
+        reason=payload.reason,
+        acting_user=request.user,
+    )
+    balance = get_object_or_404(
+        selectors.inventory_balances(item=item.sku, organization=organization.code)
+    )
+    row.balance = balance
+    return 201, row

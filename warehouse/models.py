@@ -1,0 +1,86 @@
+"""Inventory: balances per item and organization, and the ledger they are the sum of."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from catalog.models import QUANTITY, Item, Organization
+
+
+class InventoryBalance(models.Model):
+    """On hand, reserved and in transit of one item at one organization.
+
+    `on_hand` and `in_transit` are the sums of the ledger rows of their bucket; `reserved` counts
+    on-hand reservations only, and can never exceed `on_hand` (database constraint).
+    """
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="balances")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    on_hand = models.DecimalField(**QUANTITY, default=0)
+    reserved = models.DecimalField(**QUANTITY, default=0)
+    in_transit = models.DecimalField(**QUANTITY, default=0)
+
+    class Meta:
+        ordering = ["item__sku", "organization__code"]
+        permissions = [("adjust_inventorybalance", "Can adjust inventory")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "organization"], name="balance_item_org_unique"
+            ),
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="balance_reserved_gte_0"),
+            models.CheckConstraint(
+                condition=Q(on_hand__gte=F("reserved")), name="balance_on_hand_covers_reserved"
+            ),
+            models.CheckConstraint(condition=Q(in_transit__gte=0), name="balance_in_transit_gte_0"),
+        ]
+
+    def __str__(self):
+        return f"{self.item.sku} @ {self.organization.code}: {self.on_hand} on hand"
+
+    @property
+    def available(self):
+        return self.on_hand - self.reserved
+
+
+class InventoryTransaction(models.Model):
+    """One movement of stock: the ledger. Rows are only ever added, never changed."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "RECEIPT", "Receipt"
+        SHIPMENT = "SHIPMENT", "Shipment"
+        ADJUSTMENT = "ADJUSTMENT", "Adjustment"
+        TRANSFER_SHIP = "TRANSFER_SHIP", "Transfer ship"
+        TRANSFER_RECEIPT = "TRANSFER_RECEIPT", "Transfer receipt"
+        WIP_ISSUE = "WIP_ISSUE", "WIP issue"
+        WIP_COMPLETION = "WIP_COMPLETION", "WIP completion"
+
+    class Bucket(models.TextChoices):
+        ON_HAND = "ON_HAND", "On hand"
+        IN_TRANSIT = "IN_TRANSIT", "In transit"
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    bucket = models.CharField(max_length=10, choices=Bucket.choices, default=Bucket.ON_HAND)
+    quantity = models.DecimalField(**QUANTITY, help_text="Signed: + into the bucket, - out of it.")
+    reason = models.CharField(max_length=200, blank=True)
+    # The document that moved the stock, by type and id (it may live in a later app).
+    document_type = models.CharField(max_length=60, blank=True)
+    document_id = models.BigIntegerField(null=True, blank=True)
+    document_number = models.CharField(max_length=40, blank=True)
+    demand_line_id = models.BigIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["item", "organization", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(quantity=0), name="ledger_quantity_not_zero"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.quantity:+} {self.item.sku} @ {self.organization.code}"

@@ -1,10 +1,8 @@
-from decimal import Decimal
-
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from catalog import selectors
-from core.api import require_permission
+from core.api import Price, require_permission
 
 router = Router(tags=["master data"])
 
@@ -20,8 +18,8 @@ class ItemOut(Schema):
     sku: str
     description: str
     uom: str
-    list_price: Decimal
-    standard_cost: Decimal
+    list_price: Price
+    standard_cost: Price
     back_to_back: bool
 
 

@@ -6,6 +6,7 @@ Every error response is `{"detail": str, "code": str, "errors": [{"field", "mess
 import json
 import logging
 from decimal import Decimal
+from typing import Annotated
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -14,11 +15,17 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBasicAuth, HttpBearer, SessionAuth
+from pydantic import PlainSerializer
 
 from core.exceptions import BusinessRuleError
 from core.services import api_token_authenticate
 
 logger = logging.getLogger("b2b_portal.api")
+
+# Responses carry decimals as strings with their fixed places: "50.000", "900.0000", "12.50".
+Quantity = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.3f}", return_type=str)]
+Price = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.4f}", return_type=str)]
+Amount = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
 
 
 class DecimalParser(Parser):

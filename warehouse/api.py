@@ -1,11 +1,11 @@
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from catalog.models import Item, Organization
-from core.api import require_permission
+from core.api import Quantity, require_permission
 from core.exceptions import BusinessRuleError
 from warehouse import selectors
 from warehouse.services import inventory_adjust
@@ -16,10 +16,10 @@ router = Router(tags=["inventory"])
 class BalanceOut(Schema):
     item: str = Field(alias="item.sku")
     organization: str = Field(alias="organization.code")
-    on_hand: Decimal
-    reserved: Decimal
-    available: Decimal = Field(alias="available_qty")
-    in_transit: Decimal
+    on_hand: Quantity
+    reserved: Quantity
+    available: Quantity = Field(alias="available_qty")
+    in_transit: Quantity
 
 
 class AdjustmentIn(Schema):
@@ -33,7 +33,7 @@ class AdjustmentOut(Schema):
     id: int
     item: str = Field(alias="item.sku")
     organization: str = Field(alias="organization.code")
-    quantity: Decimal
+    quantity: Quantity
     reason: str
     balance: BalanceOut
 
@@ -69,4 +69,4 @@ def create_adjustment(request, payload: AdjustmentIn):
         selectors.inventory_balances(item=item.sku, organization=organization.code)
     )
     row.balance = balance
-    return 201, row
+    return Status(201, row)

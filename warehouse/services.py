@@ -8,6 +8,7 @@ from django.db.models import F
 
 from catalog.models import Item, Organization
 from core.exceptions import BusinessRuleError
+from core.formatting import qty
 from warehouse.models import InventoryBalance, InventoryTransaction
 
 Kind = InventoryTransaction.Kind
@@ -57,14 +58,16 @@ def ledger_post(
             balance = rows.get()
             if bucket == Bucket.ON_HAND:
                 raise BusinessRuleError(
-                    f"Cannot take {-quantity} {item.uom} of {item.sku} out of {organization.code}: "
-                    f"only {balance.available} available ({balance.on_hand} on hand, "
-                    f"{balance.reserved} reserved for orders). Reserved stock cannot be "
+                    f"Cannot take {qty(-quantity)} {item.uom} of {item.sku} out of "
+                    f"{organization.code}: only {qty(balance.available)} available "
+                    f"({qty(balance.on_hand)} on hand, {qty(balance.reserved)} reserved for "
+                    "orders). Reserved stock cannot be "
                     "adjusted away; release or ship the reservations first.",
                     field="quantity",
                 )
             raise BusinessRuleError(
-                f"Only {balance.in_transit} of {item.sku} is in transit to {organization.code}.",
+                f"Only {qty(balance.in_transit)} of {item.sku} is in transit to "
+                f"{organization.code}.",
                 field="quantity",
             )
         return InventoryTransaction.objects.create(

@@ -1,0 +1,75 @@
+import os
+import shutil
+
+import pytest
+
+from core.roles import ROLE_NAMES
+from tests.factories import UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_program(path_or_name: str) -> str:
+    """The program's path; a missing one skips the test locally and fails it in CI."""
+    found = (
+        path_or_name if os.path.isabs(path_or_name) and os.access(path_or_name, os.X_OK) else None
+    )
+    found = found or shutil.which(path_or_name)
+    if not found:
+        message = f"{path_or_name} is not installed (.ci/run installs it)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+@pytest.fixture
+def role_users(db):
+    """One user per role, named after the role."""
+    return {role: UserFactory(username=role, roles=[role]) for role in ROLE_NAMES}
+
+
+@pytest.fixture
+def client_for(client, role_users):
+    """A test client signed in as the user of a role."""
+
+    def sign_in(role):
+        client.force_login(role_users[role])
+        return client
+
+    return sign_in
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real `celery worker` process consuming the filesystem broker, on the test database.
+
+    Tests that use it need `transactional_db`: the worker cannot see uncommitted data.
+    """
+    from tests.workers import start_worker
+
+    with django_db_blocker.unblock():
+        worker = start_worker()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A throwaway redis-server on a free loopback port."""
+    from tests.workers import start_redis
+
+    server, url = start_redis(require_program("redis-server"))
+    yield url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_redis(django_db_setup, django_db_blocker, redis_url):
+    """A real `celery worker` process consuming Redis, on the test database."""
+    from tests.workers import start_worker
+
+    with django_db_blocker.unblock():
+        worker = start_worker(broker_url=redis_url)
+    yield worker
+    worker.stop()

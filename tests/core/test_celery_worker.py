@@ -1,0 +1,30 @@
+"""A real worker process consumes tasks from the broker: the async paths are not simulated."""
+
+import pytest
+from kombu import Connection
+
+from core.models import WorkerHeartbeat
+from core.tasks import record_worker_heartbeat
+from tests.workers import wait_for
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_worker_runs_a_task_sent_through_the_filesystem_broker(celery_worker, client):
+    assert not WorkerHeartbeat.objects.exists()
+    assert client.get("/healthz").json()["worker"] == "unknown"
+
+    record_worker_heartbeat.delay()
+
+    heartbeat = wait_for(WorkerHeartbeat.objects.first, what="the worker to run the task")
+    assert heartbeat.hostname
+    assert client.get("/healthz").json()["worker"] == "ok"
+    assert "core.tasks.record_worker_heartbeat" in celery_worker.log()
+
+
+def test_a_worker_runs_a_task_sent_through_redis(celery_worker_redis, redis_url):
+    with Connection(redis_url) as connection:
+        record_worker_heartbeat.apply_async(connection=connection)
+
+    wait_for(WorkerHeartbeat.objects.exists, what="the worker to run the task from Redis")
+    assert "succeeded" in celery_worker_redis.log()

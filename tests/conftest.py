@@ -73,3 +73,38 @@ def celery_worker_redis(django_db_setup, django_db_blocker, redis_url):
         worker = start_worker(broker_url=redis_url)
     yield worker
     worker.stop()
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, never a downloaded browser (pytest-playwright's launch options)."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": require_program(CHROMIUM),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def sign_in(live_server, page, role_users):
+    """Sign in through the login form as the user of a role; returns the page."""
+    from tests.factories import PASSWORD
+
+    def as_role(role):
+        page.goto(f"{live_server.url}/")
+        page.get_by_label("User name").fill(role_users[role].username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        return page
+
+    return as_role

@@ -1,0 +1,92 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_broker(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["database"], body["broker"]) == ("ok", "ok")
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_broker_is_down(client, settings):
+    from tests.workers import free_port
+
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("error")
+    assert response.json()["database"] == "ok"
+
+
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x" * 20 + "-production-secret-not-in-the-repo-" + "y" * 20,
+    "ALLOWED_HOSTS": "b2b.example.com",
+    "DATABASE_URL": "postgres://b2b:secret@db.internal:5432/b2b",
+    "DATABASE_POOL_MAX_SIZE": "8",
+    "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "EMAIL_HOST": "smtp.example.com",
+}
+
+
+def manage(*args, env):
+    # Only what a production machine would set: nothing of the test run's environment.
+    clean = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, "B2B_VAR_DIR": str(ROOT / "var" / "deploy-check"), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_plain_http_gunicorn_is_possible_by_switching_https_off():
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.DEBUG)",
+        env={**PRODUCTION_ENV, "SECURE_HTTPS": "0"},
+    )
+    assert result.stdout.split() == ["False", "False", "False", "False"], result.stderr
+
+
+def test_production_settings_read_the_environment():
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; from django.core.mail import mailers; "
+        "d = s.DATABASES['default']; "
+        "print(d['ENGINE'], d['HOST'], d['OPTIONS']['pool']['max_size'], s.CELERY_BROKER_URL, "
+        "type(mailers.default).__module__, s.CURRENCY, s.PO_APPROVAL_THRESHOLD)",
+        env={**PRODUCTION_ENV, "CURRENCY": "EUR", "PO_APPROVAL_THRESHOLD": "2500.50"},
+    )
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "db.internal",
+        "8",
+        "redis://redis.internal:6379/0",
+        "django.core.mail.backends.smtp",
+        "EUR",
+        "2500.50",
+    ], result.stderr

@@ -1,0 +1,114 @@
+import threading
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+
+from core.exceptions import InvalidTransition
+from core.models import TransitionLog
+from core.services import change_log, document_number_next, transition
+from tests.factories import UserFactory
+from tests.testapp.models import Memo
+
+
+@pytest.mark.django_db
+def test_numbers_are_sequential_per_document_type():
+    with transaction.atomic():
+        assert document_number_next("PO") == "PO-000001"
+        assert document_number_next("PO") == "PO-000002"
+        assert document_number_next("INV") == "INV-000001"
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_document_gives_its_number_back():
+    with transaction.atomic():
+        document_number_next("INV")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        document_number_next("INV")
+        raise RuntimeError("the invoice could not be created")
+    with transaction.atomic():
+        assert document_number_next("INV") == "INV-000002"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_numbers_are_only_issued_inside_the_creating_transaction():
+    with pytest.raises(RuntimeError, match="inside the transaction"):
+        document_number_next("SO")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_creators_never_get_the_same_number():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    numbers, errors = [], []
+
+    def create_many():
+        try:
+            for _ in range(20):
+                with transaction.atomic():
+                    numbers.append(document_number_next("SHP"))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create_many) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not errors
+    assert sorted(numbers) == [f"SHP-{n:06d}" for n in range(1, 81)]
+
+
+@pytest.mark.django_db
+def test_a_transition_moves_the_state_and_logs_who_and_why():
+    user = UserFactory()
+    memo = Memo.objects.create(number="M-1")
+
+    with transaction.atomic():
+        transition(memo, "send", acting_user=user, reason="customer asked", demand_line_id=42)
+
+    memo.refresh_from_db()
+    assert memo.status == "SENT"
+    log = TransitionLog.objects.get()
+    assert (log.document_type, log.document_id, log.document_number) == (
+        "testapp.memo",
+        memo.pk,
+        "M-1",
+    )
+    assert (log.from_value, log.to_value, log.field) == ("DRAFT", "SENT", "status")
+    assert (log.actor, log.reason, log.demand_line_id) == (user, "customer asked", 42)
+
+
+@pytest.mark.django_db
+def test_an_illegal_transition_is_refused_with_a_message_and_logs_nothing():
+    memo = Memo.objects.create(number="M-2")
+    with (
+        pytest.raises(InvalidTransition, match="Cannot file memo M-2: it is DRAFT"),
+        transaction.atomic(),
+    ):
+        transition(memo, "file", acting_user=None)
+    assert not TransitionLog.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_transition_checks_the_users_transition_permission():
+    memo = Memo.objects.create(number="M-3")
+    with transaction.atomic():
+        transition(memo, "send")
+    with pytest.raises(PermissionDenied), transaction.atomic():
+        transition(memo, "file", acting_user=UserFactory())
+    memo.refresh_from_db()
+    assert memo.status == "SENT"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_log_is_written_only_inside_the_changing_transaction():
+    memo = Memo.objects.create(number="M-4")
+    with pytest.raises(RuntimeError):
+        change_log(document=memo, field="quantity", from_value=1, to_value=2)
+    with transaction.atomic():
+        log = change_log(document=memo, field="quantity", from_value=1, to_value=2)
+    assert str(log) == "M-4 quantity: 1 → 2 by system"

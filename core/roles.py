@@ -63,6 +63,9 @@ class Role:
     home: str  # URL name of the role's worklist
     permissions: tuple[str, ...]
 
+    def __str__(self):
+        return self.label
+
 
 # In order of precedence for a user's home page when they hold several roles.
 ROLES: tuple[Role, ...] = (

@@ -33,7 +33,7 @@ trap cleanup EXIT
 "${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$datadir" -l "$datadir/server.log" -w -t 60 \
   -o "-p $port -k $datadir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 ${PG_EXTRA_OPTS:-}" \
   start >/dev/null || { cat "$datadir/server.log" >&2; exit 1; }
-echo "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $NF}') on 127.0.0.1:$port (throwaway cluster in $datadir)" >&2
+echo "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (throwaway cluster in $datadir)" >&2
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:$port/b2b_portal"
 "$@"

@@ -57,14 +57,18 @@ def ledger_post(
         if not moved:
             balance = rows.get()
             if bucket == Bucket.ON_HAND:
-                raise BusinessRuleError(
+                message = (
                     f"Cannot take {qty(-quantity)} {item.uom} of {item.sku} out of "
                     f"{organization.code}: only {qty(balance.available)} available "
                     f"({qty(balance.on_hand)} on hand, {qty(balance.reserved)} reserved for "
-                    "orders). Reserved stock cannot be "
-                    "adjusted away; release or ship the reservations first.",
-                    field="quantity",
+                    "orders)."
                 )
+                if balance.reserved:
+                    message += (
+                        " Reserved stock cannot be adjusted away; release or ship the "
+                        "reservations first."
+                    )
+                raise BusinessRuleError(message, field="quantity")
             raise BusinessRuleError(
                 f"Only {qty(balance.in_transit)} of {item.sku} is in transit to "
                 f"{organization.code}.",

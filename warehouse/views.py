@@ -52,7 +52,8 @@ def inventory_detail(request, balance_id: int):
                     acting_user=request.user,
                 )
             except BusinessRuleError as exc:
-                form.add_error(exc.field or None, exc.message)
+                # Shown across the form: the message explains the stock figures.
+                form.add_error(None, exc.message)
             else:
                 messages.success(request, "Adjustment posted.")
                 return redirect("warehouse:inventory_detail", balance_id=balance.pk)

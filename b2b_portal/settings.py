@@ -205,6 +205,8 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.tasks.record_worker_heartbeat", "schedule": 30.0},
+    "requeue-stale-supply": {"task": "supply.requeue_stale_supply_orders", "schedule": 30.0},
+    "repromise-backorders": {"task": "supply.repromise_backorders", "schedule": 300.0},
 }
 
 # --- Business settings ------------------------------------------------------------------------

@@ -84,3 +84,55 @@ class InventoryTransaction(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.quantity:+} {self.item.sku} @ {self.organization.code}"
+
+
+class Reservation(models.Model):
+    """Quantity held for one demand line: on hand, or against a supply document line.
+
+    Only ON_HAND reservations count in the balance's `reserved`; the others show what is
+    coming for the line. A reservation is ACTIVE until it is consumed (shipped), released
+    (cancelled) or moved to another supply source (then a new row takes over).
+    """
+
+    class Source(models.TextChoices):
+        ON_HAND = "ON_HAND", "On hand"
+        REQUISITION = "REQUISITION", "Requisition"
+        PURCHASE_ORDER = "PURCHASE_ORDER", "Purchase order"
+        WORK_ORDER = "WORK_ORDER", "Work order"
+        TRANSFER_ORDER = "TRANSFER_ORDER", "Transfer order"
+
+    class Status(models.TextChoices):
+        ACTIVE = "ACTIVE", "Active"
+        MOVED = "MOVED", "Moved"
+        CONSUMED = "CONSUMED", "Consumed"
+        RELEASED = "RELEASED", "Released"
+
+    demand_line = models.ForeignKey(
+        "orders.FulfillmentLine", on_delete=models.PROTECT, related_name="reservations"
+    )
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(**QUANTITY)
+    supply_source = models.CharField(max_length=20, choices=Source.choices)
+    # The supply document line (by type and id: it may live in a later app); empty for ON_HAND.
+    document_type = models.CharField(max_length=60, blank=True)
+    document_id = models.BigIntegerField(default=0)
+    document_number = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="reservation_quantity_gt_0"),
+            models.UniqueConstraint(
+                fields=["demand_line", "supply_source", "document_type", "document_id"],
+                condition=Q(status="ACTIVE"),
+                name="one_active_reservation_per_line_and_document",
+            ),
+        ]
+        indexes = [models.Index(fields=["item", "organization", "status"])]
+
+    def __str__(self):
+        return f"{self.quantity} {self.item.sku} @ {self.organization.code} ({self.supply_source})"

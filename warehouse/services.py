@@ -5,11 +5,13 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from catalog.models import Item, Organization
 from core.exceptions import BusinessRuleError
 from core.formatting import qty
-from warehouse.models import InventoryBalance, InventoryTransaction
+from warehouse.models import InventoryBalance, InventoryTransaction, Reservation
+from warehouse.signals import stock_increased
 
 Kind = InventoryTransaction.Kind
 Bucket = InventoryTransaction.Bucket
@@ -74,6 +76,11 @@ def ledger_post(
                 f"{organization.code}.",
                 field="quantity",
             )
+        if quantity > 0 and bucket == Bucket.ON_HAND:
+            # Backordered lines may now be promised (supply listens; work starts after commit).
+            stock_increased.send(
+                sender=InventoryTransaction, item_id=item.pk, organization_id=organization.pk
+            )
         return InventoryTransaction.objects.create(
             item=item,
             organization=organization,
@@ -124,3 +131,98 @@ def inventory_set_on_hand(
             reason=reason,
             acting_user=acting_user,
         )
+
+
+# --- reservations -------------------------------------------------------------------------------
+
+Source = Reservation.Source
+
+
+def balances_lock(pairs) -> dict[tuple[int, int], InventoryBalance]:
+    """Lock the balance rows of (item_id, organization_id) pairs, always in the same order.
+
+    Locking in key order means two transactions that need the same rows queue instead of
+    deadlocking. Missing rows are created first (empty).
+    """
+    keys = sorted(set(pairs))
+    missing = set(keys) - set(
+        InventoryBalance.objects.filter(
+            item_id__in={i for i, _ in keys}, organization_id__in={o for _, o in keys}
+        ).values_list("item_id", "organization_id")
+    )
+    if missing:
+        InventoryBalance.objects.bulk_create(
+            [InventoryBalance(item_id=i, organization_id=o) for i, o in sorted(missing)],
+            ignore_conflicts=True,
+        )
+    locked = {}
+    for item_id, organization_id in keys:
+        balance = (
+            InventoryBalance.objects.select_for_update()
+            .select_related("item", "organization")
+            .get(item_id=item_id, organization_id=organization_id)
+        )
+        locked[item_id, organization_id] = balance
+    return locked
+
+
+def reservation_reserve_on_hand(*, line, organization, quantity: Decimal) -> Reservation:
+    """Reserve on-hand stock for a demand line; never oversells.
+
+    The balance moves only where `on_hand >= reserved + quantity` (and a CheckConstraint backs
+    it): a row count of zero means someone else took the stock first.
+    """
+    quantity = Decimal(quantity)
+    with transaction.atomic():
+        rows = _balance_row(line.item, organization)
+        if not rows.filter(on_hand__gte=F("reserved") + quantity).update(
+            reserved=F("reserved") + quantity
+        ):
+            balance = rows.get()
+            raise BusinessRuleError(
+                f"Only {qty(balance.available)} of {line.item.sku} available at "
+                f"{organization.code}; {qty(quantity)} cannot be reserved.",
+                field="quantity",
+            )
+        reservation, created = Reservation.objects.get_or_create(
+            demand_line=line,
+            supply_source=Source.ON_HAND,
+            document_type="",
+            document_id=0,
+            status=Reservation.Status.ACTIVE,
+            defaults={"item": line.item, "organization": organization, "quantity": quantity},
+        )
+        if not created:
+            Reservation.objects.filter(pk=reservation.pk).update(quantity=F("quantity") + quantity)
+            reservation.refresh_from_db()
+        return reservation
+
+
+def reservation_create_for_document(
+    *, line, organization, quantity: Decimal, source: str, document
+) -> Reservation:
+    """Reserve a demand line against a supply document line (requisition, PO, WO, transfer)."""
+    return Reservation.objects.create(
+        demand_line=line,
+        item_id=line.item_id,
+        organization=organization,
+        quantity=quantity,
+        supply_source=source,
+        document_type=document._meta.label_lower,
+        document_id=document.pk,
+        document_number=str(getattr(document, "number", "") or ""),
+    )
+
+
+def reservation_release(*, reservation: Reservation) -> Reservation:
+    """Release an active reservation; on-hand stock becomes available again."""
+    with transaction.atomic():
+        released = Reservation.objects.filter(
+            pk=reservation.pk, status=Reservation.Status.ACTIVE
+        ).update(status=Reservation.Status.RELEASED, closed_at=timezone.now())
+        if released and reservation.supply_source == Source.ON_HAND:
+            InventoryBalance.objects.filter(
+                item_id=reservation.item_id, organization_id=reservation.organization_id
+            ).update(reserved=F("reserved") - reservation.quantity)
+        reservation.refresh_from_db()
+        return reservation

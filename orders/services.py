@@ -1,0 +1,206 @@
+"""Order entry use cases: create a draft order, split a line, roll the order status up."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from catalog.models import Customer, Item, Organization
+from core.exceptions import BusinessRuleError, Conflict
+from core.formatting import qty
+from core.models import DocumentType
+from core.services import change_log, document_number_next
+from orders.models import FulfillmentLine, SalesOrder
+
+Line = FulfillmentLine.Status
+
+
+@dataclass(frozen=True)
+class LineInput:
+    item: Item
+    quantity: Decimal
+    unit_price: Decimal | None = None
+    requested_ship_date: datetime.date | None = None
+    ship_from: Organization | None = None
+
+
+def _check_lines(lines: list[LineInput], today: datetime.date) -> None:
+    if not lines:
+        raise BusinessRuleError("An order needs at least one line.", field="lines")
+    for index, line in enumerate(lines):
+        if line.quantity <= 0:
+            raise BusinessRuleError(
+                "The quantity must be greater than zero.", field=f"lines[{index}].quantity"
+            )
+        if line.unit_price is not None and line.unit_price < 0:
+            raise BusinessRuleError(
+                "The unit price must not be negative.", field=f"lines[{index}].unit_price"
+            )
+        if line.requested_ship_date and line.requested_ship_date < today:
+            raise BusinessRuleError(
+                f"The requested ship date must be today ({today}) or later.",
+                field=f"lines[{index}].requested_ship_date",
+            )
+
+
+def _same_order(order: SalesOrder, currency: str, lines: list[LineInput]) -> bool:
+    existing = [
+        (line.item_id, line.quantity, line.unit_price, line.requested_ship_date, line.ship_from_id)
+        for line in order.lines.filter(split_from=None).order_by("line_number")
+    ]
+    if order.currency != currency or len(existing) != len(lines):
+        return False
+    for (item, quantity, price, date, ship_from), new in zip(existing, lines, strict=True):
+        if (item, quantity) != (new.item.pk, new.quantity):
+            # Promising may have split a line: compare the requested total of the original.
+            return False
+        if new.unit_price is not None and new.unit_price != price:
+            return False
+        if new.requested_ship_date is not None and new.requested_ship_date != date:
+            return False
+        if new.ship_from is not None and new.ship_from.pk != ship_from:
+            return False
+    return True
+
+
+def sales_order_create(
+    *,
+    customer: Customer,
+    lines: list[LineInput],
+    external_reference: str = "",
+    currency: str | None = None,
+    acting_user=None,
+) -> tuple[SalesOrder, bool]:
+    """Create a DRAFT order; returns (order, created).
+
+    The same external reference for the same customer returns the existing order (a client
+    retrying a request must not create a second order), unless the body differs: Conflict.
+    """
+    currency = (currency or settings.CURRENCY).upper()
+    if currency != settings.CURRENCY:
+        raise BusinessRuleError(
+            f"Orders are taken in {settings.CURRENCY} only (got {currency}).", field="currency"
+        )
+    today = timezone.localdate()
+    _check_lines(lines, today)
+    external_reference = external_reference.strip()
+    if external_reference:
+        existing = SalesOrder.objects.filter(
+            customer=customer, external_reference=external_reference
+        ).first()
+        if existing is not None:
+            return _existing_or_conflict(existing, currency, lines), False
+    try:
+        with transaction.atomic():
+            order = SalesOrder.objects.create(
+                number=document_number_next(DocumentType.SALES_ORDER),
+                customer=customer,
+                external_reference=external_reference,
+                currency=currency,
+                created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+            )
+            FulfillmentLine.objects.bulk_create(
+                FulfillmentLine(
+                    order=order,
+                    line_number=number,
+                    item=line.item,
+                    quantity=line.quantity,
+                    unit_price=line.item.list_price if line.unit_price is None else line.unit_price,
+                    requested_ship_date=line.requested_ship_date or today,
+                    ship_from=line.ship_from,
+                )
+                for number, line in enumerate(lines, start=1)
+            )
+            change_log(
+                document=order, to_value=order.status, acting_user=acting_user, reason="entered"
+            )
+    except IntegrityError:
+        # A concurrent request with the same external reference won the race.
+        existing = SalesOrder.objects.filter(
+            customer=customer, external_reference=external_reference
+        ).first()
+        if existing is None:
+            raise
+        return _existing_or_conflict(existing, currency, lines), False
+    return order, True
+
+
+def _existing_or_conflict(order, currency, lines):
+    if not _same_order(order, currency, lines):
+        raise Conflict(
+            f"Order {order.number} already has external reference "
+            f"“{order.external_reference}” for this customer, with other lines.",
+            field="external_reference",
+        )
+    return order
+
+
+def line_split(*, line: FulfillmentLine, quantity: Decimal, acting_user=None, reason: str):
+    """Split `quantity` off a line into a new line (next free number, split_from = line).
+
+    The new line starts in DRAFT with the original's item, price, dates and ship-from; the
+    original keeps its number, the rest of the quantity, its pegging and its status.
+    """
+    if not 0 < quantity < line.quantity:
+        raise BusinessRuleError(
+            f"Can only split between 0 and {line.quantity} off line {line.line_number}.",
+            field="quantity",
+        )
+    next_number = (
+        FulfillmentLine.objects.filter(order_id=line.order_id).aggregate(n=Max("line_number"))["n"]
+        + 1
+    )
+    before = line.quantity
+    line.quantity = before - quantity
+    line.save(update_fields=["quantity"])
+    new_line = FulfillmentLine.objects.create(
+        order_id=line.order_id,
+        line_number=next_number,
+        item_id=line.item_id,
+        quantity=quantity,
+        unit_price=line.unit_price,
+        requested_ship_date=line.requested_ship_date,
+        ship_from_id=line.ship_from_id,
+        split_from=line,
+    )
+    change_log(
+        document=line,
+        field="quantity",
+        from_value=before,
+        to_value=line.quantity,
+        acting_user=acting_user,
+        demand_line_id=line.pk,
+        reason=f"{reason}: {qty(quantity)} split to line {next_number}",
+    )
+    change_log(
+        document=new_line,
+        to_value=new_line.status,
+        acting_user=acting_user,
+        demand_line_id=new_line.pk,
+        reason=f"split from line {line.line_number}: {reason}",
+    )
+    return new_line
+
+
+def sales_order_refresh_status(*, order: SalesOrder, acting_user=None) -> SalesOrder:
+    """Roll the order status up from its lines (DESIGN §3) and log a change."""
+    statuses = set(order.lines.values_list("status", flat=True))
+    done = {Line.CLOSED, Line.CANCELLED}
+    if statuses == {Line.DRAFT}:
+        status = SalesOrder.Status.DRAFT
+    elif statuses == {Line.CANCELLED}:
+        status = SalesOrder.Status.CANCELLED
+    elif statuses <= done:
+        status = SalesOrder.Status.CLOSED
+    else:
+        status = SalesOrder.Status.PROCESSING
+    if status != order.status:
+        before = order.status
+        SalesOrder.objects.filter(pk=order.pk).update(status=status)
+        order.status = status
+        change_log(document=order, from_value=before, to_value=status, acting_user=acting_user)
+    return order

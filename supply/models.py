@@ -1,0 +1,165 @@
+"""Supply orchestration: why a source was chosen, the supply order pegged to the demand line,
+and the execution documents (requisition/PO lines, work orders, transfer lines) it tracks."""
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from catalog.models import PRICE, QUANTITY, Organization, SourcingRule, Supplier
+from orders.models import FulfillmentLine
+from procurement.models import RequisitionLine
+
+
+class SourcingDecision(models.Model):
+    """The promise made for a line: chosen source and every candidate considered, with why.
+
+    A line gets a new decision each time it is promised (submit, re-promise); the latest is
+    the one in force.
+    """
+
+    class Outcome(models.TextChoices):
+        ON_HAND = "ON_HAND", "On hand"
+        SOURCED = "SOURCED", "Sourced"
+        BACKORDERED = "BACKORDERED", "Backordered"
+
+    line = models.ForeignKey(FulfillmentLine, on_delete=models.CASCADE, related_name="decisions")
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    quantity = models.DecimalField(**QUANTITY)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.CharField(max_length=10, blank=True, help_text="Assignment level used.")
+    chosen_rule = models.ForeignKey(
+        SourcingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    chosen_type = models.CharField(max_length=10, blank=True)
+    available_date = models.DateField(null=True, blank=True)
+    candidates = models.JSONField(default=list, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["chosen_rule"])]
+
+    def __str__(self):
+        return f"{self.line}: {self.outcome} {self.chosen_type}"
+
+
+class SupplyOrder(FSMModelMixin, models.Model):
+    """The request for dedicated supply of one demand line (DESIGN §4 supply order)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "REQUESTED", "Requested"
+        IN_PROCESS = "IN_PROCESS", "In process"
+        FULFILLED = "FULFILLED", "Fulfilled"
+        CLOSED = "CLOSED", "Closed"
+        EXCEPTION = "EXCEPTION", "Exception"
+        CANCELLED = "CANCELLED", "Cancelled"
+
+    class Type(models.TextChoices):
+        BUY = "BUY", "Buy"
+        MAKE = "MAKE", "Make"
+        TRANSFER = "TRANSFER", "Transfer"
+
+    S = Status
+    number = models.CharField(max_length=20, unique=True)
+    demand_line = models.ForeignKey(
+        FulfillmentLine, on_delete=models.PROTECT, related_name="supply_orders"
+    )
+    decision = models.ForeignKey(
+        SourcingDecision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    supply_type = models.CharField(max_length=10, choices=Type.choices)
+    quantity = models.DecimalField(**QUANTITY)
+    need_by_date = models.DateField(default=datetime.date.today)
+    supplier = models.ForeignKey(
+        Supplier, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unit_price = models.DecimalField(**PRICE, null=True, blank=True)
+    status = FSMField(max_length=12, choices=Status.choices, default=S.REQUESTED, protected=True)
+    exception_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Re-queue bookkeeping for orders whose create_supply message was lost (DESIGN §4).
+    requeue_count = models.PositiveIntegerField(default=0)
+    next_requeue_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["demand_line"],
+                condition=~Q(status__in=["CANCELLED", "CLOSED"]),
+                name="one_active_supply_order_per_line",
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="supply_quantity_gt_0"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_requeue_at"]),
+            models.Index(fields=["status", "-id"]),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @transition(field=status, source=[S.REQUESTED, S.EXCEPTION], target=S.IN_PROCESS)
+    def start(self):
+        """The first execution document exists (a requisition line counts)."""
+
+    @transition(field=status, source=[S.REQUESTED, S.IN_PROCESS], target=S.EXCEPTION)
+    def fail(self):
+        """Creation failed, execution is not available, or the supply was cancelled/rejected."""
+
+    @transition(field=status, source=S.IN_PROCESS, target=S.FULFILLED)
+    def fulfil(self):
+        pass
+
+    @transition(field=status, source=S.FULFILLED, target=S.CLOSED)
+    def close(self):
+        pass
+
+    @transition(field=status, source=[S.REQUESTED, S.IN_PROCESS, S.EXCEPTION], target=S.CANCELLED)
+    def cancel(self):
+        pass
+
+
+class SupplyTrackingLine(models.Model):
+    """One execution document line working for a supply order, with its quantity and status.
+
+    `sequence` numbers the documents of a supply order: the first is created exactly once
+    (unique constraint), later ones come from change management.
+    """
+
+    class DocumentType(models.TextChoices):
+        REQUISITION = "REQUISITION", "Requisition"
+        PURCHASE_ORDER = "PURCHASE_ORDER", "Purchase order"
+        WORK_ORDER = "WORK_ORDER", "Work order"
+        TRANSFER_ORDER = "TRANSFER_ORDER", "Transfer order"
+
+    supply_order = models.ForeignKey(
+        SupplyOrder, on_delete=models.CASCADE, related_name="tracking_lines"
+    )
+    sequence = models.PositiveSmallIntegerField(default=1)
+    document_type = models.CharField(max_length=20, choices=DocumentType.choices)
+    requisition_line = models.ForeignKey(
+        RequisitionLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.DecimalField(**QUANTITY)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["supply_order", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supply_order", "sequence"], name="tracking_line_sequence_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.supply_order.number}#{self.sequence} {self.document_type}"

@@ -1,0 +1,528 @@
+"""Promising at submit and supply orchestration: the use cases that span orders, procurement,
+warehouse and supply (DESIGN §5, §6)."""
+
+import datetime
+import logging
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, Sum
+from django.utils import timezone
+
+from catalog.models import BillOfMaterials, Organization, SourcingRule
+from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
+from core.models import DocumentType
+from core.services import change_log, document_number_next, transition
+from orders.models import FulfillmentLine, SalesOrder
+from orders.services import line_split, sales_order_refresh_status
+from procurement.models import RequisitionLine
+from supply import promising
+from supply.models import SourcingDecision, SupplyOrder, SupplyTrackingLine
+from warehouse.models import InventoryBalance, Reservation
+from warehouse.services import (
+    balances_lock,
+    reservation_create_for_document,
+    reservation_release,
+    reservation_reserve_on_hand,
+)
+
+logger = logging.getLogger(__name__)
+Line = FulfillmentLine.Status
+Outcome = SourcingDecision.Outcome
+EXECUTION_NOT_AVAILABLE = "Make/Transfer execution not available yet"
+STALE_AFTER = timedelta(minutes=1)
+MAX_REQUEUE_DELAY = timedelta(minutes=15)
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+# --- promising --------------------------------------------------------------------------------
+
+
+def _rule_options(item_id: int, organization_id: int) -> list[SourcingRule]:
+    return list(
+        SourcingRule.objects.filter(Q(item_id=item_id) | Q(item=None))
+        .filter(Q(organization_id=organization_id) | Q(organization=None))
+        .select_related("supplier", "source_organization")
+        .order_by("id")
+    )
+
+
+def _as_option(rule: SourcingRule) -> promising.RuleOption:
+    return promising.RuleOption(
+        rule_id=rule.pk,
+        type=rule.type,
+        rank=rule.rank,
+        item_id=rule.item_id,
+        organization_id=rule.organization_id,
+        supplier=rule.supplier.number if rule.supplier_id else None,
+        source_organization=rule.source_organization.code if rule.source_organization_id else None,
+        unit_price=rule.unit_price,
+        lead_time_days=rule.lead_time_days,
+        allocation_percent=rule.allocation_percent,
+        effective_from=rule.effective_from,
+        effective_to=rule.effective_to,
+    )
+
+
+def _available(item_id: int, organization_ids) -> dict[int, Decimal]:
+    return {
+        org_id: on_hand - reserved
+        for org_id, on_hand, reserved in InventoryBalance.objects.filter(
+            item_id=item_id, organization_id__in=organization_ids
+        ).values_list("organization_id", "on_hand", "reserved")
+    }
+
+
+def _components_short(item_id: int, rules: list[SourcingRule], quantity: Decimal) -> dict:
+    """Per plant of a MAKE rule: the BOM components it lacks for `quantity` (absent: no BOM)."""
+    plants = {r.source_organization_id for r in rules if r.type == "MAKE"}
+    if not plants:
+        return {}
+    result = {}
+    boms = BillOfMaterials.objects.filter(item_id=item_id, organization_id__in=plants)
+    for bom in boms.select_related("organization").prefetch_related("components__item"):
+        components = list(bom.components.all())
+        stock = _available_by_item(bom.organization_id, [c.item_id for c in components])
+        result[bom.organization.code] = tuple(
+            c.item.sku
+            for c in components
+            if stock.get(c.item_id, Decimal(0)) < c.quantity * quantity
+        )
+    return result
+
+
+def _available_by_item(organization_id: int, item_ids) -> dict[int, Decimal]:
+    return {
+        item_id: on_hand - reserved
+        for item_id, on_hand, reserved in InventoryBalance.objects.filter(
+            organization_id=organization_id, item_id__in=item_ids
+        ).values_list("item_id", "on_hand", "reserved")
+    }
+
+
+def _allocated(rule_ids) -> dict[int, Decimal]:
+    rows = (
+        SourcingDecision.objects.filter(chosen_rule_id__in=rule_ids)
+        .values("chosen_rule_id")
+        .annotate(total=Sum("quantity"))
+    )
+    return {row["chosen_rule_id"]: row["total"] for row in rows}
+
+
+def _shares_demand(result: promising.SourcingResult, requested: datetime.date) -> list[int]:
+    """The rules that share demand with the chosen one by allocation (same rank, meet date)."""
+    chosen = result.chosen
+    return [
+        c.rule_id
+        for c in result.candidates
+        if c.feasible
+        and c.rank == chosen.rank
+        and c.available_date is not None
+        and c.available_date <= requested
+    ]
+
+
+def _choose(line: FulfillmentLine, organization: Organization) -> promising.SourcingResult:
+    rules = _rule_options(line.item_id, organization.pk)
+    transfer_sources = {r.source_organization_id for r in rules if r.type == "TRANSFER"}
+    available = _available(line.item_id, transfer_sources)
+    codes = {
+        r.source_organization_id: r.source_organization.code
+        for r in rules
+        if r.source_organization_id
+    }
+
+    def request(allocated):
+        return promising.SourcingRequest(
+            today=_today(),
+            requested_date=line.requested_ship_date,
+            quantity=line.quantity,
+            item_id=line.item_id,
+            standard_cost=line.item.standard_cost,
+            organization_id=organization.pk,
+            organization_code=organization.code,
+            receiving_days=organization.receiving_days,
+            rules=tuple(_as_option(r) for r in rules),
+            source_available={codes[o]: q for o, q in available.items() if o in codes},
+            components_short=_components_short(line.item_id, rules, line.quantity),
+            allocated=allocated,
+        )
+
+    result = promising.choose_source(request({}))
+    if result.chosen is not None:
+        sharing = _shares_demand(result, line.requested_ship_date)
+        if len(sharing) > 1:
+            # Lock the rules that share demand, so concurrent submits see each other's choices.
+            list(SourcingRule.objects.select_for_update().filter(pk__in=sharing).order_by("pk"))
+            result = promising.choose_source(request(_allocated(sharing)))
+    return result
+
+
+def _candidate_json(candidate: promising.Candidate) -> dict:
+    return {
+        "type": candidate.type,
+        "rule_id": candidate.rule_id,
+        "rank": candidate.rank,
+        "supplier": candidate.supplier,
+        "source_organization": candidate.source_organization,
+        "available_date": candidate.available_date.isoformat()
+        if candidate.available_date
+        else None,
+        "cost": str(candidate.cost),
+        "feasible": candidate.feasible,
+        "reason": candidate.reason,
+        "chosen": candidate.chosen,
+    }
+
+
+def _set_dates(line: FulfillmentLine, scheduled: datetime.date, acting_user) -> None:
+    before = line.scheduled_ship_date
+    line.scheduled_ship_date = scheduled
+    if line.promised_ship_date is None:
+        line.promised_ship_date = scheduled
+    line.jeopardy_days = max(0, (scheduled - line.promised_ship_date).days)
+    if before != scheduled:
+        change_log(
+            document=line,
+            field="scheduled_ship_date",
+            from_value=before,
+            to_value=scheduled,
+            acting_user=acting_user,
+            demand_line_id=line.pk,
+        )
+
+
+def _fill_from_stock(line, organization, quantity, acting_user) -> None:
+    reservation_reserve_on_hand(line=line, organization=organization, quantity=quantity)
+    line.supply_type = FulfillmentLine.SupplyType.ON_HAND
+    _set_dates(line, max(line.requested_ship_date, _today()), acting_user)
+    SourcingDecision.objects.create(
+        line=line,
+        outcome=Outcome.ON_HAND,
+        quantity=quantity,
+        organization=organization,
+        chosen_type="ON_HAND",
+        available_date=_today(),
+        reason=f"{quantity.normalize():f} available on hand at {organization.code}",
+    )
+    transition(
+        line,
+        "reserve_on_hand",
+        acting_user=acting_user,
+        demand_line_id=line.pk,
+        reason=f"reserved on hand at {organization.code}",
+    )
+
+
+def _backorder(line, organization, acting_user, *, reason, result=None) -> None:
+    if line.status == Line.BACKORDERED:
+        return  # still nothing: keep the decision in force, write nothing
+    SourcingDecision.objects.create(
+        line=line,
+        outcome=Outcome.BACKORDERED,
+        quantity=line.quantity,
+        organization=organization,
+        level=result.level if result else "",
+        candidates=[_candidate_json(c) for c in result.candidates] if result else [],
+        reason=reason,
+    )
+    transition(line, "backorder", acting_user=acting_user, demand_line_id=line.pk, reason=reason)
+
+
+def _source(line, organization, acting_user) -> None:
+    """Choose a source for the whole line and request its supply (or backorder it)."""
+    if not line.item.back_to_back:
+        _backorder(
+            line,
+            organization,
+            acting_user,
+            reason=f"{line.item.sku} is not back-to-back: it is filled from stock only",
+        )
+        return
+    result = _choose(line, organization)
+    if result.chosen is None:
+        reason = (
+            "no effective sourcing rule"
+            if result.level == "none"
+            else "no feasible source: " + "; ".join(c.reason for c in result.candidates)
+        )
+        _backorder(line, organization, acting_user, reason=reason[:300], result=result)
+        return
+    chosen = result.chosen
+    rule = SourcingRule.objects.select_related("supplier", "source_organization").get(
+        pk=chosen.rule_id
+    )
+    decision = SourcingDecision.objects.create(
+        line=line,
+        outcome=Outcome.SOURCED,
+        quantity=line.quantity,
+        organization=organization,
+        level=result.level,
+        chosen_rule=rule,
+        chosen_type=chosen.type,
+        available_date=chosen.available_date,
+        candidates=[_candidate_json(c) for c in result.candidates],
+        reason=chosen.reason[:300],
+    )
+    line.supply_type = chosen.type
+    _set_dates(line, result.scheduled_date, acting_user)
+    transition(
+        line,
+        "schedule",
+        acting_user=acting_user,
+        demand_line_id=line.pk,
+        reason=f"{chosen.type} from {chosen.supplier or chosen.source_organization}",
+    )
+    supply_order = SupplyOrder.objects.create(
+        number=document_number_next(DocumentType.SUPPLY_ORDER),
+        demand_line=line,
+        decision=decision,
+        supply_type=chosen.type,
+        quantity=line.quantity,
+        need_by_date=result.scheduled_date,
+        supplier=rule.supplier if chosen.type == "BUY" else None,
+        source_organization=rule.source_organization,
+        unit_price=rule.unit_price if chosen.type == "BUY" else None,
+        next_requeue_at=timezone.now() + STALE_AFTER,
+    )
+    change_log(
+        document=supply_order,
+        to_value=supply_order.status,
+        acting_user=acting_user,
+        demand_line_id=line.pk,
+        reason="supply requested",
+    )
+    from supply.tasks import create_supply
+
+    create_supply.delay_on_commit(supply_order.pk)
+
+
+def _promise(line: FulfillmentLine, balance: InventoryBalance, organization, acting_user):
+    """Stock first, supply the rest: reserve what is available, source the remainder."""
+    from_stock, to_source = promising.split_quantity(
+        quantity=line.quantity, available=balance.on_hand - balance.reserved
+    )
+    target = line
+    if from_stock and to_source:
+        target = line_split(
+            line=line,
+            quantity=to_source,
+            acting_user=acting_user,
+            reason=f"only {from_stock.normalize():f} on hand at {organization.code}",
+        )
+        target.item = line.item
+    if from_stock:
+        _fill_from_stock(line, organization, from_stock, acting_user)
+    if to_source:
+        _source(target, organization, acting_user)
+
+
+def _fulfillment_org(line: FulfillmentLine) -> Organization | None:
+    return line.ship_from or line.order.customer.default_ship_from
+
+
+def sales_order_submit(*, order: SalesOrder, acting_user=None) -> SalesOrder:
+    """Submit a DRAFT order: promise every line in one transaction with its reservations.
+
+    Balance rows are locked (in item/organization order) before reading what is available, so
+    concurrent submits queue on them and can never oversell.
+    """
+    with transaction.atomic():
+        order = SalesOrder.objects.select_for_update().select_related("customer").get(pk=order.pk)
+        lines = list(
+            order.lines.select_related("item", "ship_from", "order__customer__default_ship_from")
+            .filter(status=Line.DRAFT)
+            .order_by("line_number")
+        )
+        if not lines:
+            raise InvalidTransition(f"Order {order.number} is {order.status}: it was submitted.")
+        for line in lines:
+            organization = _fulfillment_org(line)
+            if organization is None:
+                raise BusinessRuleError(
+                    f"Line {line.line_number}: choose a ship-from organization (customer "
+                    f"{order.customer.number} has no default).",
+                    field=f"lines[{line.line_number - 1}].ship_from",
+                )
+            line.ship_from = organization
+        balances = balances_lock((line.item_id, line.ship_from_id) for line in lines)
+        for line in lines:
+            _promise(line, balances[line.item_id, line.ship_from_id], line.ship_from, acting_user)
+            balances[line.item_id, line.ship_from_id].refresh_from_db()
+        order.submitted_at = timezone.now()
+        order.save(update_fields=["submitted_at"])
+        sales_order_refresh_status(order=order, acting_user=acting_user)
+    return order
+
+
+def backorders_repromise(*, item_id: int | None = None, limit: int = 200) -> int:
+    """Re-promise BACKORDERED lines, oldest requested ship date first; returns how many moved."""
+    lines = FulfillmentLine.objects.filter(status=Line.BACKORDERED)
+    if item_id is not None:
+        lines = lines.filter(item_id=item_id)
+    moved = 0
+    for line_id in lines.order_by("requested_ship_date", "id").values_list("id", flat=True)[:limit]:
+        with transaction.atomic():
+            line = (
+                FulfillmentLine.objects.select_for_update()
+                .select_related("item", "ship_from", "order__customer__default_ship_from")
+                .get(pk=line_id)
+            )
+            if line.status != Line.BACKORDERED:
+                continue
+            organization = _fulfillment_org(line)
+            if organization is None:
+                continue
+            balance = balances_lock([(line.item_id, organization.pk)])[
+                line.item_id, organization.pk
+            ]
+            _promise(line, balance, organization, None)
+            if line.status != Line.BACKORDERED:
+                moved += 1
+                sales_order_refresh_status(order=line.order)
+    return moved
+
+
+# --- supply creation ------------------------------------------------------------------------------
+
+
+def supply_order_create_document(*, supply_order_id: int) -> SupplyOrder:
+    """Create the execution document of a REQUESTED supply order — exactly once.
+
+    Idempotent: a duplicate message, a retry after a crash or a second worker finds the order
+    no longer REQUESTED (row locks on the demand line, then the supply order) and does nothing;
+    the unique (supply order, sequence) of tracking lines is the database's backstop.
+    """
+    line_id = SupplyOrder.objects.values_list("demand_line_id", flat=True).get(pk=supply_order_id)
+    with transaction.atomic():
+        line = FulfillmentLine.objects.select_for_update().select_related("item").get(pk=line_id)
+        supply_order = (
+            SupplyOrder.objects.select_for_update()
+            .select_related("supplier", "source_organization")
+            .get(pk=supply_order_id)
+        )
+        if supply_order.status != SupplyOrder.Status.REQUESTED:
+            return supply_order
+        if line.status != Line.SCHEDULED:
+            logger.info("%s: line %s is %s, nothing to create", supply_order, line, line.status)
+            return supply_order
+        if supply_order.supply_type != SupplyOrder.Type.BUY:
+            supply_order.exception_reason = EXECUTION_NOT_AVAILABLE
+            transition(supply_order, "fail", reason=EXECUTION_NOT_AVAILABLE, demand_line_id=line.pk)
+            return supply_order
+        organization = Organization.objects.get(pk=line.ship_from_id)
+        requisition = RequisitionLine.objects.create(
+            number=document_number_next(DocumentType.REQUISITION),
+            demand_line=line,
+            item_id=line.item_id,
+            organization=organization,
+            supplier=supply_order.supplier,
+            quantity=supply_order.quantity,
+            unit_price=supply_order.unit_price,
+            currency=line.order.currency,
+            need_by_date=supply_order.need_by_date - timedelta(days=organization.receiving_days),
+        )
+        SupplyTrackingLine.objects.create(
+            supply_order=supply_order,
+            sequence=1,
+            document_type=SupplyTrackingLine.DocumentType.REQUISITION,
+            requisition_line=requisition,
+            quantity=requisition.quantity,
+        )
+        reservation_create_for_document(
+            line=line,
+            organization=organization,
+            quantity=requisition.quantity,
+            source=Reservation.Source.REQUISITION,
+            document=requisition,
+        )
+        change_log(
+            document=requisition,
+            to_value=requisition.status,
+            demand_line_id=line.pk,
+            reason=f"for {supply_order.number}",
+        )
+        transition(supply_order, "start", demand_line_id=line.pk, reason=requisition.number)
+        transition(line, "await_supply", demand_line_id=line.pk, reason=requisition.number)
+    return supply_order
+
+
+def supply_orders_requeue_stale(*, limit: int = 100) -> list[int]:
+    """Find REQUESTED supply orders whose document never came (lost message, killed worker).
+
+    Claimed with SKIP LOCKED so several beat runs or workers never take the same orders, and
+    each order backs off (1, 2, 4 … 15 minutes) so a backlog does not flood the queue.
+    Returns the ids to re-queue; the caller enqueues them after commit.
+    """
+    now = timezone.now()
+    has_document = SupplyTrackingLine.objects.filter(supply_order=OuterRef("pk"))
+    with transaction.atomic():
+        stale = list(
+            SupplyOrder.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status=SupplyOrder.Status.REQUESTED, created_at__lte=now - STALE_AFTER)
+            .filter(Q(next_requeue_at__isnull=True) | Q(next_requeue_at__lte=now))
+            .filter(~Exists(has_document))
+            .order_by("created_at")[:limit]
+        )
+        for supply_order in stale:
+            delay = min(STALE_AFTER * 2**supply_order.requeue_count, MAX_REQUEUE_DELAY)
+            SupplyOrder.objects.filter(pk=supply_order.pk).update(
+                requeue_count=supply_order.requeue_count + 1, next_requeue_at=now + delay
+            )
+        from supply.tasks import create_supply
+
+        for supply_order in stale:
+            create_supply.delay_on_commit(supply_order.pk)
+    if stale:
+        logger.warning("Re-queued %d stale supply orders", len(stale))
+    return [s.pk for s in stale]
+
+
+# --- cancellation --------------------------------------------------------------------------------
+
+
+def fulfillment_line_cancel(*, line: FulfillmentLine, reason: str, acting_user=None):
+    """Cancel a line that has no supply document yet; its reservation and request go too.
+
+    Lines with a requisition, PO, work order or transfer are refused (409) until change
+    management can take their supply back.
+    """
+    if not reason or not reason.strip():
+        raise BusinessRuleError("Say why the line is cancelled.", field="reason")
+    with transaction.atomic():
+        line = FulfillmentLine.objects.select_for_update().select_related("order").get(pk=line.pk)
+        if line.status not in FulfillmentLine.OPEN_STATES:
+            raise InvalidTransition(f"Cannot cancel line {line.number}: it is {line.status}.")
+        supply_orders = list(
+            SupplyOrder.objects.select_for_update()
+            .filter(demand_line=line)
+            .exclude(status__in=[SupplyOrder.Status.CANCELLED, SupplyOrder.Status.CLOSED])
+        )
+        documents = [
+            s
+            for s in supply_orders
+            if s.status != SupplyOrder.Status.REQUESTED or s.tracking_lines.exists()
+        ]
+        if documents:
+            raise Conflict(
+                f"Line {line.number} has supply {documents[0].number} with a document: "
+                "it cannot be cancelled until change management supports it."
+            )
+        for supply_order in supply_orders:
+            transition(
+                supply_order,
+                "cancel",
+                acting_user=acting_user,
+                demand_line_id=line.pk,
+                reason="demand cancelled",
+            )
+        for reservation in line.reservations.filter(status=Reservation.Status.ACTIVE):
+            reservation_release(reservation=reservation)
+        line.cancel_reason = reason.strip()[:200]
+        transition(line, "cancel", acting_user=acting_user, demand_line_id=line.pk, reason=reason)
+        sales_order_refresh_status(order=line.order, acting_user=acting_user)
+    return line

@@ -1,0 +1,39 @@
+"""Celery entry points of supply orchestration: thin, idempotent, retried on transient errors."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from supply import services
+
+TRANSIENT = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    name="supply.create_supply",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=8,
+    ignore_result=True,
+)
+def create_supply(supply_order_id: int) -> None:
+    """Create the document of a supply order; safe to run any number of times."""
+    services.supply_order_create_document(supply_order_id=supply_order_id)
+
+
+@shared_task(name="supply.requeue_stale_supply_orders", acks_late=True, ignore_result=True)
+def requeue_stale_supply_orders() -> int:
+    return len(services.supply_orders_requeue_stale())
+
+
+@shared_task(
+    name="supply.repromise_backorders",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def repromise_backorders(item_id: int | None = None) -> int:
+    return services.backorders_repromise(item_id=item_id)

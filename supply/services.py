@@ -368,7 +368,7 @@ def backorders_repromise(*, item_id: int | None = None, limit: int = 200) -> int
     for line_id in lines.order_by("requested_ship_date", "id").values_list("id", flat=True)[:limit]:
         with transaction.atomic():
             line = (
-                FulfillmentLine.objects.select_for_update()
+                FulfillmentLine.objects.select_for_update(of=("self",))
                 .select_related("item", "ship_from", "order__customer__default_ship_from")
                 .get(pk=line_id)
             )
@@ -401,7 +401,7 @@ def supply_order_create_document(*, supply_order_id: int) -> SupplyOrder:
     with transaction.atomic():
         line = FulfillmentLine.objects.select_for_update().select_related("item").get(pk=line_id)
         supply_order = (
-            SupplyOrder.objects.select_for_update()
+            SupplyOrder.objects.select_for_update(of=("self",))
             .select_related("supplier", "source_organization")
             .get(pk=supply_order_id)
         )

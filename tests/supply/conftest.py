@@ -1,0 +1,58 @@
+from decimal import Decimal
+
+import pytest
+
+from orders.services import LineInput, sales_order_create
+from tests.factories import (
+    BuyRuleFactory,
+    CustomerFactory,
+    ItemFactory,
+    OrganizationFactory,
+    SupplierFactory,
+    UserFactory,
+)
+from warehouse.services import inventory_adjust
+
+
+class World:
+    """A warehouse W1, a customer shipping from it, a back-to-back laptop bought from Contoso."""
+
+    def __init__(self):
+        self.w1 = OrganizationFactory(code="W1", receiving_days=1)
+        self.customer = CustomerFactory(number="C-ACME", default_ship_from=self.w1)
+        self.contoso = SupplierFactory(number="S-CONTOSO")
+        self.laptop = ItemFactory(sku="LAPTOP-15", list_price=Decimal("1200"))
+        self.rule = BuyRuleFactory(
+            item=self.laptop,
+            organization=self.w1,
+            supplier=self.contoso,
+            unit_price=Decimal("900"),
+            lead_time_days=5,
+        )
+        self.csr = UserFactory(username="csr", roles=["customer_service"])
+
+    def stock(self, item, quantity, org=None):
+        inventory_adjust(
+            item=item, organization=org or self.w1, quantity=Decimal(quantity), reason="count"
+        )
+
+    def order(self, *lines, **kwargs):
+        """lines: (item, quantity) pairs or LineInput."""
+        inputs = [
+            line
+            if isinstance(line, LineInput)
+            else LineInput(item=line[0], quantity=Decimal(line[1]))
+            for line in lines
+        ]
+        order, _ = sales_order_create(
+            customer=kwargs.pop("customer", self.customer),
+            lines=inputs,
+            acting_user=self.csr,
+            **kwargs,
+        )
+        return order
+
+
+@pytest.fixture
+def world(db):
+    return World()

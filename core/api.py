@@ -17,7 +17,7 @@ from ninja.parser import Parser
 from ninja.security import HttpBasicAuth, HttpBearer, SessionAuth
 from pydantic import PlainSerializer
 
-from core.exceptions import BusinessRuleError
+from core.exceptions import BusinessRuleError, FieldErrors
 from core.services import api_token_authenticate
 
 logger = logging.getLogger("b2b_portal.api")
@@ -160,7 +160,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(BusinessRuleError)
     def business_rule(request, exc):
-        errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
+        if isinstance(exc, FieldErrors):
+            errors = [{"field": field, "message": message} for field, message in exc.errors]
+        else:
+            errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
         return respond(request, exc.status, error_body(exc.message, exc.code, errors))
 
     @api.exception_handler(Exception)

@@ -13,6 +13,18 @@ class BusinessRuleError(Exception):
         self.field = field
 
 
+class FieldErrors(BusinessRuleError):
+    """Several fields are wrong at once (unknown references, bad values): all are reported."""
+
+    code = "validation_error"
+    status = 422
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        fields = ", ".join(field for field, _ in errors)
+        super().__init__(f"The request is invalid: check {fields}.")
+        self.errors = errors
+
+
 class InvalidTransition(BusinessRuleError):
     """A state change that the document's state machine does not allow from where it is."""
 

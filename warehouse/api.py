@@ -70,3 +70,23 @@ def create_adjustment(request, payload: AdjustmentIn):
     )
     row.balance = balance
     return Status(201, row)
+
+
+class ReservationOut(Schema):
+    sales_order: str = Field(alias="demand_line.order.number")
+    line_number: int = Field(alias="demand_line.line_number")
+    item: str = Field(alias="item.sku")
+    organization: str = Field(alias="organization.code")
+    quantity: Quantity
+    supply_source: str
+    document: str = Field(alias="document_number")
+
+
+@router.get("/reservations", response=list[ReservationOut])
+@paginate(LimitOffsetPagination)
+def list_reservations(request, sales_order: str = "", item: str = "", organization: str = ""):
+    """Active reservations: on hand, or against a supply document."""
+    require_permission(request, "warehouse.view_reservation")
+    return selectors.active_reservations(
+        sales_order=sales_order, item=item, organization=organization
+    )

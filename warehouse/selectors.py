@@ -1,7 +1,7 @@
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from warehouse.models import InventoryBalance, InventoryTransaction
+from warehouse.models import InventoryBalance, InventoryTransaction, Reservation
 
 
 def inventory_balances(*, item: str = "", organization: str = "", search: str = ""):
@@ -58,3 +58,16 @@ def ledger_mismatches() -> list[InventoryBalance]:
         .exclude(on_hand=F("ledger_on_hand"), in_transit=F("ledger_in_transit"))
         .select_related("item", "organization")
     )
+
+
+def active_reservations(*, sales_order: str = "", item: str = "", organization: str = ""):
+    rows = Reservation.objects.filter(status=Reservation.Status.ACTIVE).select_related(
+        "demand_line__order", "item", "organization"
+    )
+    if sales_order:
+        rows = rows.filter(demand_line__order__number=sales_order)
+    if item:
+        rows = rows.filter(item__sku=item)
+    if organization:
+        rows = rows.filter(organization__code=organization)
+    return rows.order_by("-id")

@@ -1,0 +1,265 @@
+"""Sales orders API (DESIGN §9)."""
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from catalog.models import Customer, Item, Organization
+from core.api import Price, Quantity, require_permission
+from core.exceptions import FieldErrors
+from orders import selectors
+from orders.models import SalesOrder
+from orders.services import LineInput, sales_order_create
+from supply.selectors import LineView, sales_order_lines
+from supply.services import fulfillment_line_cancel, sales_order_submit
+
+router = Router(tags=["sales orders"])
+
+Code = Field(min_length=1, max_length=40)
+
+
+class LineIn(Schema):
+    item: str = Code
+    quantity: Decimal = Field(gt=0, max_digits=15, decimal_places=3)
+    unit_price: Decimal | None = Field(default=None, ge=0, max_digits=15, decimal_places=4)
+    requested_ship_date: datetime.date | None = None
+    ship_from: str | None = Field(default=None, max_length=20)
+
+
+class SalesOrderIn(Schema):
+    customer: str = Code
+    external_reference: str = Field(default="", max_length=60)
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    submit: bool = False
+    lines: list[LineIn] = Field(min_length=1, max_length=500)
+
+
+class CancelIn(Schema):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class SalesOrderSummary(Schema):
+    number: str
+    customer: str = Field(alias="customer.number")
+    external_reference: str
+    status: str
+    currency: str
+    line_count: int
+
+
+class CandidateOut(Schema):
+    type: str
+    supplier: str | None = None
+    source_organization: str | None = None
+    rank: int | None = None
+    available_date: datetime.date | None = None
+    feasible: bool
+    reason: str
+
+
+class SourcingOut(Schema):
+    chosen: CandidateOut | None
+    candidates: list[CandidateOut]
+
+
+class DocumentOut(Schema):
+    type: str
+    number: str
+    line_number: int | None
+    status: str
+    quantity: Quantity
+
+
+class SupplyOut(Schema):
+    number: str
+    status: str
+    exception: str
+    documents: list[DocumentOut]
+
+
+class LineOut(Schema):
+    line_number: int
+    split_from: int | None
+    item: str
+    quantity: Quantity
+    unit_price: Price
+    status: str
+    supply_type: str
+    ship_from: str | None
+    requested_ship_date: datetime.date
+    promised_ship_date: datetime.date | None
+    scheduled_ship_date: datetime.date | None
+    jeopardy_days: int
+    quantity_reserved: Quantity
+    quantity_shipped: Quantity
+    quantity_invoiced: Quantity
+    supply: SupplyOut | None
+    sourcing: SourcingOut | None
+
+
+class SalesOrderOut(Schema):
+    number: str
+    customer: str
+    external_reference: str
+    status: str
+    currency: str
+    lines: list[LineOut]
+
+
+def _document(tracking_line) -> dict:
+    requisition = tracking_line.requisition_line
+    return {
+        "type": tracking_line.document_type,
+        "number": requisition.number if requisition else "",
+        "line_number": None,
+        "status": requisition.status if requisition else "",
+        "quantity": tracking_line.quantity,
+    }
+
+
+def _sourcing(view: LineView) -> dict | None:
+    decision = view.decision
+    if decision is None:
+        return None
+    candidates = list(decision.candidates)
+    chosen = next((c for c in candidates if c.get("chosen")), None)
+    if decision.outcome == "ON_HAND":
+        chosen = {
+            "type": "ON_HAND",
+            "source_organization": decision.organization.code if decision.organization else None,
+            "available_date": decision.available_date,
+            "feasible": True,
+            "reason": decision.reason,
+        }
+    return {"chosen": chosen, "candidates": candidates}
+
+
+def _line(view: LineView) -> dict:
+    line = view.line
+    supply = view.supply_order
+    return {
+        "line_number": line.line_number,
+        "split_from": line.split_from.line_number if line.split_from else None,
+        "item": line.item.sku,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "status": line.status,
+        "supply_type": line.supply_type,
+        "ship_from": line.ship_from.code if line.ship_from else None,
+        "requested_ship_date": line.requested_ship_date,
+        "promised_ship_date": line.promised_ship_date,
+        "scheduled_ship_date": line.scheduled_ship_date,
+        "jeopardy_days": line.jeopardy_days,
+        "quantity_reserved": view.quantity_reserved,
+        "quantity_shipped": Decimal(0),
+        "quantity_invoiced": Decimal(0),
+        "supply": {
+            "number": supply.number,
+            "status": supply.status,
+            "exception": supply.exception_reason,
+            "documents": [_document(d) for d in view.documents],
+        }
+        if supply
+        else None,
+        "sourcing": _sourcing(view),
+    }
+
+
+def order_out(order: SalesOrder) -> dict:
+    return {
+        "number": order.number,
+        "customer": order.customer.number,
+        "external_reference": order.external_reference,
+        "status": order.status,
+        "currency": order.currency,
+        "lines": [_line(view) for view in sales_order_lines(order)],
+    }
+
+
+def _get_order(number: str) -> SalesOrder:
+    return get_object_or_404(SalesOrder.objects.select_related("customer"), number=number)
+
+
+def _resolve(payload: SalesOrderIn) -> tuple[Customer, list[LineInput]]:
+    """Natural keys to records; every unknown one is reported at once with its path."""
+    errors = []
+    customer = Customer.objects.filter(number=payload.customer).first()
+    if customer is None:
+        errors.append(("customer", f"Unknown customer “{payload.customer}”."))
+    items = Item.objects.in_bulk({line.item for line in payload.lines}, field_name="sku")
+    codes = {line.ship_from for line in payload.lines if line.ship_from}
+    orgs = Organization.objects.in_bulk(codes, field_name="code")
+    lines = []
+    for index, line in enumerate(payload.lines):
+        if line.item not in items:
+            errors.append((f"lines[{index}].item", f"Unknown item “{line.item}”."))
+        if line.ship_from and line.ship_from not in orgs:
+            errors.append(
+                (f"lines[{index}].ship_from", f"Unknown organization “{line.ship_from}”.")
+            )
+        if not errors:
+            lines.append(
+                LineInput(
+                    item=items[line.item],
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    requested_ship_date=line.requested_ship_date,
+                    ship_from=orgs.get(line.ship_from) if line.ship_from else None,
+                )
+            )
+    if errors:
+        raise FieldErrors(errors)
+    return customer, lines
+
+
+@router.post("/sales-orders", response={200: SalesOrderOut, 201: SalesOrderOut})
+def create_sales_order(request, payload: SalesOrderIn):
+    """Create an order (and submit it with `"submit": true`). The same external_reference for
+    the same customer answers 200 with the existing order; with another body, 409."""
+    require_permission(request, "orders.add_salesorder")
+    customer, lines = _resolve(payload)
+    with transaction.atomic():
+        order, created = sales_order_create(
+            customer=customer,
+            lines=lines,
+            external_reference=payload.external_reference,
+            currency=payload.currency,
+            acting_user=request.user,
+        )
+        if created and payload.submit:
+            sales_order_submit(order=order, acting_user=request.user)
+    return Status(201 if created else 200, order_out(_get_order(order.number)))
+
+
+@router.get("/sales-orders", response=list[SalesOrderSummary])
+@paginate(LimitOffsetPagination)
+def list_sales_orders(request, status: str = "", customer: str = ""):
+    require_permission(request, "orders.view_salesorder")
+    return selectors.sales_orders(selectors.OrderFilters(status=status, customer=customer))
+
+
+@router.get("/sales-orders/{number}", response=SalesOrderOut)
+def get_sales_order(request, number: str):
+    require_permission(request, "orders.view_salesorder")
+    return order_out(_get_order(number))
+
+
+@router.post("/sales-orders/{number}/submit", response=SalesOrderOut)
+def submit_sales_order(request, number: str):
+    require_permission(request, "orders.add_salesorder")
+    sales_order_submit(order=_get_order(number), acting_user=request.user)
+    return order_out(_get_order(number))
+
+
+@router.post("/sales-orders/{number}/lines/{line_number}/cancel", response=SalesOrderOut)
+def cancel_line(request, number: str, line_number: int, payload: CancelIn):
+    """Cancel a line without a supply document (DRAFT, SCHEDULED, BACKORDERED, on hand)."""
+    require_permission(request, "orders.change_salesorder")
+    order = _get_order(number)
+    line = get_object_or_404(order.lines, line_number=line_number)
+    fulfillment_line_cancel(line=line, reason=payload.reason, acting_user=request.user)
+    return order_out(_get_order(number))

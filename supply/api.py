@@ -1,0 +1,52 @@
+"""Supply orders API (DESIGN §9)."""
+
+import datetime
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from core.api import Quantity, require_permission
+from supply import selectors
+
+router = Router(tags=["supply"])
+
+
+class SupplyDocumentOut(Schema):
+    type: str = Field(alias="document_type")
+    number: str
+    status: str
+    quantity: Quantity
+
+
+class SupplyOrderOut(Schema):
+    number: str
+    sales_order: str = Field(alias="demand_line.order.number")
+    sales_order_line: int = Field(alias="demand_line.line_number")
+    item: str = Field(alias="demand_line.item.sku")
+    supply_type: str
+    status: str
+    quantity: Quantity
+    need_by_date: datetime.date
+    supplier: str | None = Field(default=None, alias="supplier.number")
+    source_organization: str | None = Field(default=None, alias="source_organization.code")
+    exception: str = Field(alias="exception_reason")
+
+
+class SupplyOrderDetailOut(SupplyOrderOut):
+    documents: list[SupplyDocumentOut]
+
+
+@router.get("/supply-orders", response=list[SupplyOrderOut])
+@paginate(LimitOffsetPagination)
+def list_supply_orders(request, status: str = "", sales_order: str = ""):
+    require_permission(request, "supply.view_supplyorder")
+    return selectors.supply_orders(status=status, sales_order=sales_order)
+
+
+@router.get("/supply-orders/{number}", response=SupplyOrderDetailOut)
+def get_supply_order(request, number: str):
+    require_permission(request, "supply.view_supplyorder")
+    supply_order = get_object_or_404(selectors.supply_orders(), number=number)
+    supply_order.documents = selectors.supply_documents(supply_order)
+    return supply_order

@@ -1,0 +1,113 @@
+"""Read queries for supply: pegging of order lines, supply orders, sourcing decisions."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch
+
+from core.models import TransitionLog
+from orders.models import FulfillmentLine, SalesOrder
+from supply.models import SupplyOrder, SupplyTrackingLine
+from warehouse.models import Reservation
+
+
+@dataclass
+class LineView:
+    """A line with everything its row on the order page and in the API shows."""
+
+    line: FulfillmentLine
+    decision: object = None
+    supply_order: object = None
+    documents: list = field(default_factory=list)
+    reservations: list = field(default_factory=list)
+    timeline: list = field(default_factory=list)
+
+    @property
+    def quantity_reserved(self) -> Decimal:
+        return sum(
+            (r.quantity for r in self.reservations if r.supply_source == "ON_HAND"), Decimal(0)
+        )
+
+
+def sales_order_lines(order: SalesOrder, *, with_timeline: bool = False) -> list[LineView]:
+    """Lines of an order with their decision, supply order, documents and reservations.
+
+    The pegging, read in a fixed number of queries whatever the number of lines.
+    """
+    lines = list(
+        order.lines.select_related("item", "ship_from", "split_from")
+        .prefetch_related(
+            Prefetch("decisions", to_attr="all_decisions"),
+            Prefetch(
+                "supply_orders",
+                queryset=SupplyOrder.objects.order_by("-id").prefetch_related(
+                    Prefetch(
+                        "tracking_lines",
+                        queryset=SupplyTrackingLine.objects.select_related("requisition_line"),
+                    )
+                ),
+                to_attr="all_supply_orders",
+            ),
+            Prefetch(
+                "reservations",
+                queryset=Reservation.objects.filter(status="ACTIVE").select_related("organization"),
+                to_attr="active_reservations",
+            ),
+        )
+        .order_by("line_number")
+    )
+    timeline = {}
+    if with_timeline and lines:
+        for entry in TransitionLog.objects.filter(
+            demand_line_id__in=[line.pk for line in lines]
+        ).select_related("actor"):
+            timeline.setdefault(entry.demand_line_id, []).append(entry)
+    views = []
+    for line in lines:
+        supply_order = line.all_supply_orders[0] if line.all_supply_orders else None
+        views.append(
+            LineView(
+                line=line,
+                decision=line.all_decisions[0] if line.all_decisions else None,
+                supply_order=supply_order,
+                documents=list(supply_order.tracking_lines.all()) if supply_order else [],
+                reservations=line.active_reservations,
+                timeline=timeline.get(line.pk, []),
+            )
+        )
+    return views
+
+
+def supply_orders(*, status: str = "", sales_order: str = ""):
+    rows = SupplyOrder.objects.select_related(
+        "demand_line__order", "demand_line__item", "supplier", "source_organization"
+    )
+    if status:
+        rows = rows.filter(status=status)
+    if sales_order:
+        rows = rows.filter(demand_line__order__number=sales_order)
+    return rows.order_by("-id")
+
+
+@dataclass(frozen=True)
+class SupplyDocument:
+    document_type: str
+    number: str
+    status: str
+    quantity: Decimal
+
+
+def supply_documents(supply_order: SupplyOrder) -> list[SupplyDocument]:
+    """The execution documents of a supply order, newest kinds first as they appear."""
+    documents = []
+    for tracking in supply_order.tracking_lines.select_related("requisition_line"):
+        document = tracking.requisition_line
+        documents.append(
+            SupplyDocument(
+                document_type=tracking.document_type,
+                number=document.number if document else "",
+                status=document.status if document else "",
+                quantity=tracking.quantity,
+            )
+        )
+    return documents

@@ -1,18 +1,14 @@
 from django.urls import path
 
-from core.views import placeholder
+from orders import views
 
 app_name = "orders"
 
 urlpatterns = [
-    path(
-        "",
-        placeholder(
-            title="Sales orders",
-            permission="orders.view_salesorder",
-            arrives_with="the order entry issue",
-            purpose="Enter, submit and track sales orders: lines, promises, pegging, timeline.",
-        ),
-        name="worklist",
-    ),
+    path("", views.worklist, name="worklist"),
+    path("new/", views.new, name="new"),
+    path("new/preview/", views.preview, name="preview"),
+    path("<str:number>/", views.detail, name="detail"),
+    path("<str:number>/submit/", views.submit, name="submit"),
+    path("<str:number>/lines/<int:line_number>/cancel/", views.cancel_line, name="cancel_line"),
 ]

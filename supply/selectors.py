@@ -8,7 +8,7 @@ from django.db.models import Prefetch
 from core.models import TransitionLog
 from orders.models import FulfillmentLine, SalesOrder
 from supply.models import SupplyOrder, SupplyTrackingLine
-from warehouse.models import Reservation
+from warehouse.models import InventoryBalance, Reservation
 
 
 @dataclass
@@ -111,3 +111,49 @@ def supply_documents(supply_order: SupplyOrder) -> list[SupplyDocument]:
             )
         )
     return documents
+
+
+@dataclass(frozen=True)
+class PromisePreview:
+    """What submitting a line would do now: stock first, then the source and its date."""
+
+    organization: object
+    available: Decimal
+    from_stock: Decimal
+    to_source: Decimal
+    result: object = None  # promising.SourcingResult for the part to source
+    backorder_reason: str = ""
+
+    @property
+    def ship_date(self):
+        if self.to_source and (self.result is None or self.result.chosen is None):
+            return None
+        if self.to_source:
+            return self.result.scheduled_date
+        return None
+
+
+def promise_preview(*, item, quantity: Decimal, requested_date, ship_from, customer):
+    """Preview the promise of a line before it is entered; writes and locks nothing."""
+    from supply import promising, sourcing
+
+    organization = ship_from or (customer.default_ship_from if customer else None)
+    if organization is None:
+        return None
+    balance = InventoryBalance.objects.filter(item=item, organization=organization).first()
+    available = max(balance.available, Decimal(0)) if balance else Decimal(0)
+    from_stock, to_source = promising.split_quantity(quantity=quantity, available=available)
+    if not to_source:
+        return PromisePreview(organization, available, from_stock, to_source)
+    if not item.back_to_back:
+        return PromisePreview(
+            organization,
+            available,
+            from_stock,
+            to_source,
+            backorder_reason=f"{item.sku} is stocked, not bought per order",
+        )
+    line = FulfillmentLine(item=item, quantity=to_source, requested_ship_date=requested_date)
+    result = sourcing.choose(line, organization, lock=False)
+    reason = "" if result.chosen else "no feasible source"
+    return PromisePreview(organization, available, from_stock, to_source, result, reason)

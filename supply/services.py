@@ -4,20 +4,19 @@ warehouse and supply (DESIGN §5, §6)."""
 import datetime
 import logging
 from datetime import timedelta
-from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from catalog.models import BillOfMaterials, Organization, SourcingRule
+from catalog.models import Organization, SourcingRule
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.models import DocumentType
 from core.services import change_log, document_number_next, transition
 from orders.models import FulfillmentLine, SalesOrder
 from orders.services import line_split, sales_order_refresh_status
 from procurement.models import RequisitionLine
-from supply import promising
+from supply import promising, sourcing
 from supply.models import SourcingDecision, SupplyOrder, SupplyTrackingLine
 from warehouse.models import InventoryBalance, Reservation
 from warehouse.services import (
@@ -40,126 +39,6 @@ def _today() -> datetime.date:
 
 
 # --- promising --------------------------------------------------------------------------------
-
-
-def _rule_options(item_id: int, organization_id: int) -> list[SourcingRule]:
-    return list(
-        SourcingRule.objects.filter(Q(item_id=item_id) | Q(item=None))
-        .filter(Q(organization_id=organization_id) | Q(organization=None))
-        .select_related("supplier", "source_organization")
-        .order_by("id")
-    )
-
-
-def _as_option(rule: SourcingRule) -> promising.RuleOption:
-    return promising.RuleOption(
-        rule_id=rule.pk,
-        type=rule.type,
-        rank=rule.rank,
-        item_id=rule.item_id,
-        organization_id=rule.organization_id,
-        supplier=rule.supplier.number if rule.supplier_id else None,
-        source_organization=rule.source_organization.code if rule.source_organization_id else None,
-        unit_price=rule.unit_price,
-        lead_time_days=rule.lead_time_days,
-        allocation_percent=rule.allocation_percent,
-        effective_from=rule.effective_from,
-        effective_to=rule.effective_to,
-    )
-
-
-def _available(item_id: int, organization_ids) -> dict[int, Decimal]:
-    return {
-        org_id: on_hand - reserved
-        for org_id, on_hand, reserved in InventoryBalance.objects.filter(
-            item_id=item_id, organization_id__in=organization_ids
-        ).values_list("organization_id", "on_hand", "reserved")
-    }
-
-
-def _components_short(item_id: int, rules: list[SourcingRule], quantity: Decimal) -> dict:
-    """Per plant of a MAKE rule: the BOM components it lacks for `quantity` (absent: no BOM)."""
-    plants = {r.source_organization_id for r in rules if r.type == "MAKE"}
-    if not plants:
-        return {}
-    result = {}
-    boms = BillOfMaterials.objects.filter(item_id=item_id, organization_id__in=plants)
-    for bom in boms.select_related("organization").prefetch_related("components__item"):
-        components = list(bom.components.all())
-        stock = _available_by_item(bom.organization_id, [c.item_id for c in components])
-        result[bom.organization.code] = tuple(
-            c.item.sku
-            for c in components
-            if stock.get(c.item_id, Decimal(0)) < c.quantity * quantity
-        )
-    return result
-
-
-def _available_by_item(organization_id: int, item_ids) -> dict[int, Decimal]:
-    return {
-        item_id: on_hand - reserved
-        for item_id, on_hand, reserved in InventoryBalance.objects.filter(
-            organization_id=organization_id, item_id__in=item_ids
-        ).values_list("item_id", "on_hand", "reserved")
-    }
-
-
-def _allocated(rule_ids) -> dict[int, Decimal]:
-    rows = (
-        SourcingDecision.objects.filter(chosen_rule_id__in=rule_ids)
-        .values("chosen_rule_id")
-        .annotate(total=Sum("quantity"))
-    )
-    return {row["chosen_rule_id"]: row["total"] for row in rows}
-
-
-def _shares_demand(result: promising.SourcingResult, requested: datetime.date) -> list[int]:
-    """The rules that share demand with the chosen one by allocation (same rank, meet date)."""
-    chosen = result.chosen
-    return [
-        c.rule_id
-        for c in result.candidates
-        if c.feasible
-        and c.rank == chosen.rank
-        and c.available_date is not None
-        and c.available_date <= requested
-    ]
-
-
-def _choose(line: FulfillmentLine, organization: Organization) -> promising.SourcingResult:
-    rules = _rule_options(line.item_id, organization.pk)
-    transfer_sources = {r.source_organization_id for r in rules if r.type == "TRANSFER"}
-    available = _available(line.item_id, transfer_sources)
-    codes = {
-        r.source_organization_id: r.source_organization.code
-        for r in rules
-        if r.source_organization_id
-    }
-
-    def request(allocated):
-        return promising.SourcingRequest(
-            today=_today(),
-            requested_date=line.requested_ship_date,
-            quantity=line.quantity,
-            item_id=line.item_id,
-            standard_cost=line.item.standard_cost,
-            organization_id=organization.pk,
-            organization_code=organization.code,
-            receiving_days=organization.receiving_days,
-            rules=tuple(_as_option(r) for r in rules),
-            source_available={codes[o]: q for o, q in available.items() if o in codes},
-            components_short=_components_short(line.item_id, rules, line.quantity),
-            allocated=allocated,
-        )
-
-    result = promising.choose_source(request({}))
-    if result.chosen is not None:
-        sharing = _shares_demand(result, line.requested_ship_date)
-        if len(sharing) > 1:
-            # Lock the rules that share demand, so concurrent submits see each other's choices.
-            list(SourcingRule.objects.select_for_update().filter(pk__in=sharing).order_by("pk"))
-            result = promising.choose_source(request(_allocated(sharing)))
-    return result
 
 
 def _candidate_json(candidate: promising.Candidate) -> dict:
@@ -243,7 +122,7 @@ def _source(line, organization, acting_user) -> None:
             reason=f"{line.item.sku} is not back-to-back: it is filled from stock only",
         )
         return
-    result = _choose(line, organization)
+    result = sourcing.choose(line, organization, lock=True)
     if result.chosen is None:
         reason = (
             "no effective sourcing rule"

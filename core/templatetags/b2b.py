@@ -1,0 +1,51 @@
+from decimal import Decimal
+
+from django import template
+from django.utils.html import format_html
+
+from core.formatting import qty as format_quantity
+
+register = template.Library()
+
+# One colour per meaning, the same on every screen: grey = not started, blue = on its way,
+# amber = waiting on someone, red = needs attention, green = done.
+STATUS_COLOURS = {
+    "DRAFT": "secondary",
+    "REQUESTED": "info",
+    "SCHEDULED": "info",
+    "PROCESSING": "primary",
+    "OPEN": "primary",
+    "IN_PROCESS": "primary",
+    "AWAITING_SUPPLY": "warning",
+    "AWAITING_SHIPPING": "primary",
+    "BACKORDERED": "danger",
+    "EXCEPTION": "danger",
+    "SHIPPED": "success",
+    "AWAITING_BILLING": "success",
+    "FULFILLED": "success",
+    "ORDERED": "success",
+    "CLOSED": "success",
+    "ACTIVE": "primary",
+    "CANCELLED": "dark",
+    "RELEASED": "dark",
+}
+
+
+@register.filter
+def status_badge(status: str):
+    colour = STATUS_COLOURS.get(status, "secondary")
+    text = "text-bg-warning" if colour == "warning" else f"text-bg-{colour}"
+    return format_html(
+        '<span class="badge status {}" data-status="{}">{}</span>',
+        text,
+        status,
+        status.replace("_", " "),
+    )
+
+
+@register.filter
+def qty(value):
+    """Quantities without trailing zeros: 50, 12.5."""
+    if value in (None, ""):
+        return ""
+    return format_quantity(Decimal(value))

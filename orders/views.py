@@ -1,0 +1,203 @@
+"""Customer service screens: order worklist, order entry with live promise, order detail."""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from catalog.models import Customer, Item, Organization
+from core.exceptions import BusinessRuleError
+from orders import selectors
+from orders.forms import LineFormSet, OrderForm
+from orders.models import FulfillmentLine, SalesOrder
+from orders.services import LineInput, sales_order_create
+from supply.selectors import promise_preview, sales_order_lines
+from supply.services import fulfillment_line_cancel, sales_order_submit
+
+CANCELLABLE = {"DRAFT", "SCHEDULED", "BACKORDERED", "AWAITING_SHIPPING"}
+
+
+def _date(value: str):
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@permission_required("orders.view_salesorder", raise_exception=True)
+@require_GET
+def worklist(request):
+    filters = selectors.OrderFilters(
+        status=request.GET.get("status", ""),
+        customer=request.GET.get("customer", ""),
+        search=request.GET.get("q", "").strip(),
+        jeopardy=request.GET.get("jeopardy") == "1",
+        ship_from=_date(request.GET.get("from", "")),
+        ship_to=_date(request.GET.get("to", "")),
+    )
+    page = Paginator(selectors.sales_orders(filters), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "query": query.urlencode(),
+        "statuses": SalesOrder.Status.choices,
+        "customers": Customer.objects.order_by("number").only("number", "name"),
+    }
+    template = "orders/worklist.html#results" if request.htmx else "orders/worklist.html"
+    return render(request, template, context)
+
+
+def _entry_context(form, formset):
+    return {
+        "form": form,
+        "formset": formset,
+        "items": Item.objects.order_by("sku").only("sku", "description"),
+    }
+
+
+@permission_required("orders.add_salesorder", raise_exception=True)
+def new(request):
+    """Order entry: a header and lines; save as draft or submit (promise at once)."""
+    if request.method != "POST":
+        form, formset = OrderForm(), LineFormSet(prefix="lines")
+        return render(request, "orders/new.html", _entry_context(form, formset))
+    form, formset = OrderForm(request.POST), LineFormSet(request.POST, prefix="lines")
+    if "add_line" in request.POST:
+        data = request.POST.copy()
+        data["lines-TOTAL_FORMS"] = str(int(data.get("lines-TOTAL_FORMS", 1)) + 1)
+        formset = LineFormSet(data, prefix="lines")
+        return render(
+            request, "orders/new.html", {**_entry_context(OrderForm(data), formset), "adding": True}
+        )
+    if form.is_valid() and formset.is_valid():
+        lines = [
+            LineInput(
+                item=f.cleaned_data["item"],
+                quantity=f.cleaned_data["quantity"],
+                requested_ship_date=f.cleaned_data.get("requested_ship_date"),
+                ship_from=f.cleaned_data.get("ship_from"),
+            )
+            for f in formset.forms
+            if f.has_changed() and f.cleaned_data
+        ]
+        try:
+            with transaction.atomic():
+                order, created = sales_order_create(
+                    customer=form.cleaned_data["customer"],
+                    lines=lines,
+                    external_reference=form.cleaned_data["external_reference"],
+                    acting_user=request.user,
+                )
+                if created and "submit" in request.POST:
+                    sales_order_submit(order=order, acting_user=request.user)
+        except BusinessRuleError as exc:
+            form.add_error(None, exc.message)
+        else:
+            verb = "submitted" if "submit" in request.POST else "saved as draft"
+            if not created:
+                verb = "already exists with this customer PO"
+            messages.success(request, f"Order {order.number} {verb}.")
+            return redirect("orders:detail", number=order.number)
+    return render(request, "orders/new.html", _entry_context(form, formset), status=422)
+
+
+@permission_required("orders.add_salesorder", raise_exception=True)
+@require_GET
+def preview(request):
+    """The live availability and promise of one entry line (htmx, on every change)."""
+    index = request.GET.get("index", "0")
+    get = lambda name: request.GET.get(f"lines-{index}-{name}", "").strip()  # noqa: E731
+    item = Item.objects.filter(sku=get("item")).first()
+    try:
+        quantity = Decimal(get("quantity") or "0")
+    except InvalidOperation:
+        quantity = Decimal(0)
+    context = {"item": item, "quantity": quantity}
+    if item is not None and quantity > 0:
+        context["preview"] = promise_preview(
+            item=item,
+            quantity=quantity,
+            requested_date=_date(get("requested_ship_date")) or datetime.date.today(),
+            ship_from=Organization.objects.filter(code=get("ship_from")).first(),
+            customer=Customer.objects.filter(number=request.GET.get("customer", "")).first(),
+        )
+    return render(request, "orders/new.html#preview", context)
+
+
+def _detail_context(request, order):
+    views = sales_order_lines(order, with_timeline=True)
+    can_change = request.user.has_perm("orders.change_salesorder")
+    for view in views:
+        line = view.line
+        has_document = bool(view.documents) or (
+            view.supply_order is not None
+            and view.supply_order.status not in ("REQUESTED", "CANCELLED")
+        )
+        view.can_cancel = can_change and line.status in CANCELLABLE and not has_document
+    return {
+        "order": order,
+        "lines": views,
+        "can_submit": request.user.has_perm("orders.add_salesorder")
+        and any(v.line.status == FulfillmentLine.Status.DRAFT for v in views),
+        # keep refreshing while supply is being created
+        "supply_pending": any(
+            v.line.status == FulfillmentLine.Status.SCHEDULED
+            and not v.documents
+            and v.supply_order
+            and v.supply_order.status == "REQUESTED"
+            for v in views
+        ),
+    }
+
+
+def _order(number):
+    return get_object_or_404(
+        SalesOrder.objects.select_related("customer", "created_by"), number=number
+    )
+
+
+@permission_required("orders.view_salesorder", raise_exception=True)
+@require_GET
+def detail(request, number: str):
+    order = _order(number)
+    context = _detail_context(request, order)
+    if request.htmx and request.GET.get("part") == "lines":
+        return render(request, "orders/detail.html#lines", context)
+    return render(request, "orders/detail.html", context)
+
+
+@permission_required("orders.add_salesorder", raise_exception=True)
+@require_POST
+def submit(request, number: str):
+    order = _order(number)
+    try:
+        sales_order_submit(order=order, acting_user=request.user)
+    except BusinessRuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Order {order.number} submitted.")
+    return redirect("orders:detail", number=number)
+
+
+@require_POST
+def cancel_line(request, number: str, line_number: int):
+    if not request.user.has_perm("orders.change_salesorder"):
+        raise PermissionDenied("Only customer service cancels order lines.")
+    order = _order(number)
+    line = get_object_or_404(order.lines, line_number=line_number)
+    reason = request.POST.get("reason", "")
+    try:
+        fulfillment_line_cancel(line=line, reason=reason, acting_user=request.user)
+    except BusinessRuleError as exc:
+        messages.error(request, f"Line {line_number}: {exc.message}")
+    else:
+        messages.success(request, f"Line {line_number} cancelled.")
+    return redirect("orders:detail", number=number)

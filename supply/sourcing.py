@@ -1,0 +1,146 @@
+"""The database side of promising: gather what the pure decision (supply.promising) needs —
+rules, availability at source organizations, BOM coverage, allocation history."""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from catalog.models import BillOfMaterials, Organization, SourcingRule
+from orders.models import FulfillmentLine
+from supply import promising
+from supply.models import SourcingDecision
+from warehouse.models import InventoryBalance
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _rule_options(item_id: int, organization_id: int) -> list[SourcingRule]:
+    return list(
+        SourcingRule.objects.filter(Q(item_id=item_id) | Q(item=None))
+        .filter(Q(organization_id=organization_id) | Q(organization=None))
+        .select_related("supplier", "source_organization")
+        .order_by("id")
+    )
+
+
+def _as_option(rule: SourcingRule) -> promising.RuleOption:
+    return promising.RuleOption(
+        rule_id=rule.pk,
+        type=rule.type,
+        rank=rule.rank,
+        item_id=rule.item_id,
+        organization_id=rule.organization_id,
+        supplier=rule.supplier.number if rule.supplier_id else None,
+        source_organization=rule.source_organization.code if rule.source_organization_id else None,
+        unit_price=rule.unit_price,
+        lead_time_days=rule.lead_time_days,
+        allocation_percent=rule.allocation_percent,
+        effective_from=rule.effective_from,
+        effective_to=rule.effective_to,
+    )
+
+
+def _available(item_id: int, organization_ids) -> dict[int, Decimal]:
+    return {
+        org_id: on_hand - reserved
+        for org_id, on_hand, reserved in InventoryBalance.objects.filter(
+            item_id=item_id, organization_id__in=organization_ids
+        ).values_list("organization_id", "on_hand", "reserved")
+    }
+
+
+def _components_short(item_id: int, rules: list[SourcingRule], quantity: Decimal) -> dict:
+    """Per plant of a MAKE rule: the BOM components it lacks for `quantity` (absent: no BOM)."""
+    plants = {r.source_organization_id for r in rules if r.type == "MAKE"}
+    if not plants:
+        return {}
+    result = {}
+    boms = BillOfMaterials.objects.filter(item_id=item_id, organization_id__in=plants)
+    for bom in boms.select_related("organization").prefetch_related("components__item"):
+        components = list(bom.components.all())
+        stock = _available_by_item(bom.organization_id, [c.item_id for c in components])
+        result[bom.organization.code] = tuple(
+            c.item.sku
+            for c in components
+            if stock.get(c.item_id, Decimal(0)) < c.quantity * quantity
+        )
+    return result
+
+
+def _available_by_item(organization_id: int, item_ids) -> dict[int, Decimal]:
+    return {
+        item_id: on_hand - reserved
+        for item_id, on_hand, reserved in InventoryBalance.objects.filter(
+            organization_id=organization_id, item_id__in=item_ids
+        ).values_list("item_id", "on_hand", "reserved")
+    }
+
+
+def _allocated(rule_ids) -> dict[int, Decimal]:
+    rows = (
+        SourcingDecision.objects.filter(chosen_rule_id__in=rule_ids)
+        .values("chosen_rule_id")
+        .annotate(total=Sum("quantity"))
+    )
+    return {row["chosen_rule_id"]: row["total"] for row in rows}
+
+
+def _shares_demand(result: promising.SourcingResult, requested: datetime.date) -> list[int]:
+    """The rules that share demand with the chosen one by allocation (same rank, meet date)."""
+    chosen = result.chosen
+    return [
+        c.rule_id
+        for c in result.candidates
+        if c.feasible
+        and c.rank == chosen.rank
+        and c.available_date is not None
+        and c.available_date <= requested
+    ]
+
+
+def choose(
+    line: FulfillmentLine, organization: Organization, *, lock: bool
+) -> promising.SourcingResult:
+    """Run the sourcing decision for a line (saved or not) at an organization.
+
+    With `lock`, the rules that share demand by allocation are locked before their allocated
+    totals are read, so concurrent submits see each other's choices (inside a transaction).
+    """
+    rules = _rule_options(line.item_id, organization.pk)
+    transfer_sources = {r.source_organization_id for r in rules if r.type == "TRANSFER"}
+    available = _available(line.item_id, transfer_sources)
+    codes = {
+        r.source_organization_id: r.source_organization.code
+        for r in rules
+        if r.source_organization_id
+    }
+
+    def request(allocated):
+        return promising.SourcingRequest(
+            today=_today(),
+            requested_date=line.requested_ship_date,
+            quantity=line.quantity,
+            item_id=line.item_id,
+            standard_cost=line.item.standard_cost,
+            organization_id=organization.pk,
+            organization_code=organization.code,
+            receiving_days=organization.receiving_days,
+            rules=tuple(_as_option(r) for r in rules),
+            source_available={codes[o]: q for o, q in available.items() if o in codes},
+            components_short=_components_short(line.item_id, rules, line.quantity),
+            allocated=allocated,
+        )
+
+    result = promising.choose_source(request({}))
+    if result.chosen is not None:
+        sharing = _shares_demand(result, line.requested_ship_date)
+        if len(sharing) > 1:
+            if lock:
+                rules_locked = SourcingRule.objects.select_for_update().filter(pk__in=sharing)
+                list(rules_locked.order_by("pk"))
+            result = promising.choose_source(request(_allocated(sharing)))
+    return result

@@ -40,7 +40,7 @@ class LineForm(forms.Form):
         queryset=Organization.objects.order_by("code"),
         to_field_name="code",
         required=False,
-        empty_label="Customer default",
+        empty_label="Default",
     )
 
     def clean_requested_ship_date(self):

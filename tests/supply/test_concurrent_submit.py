@@ -38,6 +38,8 @@ def test_twenty_concurrent_orders_of_one_against_ten_on_hand(world):
     assert not errors
     lines = FulfillmentLine.objects.all()
     assert lines.filter(status="AWAITING_SHIPPING", supply_type="ON_HAND").count() == 10
-    assert lines.filter(status="SCHEDULED", supply_type="BUY").count() == 10
+    # (a worker of the session may already have created their requisitions)
+    sourced = lines.filter(status__in=["SCHEDULED", "AWAITING_SUPPLY"], supply_type="BUY")
+    assert sourced.count() == 10
     balance = InventoryBalance.objects.get(item=world.laptop)
     assert (balance.on_hand, balance.reserved) == (Decimal(10), Decimal(10))

@@ -6,13 +6,13 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Customer, Item, Organization
 from core.exceptions import BusinessRuleError
+from core.paging import paginate
 from orders import selectors
 from orders.forms import LineFormSet, OrderForm
 from orders.models import FulfillmentLine, SalesOrder
@@ -41,13 +41,11 @@ def worklist(request):
         ship_from=_date(request.GET.get("from", "")),
         ship_to=_date(request.GET.get("to", "")),
     )
-    page = Paginator(selectors.sales_orders(filters), 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, selectors.sales_orders(filters))
     context = {
         "page": page,
         "filters": filters,
-        "query": query.urlencode(),
+        "query": query,
         "statuses": SalesOrder.Status.choices,
         "customers": Customer.objects.order_by("number").only("number", "name"),
     }

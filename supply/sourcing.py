@@ -44,12 +44,13 @@ def _as_option(rule: SourcingRule) -> promising.RuleOption:
     )
 
 
-def _available(item_id: int, organization_ids) -> dict[int, Decimal]:
+def _available(*, item_ids, organization_ids) -> dict[tuple[int, int], Decimal]:
+    """Available (on hand - reserved) per (item_id, organization_id)."""
     return {
-        org_id: on_hand - reserved
-        for org_id, on_hand, reserved in InventoryBalance.objects.filter(
-            item_id=item_id, organization_id__in=organization_ids
-        ).values_list("organization_id", "on_hand", "reserved")
+        (item_id, org_id): on_hand - reserved
+        for item_id, org_id, on_hand, reserved in InventoryBalance.objects.filter(
+            item_id__in=item_ids, organization_id__in=organization_ids
+        ).values_list("item_id", "organization_id", "on_hand", "reserved")
     }
 
 
@@ -62,22 +63,15 @@ def _components_short(item_id: int, rules: list[SourcingRule], quantity: Decimal
     boms = BillOfMaterials.objects.filter(item_id=item_id, organization_id__in=plants)
     for bom in boms.select_related("organization").prefetch_related("components__item"):
         components = list(bom.components.all())
-        stock = _available_by_item(bom.organization_id, [c.item_id for c in components])
+        stock = _available(
+            item_ids=[c.item_id for c in components], organization_ids=[bom.organization_id]
+        )
         result[bom.organization.code] = tuple(
             c.item.sku
             for c in components
-            if stock.get(c.item_id, Decimal(0)) < c.quantity * quantity
+            if stock.get((c.item_id, bom.organization_id), Decimal(0)) < c.quantity * quantity
         )
     return result
-
-
-def _available_by_item(organization_id: int, item_ids) -> dict[int, Decimal]:
-    return {
-        item_id: on_hand - reserved
-        for item_id, on_hand, reserved in InventoryBalance.objects.filter(
-            organization_id=organization_id, item_id__in=item_ids
-        ).values_list("item_id", "on_hand", "reserved")
-    }
 
 
 def _allocated(rule_ids) -> dict[int, Decimal]:
@@ -112,7 +106,12 @@ def choose(
     """
     rules = _rule_options(line.item_id, organization.pk)
     transfer_sources = {r.source_organization_id for r in rules if r.type == "TRANSFER"}
-    available = _available(line.item_id, transfer_sources)
+    available = {
+        org_id: quantity
+        for (_, org_id), quantity in _available(
+            item_ids=[line.item_id], organization_ids=transfer_sources
+        ).items()
+    }
     codes = {
         r.source_organization_id: r.source_organization.code
         for r in rules

@@ -24,6 +24,14 @@ def require_program(path_or_name: str) -> str:
 
 
 @pytest.fixture
+def world(db):
+    """W1, customer C-ACME, a back-to-back LAPTOP-15 bought from S-CONTOSO, user csr."""
+    from tests.world import World
+
+    return World()
+
+
+@pytest.fixture
 def role_users(db):
     """One user per role, named after the role."""
     return {role: UserFactory(username=role, roles=[role]) for role in ROLE_NAMES}

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from catalog.models import Organization
 from core.exceptions import BusinessRuleError
+from core.paging import paginate
 from warehouse import selectors
 from warehouse.forms import AdjustmentForm
 from warehouse.models import InventoryBalance
@@ -17,9 +18,10 @@ def inventory(request):
     search = request.GET.get("q", "").strip()
     organization = request.GET.get("organization", "")
     rows = selectors.inventory_balances(organization=organization, search=search)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page, query = paginate(request, rows)
     context = {
         "page": page,
+        "query": query,
         "q": search,
         "organization": organization,
         "organizations": Organization.objects.order_by("code"),

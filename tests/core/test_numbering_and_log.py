@@ -1,5 +1,3 @@
-import threading
-
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -9,6 +7,7 @@ from core.models import TransitionLog
 from core.services import change_log, document_number_next, transition
 from tests.factories import UserFactory
 from tests.testapp.models import Memo
+from tests.world import run_concurrently
 
 
 @pytest.mark.django_db
@@ -40,23 +39,14 @@ def test_numbers_are_only_issued_inside_the_creating_transaction():
 def test_concurrent_creators_never_get_the_same_number():
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
-    numbers, errors = [], []
+    numbers = []
 
-    def create_many():
-        try:
-            for _ in range(20):
-                with transaction.atomic():
-                    numbers.append(document_number_next("SHP"))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    def create_many(_):
+        for _ in range(20):
+            with transaction.atomic():
+                numbers.append(document_number_next("SHP"))
 
-    threads = [threading.Thread(target=create_many) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_concurrently(create_many, range(4))
 
     assert not errors
     assert sorted(numbers) == [f"SHP-{n:06d}" for n in range(1, 81)]

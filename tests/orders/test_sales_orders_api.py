@@ -11,14 +11,8 @@ from procurement.models import RequisitionLine
 from supply.models import SupplyOrder
 from supply.services import supply_order_create_document
 from tests.factories import UserFactory
-from tests.supply.conftest import World
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(db):
-    return World()
 
 
 @pytest.fixture

@@ -11,14 +11,8 @@ from django.utils import timezone
 from orders.models import SalesOrder
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
-from tests.supply.conftest import World
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(db):
-    return World()
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Concurrent submits can never oversell on-hand stock (threads on PostgreSQL)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -8,6 +7,7 @@ from django.db import connection
 
 from orders.models import FulfillmentLine
 from supply.services import sales_order_submit
+from tests.world import run_concurrently
 from warehouse.models import InventoryBalance
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,22 +18,9 @@ def test_twenty_concurrent_orders_of_one_against_ten_on_hand(world):
         pytest.skip("row locks need PostgreSQL")
     world.stock(world.laptop, 10)
     orders = [world.order((world.laptop, 1)) for _ in range(20)]
-    barrier, errors = threading.Barrier(20), []
-
-    def submit(order):
-        try:
-            barrier.wait()
-            sales_order_submit(order=order, acting_user=world.csr)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit, args=(order,)) for order in orders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_concurrently(
+        lambda order: sales_order_submit(order=order, acting_user=world.csr), orders
+    )
 
     assert not errors
     lines = FulfillmentLine.objects.all()

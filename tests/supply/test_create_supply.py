@@ -1,7 +1,6 @@
 """create_supply turns a REQUESTED supply order into its document — exactly once."""
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
@@ -22,6 +21,7 @@ from supply.services import (
     supply_orders_requeue_stale,
 )
 from tests.factories import ItemFactory, OrganizationFactory
+from tests.world import run_concurrently
 from warehouse.models import InventoryBalance, Reservation
 
 S = FulfillmentLine.Status
@@ -80,22 +80,9 @@ def test_two_workers_racing_create_one_document(world):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
     supply_order = submitted(world)
-    barrier, errors = threading.Barrier(4), []
-
-    def work():
-        try:
-            barrier.wait()
-            supply_order_create_document(supply_order_id=supply_order.pk)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_concurrently(
+        lambda _: supply_order_create_document(supply_order_id=supply_order.pk), range(4)
+    )
 
     assert not errors
     assert_one_requisition(supply_order)

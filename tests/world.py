@@ -1,6 +1,6 @@
-from decimal import Decimal
+"""A small, realistic set of master data that most flow tests start from."""
 
-import pytest
+from decimal import Decimal
 
 from orders.services import LineInput, sales_order_create
 from tests.factories import (
@@ -53,6 +53,29 @@ class World:
         return order
 
 
-@pytest.fixture
-def world(db):
-    return World()
+def run_concurrently(work, arguments) -> list[Exception]:
+    """Run work(argument) in one thread per argument, all released at once; returns errors.
+
+    Each thread closes its database connection, so PostgreSQL sees real concurrent sessions.
+    """
+    import threading
+
+    from django.db import connection
+
+    barrier, errors = threading.Barrier(len(arguments)), []
+
+    def run(argument):
+        try:
+            barrier.wait()
+            work(argument)
+        except Exception as exc:  # reported to the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors

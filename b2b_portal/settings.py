@@ -207,6 +207,11 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.tasks.record_worker_heartbeat", "schedule": 30.0},
     "requeue-stale-supply": {"task": "supply.requeue_stale_supply_orders", "schedule": 30.0},
     "repromise-backorders": {"task": "supply.repromise_backorders", "schedule": 300.0},
+    "touchless-purchase-orders": {
+        "task": "supply.convert_touchless_requisitions",
+        "schedule": 60.0,
+    },
+    "communicate-pending-pos": {"task": "procurement.communicate_pending", "schedule": 120.0},
 }
 
 # --- Business settings ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -54,5 +55,168 @@ class RequisitionLine(FSMModelMixin, models.Model):
         pass
 
     @transition(field=status, source=[Status.OPEN, Status.ORDERED], target=Status.CANCELLED)
+    def cancel(self):
+        pass
+
+
+class PurchaseOrder(FSMModelMixin, models.Model):
+    """An order to a supplier; each of its lines is dedicated to one demand line."""
+
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", "Draft"
+        PENDING_APPROVAL = "PENDING_APPROVAL", "Pending approval"
+        OPEN = "OPEN", "Open"
+        CLOSED_FOR_RECEIVING = "CLOSED_FOR_RECEIVING", "Closed for receiving"
+        CLOSED = "CLOSED", "Closed"
+        CANCELLED = "CANCELLED", "Cancelled"
+
+    class Acknowledgment(models.TextChoices):
+        PENDING = "PENDING", "Pending"
+        ACCEPTED = "ACCEPTED", "Accepted"
+        REJECTED = "REJECTED", "Rejected"
+
+    S = Status
+    number = models.CharField(max_length=20, unique=True)
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="purchase_orders")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", help_text="Ship-to."
+    )
+    currency = models.CharField(max_length=3)
+    status = FSMField(max_length=20, choices=Status.choices, default=S.DRAFT, protected=True)
+    revision = models.PositiveIntegerField(default=0)
+    touchless = models.BooleanField(default=False, help_text="Created without a buyer.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    communicated_at = models.DateTimeField(null=True, blank=True)
+    communicated_revision = models.IntegerField(default=-1)
+    acknowledgment = models.CharField(
+        max_length=10, choices=Acknowledgment.choices, default=Acknowledgment.PENDING
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledgment_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        permissions = [("approve_purchaseorder", "Can approve or reject purchase orders")]
+        indexes = [
+            models.Index(fields=["status", "-id"]),
+            models.Index(fields=["supplier", "status"]),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @transition(field=status, source=S.DRAFT, target=S.PENDING_APPROVAL)
+    def submit(self):
+        """Submitted at or above the approval threshold: a manager must approve."""
+
+    @transition(field=status, source=S.DRAFT, target=S.OPEN)
+    def auto_approve(self):
+        """Submitted under the approval threshold: open at once."""
+
+    @transition(
+        field=status,
+        source=S.PENDING_APPROVAL,
+        target=S.OPEN,
+        permission="procurement.approve_purchaseorder",
+    )
+    def approve(self):
+        pass
+
+    @transition(
+        field=status,
+        source=S.PENDING_APPROVAL,
+        target=S.DRAFT,
+        permission="procurement.approve_purchaseorder",
+    )
+    def reject(self):
+        pass
+
+    @transition(field=status, source=S.OPEN, target=S.CLOSED_FOR_RECEIVING)
+    def close_for_receiving(self):
+        pass
+
+    @transition(field=status, source=S.CLOSED_FOR_RECEIVING, target=S.CLOSED)
+    def close(self):
+        pass
+
+    @transition(field=status, source=[S.DRAFT, S.PENDING_APPROVAL, S.OPEN], target=S.CANCELLED)
+    def cancel(self):
+        pass
+
+    @property
+    def needs_communication(self) -> bool:
+        return self.status == self.S.OPEN and self.communicated_revision < self.revision
+
+
+class PurchaseOrderLine(FSMModelMixin, models.Model):
+    """A PO line for exactly one demand line (never merged: pegging stays exact)."""
+
+    class Status(models.TextChoices):
+        OPEN = "OPEN", "Open"
+        CLOSED_FOR_RECEIVING = "CLOSED_FOR_RECEIVING", "Closed for receiving"
+        CANCELLED = "CANCELLED", "Cancelled"
+
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="lines"
+    )
+    line_number = models.PositiveIntegerField()
+    demand_line = models.ForeignKey(
+        FulfillmentLine, on_delete=models.PROTECT, related_name="purchase_order_lines"
+    )
+    requisition_line = models.ForeignKey(
+        RequisitionLine, on_delete=models.PROTECT, related_name="purchase_order_lines"
+    )
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(**QUANTITY)
+    unit_price = models.DecimalField(**PRICE)
+    quantity_received = models.DecimalField(**QUANTITY, default=0)
+    need_by_date = models.DateField()
+    promised_date = models.DateField(null=True, blank=True)
+    status = FSMField(max_length=20, choices=Status.choices, default=Status.OPEN, protected=True)
+
+    class Meta:
+        ordering = ["purchase_order", "line_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purchase_order", "line_number"], name="po_line_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["requisition_line"],
+                condition=~Q(status="CANCELLED"),
+                name="one_active_po_line_per_requisition",
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="po_line_quantity_gt_0"),
+            models.CheckConstraint(
+                condition=Q(quantity_received__gte=0), name="po_line_received_gte_0"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"{self.purchase_order.number}/{self.line_number}"
+
+    @property
+    def amount(self):
+        return self.quantity * self.unit_price
+
+    @transition(field=status, source=Status.OPEN, target=Status.CLOSED_FOR_RECEIVING)
+    def close_for_receiving(self):
+        pass
+
+    @transition(field=status, source=Status.OPEN, target=Status.CANCELLED)
     def cancel(self):
         pass

@@ -10,7 +10,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from catalog.models import PRICE, QUANTITY, Organization, SourcingRule, Supplier
 from orders.models import FulfillmentLine
-from procurement.models import RequisitionLine
+from procurement.models import PurchaseOrderLine, RequisitionLine
 
 
 class SourcingDecision(models.Model):
@@ -149,6 +149,9 @@ class SupplyTrackingLine(models.Model):
     document_type = models.CharField(max_length=20, choices=DocumentType.choices)
     requisition_line = models.ForeignKey(
         RequisitionLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    purchase_order_line = models.ForeignKey(
+        PurchaseOrderLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     quantity = models.DecimalField(**QUANTITY)
     created_at = models.DateTimeField(default=timezone.now)

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from supply import services
+from supply.services import purchasing
 
 TRANSIENT = (OperationalError, InterfaceError)
 
@@ -37,3 +38,16 @@ def requeue_stale_supply_orders() -> int:
 )
 def repromise_backorders(item_id: int | None = None) -> int:
     return services.backorders_repromise(item_id=item_id)
+
+
+@shared_task(
+    name="supply.convert_touchless_requisitions",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=8,
+    ignore_result=True,
+)
+def convert_touchless_requisitions(supplier_id: int | None = None) -> int:
+    """Touchless POs: open requisitions of automatic suppliers become POs without a buyer."""
+    return len(purchasing.touchless_run(supplier_id=supplier_id))

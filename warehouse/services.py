@@ -226,3 +226,24 @@ def reservation_release(*, reservation: Reservation) -> Reservation:
             ).update(reserved=F("reserved") - reservation.quantity)
         reservation.refresh_from_db()
         return reservation
+
+
+def reservation_move(*, reservation: Reservation, source: str, document) -> Reservation:
+    """Move an active reservation to another supply document (requisition → PO line, or back):
+    the old row is kept as MOVED for the history and a new active row takes over."""
+    with transaction.atomic():
+        moved = Reservation.objects.filter(
+            pk=reservation.pk, status=Reservation.Status.ACTIVE
+        ).update(status=Reservation.Status.MOVED, closed_at=timezone.now())
+        if not moved:
+            raise BusinessRuleError(f"Reservation {reservation.pk} is no longer active.")
+        return Reservation.objects.create(
+            demand_line_id=reservation.demand_line_id,
+            item_id=reservation.item_id,
+            organization_id=reservation.organization_id,
+            quantity=reservation.quantity,
+            supply_source=source,
+            document_type=document._meta.label_lower,
+            document_id=document.pk,
+            document_number=str(getattr(document, "number", "") or ""),
+        )

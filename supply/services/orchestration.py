@@ -327,6 +327,10 @@ def supply_order_create_document(*, supply_order_id: int) -> SupplyOrder:
         )
         transition(supply_order, "start", demand_line_id=line.pk, reason=requisition.number)
         transition(line, "await_supply", demand_line_id=line.pk, reason=requisition.number)
+        if supply_order.supplier.automatic_po:
+            from supply.tasks import convert_touchless_requisitions
+
+            convert_touchless_requisitions.delay_on_commit(supply_order.supplier_id)
     return supply_order
 
 

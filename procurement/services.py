@@ -1,0 +1,178 @@
+"""Purchase order use cases that stay inside procurement: submit with the approval threshold,
+approve/reject with segregation of duties, supplier communication sent once."""
+
+import logging
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
+from core.formatting import qty
+from core.services import change_log, transition
+from procurement.documents import purchase_order_pdf
+from procurement.models import PurchaseOrder
+
+logger = logging.getLogger(__name__)
+PO = PurchaseOrder.Status
+
+
+def purchase_order_total(po: PurchaseOrder) -> Decimal:
+    total = sum(
+        (line.quantity * line.unit_price for line in po.lines.exclude(status="CANCELLED")),
+        Decimal(0),
+    )
+    return total.quantize(Decimal("0.01"))
+
+
+def _locked(po: PurchaseOrder) -> PurchaseOrder:
+    return PurchaseOrder.objects.select_for_update().get(pk=po.pk)
+
+
+def purchase_order_submit(*, po: PurchaseOrder, acting_user=None) -> PurchaseOrder:
+    """Submit a DRAFT PO: under PO_APPROVAL_THRESHOLD it opens at once (auto-approved), at or
+    above it waits for a procurement manager. Returns the PO; an OPEN touchless PO is then
+    communicated by the caller."""
+    with transaction.atomic():
+        po = _locked(po)
+        if po.status != PO.DRAFT:
+            raise InvalidTransition(f"Cannot submit purchase order {po.number}: it is {po.status}.")
+        total = purchase_order_total(po)
+        threshold = settings.PO_APPROVAL_THRESHOLD
+        po.submitted_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
+        po.submitted_at = timezone.now()
+        if total < threshold:
+            po.approved_at = po.submitted_at
+            transition(
+                po,
+                "auto_approve",
+                acting_user=acting_user,
+                reason=f"auto-approved: total {total} {po.currency} under threshold {threshold}",
+            )
+        else:
+            transition(
+                po,
+                "submit",
+                acting_user=acting_user,
+                reason=f"total {total} {po.currency} needs approval (threshold {threshold})",
+            )
+    return po
+
+
+def purchase_order_approve(*, po: PurchaseOrder, acting_user) -> PurchaseOrder:
+    """Approve a PENDING_APPROVAL PO. Segregation of duties: never the user who submitted it."""
+    with transaction.atomic():
+        po = _locked(po)
+        if po.submitted_by_id is not None and po.submitted_by_id == acting_user.pk:
+            raise PermissionDenied(
+                f"You submitted {po.number}: another procurement manager must approve it."
+            )
+        po.approved_by = acting_user
+        po.approved_at = timezone.now()
+        transition(po, "approve", acting_user=acting_user, reason="approved")
+        if po.touchless:
+            # Nobody is there to send it: an approved touchless PO is communicated at once.
+            from procurement.tasks import communicate_purchase_order
+
+            communicate_purchase_order.delay_on_commit(po.pk)
+    return po
+
+
+def purchase_order_reject(*, po: PurchaseOrder, reason: str, acting_user) -> PurchaseOrder:
+    """Send a PENDING_APPROVAL PO back to DRAFT with the reason (in the timeline)."""
+    if not reason or not reason.strip():
+        raise BusinessRuleError("Say why the purchase order is rejected.", field="reason")
+    with transaction.atomic():
+        po = _locked(po)
+        if po.submitted_by_id is not None and po.submitted_by_id == acting_user.pk:
+            raise PermissionDenied(f"You submitted {po.number}: another manager must decide.")
+        transition(po, "reject", acting_user=acting_user, reason=reason.strip())
+    return po
+
+
+def purchase_order_lines(po: PurchaseOrder):
+    return po.lines.select_related("item", "demand_line__order").order_by("line_number")
+
+
+def purchase_order_communicate(*, po: PurchaseOrder, acting_user=None) -> PurchaseOrder:
+    """Email the PO document (PDF attached) to the supplier — once per revision.
+
+    The send is claimed first by a compare-and-set on `communicated_revision`, so a retried
+    task or a second click never sends the same revision twice; if sending fails the claim is
+    given back and the error raised (the task retries).
+    """
+    po = PurchaseOrder.objects.select_related("supplier", "organization").get(pk=po.pk)
+    if po.status != PO.OPEN:
+        raise InvalidTransition(
+            f"Cannot communicate purchase order {po.number}: it is {po.status} "
+            "(only OPEN, approved orders go to the supplier)."
+        )
+    if not po.supplier.email:
+        raise BusinessRuleError(
+            f"Supplier {po.supplier.number} has no email address: add one in the admin."
+        )
+    now = timezone.now()
+    previous = (po.communicated_at, po.communicated_revision)
+    claimed = PurchaseOrder.objects.filter(
+        pk=po.pk, status=PO.OPEN, communicated_revision__lt=F("revision")
+    ).update(communicated_at=now, communicated_revision=F("revision"))
+    if not claimed:
+        raise Conflict(
+            f"{po.number} revision {po.revision} was already sent to the supplier "
+            f"on {po.communicated_at:%Y-%m-%d %H:%M}."
+        )
+    lines = list(purchase_order_lines(po))
+    total = sum((line.quantity * line.unit_price for line in lines), Decimal(0))
+    body = "\n".join(
+        [
+            f"Dear {po.supplier.name},",
+            "",
+            f"please find attached purchase order {po.number} (revision {po.revision}), "
+            f"ship to {po.organization.code} {po.organization.name}.",
+            "",
+            *(
+                f"  {line.line_number}. {line.item.sku} x {qty(line.quantity)} at "
+                f"{line.unit_price:.2f} {po.currency}, need by {line.need_by_date:%Y-%m-%d} "
+                f"(for sales order {line.demand_line.order.number} line "
+                f"{line.demand_line.line_number})"
+                for line in lines
+            ),
+            "",
+            f"Total {total:,.2f} {po.currency}. Please acknowledge with your promised dates.",
+        ]
+    )
+    message = EmailMessage(
+        subject=f"Purchase order {po.number} rev {po.revision}",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[po.supplier.email],
+    )
+    message.attach(f"{po.number}.pdf", purchase_order_pdf(po, lines), "application/pdf")
+    try:
+        message.send()
+    except Exception:
+        PurchaseOrder.objects.filter(pk=po.pk, communicated_at=now).update(
+            communicated_at=previous[0], communicated_revision=previous[1]
+        )
+        raise
+    with transaction.atomic():
+        po.refresh_from_db()
+        change_log(
+            document=po,
+            field="communicated",
+            to_value=f"revision {po.revision}",
+            acting_user=acting_user,
+            reason=f"emailed to {po.supplier.email}",
+        )
+    return po
+
+
+def purchase_orders_to_communicate():
+    """OPEN POs whose current revision has not been sent (for the safety-net task)."""
+    return PurchaseOrder.objects.filter(
+        Q(status=PO.OPEN) & Q(communicated_revision__lt=F("revision"))
+    ).values_list("id", flat=True)

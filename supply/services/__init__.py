@@ -1,0 +1,20 @@
+"""Supply use cases, by area: promising and supply creation (orchestration), the Buy flow
+across requisitions, purchase orders and reservations (purchasing)."""
+
+from supply.services.orchestration import (
+    EXECUTION_NOT_AVAILABLE,
+    backorders_repromise,
+    fulfillment_line_cancel,
+    sales_order_submit,
+    supply_order_create_document,
+    supply_orders_requeue_stale,
+)
+
+__all__ = [
+    "EXECUTION_NOT_AVAILABLE",
+    "backorders_repromise",
+    "fulfillment_line_cancel",
+    "sales_order_submit",
+    "supply_order_create_document",
+    "supply_orders_requeue_stale",
+]

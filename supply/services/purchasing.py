@@ -1,0 +1,341 @@
+"""The Buy flow across apps: requisitions become POs (reservations and pegging follow), the
+touchless run, supplier acknowledgments that move promises, and PO cancellation."""
+
+import datetime
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
+from core.models import DocumentType
+from core.services import change_log, document_number_next, transition
+from orders.models import FulfillmentLine
+from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
+from procurement.services import purchase_order_submit
+from supply.models import SupplyOrder, SupplyTrackingLine
+from warehouse.models import Reservation
+from warehouse.services import reservation_move
+
+logger = logging.getLogger(__name__)
+REQ = RequisitionLine.Status
+PO = PurchaseOrder.Status
+Source = Reservation.Source
+
+
+def _tracking(requisition_ids) -> dict[int, SupplyTrackingLine]:
+    return {
+        t.requisition_line_id: t
+        for t in SupplyTrackingLine.objects.select_related("supply_order").filter(
+            requisition_line_id__in=requisition_ids
+        )
+    }
+
+
+def _active_reservation(demand_line_id: int, document) -> Reservation | None:
+    return Reservation.objects.filter(
+        demand_line_id=demand_line_id,
+        document_type=document._meta.label_lower,
+        document_id=document.pk,
+        status=Reservation.Status.ACTIVE,
+    ).first()
+
+
+def purchase_orders_create(
+    *, requisition_line_ids, acting_user=None, touchless: bool = False
+) -> list[PurchaseOrder]:
+    """Turn OPEN requisition lines into DRAFT POs: one PO per supplier + ship-to + currency,
+    one PO line per requisition line (never merged, so each stays pegged to its demand line).
+
+    The requisition lines are locked first (in id order) and must still be OPEN: two buyers or
+    a buyer and the touchless run can never order the same requisition twice (and a partial
+    unique index on PO lines backs it).
+    """
+    ids = sorted(set(requisition_line_ids))
+    if not ids:
+        raise BusinessRuleError("Select at least one requisition line.", field="requisition_lines")
+    with transaction.atomic():
+        requisitions = list(
+            RequisitionLine.objects.select_for_update(of=("self",))
+            .select_related("supplier", "organization", "item")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        )
+        missing = set(ids) - {r.pk for r in requisitions}
+        if missing:
+            raise BusinessRuleError(
+                f"Unknown requisition line(s): {', '.join(map(str, sorted(missing)))}.",
+                field="requisition_lines",
+            )
+        taken = [r.number for r in requisitions if r.status != REQ.OPEN]
+        if taken:
+            raise Conflict(f"Already ordered or cancelled: {', '.join(taken)}.")
+        groups = defaultdict(list)
+        for requisition in requisitions:
+            groups[
+                requisition.supplier_id, requisition.organization_id, requisition.currency
+            ].append(requisition)
+        tracking = _tracking(ids)
+        orders = []
+        for (_, _, currency), members in groups.items():
+            orders.append(
+                _create_po(
+                    members, currency, tracking, acting_user=acting_user, touchless=touchless
+                )
+            )
+    return orders
+
+
+def _create_po(requisitions, currency, tracking, *, acting_user, touchless) -> PurchaseOrder:
+    first = requisitions[0]
+    po = PurchaseOrder.objects.create(
+        number=document_number_next(DocumentType.PURCHASE_ORDER),
+        supplier=first.supplier,
+        organization=first.organization,
+        currency=currency,
+        touchless=touchless,
+        created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+    )
+    change_log(
+        document=po,
+        to_value=po.status,
+        acting_user=acting_user,
+        reason="touchless run" if touchless else "from requisitions",
+    )
+    for number, requisition in enumerate(requisitions, start=1):
+        po_line = PurchaseOrderLine.objects.create(
+            purchase_order=po,
+            line_number=number,
+            demand_line_id=requisition.demand_line_id,
+            requisition_line=requisition,
+            item=requisition.item,
+            quantity=requisition.quantity,
+            unit_price=requisition.unit_price,
+            need_by_date=requisition.need_by_date,
+        )
+        po_line.purchase_order = po
+        transition(
+            requisition,
+            "order",
+            acting_user=acting_user,
+            demand_line_id=requisition.demand_line_id,
+            reason=f"on {po_line.number}",
+        )
+        reservation = _active_reservation(requisition.demand_line_id, requisition)
+        if reservation is not None:
+            reservation_move(
+                reservation=reservation, source=Source.PURCHASE_ORDER, document=po_line
+            )
+        track = tracking.get(requisition.pk)
+        if track is not None:
+            track.document_type = SupplyTrackingLine.DocumentType.PURCHASE_ORDER
+            track.purchase_order_line = po_line
+            track.save(update_fields=["document_type", "purchase_order_line"])
+            supply_order = track.supply_order
+            if supply_order.status == SupplyOrder.Status.EXCEPTION:
+                supply_order.exception_reason = ""
+                transition(
+                    supply_order,
+                    "start",
+                    acting_user=acting_user,
+                    demand_line_id=requisition.demand_line_id,
+                    reason=po_line.number,
+                )
+        change_log(
+            document=po_line,
+            to_value=po_line.status,
+            acting_user=acting_user,
+            demand_line_id=requisition.demand_line_id,
+            reason=f"from {requisition.number}",
+        )
+    return po
+
+
+def touchless_run(*, supplier_id: int | None = None) -> list[PurchaseOrder]:
+    """Convert the open requisition lines of automatic suppliers into POs without a buyer, then
+    submit them (under the threshold they open at once). Requisitions whose supply order is in
+    EXCEPTION are left to the buyer. Safe to run concurrently: whoever locks a requisition
+    first orders it; the others skip it."""
+    in_process = SupplyTrackingLine.objects.filter(
+        requisition_line=OuterRef("pk"), supply_order__status=SupplyOrder.Status.IN_PROCESS
+    )
+    candidates = RequisitionLine.objects.filter(
+        status=REQ.OPEN, supplier__automatic_po=True
+    ).filter(Exists(in_process))
+    if supplier_id is not None:
+        candidates = candidates.filter(supplier_id=supplier_id)
+    with transaction.atomic():
+        ids = list(
+            candidates.select_for_update(skip_locked=True, of=("self",))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return []
+        orders = purchase_orders_create(requisition_line_ids=ids, touchless=True)
+        from procurement.tasks import communicate_purchase_order
+
+        for po in orders:
+            po = purchase_order_submit(po=po)
+            if po.status == PO.OPEN:
+                # An approved touchless PO goes to the supplier at once (after commit).
+                communicate_purchase_order.delay_on_commit(po.pk)
+    return [PurchaseOrder.objects.get(pk=po.pk) for po in orders]
+
+
+def _receiving_days(po: PurchaseOrder) -> int:
+    return po.organization.receiving_days
+
+
+def purchase_order_acknowledge(
+    *,
+    po: PurchaseOrder,
+    accepted: bool,
+    promised_dates: dict[int, datetime.date],
+    note: str = "",
+    acting_user=None,
+) -> PurchaseOrder:
+    """Record the supplier's answer. Accepted with promised dates: each pegged demand line whose
+    supply now arrives after its scheduled ship date is rescheduled (jeopardy = days past the
+    promise). Rejected: the supply orders go to EXCEPTION with the reason."""
+    with transaction.atomic():
+        po = PurchaseOrder.objects.select_for_update().select_related("organization").get(pk=po.pk)
+        if po.status != PO.OPEN:
+            raise InvalidTransition(
+                f"Cannot record an acknowledgment for {po.number}: it is {po.status}."
+            )
+        lines = {line.line_number: line for line in po.lines.select_related("demand_line__order")}
+        unknown = sorted(set(promised_dates) - set(lines))
+        if unknown:
+            raise BusinessRuleError(
+                f"{po.number} has no line {', '.join(map(str, unknown))}.", field="lines"
+            )
+        before = po.acknowledgment
+        po.acknowledgment = (
+            PurchaseOrder.Acknowledgment.ACCEPTED
+            if accepted
+            else PurchaseOrder.Acknowledgment.REJECTED
+        )
+        po.acknowledged_at = timezone.now()
+        po.acknowledgment_note = note.strip()[:300]
+        po.save(update_fields=["acknowledgment", "acknowledged_at", "acknowledgment_note"])
+        change_log(
+            document=po,
+            field="acknowledgment",
+            from_value=before,
+            to_value=po.acknowledgment,
+            acting_user=acting_user,
+            reason=note,
+        )
+        if accepted:
+            for number, promised in promised_dates.items():
+                _promise_po_line(lines[number], promised, _receiving_days(po), acting_user)
+        else:
+            reason = f"Supplier rejected {po.number}" + (
+                f": {note.strip()}" if note.strip() else ""
+            )
+            for line in lines.values():
+                _supply_exception(line, reason, acting_user)
+    return po
+
+
+def _promise_po_line(po_line, promised: datetime.date, receiving_days: int, acting_user):
+    before = po_line.promised_date
+    po_line.promised_date = promised
+    po_line.save(update_fields=["promised_date"])
+    change_log(
+        document=po_line,
+        field="promised_date",
+        from_value=before,
+        to_value=promised,
+        acting_user=acting_user,
+        demand_line_id=po_line.demand_line_id,
+    )
+    demand = FulfillmentLine.objects.select_for_update().get(pk=po_line.demand_line_id)
+    available = promised + timedelta(days=receiving_days)
+    if demand.scheduled_ship_date is None or available > demand.scheduled_ship_date:
+        previous = demand.scheduled_ship_date
+        demand.scheduled_ship_date = available
+        base = demand.promised_ship_date or available
+        demand.jeopardy_days = max(0, (available - base).days)
+        demand.save(update_fields=["scheduled_ship_date", "jeopardy_days"])
+        change_log(
+            document=demand,
+            field="scheduled_ship_date",
+            from_value=previous,
+            to_value=available,
+            acting_user=acting_user,
+            demand_line_id=demand.pk,
+            reason=f"supplier promised {promised} on {po_line.number}; jeopardy "
+            f"{demand.jeopardy_days} day(s)",
+        )
+
+
+def _supply_exception(po_line, reason: str, acting_user):
+    track = (
+        SupplyTrackingLine.objects.select_related("supply_order")
+        .filter(purchase_order_line=po_line)
+        .first()
+    )
+    if track is None:
+        return
+    supply_order = SupplyOrder.objects.select_for_update().get(pk=track.supply_order_id)
+    if supply_order.status in (SupplyOrder.Status.IN_PROCESS, SupplyOrder.Status.REQUESTED):
+        supply_order.exception_reason = reason[:300]
+        transition(
+            supply_order,
+            "fail",
+            acting_user=acting_user,
+            demand_line_id=po_line.demand_line_id,
+            reason=reason,
+        )
+
+
+def purchase_order_cancel(*, po: PurchaseOrder, reason: str, acting_user=None) -> PurchaseOrder:
+    """Cancel a PO before anything was received: its requisition lines go back to OPEN, the
+    reservations back to the requisitions, and the supply orders to EXCEPTION with the reason
+    (the orchestration manager or the buyer picks the next step)."""
+    if not reason or not reason.strip():
+        raise BusinessRuleError("Say why the purchase order is cancelled.", field="reason")
+    reason = reason.strip()
+    with transaction.atomic():
+        po = PurchaseOrder.objects.select_for_update().get(pk=po.pk)
+        lines = list(po.lines.select_related("requisition_line").order_by("line_number"))
+        received = [line for line in lines if line.quantity_received > 0]
+        if received:
+            raise InvalidTransition(
+                f"Cannot cancel {po.number}: line {received[0].line_number} has receipts."
+            )
+        transition(po, "cancel", acting_user=acting_user, reason=reason)
+        for line in lines:
+            if line.status == PurchaseOrderLine.Status.CANCELLED:
+                continue
+            line.purchase_order = po
+            transition(
+                line,
+                "cancel",
+                acting_user=acting_user,
+                demand_line_id=line.demand_line_id,
+                reason=reason,
+            )
+            requisition = line.requisition_line
+            transition(
+                requisition,
+                "reopen",
+                acting_user=acting_user,
+                demand_line_id=line.demand_line_id,
+                reason=f"{po.number} cancelled",
+            )
+            reservation = _active_reservation(line.demand_line_id, line)
+            if reservation is not None:
+                reservation_move(
+                    reservation=reservation, source=Source.REQUISITION, document=requisition
+                )
+            _supply_exception(line, f"{po.number} cancelled: {reason}", acting_user)
+            SupplyTrackingLine.objects.filter(purchase_order_line=line).update(
+                document_type=SupplyTrackingLine.DocumentType.REQUISITION, purchase_order_line=None
+            )
+    return po

@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from catalog.api import router as catalog_router
 from core.api import AUTH, DecimalParser, install_error_handlers
 from orders.api import router as orders_router
+from procurement.api import router as procurement_router
 from supply.api import router as supply_router
 from warehouse.api import router as warehouse_router
 
@@ -20,5 +21,6 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", catalog_router)
 api.add_router("/", orders_router)
+api.add_router("/", procurement_router)
 api.add_router("/", supply_router)
 api.add_router("/", warehouse_router)

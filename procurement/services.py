@@ -16,6 +16,7 @@ from core.formatting import qty
 from core.services import change_log, transition
 from procurement.documents import purchase_order_pdf
 from procurement.models import PurchaseOrder
+from procurement.selectors import purchase_order_lines
 
 logger = logging.getLogger(__name__)
 PO = PurchaseOrder.Status
@@ -92,10 +93,6 @@ def purchase_order_reject(*, po: PurchaseOrder, reason: str, acting_user) -> Pur
             raise PermissionDenied(f"You submitted {po.number}: another manager must decide.")
         transition(po, "reject", acting_user=acting_user, reason=reason.strip())
     return po
-
-
-def purchase_order_lines(po: PurchaseOrder):
-    return po.lines.select_related("item", "demand_line__order").order_by("line_number")
 
 
 def purchase_order_communicate(*, po: PurchaseOrder, acting_user=None) -> PurchaseOrder:

@@ -1,0 +1,200 @@
+"""Requisitions and purchase orders API (DESIGN §9)."""
+
+import datetime
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from core.api import Amount, Price, Quantity, require_permission
+from core.exceptions import FieldErrors
+from procurement import selectors
+from procurement.models import PurchaseOrder, RequisitionLine
+from procurement.services import (
+    purchase_order_approve,
+    purchase_order_communicate,
+    purchase_order_reject,
+    purchase_order_submit,
+)
+from supply.services.purchasing import (
+    purchase_order_acknowledge,
+    purchase_order_cancel,
+    purchase_orders_create,
+)
+
+router = Router(tags=["procurement"])
+
+
+class RequisitionLineOut(Schema):
+    id: int
+    number: str
+    item: str = Field(alias="item.sku")
+    quantity: Quantity
+    unit_price: Price
+    need_by_date: datetime.date
+    supplier: str = Field(alias="supplier.number")
+    organization: str = Field(alias="organization.code")
+    status: str
+    sales_order: str = Field(alias="demand_line.order.number")
+    sales_order_line: int = Field(alias="demand_line.line_number")
+
+
+class PurchaseOrderLineOut(Schema):
+    line_number: int
+    item: str = Field(alias="item.sku")
+    quantity: Quantity
+    unit_price: Price
+    quantity_received: Quantity
+    need_by_date: datetime.date
+    promised_date: datetime.date | None
+    status: str
+    sales_order: str = Field(alias="demand_line.order.number")
+    sales_order_line: int = Field(alias="demand_line.line_number")
+
+
+class PurchaseOrderSummary(Schema):
+    number: str
+    supplier: str = Field(alias="supplier.number")
+    organization: str = Field(alias="organization.code")
+    status: str
+    revision: int
+    total: Amount
+    acknowledgment: str
+    communicated_at: datetime.datetime | None
+
+
+class PurchaseOrderOut(PurchaseOrderSummary):
+    lines: list[PurchaseOrderLineOut] = Field(alias="lines_out")
+
+
+class PurchaseOrderList(Schema):
+    items: list[PurchaseOrderOut]
+
+
+class CreateIn(Schema):
+    requisition_lines: list[int | str] = Field(min_length=1, max_length=500)
+
+
+class ReasonIn(Schema):
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class AcknowledgedLineIn(Schema):
+    line_number: int = Field(ge=1)
+    promised_date: datetime.date
+
+
+class AcknowledgeIn(Schema):
+    accepted: bool
+    lines: list[AcknowledgedLineIn] = Field(default_factory=list, max_length=500)
+    note: str = Field(default="", max_length=300)
+
+
+def _po(number: str) -> PurchaseOrder:
+    po = get_object_or_404(selectors.purchase_orders(), number=number)
+    po.lines_out = list(selectors.purchase_order_lines(po))
+    return po
+
+
+def po_out(po: PurchaseOrder) -> PurchaseOrder:
+    """The PO as the API shows it, read again after a change (total, lines)."""
+    return _po(po.number)
+
+
+@router.get("/requisition-lines", response=list[RequisitionLineOut])
+@paginate(LimitOffsetPagination)
+def list_requisition_lines(request, status: str = "", supplier: str = ""):
+    require_permission(request, "procurement.view_requisitionline")
+    return selectors.requisition_lines(status=status, supplier=supplier)
+
+
+def _requisition_ids(references: list[int | str]) -> list[int]:
+    numbers = {r for r in references if isinstance(r, str) and not r.isdigit()}
+    by_number = dict(RequisitionLine.objects.filter(number__in=numbers).values_list("number", "pk"))
+    ids, errors = [], []
+    for index, reference in enumerate(references):
+        if isinstance(reference, int) or str(reference).isdigit():
+            ids.append(int(reference))
+        elif reference in by_number:
+            ids.append(by_number[reference])
+        else:
+            errors.append((f"requisition_lines[{index}]", f"Unknown requisition “{reference}”."))
+    known = set(RequisitionLine.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    for index, reference in enumerate(references):
+        if (isinstance(reference, int) or str(reference).isdigit()) and int(reference) not in known:
+            errors.append((f"requisition_lines[{index}]", f"Unknown requisition line {reference}."))
+    if errors:
+        raise FieldErrors(errors)
+    return ids
+
+
+@router.post("/purchase-orders", response={201: PurchaseOrderList})
+def create_purchase_orders(request, payload: CreateIn):
+    """DRAFT POs from requisition lines (ids or REQ numbers): one per supplier + ship-to."""
+    require_permission(request, "procurement.add_purchaseorder")
+    orders = purchase_orders_create(
+        requisition_line_ids=_requisition_ids(payload.requisition_lines), acting_user=request.user
+    )
+    return Status(201, {"items": [po_out(po) for po in orders]})
+
+
+@router.get("/purchase-orders", response=list[PurchaseOrderSummary])
+@paginate(LimitOffsetPagination)
+def list_purchase_orders(request, status: str = "", supplier: str = "", sales_order: str = ""):
+    require_permission(request, "procurement.view_purchaseorder")
+    return selectors.purchase_orders(
+        selectors.PurchaseOrderFilters(status=status, supplier=supplier, sales_order=sales_order)
+    )
+
+
+@router.get("/purchase-orders/{number}", response=PurchaseOrderOut)
+def get_purchase_order(request, number: str):
+    require_permission(request, "procurement.view_purchaseorder")
+    return _po(number)
+
+
+@router.post("/purchase-orders/{number}/submit", response=PurchaseOrderOut)
+def submit(request, number: str):
+    require_permission(request, "procurement.change_purchaseorder")
+    return po_out(purchase_order_submit(po=_po(number), acting_user=request.user))
+
+
+@router.post("/purchase-orders/{number}/approve", response=PurchaseOrderOut)
+def approve(request, number: str):
+    require_permission(request, "procurement.approve_purchaseorder")
+    return po_out(purchase_order_approve(po=_po(number), acting_user=request.user))
+
+
+@router.post("/purchase-orders/{number}/reject", response=PurchaseOrderOut)
+def reject(request, number: str, payload: ReasonIn):
+    require_permission(request, "procurement.approve_purchaseorder")
+    return po_out(
+        purchase_order_reject(po=_po(number), reason=payload.reason, acting_user=request.user)
+    )
+
+
+@router.post("/purchase-orders/{number}/communicate", response=PurchaseOrderOut)
+def communicate(request, number: str):
+    require_permission(request, "procurement.change_purchaseorder")
+    return po_out(purchase_order_communicate(po=_po(number), acting_user=request.user))
+
+
+@router.post("/purchase-orders/{number}/acknowledge", response=PurchaseOrderOut)
+def acknowledge(request, number: str, payload: AcknowledgeIn):
+    require_permission(request, "procurement.change_purchaseorder")
+    po = purchase_order_acknowledge(
+        po=_po(number),
+        accepted=payload.accepted,
+        promised_dates={line.line_number: line.promised_date for line in payload.lines},
+        note=payload.note,
+        acting_user=request.user,
+    )
+    return po_out(po)
+
+
+@router.post("/purchase-orders/{number}/cancel", response=PurchaseOrderOut)
+def cancel(request, number: str, payload: ReasonIn):
+    require_permission(request, "procurement.change_purchaseorder")
+    return po_out(
+        purchase_order_cancel(po=_po(number), reason=payload.reason, acting_user=request.user)
+    )

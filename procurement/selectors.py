@@ -1,0 +1,100 @@
+"""Read queries for the buyer workbench, PO screens and the procurement API."""
+
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
+
+
+def requisition_lines(*, status: str = "", supplier: str = "", search: str = ""):
+    rows = RequisitionLine.objects.select_related(
+        "item", "supplier", "organization", "demand_line__order__customer"
+    )
+    if status:
+        rows = rows.filter(status=status)
+    if supplier:
+        rows = rows.filter(supplier__number=supplier)
+    if search:
+        rows = rows.filter(
+            Q(number__icontains=search)
+            | Q(item__sku__icontains=search)
+            | Q(demand_line__order__number__icontains=search)
+        )
+    return rows.order_by("supplier__number", "need_by_date", "id")
+
+
+@dataclass(frozen=True)
+class PurchaseOrderFilters:
+    status: str = ""
+    supplier: str = ""
+    sales_order: str = ""
+    late: bool = False
+    awaiting_acknowledgment: bool = False
+    search: str = ""
+
+
+AMOUNT = DecimalField(max_digits=18, decimal_places=4)
+
+
+def purchase_orders(filters: PurchaseOrderFilters = PurchaseOrderFilters()):
+    """PO headers with their total and line count, newest first."""
+    live = ~Q(lines__status=PurchaseOrderLine.Status.CANCELLED)
+    rows = PurchaseOrder.objects.select_related("supplier", "organization").annotate(
+        total=Coalesce(
+            Sum(
+                ExpressionWrapper(
+                    F("lines__quantity") * F("lines__unit_price"), output_field=AMOUNT
+                ),
+                filter=live,
+            ),
+            Value(0),
+            output_field=AMOUNT,
+        ),
+        line_count=Count("lines", filter=live),
+    )
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    if filters.supplier:
+        rows = rows.filter(supplier__number=filters.supplier)
+    if filters.sales_order:
+        rows = rows.filter(
+            Exists(
+                PurchaseOrderLine.objects.filter(
+                    purchase_order=OuterRef("pk"), demand_line__order__number=filters.sales_order
+                )
+            )
+        )
+    if filters.search:
+        rows = rows.filter(number__icontains=filters.search)
+    if filters.late:
+        late_lines = PurchaseOrderLine.objects.filter(
+            purchase_order=OuterRef("pk"),
+            status=PurchaseOrderLine.Status.OPEN,
+            need_by_date__lt=timezone.localdate(),
+            quantity_received__lt=F("quantity"),
+        )
+        rows = rows.filter(status=PurchaseOrder.Status.OPEN).filter(Exists(late_lines))
+    if filters.awaiting_acknowledgment:
+        rows = rows.filter(
+            status=PurchaseOrder.Status.OPEN,
+            acknowledgment=PurchaseOrder.Acknowledgment.PENDING,
+            communicated_at__isnull=False,
+        )
+    return rows.order_by("-id")
+
+
+def purchase_order_lines(po: PurchaseOrder):
+    return po.lines.select_related("item", "demand_line__order__customer").order_by("line_number")

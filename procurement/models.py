@@ -116,11 +116,18 @@ class PurchaseOrder(FSMModelMixin, models.Model):
     def __str__(self):
         return self.number
 
-    @transition(field=status, source=S.DRAFT, target=S.PENDING_APPROVAL)
+    @transition(
+        field=status,
+        source=S.DRAFT,
+        target=S.PENDING_APPROVAL,
+        permission="procurement.change_purchaseorder",
+    )
     def submit(self):
         """Submitted at or above the approval threshold: a manager must approve."""
 
-    @transition(field=status, source=S.DRAFT, target=S.OPEN)
+    @transition(
+        field=status, source=S.DRAFT, target=S.OPEN, permission="procurement.change_purchaseorder"
+    )
     def auto_approve(self):
         """Submitted under the approval threshold: open at once."""
 
@@ -150,7 +157,12 @@ class PurchaseOrder(FSMModelMixin, models.Model):
     def close(self):
         pass
 
-    @transition(field=status, source=[S.DRAFT, S.PENDING_APPROVAL, S.OPEN], target=S.CANCELLED)
+    @transition(
+        field=status,
+        source=[S.DRAFT, S.PENDING_APPROVAL, S.OPEN],
+        target=S.CANCELLED,
+        permission="procurement.change_purchaseorder",
+    )
     def cancel(self):
         pass
 

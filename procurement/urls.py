@@ -1,38 +1,19 @@
 from django.urls import path
 
-from core.views import placeholder
+from procurement import views
 
 app_name = "procurement"
 
 urlpatterns = [
+    path("requisitions/", views.requisitions, name="requisitions"),
+    path("purchase-orders/", views.purchase_orders, name="purchase_orders"),
+    path("purchase-orders/<str:number>/", views.purchase_order, name="purchase_order"),
+    path("purchase-orders/<str:number>/document/", views.document, name="document"),
+    path("purchase-orders/<str:number>/acknowledge/", views.acknowledge, name="acknowledge"),
     path(
-        "requisitions/",
-        placeholder(
-            title="Requisitions",
-            permission="procurement.view_requisitionline",
-            arrives_with="the Buy flow issue",
-            purpose="Open requisition lines by supplier, with their sales orders: create POs.",
-        ),
-        name="requisitions",
+        "purchase-orders/<str:number>/<str:action>/",
+        views.purchase_order_action,
+        name="purchase_order_action",
     ),
-    path(
-        "purchase-orders/",
-        placeholder(
-            title="Purchase orders",
-            permission="procurement.view_purchaseorder",
-            arrives_with="the Buy flow issue",
-            purpose="Purchase orders with the sales order behind each line.",
-        ),
-        name="purchase_orders",
-    ),
-    path(
-        "approvals/",
-        placeholder(
-            title="Approvals",
-            permission="procurement.approve_purchaseorder",
-            arrives_with="the Buy flow issue",
-            purpose="Purchase orders above the approval threshold waiting for you.",
-        ),
-        name="approvals",
-    ),
+    path("approvals/", views.approvals, name="approvals"),
 ]

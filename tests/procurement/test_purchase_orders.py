@@ -48,7 +48,8 @@ def buyer(db):
 
 @pytest.fixture
 def managers(db):
-    return UserFactory(username="paula", roles=["procurement_manager"]), UserFactory(
+    """A manager who also buys (so may submit) and a manager who only approves."""
+    return UserFactory(username="paula", roles=["buyer", "procurement_manager"]), UserFactory(
         username="max", roles=["procurement_manager"]
     )
 
@@ -140,6 +141,8 @@ def test_a_buyer_cannot_approve(world, buyer, managers, settings):
     purchase_order_submit(po=po, acting_user=managers[0])
     with pytest.raises(PermissionDenied), transaction.atomic():
         purchase_order_approve(po=po, acting_user=buyer)
+    po.refresh_from_db()
+    assert po.status == "PENDING_APPROVAL"
 
 
 def test_rejection_returns_the_po_to_draft_with_the_reason_in_the_timeline(

@@ -1,0 +1,26 @@
+from django import forms
+
+
+class AcknowledgmentForm(forms.Form):
+    accepted = forms.TypedChoiceField(
+        choices=[("1", "Accepted"), ("0", "Rejected")], coerce=lambda v: v == "1", initial="1"
+    )
+    note = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.po_lines = list(lines)
+        for line in self.po_lines:
+            self.fields[f"promised_{line.line_number}"] = forms.DateField(
+                required=False,
+                label=f"Line {line.line_number} promised date",
+                initial=line.promised_date,
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )
+
+    def promised_dates(self) -> dict:
+        return {
+            line.line_number: self.cleaned_data[f"promised_{line.line_number}"]
+            for line in self.po_lines
+            if self.cleaned_data.get(f"promised_{line.line_number}")
+        }

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 
 from orders.models import FulfillmentLine, SalesOrder
 
@@ -19,14 +19,18 @@ class OrderFilters:
 
 
 def sales_orders(filters: OrderFilters = OrderFilters()):
-    """Order headers with their line figures, newest first."""
+    """Order headers with their line figures, newest first.
+
+    Line filters are EXISTS subqueries (one line must match them all), so they never multiply
+    the annotated figures.
+    """
     rows = SalesOrder.objects.select_related("customer").annotate(
         line_count=Count("lines"),
         next_ship_date=Min(
-            "lines__scheduled_ship_date", filter=Q(lines__status__in=FulfillmentLine.OPEN_STATES)
+            "lines__scheduled_ship_date",
+            filter=Q(lines__status__in=FulfillmentLine.OPEN_STATES),
         ),
         max_jeopardy=Max("lines__jeopardy_days"),
-        total=Sum("lines__quantity"),
     )
     if filters.status:
         rows = rows.filter(status=filters.status)
@@ -34,15 +38,14 @@ def sales_orders(filters: OrderFilters = OrderFilters()):
         rows = rows.filter(customer__number=filters.customer)
     if filters.search:
         term = filters.search.strip()
-        rows = rows.filter(
-            Q(number__iexact=term)
-            | Q(external_reference__icontains=term)
-            | Q(number__icontains=term)
-        )
+        rows = rows.filter(Q(number__icontains=term) | Q(external_reference__icontains=term))
+    line = Q()
     if filters.jeopardy:
-        rows = rows.filter(lines__jeopardy_days__gt=0).distinct()
+        line &= Q(jeopardy_days__gt=0)
     if filters.ship_from:
-        rows = rows.filter(lines__requested_ship_date__gte=filters.ship_from).distinct()
+        line &= Q(requested_ship_date__gte=filters.ship_from)
     if filters.ship_to:
-        rows = rows.filter(lines__requested_ship_date__lte=filters.ship_to).distinct()
+        line &= Q(requested_ship_date__lte=filters.ship_to)
+    if line:
+        rows = rows.filter(Exists(FulfillmentLine.objects.filter(line, order=OuterRef("pk"))))
     return rows.order_by("-id")

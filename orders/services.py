@@ -47,16 +47,34 @@ def _check_lines(lines: list[LineInput], today: datetime.date) -> None:
             )
 
 
-def _same_order(order: SalesOrder, currency: str, lines: list[LineInput]) -> bool:
-    existing = [
-        (line.item_id, line.quantity, line.unit_price, line.requested_ship_date, line.ship_from_id)
-        for line in order.lines.filter(split_from=None).order_by("line_number")
+def _requested_lines(order: SalesOrder) -> list[tuple]:
+    """The lines as entered: a line split by promising or shipping counts with its splits."""
+    lines = list(order.lines.order_by("line_number"))
+    root = {}
+    for line in lines:  # split lines always come after the line they were split from
+        root[line.pk] = root[line.split_from_id] if line.split_from_id else line.pk
+    totals = {}
+    for line in lines:
+        totals[root[line.pk]] = totals.get(root[line.pk], Decimal(0)) + line.quantity
+    return [
+        (
+            line.item_id,
+            totals[line.pk],
+            line.unit_price,
+            line.requested_ship_date,
+            line.ship_from_id,
+        )
+        for line in lines
+        if not line.split_from_id
     ]
+
+
+def _same_order(order: SalesOrder, currency: str, lines: list[LineInput]) -> bool:
+    existing = _requested_lines(order)
     if order.currency != currency or len(existing) != len(lines):
         return False
     for (item, quantity, price, date, ship_from), new in zip(existing, lines, strict=True):
         if (item, quantity) != (new.item.pk, new.quantity):
-            # Promising may have split a line: compare the requested total of the original.
             return False
         if new.unit_price is not None and new.unit_price != price:
             return False
@@ -190,7 +208,7 @@ def sales_order_refresh_status(*, order: SalesOrder, acting_user=None) -> SalesO
     """Roll the order status up from its lines (DESIGN §3) and log a change."""
     statuses = set(order.lines.values_list("status", flat=True))
     done = {Line.CLOSED, Line.CANCELLED}
-    if statuses == {Line.DRAFT}:
+    if statuses - {Line.CANCELLED} == {Line.DRAFT}:
         status = SalesOrder.Status.DRAFT
     elif statuses == {Line.CANCELLED}:
         status = SalesOrder.Status.CANCELLED

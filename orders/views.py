@@ -18,9 +18,7 @@ from orders.forms import LineFormSet, OrderForm
 from orders.models import FulfillmentLine, SalesOrder
 from orders.services import LineInput, sales_order_create
 from supply.selectors import promise_preview, sales_order_lines
-from supply.services import fulfillment_line_cancel, sales_order_submit
-
-CANCELLABLE = {"DRAFT", "SCHEDULED", "BACKORDERED", "AWAITING_SHIPPING"}
+from supply.services import fulfillment_line_cancel, line_cancellable, sales_order_submit
 
 
 def _date(value: str):
@@ -70,7 +68,7 @@ def new(request):
     form, formset = OrderForm(request.POST), LineFormSet(request.POST, prefix="lines")
     if "add_line" in request.POST:
         data = request.POST.copy()
-        data["lines-TOTAL_FORMS"] = str(int(data.get("lines-TOTAL_FORMS", 1)) + 1)
+        data["lines-TOTAL_FORMS"] = str(min(formset.total_form_count(), 199) + 1)
         formset = LineFormSet(data, prefix="lines")
         return render(
             request, "orders/new.html", {**_entry_context(OrderForm(data), formset), "adding": True}
@@ -118,6 +116,8 @@ def preview(request):
         quantity = Decimal(get("quantity") or "0")
     except InvalidOperation:
         quantity = Decimal(0)
+    if not quantity.is_finite():
+        quantity = Decimal(0)
     context = {"item": item, "quantity": quantity}
     if item is not None and quantity > 0:
         context["preview"] = promise_preview(
@@ -134,12 +134,9 @@ def _detail_context(request, order):
     views = sales_order_lines(order, with_timeline=True)
     can_change = request.user.has_perm("orders.change_salesorder")
     for view in views:
-        line = view.line
-        has_document = bool(view.documents) or (
-            view.supply_order is not None
-            and view.supply_order.status not in ("REQUESTED", "CANCELLED")
+        view.can_cancel = can_change and line_cancellable(
+            status=view.line.status, has_supply_document=bool(view.documents)
         )
-        view.can_cancel = can_change and line.status in CANCELLABLE and not has_document
     return {
         "order": order,
         "lines": views,

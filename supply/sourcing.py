@@ -2,6 +2,7 @@
 rules, availability at source organizations, BOM coverage, allocation history."""
 
 import datetime
+from collections import Counter
 from decimal import Decimal
 
 from django.db.models import Q, Sum
@@ -75,11 +76,14 @@ def _components_short(item_id: int, rules: list[SourcingRule], quantity: Decimal
 
 
 def _allocated(rule_ids) -> dict[int, Decimal]:
-    rows = (
-        SourcingDecision.objects.filter(chosen_rule_id__in=rule_ids)
-        .values("chosen_rule_id")
-        .annotate(total=Sum("quantity"))
-    )
+    """Quantity each rule was chosen for since the rules sharing demand took effect (a rule
+    added later starts the count afresh, instead of catching up on years of history)."""
+    starts = SourcingRule.objects.filter(pk__in=rule_ids).values_list("effective_from", flat=True)
+    since = max((start for start in starts if start is not None), default=None)
+    decisions = SourcingDecision.objects.filter(chosen_rule_id__in=rule_ids)
+    if since is not None:
+        decisions = decisions.filter(created_at__date__gte=since)
+    rows = decisions.values("chosen_rule_id").annotate(total=Sum("quantity"))
     return {row["chosen_rule_id"]: row["total"] for row in rows}
 
 
@@ -143,3 +147,21 @@ def choose(
                 list(rules_locked.order_by("pk"))
             result = promising.choose_source(request(_allocated(sharing)))
     return result
+
+
+def lock_shared_rules(pairs) -> None:
+    """Lock, in id order, the rules that share demand by allocation for (item_id, org_id) pairs.
+
+    Submit takes these locks up front, before any document number is drawn, so that two
+    multi-line orders can never hold a rule and a counter each while waiting for the other.
+    """
+    ids = set()
+    for item_id, organization_id in set(pairs):
+        options = [_as_option(rule) for rule in _rule_options(item_id, organization_id)]
+        _, effective = promising.effective_rules(
+            rules=options, item_id=item_id, organization_id=organization_id, today=_today()
+        )
+        ranks = Counter(option.rank for option in effective)
+        ids |= {option.rule_id for option in effective if ranks[option.rank] > 1}
+    if ids:
+        list(SourcingRule.objects.select_for_update().filter(pk__in=ids).order_by("pk"))

@@ -3,7 +3,7 @@ balances, so a balance always equals the sum of its ledger rows."""
 
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import DataError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -49,13 +49,21 @@ def ledger_post(
         raise BusinessRuleError("The quantity must not be zero.", field="quantity")
     with transaction.atomic():
         rows = _balance_row(item, organization)
-        if bucket == Bucket.ON_HAND:
-            guarded = rows.filter(on_hand__gte=F("reserved") - quantity)
-            moved = guarded.update(on_hand=F("on_hand") + quantity)
-        else:
-            moved = rows.filter(in_transit__gte=-quantity).update(
-                in_transit=F("in_transit") + quantity
-            )
+        try:
+            with transaction.atomic():
+                if bucket == Bucket.ON_HAND:
+                    guarded = rows.filter(on_hand__gte=F("reserved") - quantity)
+                    moved = guarded.update(on_hand=F("on_hand") + quantity)
+                else:
+                    moved = rows.filter(in_transit__gte=-quantity).update(
+                        in_transit=F("in_transit") + quantity
+                    )
+        except DataError as exc:
+            raise BusinessRuleError(
+                f"{qty(quantity)} would take the balance of {item.sku} at {organization.code} "
+                "past the largest quantity the system stores.",
+                field="quantity",
+            ) from exc
         if not moved:
             balance = rows.get()
             if bucket == Bucket.ON_HAND:
@@ -158,7 +166,7 @@ def balances_lock(pairs) -> dict[tuple[int, int], InventoryBalance]:
     locked = {}
     for item_id, organization_id in keys:
         balance = (
-            InventoryBalance.objects.select_for_update()
+            InventoryBalance.objects.select_for_update(of=("self",))
             .select_related("item", "organization")
             .get(item_id=item_id, organization_id=organization_id)
         )

@@ -211,7 +211,11 @@ def sales_order_submit(*, order: SalesOrder, acting_user=None) -> SalesOrder:
     concurrent submits queue on them and can never oversell.
     """
     with transaction.atomic():
-        order = SalesOrder.objects.select_for_update().select_related("customer").get(pk=order.pk)
+        order = (
+            SalesOrder.objects.select_for_update(of=("self",))
+            .select_related("customer")
+            .get(pk=order.pk)
+        )
         lines = list(
             order.lines.select_related("item", "ship_from", "order__customer__default_ship_from")
             .filter(status=Line.DRAFT)
@@ -229,6 +233,7 @@ def sales_order_submit(*, order: SalesOrder, acting_user=None) -> SalesOrder:
                 )
             line.ship_from = organization
         balances = balances_lock((line.item_id, line.ship_from_id) for line in lines)
+        sourcing.lock_shared_rules((line.item_id, line.ship_from_id) for line in lines)
         for line in lines:
             _promise(line, balances[line.item_id, line.ship_from_id], line.ship_from, acting_user)
             balances[line.item_id, line.ship_from_id].refresh_from_db()
@@ -244,8 +249,11 @@ def backorders_repromise(*, item_id: int | None = None, limit: int = 200) -> int
     if item_id is not None:
         lines = lines.filter(item_id=item_id)
     moved = 0
-    for line_id in lines.order_by("requested_ship_date", "id").values_list("id", flat=True)[:limit]:
+    candidates = lines.order_by("requested_ship_date", "id").values_list("id", "order_id")
+    for line_id, order_id in candidates[:limit]:
         with transaction.atomic():
+            # Lock order: sales order, line, balances — the same as submit and cancel.
+            SalesOrder.objects.select_for_update().filter(pk=order_id).exists()
             line = (
                 FulfillmentLine.objects.select_for_update(of=("self",))
                 .select_related("item", "ship_from", "order__customer__default_ship_from")
@@ -278,7 +286,11 @@ def supply_order_create_document(*, supply_order_id: int) -> SupplyOrder:
     """
     line_id = SupplyOrder.objects.values_list("demand_line_id", flat=True).get(pk=supply_order_id)
     with transaction.atomic():
-        line = FulfillmentLine.objects.select_for_update().select_related("item").get(pk=line_id)
+        line = (
+            FulfillmentLine.objects.select_for_update(of=("self",))
+            .select_related("item", "order")
+            .get(pk=line_id)
+        )
         supply_order = (
             SupplyOrder.objects.select_for_update(of=("self",))
             .select_related("supplier", "source_organization")
@@ -368,6 +380,12 @@ def supply_orders_requeue_stale(*, limit: int = 100) -> list[int]:
 # --- cancellation --------------------------------------------------------------------------------
 
 
+def line_cancellable(*, status: str, has_supply_document: bool) -> bool:
+    """A line can be cancelled before it ships, as long as no requisition, PO, work order or
+    transfer works for it (taking those back is change management's job, not yet built)."""
+    return status in FulfillmentLine.OPEN_STATES and not has_supply_document
+
+
 def fulfillment_line_cancel(*, line: FulfillmentLine, reason: str, acting_user=None):
     """Cancel a line that has no supply document yet; its reservation and request go too.
 
@@ -377,7 +395,12 @@ def fulfillment_line_cancel(*, line: FulfillmentLine, reason: str, acting_user=N
     if not reason or not reason.strip():
         raise BusinessRuleError("Say why the line is cancelled.", field="reason")
     with transaction.atomic():
-        line = FulfillmentLine.objects.select_for_update().select_related("order").get(pk=line.pk)
+        SalesOrder.objects.select_for_update().filter(pk=line.order_id).exists()
+        line = (
+            FulfillmentLine.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .get(pk=line.pk)
+        )
         if line.status not in FulfillmentLine.OPEN_STATES:
             raise InvalidTransition(f"Cannot cancel line {line.number}: it is {line.status}.")
         supply_orders = list(
@@ -385,14 +408,10 @@ def fulfillment_line_cancel(*, line: FulfillmentLine, reason: str, acting_user=N
             .filter(demand_line=line)
             .exclude(status__in=[SupplyOrder.Status.CANCELLED, SupplyOrder.Status.CLOSED])
         )
-        documents = [
-            s
-            for s in supply_orders
-            if s.status != SupplyOrder.Status.REQUESTED or s.tracking_lines.exists()
-        ]
-        if documents:
+        with_document = [s for s in supply_orders if s.tracking_lines.exists()]
+        if not line_cancellable(status=line.status, has_supply_document=bool(with_document)):
             raise Conflict(
-                f"Line {line.number} has supply {documents[0].number} with a document: "
+                f"Line {line.number} has supply {with_document[0].number} with a document: "
                 "it cannot be cancelled until change management supports it."
             )
         for supply_order in supply_orders:

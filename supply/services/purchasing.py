@@ -202,7 +202,11 @@ def purchase_order_acknowledge(
     supply now arrives after its scheduled ship date is rescheduled (jeopardy = days past the
     promise). Rejected: the supply orders go to EXCEPTION with the reason."""
     with transaction.atomic():
-        po = PurchaseOrder.objects.select_for_update().select_related("organization").get(pk=po.pk)
+        po = (
+            PurchaseOrder.objects.select_for_update(of=("self",))
+            .select_related("organization")
+            .get(pk=po.pk)
+        )
         if po.status != PO.OPEN:
             raise InvalidTransition(
                 f"Cannot record an acknowledgment for {po.number}: it is {po.status}."

@@ -1,0 +1,154 @@
+"""Buyer workbench, PO list/detail/document and approvals through the HTTP client."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from procurement.models import PurchaseOrder, RequisitionLine
+from procurement.services import purchase_order_submit
+from supply.models import SupplyOrder
+from supply.services import sales_order_submit, supply_order_create_document
+from supply.services.purchasing import purchase_orders_create
+
+pytestmark = pytest.mark.django_db
+
+
+def requisitions(world, n):
+    for _ in range(n):
+        order = world.order((world.laptop, 2))
+        sales_order_submit(order=order, acting_user=world.csr)
+        supply_order_create_document(
+            supply_order_id=SupplyOrder.objects.get(demand_line__order=order).pk
+        )
+    return list(RequisitionLine.objects.order_by("pk"))
+
+
+def queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_worklists_run_the_same_queries_for_few_or_many_rows(world, role_users, settings):
+    settings.PO_APPROVAL_THRESHOLD = Decimal("1")
+    from django.test import Client
+
+    pages = {
+        "/procurement/requisitions/": role_users["buyer"],
+        "/procurement/purchase-orders/": role_users["buyer"],
+        "/procurement/approvals/": role_users["procurement_manager"],
+    }
+
+    def measure():
+        counts = {}
+        for url, user in pages.items():
+            client = Client()
+            client.force_login(user)
+            counts[url] = queries(client, url)
+        return counts
+
+    first = requisitions(world, 3)
+    for req in first[:2]:
+        (po,) = purchase_orders_create(requisition_line_ids=[req.pk])
+        purchase_order_submit(po=po, acting_user=role_users["buyer"])
+    few = measure()
+    for req in requisitions(world, 12)[3:11]:
+        (po,) = purchase_orders_create(requisition_line_ids=[req.pk])
+        purchase_order_submit(po=po, acting_user=role_users["buyer"])
+    assert PurchaseOrder.objects.filter(status="PENDING_APPROVAL").count() == 10
+    assert measure() == few
+
+
+def test_the_po_page_runs_the_same_queries_for_1_or_6_lines(client_for, world):
+    reqs = requisitions(world, 7)
+    (small,) = purchase_orders_create(requisition_line_ids=[reqs[0].pk])
+    (large,) = purchase_orders_create(requisition_line_ids=[r.pk for r in reqs[1:]])
+    buyer = client_for("buyer")
+    assert queries(buyer, f"/procurement/purchase-orders/{small.number}/") == queries(
+        buyer, f"/procurement/purchase-orders/{large.number}/"
+    )
+
+
+def test_the_workbench_groups_by_supplier_and_creates_pos(client_for, world):
+    reqs = requisitions(world, 2)
+    buyer = client_for("buyer")
+    page = buyer.get("/procurement/requisitions/")
+    ((supplier, rows),) = page.context["groups"]
+    assert supplier == world.contoso and len(rows) == 2
+
+    response = buyer.post("/procurement/requisitions/", {"requisition": [r.pk for r in reqs]})
+
+    po = PurchaseOrder.objects.get()
+    assert response["Location"] == f"/procurement/purchase-orders/{po.number}/"
+    assert po.lines.count() == 2
+
+
+def test_creating_nothing_says_what_to_do(client_for, world):
+    response = client_for("buyer").post("/procurement/requisitions/", {}, follow=True)
+    assert "Select at least one requisition line" in response.content.decode()
+
+
+def test_the_po_list_filters_awaiting_acknowledgment_and_late(client_for, world):
+    reqs = requisitions(world, 2)
+    (sent,) = purchase_orders_create(requisition_line_ids=[reqs[0].pk])
+    purchase_order_submit(po=sent)
+    PurchaseOrder.objects.filter(pk=sent.pk).update(
+        communicated_at="2026-01-01T00:00Z", communicated_revision=0
+    )
+    purchase_orders_create(requisition_line_ids=[reqs[1].pk])
+    buyer = client_for("buyer")
+
+    def numbers(query):
+        return [
+            po.number for po in buyer.get(f"/procurement/purchase-orders/?{query}").context["page"]
+        ]
+
+    assert numbers("awaiting=1") == [sent.number]
+    assert numbers("status=DRAFT") != [sent.number]
+    assert numbers("late=1") == []
+
+
+def test_actions_shown_follow_role_state_and_segregation_of_duties(
+    client_for, world, settings, role_users
+):
+    settings.PO_APPROVAL_THRESHOLD = Decimal("1")
+    (po,) = purchase_orders_create(requisition_line_ids=[requisitions(world, 1)[0].pk])
+    url = f"/procurement/purchase-orders/{po.number}/"
+    assert client_for("buyer").get(url).context["actions"] == {"submit", "cancel"}
+    purchase_order_submit(po=po, acting_user=role_users["buyer"])
+    assert client_for("procurement_manager").get(url).context["actions"] == {"approve", "reject"}
+    assert client_for("buyer").get(url).context["actions"] == {"cancel"}
+    assert client_for("warehouse").get(url).context["actions"] == set()
+
+
+def test_a_warehouse_user_cannot_post_po_actions(client_for, world):
+    (po,) = purchase_orders_create(requisition_line_ids=[requisitions(world, 1)[0].pk])
+    response = client_for("warehouse").post(f"/procurement/purchase-orders/{po.number}/submit/")
+    assert response.status_code == 403
+    po.refresh_from_db()
+    assert po.status == "DRAFT"
+
+
+def test_the_printable_document_and_pdf_show_the_backing_sales_order(client_for, world):
+    (po,) = purchase_orders_create(requisition_line_ids=[requisitions(world, 1)[0].pk])
+    client = client_for("customer_service")
+    html = client.get(f"/procurement/purchase-orders/{po.number}/document/").content.decode()
+    order_number = po.lines.get().demand_line.order.number
+    assert f"{order_number} line 1" in html
+    pdf = client.get(f"/procurement/purchase-orders/{po.number}/document/?format=pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_acknowledgment_from_the_po_page(client_for, world):
+    (po,) = purchase_orders_create(requisition_line_ids=[requisitions(world, 1)[0].pk])
+    purchase_order_submit(po=po)
+    buyer = client_for("buyer")
+    line = po.lines.get()
+    buyer.post(
+        f"/procurement/purchase-orders/{po.number}/acknowledge/",
+        {"accepted": "1", f"promised_{line.line_number}": str(line.need_by_date), "note": "ok"},
+    )
+    po.refresh_from_db()
+    assert po.acknowledgment == "ACCEPTED" and po.lines.get().promised_date == line.need_by_date

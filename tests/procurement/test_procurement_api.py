@@ -179,12 +179,24 @@ def test_reject_needs_a_reason_and_cancel_reopens(world, as_role, settings):
 @pytest.mark.parametrize(
     ("role", "allowed"),
     [
-        ("customer_service", {"list_pos"}),
-        ("buyer", {"list_reqs", "list_pos", "create", "submit"}),
-        ("procurement_manager", {"list_pos", "approve"}),
-        ("warehouse", {"list_pos"}),
+        ("customer_service", {"list_pos", "detail"}),
+        (
+            "buyer",
+            {
+                "list_reqs",
+                "list_pos",
+                "detail",
+                "create",
+                "submit",
+                "communicate",
+                "acknowledge",
+                "cancel",
+            },
+        ),
+        ("procurement_manager", {"list_pos", "detail", "approve", "reject"}),
+        ("warehouse", {"list_pos", "detail"}),
         ("production", set()),
-        ("orchestration_manager", {"list_pos"}),
+        ("orchestration_manager", {"list_pos", "detail"}),
     ],
 )
 def test_each_role_may_do_exactly_its_part(world, as_role, role, allowed, settings):
@@ -200,8 +212,13 @@ def test_each_role_may_do_exactly_its_part(world, as_role, role, allowed, settin
         "list_reqs": api("get", "/requisition-lines"),
         "list_pos": api("get", "/purchase-orders"),
         "create": api("post", "/purchase-orders", {"requisition_lines": [other.pk]}),
+        "detail": api("get", f"/purchase-orders/{po_number}"),
         "submit": api("post", f"/purchase-orders/{po_number}/submit"),
         "approve": api("post", f"/purchase-orders/{po_number}/approve"),
+        "reject": api("post", f"/purchase-orders/{po_number}/reject", {"reason": "x"}),
+        "communicate": api("post", f"/purchase-orders/{po_number}/communicate"),
+        "acknowledge": api("post", f"/purchase-orders/{po_number}/acknowledge", {"accepted": True}),
+        "cancel": api("post", f"/purchase-orders/{po_number}/cancel", {"reason": "x"}),
     }
     for action, response in calls.items():
         if action in allowed:

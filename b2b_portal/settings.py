@@ -217,6 +217,7 @@ CELERY_BEAT_SCHEDULE = {
 # --- Business settings ------------------------------------------------------------------------
 CURRENCY = env.str("CURRENCY", default="USD")
 PO_APPROVAL_THRESHOLD = Decimal(env.str("PO_APPROVAL_THRESHOLD", default="10000"))
+PAYMENT_TERMS_DAYS = env.int("PAYMENT_TERMS_DAYS", default=30)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

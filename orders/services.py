@@ -157,11 +157,14 @@ def _existing_or_conflict(order, currency, lines):
     return order
 
 
-def line_split(*, line: FulfillmentLine, quantity: Decimal, acting_user=None, reason: str):
+def line_split(
+    *, line: FulfillmentLine, quantity: Decimal, acting_user=None, reason: str, status: str = ""
+):
     """Split `quantity` off a line into a new line (next free number, split_from = line).
 
-    The new line starts in DRAFT with the original's item, price, dates and ship-from; the
-    original keeps its number, the rest of the quantity, its pegging and its status.
+    The new line starts in `status` (DRAFT unless told) with the original's item, price, dates,
+    ship-from, promise and supply type; the original keeps its number, the rest of the
+    quantity, its pegging and its status.
     """
     if not 0 < quantity < line.quantity:
         raise BusinessRuleError(
@@ -184,6 +187,17 @@ def line_split(*, line: FulfillmentLine, quantity: Decimal, acting_user=None, re
         requested_ship_date=line.requested_ship_date,
         ship_from_id=line.ship_from_id,
         split_from=line,
+        status=status or Line.DRAFT,
+        **(
+            {
+                "supply_type": line.supply_type,
+                "promised_ship_date": line.promised_ship_date,
+                "scheduled_ship_date": line.scheduled_ship_date,
+                "jeopardy_days": line.jeopardy_days,
+            }
+            if status
+            else {}
+        ),
     )
     change_log(
         document=line,

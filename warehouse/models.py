@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from catalog.models import QUANTITY, Item, Organization
 
@@ -136,3 +137,128 @@ class Reservation(models.Model):
 
     def __str__(self):
         return f"{self.quantity} {self.item.sku} @ {self.organization.code} ({self.supply_source})"
+
+
+class Receipt(models.Model):
+    """Goods received against a purchase order at its ship-to organization."""
+
+    number = models.CharField(max_length=20, unique=True)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    purchase_order = models.ForeignKey(
+        "procurement.PurchaseOrder", on_delete=models.PROTECT, related_name="receipts"
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self):
+        return self.number
+
+
+class ReceiptLine(models.Model):
+    receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, related_name="lines")
+    purchase_order_line = models.ForeignKey(
+        "procurement.PurchaseOrderLine", on_delete=models.PROTECT, related_name="receipt_lines"
+    )
+    quantity = models.DecimalField(**QUANTITY)
+    reserved_quantity = models.DecimalField(
+        **QUANTITY, default=0, help_text="Reserved on hand for the pegged sales order line."
+    )
+
+    class Meta:
+        ordering = ["receipt", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="receipt_quantity_gt_0"),
+        ]
+
+    def __str__(self):
+        return f"{self.receipt.number}: {self.quantity}"
+
+    @property
+    def unreserved_quantity(self):
+        return self.quantity - self.reserved_quantity
+
+
+class Shipment(FSMModelMixin, models.Model):
+    """Lines of one customer shipped together from one organization (DESIGN §4)."""
+
+    class Status(models.TextChoices):
+        PLANNED = "PLANNED", "Planned"
+        PICKED = "PICKED", "Picked"
+        PACKED = "PACKED", "Packed"
+        SHIPPED = "SHIPPED", "Shipped"
+        CANCELLED = "CANCELLED", "Cancelled"
+
+    S = Status
+    number = models.CharField(max_length=20, unique=True)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey("catalog.Customer", on_delete=models.PROTECT, related_name="+")
+    status = FSMField(max_length=10, choices=Status.choices, default=S.PLANNED, protected=True)
+    carrier = models.CharField(max_length=60, blank=True)
+    tracking_number = models.CharField(max_length=60, blank=True)
+    ship_date = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["organization", "status"])]
+
+    def __str__(self):
+        return self.number
+
+    @transition(
+        field=status, source=S.PLANNED, target=S.PICKED, permission="warehouse.change_shipment"
+    )
+    def pick(self):
+        pass
+
+    @transition(
+        field=status, source=S.PICKED, target=S.PACKED, permission="warehouse.change_shipment"
+    )
+    def pack(self):
+        pass
+
+    @transition(
+        field=status, source=S.PACKED, target=S.SHIPPED, permission="warehouse.change_shipment"
+    )
+    def confirm(self):
+        """Ship confirm: stock leaves through the ledger; happens exactly once."""
+
+    @transition(
+        field=status,
+        source=[S.PLANNED, S.PICKED, S.PACKED],
+        target=S.CANCELLED,
+        permission="warehouse.change_shipment",
+    )
+    def cancel(self):
+        pass
+
+
+class ShipmentLine(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    demand_line = models.ForeignKey(
+        "orders.FulfillmentLine", on_delete=models.PROTECT, related_name="shipment_lines"
+    )
+    quantity = models.DecimalField(**QUANTITY)
+    active = models.BooleanField(default=True, help_text="False once its shipment is cancelled.")
+
+    class Meta:
+        ordering = ["shipment", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="shipment_quantity_gt_0"),
+            models.UniqueConstraint(
+                fields=["demand_line"],
+                condition=Q(active=True),
+                name="one_active_shipment_per_line",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.shipment.number}: {self.quantity}"

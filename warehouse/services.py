@@ -255,3 +255,61 @@ def reservation_move(*, reservation: Reservation, source: str, document) -> Rese
             document_id=document.pk,
             document_number=str(getattr(document, "number", "") or ""),
         )
+
+
+def reservation_reduce(*, reservation: Reservation, quantity: Decimal, status: str) -> None:
+    """Take `quantity` off an active reservation (all of it closes the row with `status`).
+
+    On-hand reservations give the quantity back to the balance's `reserved`, so consuming
+    (shipping) or moving them never leaves reserved stock behind.
+    """
+    quantity = Decimal(quantity)
+    if quantity >= reservation.quantity:
+        Reservation.objects.filter(pk=reservation.pk).update(
+            status=status, closed_at=timezone.now()
+        )
+        quantity = reservation.quantity
+    else:
+        Reservation.objects.filter(pk=reservation.pk).update(quantity=F("quantity") - quantity)
+    if reservation.supply_source == Source.ON_HAND:
+        InventoryBalance.objects.filter(
+            item_id=reservation.item_id, organization_id=reservation.organization_id
+        ).update(reserved=F("reserved") - quantity)
+    reservation.refresh_from_db()
+
+
+def reservations_active(*, line, source: str | None = None) -> list[Reservation]:
+    rows = Reservation.objects.filter(demand_line=line, status=Reservation.Status.ACTIVE)
+    if source:
+        rows = rows.filter(supply_source=source)
+    return list(rows.order_by("id"))
+
+
+def reservation_hand_over(*, from_line, to_line, quantity: Decimal) -> None:
+    """Move `quantity` of on-hand reservation from one line to another (a split that ships):
+    the balance's reserved total does not change."""
+    remaining = Decimal(quantity)
+    for reservation in reservations_active(line=from_line, source=Source.ON_HAND):
+        if remaining <= 0:
+            break
+        part = min(remaining, reservation.quantity)
+        if part == reservation.quantity:
+            Reservation.objects.filter(pk=reservation.pk).update(
+                status=Reservation.Status.MOVED, closed_at=timezone.now()
+            )
+        else:
+            Reservation.objects.filter(pk=reservation.pk).update(quantity=F("quantity") - part)
+        Reservation.objects.create(
+            demand_line=to_line,
+            item_id=reservation.item_id,
+            organization_id=reservation.organization_id,
+            quantity=part,
+            supply_source=Source.ON_HAND,
+        )
+        remaining -= part
+    if remaining > 0:
+        raise BusinessRuleError(
+            f"Line {from_line.number} has only {qty(quantity - remaining)} reserved on hand.",
+            field="quantity",
+        )
+

@@ -1,0 +1,82 @@
+"""Invoicing shipped lines: one invoice per shipment and sales order, exactly once."""
+
+import datetime
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from billing.models import Invoice, InvoiceLine
+from core.models import DocumentType
+from core.services import change_log, document_number_next, transition
+from orders.models import FulfillmentLine
+from orders.services import sales_order_refresh_status
+from warehouse.models import Shipment
+
+CENT = Decimal("0.01")
+
+
+def invoices_create_for_shipment(*, shipment_id: int) -> list[Invoice]:
+    """Invoice a confirmed shipment: one invoice per sales order on it, lines at quantity ×
+    unit price rounded half up to cents, gapless INV numbers; the lines close, and the order
+    closes when all its lines are closed or cancelled.
+
+    Exactly once: the shipment row is locked and an order already invoiced for it is skipped
+    (a unique constraint on (shipment, sales order) backs it).
+    """
+    with transaction.atomic():
+        shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
+        if shipment.status != Shipment.Status.SHIPPED:
+            return []
+        done = set(
+            Invoice.objects.filter(shipment=shipment).values_list("sales_order_id", flat=True)
+        )
+        by_order = defaultdict(list)
+        for shipment_line in shipment.lines.filter(active=True).select_related(
+            "demand_line__order", "demand_line__item"
+        ):
+            line = shipment_line.demand_line
+            if line.order_id not in done:
+                by_order[line.order].append((line, shipment_line.quantity))
+        today = timezone.localdate()
+        invoices = []
+        for order, lines in sorted(by_order.items(), key=lambda item: item[0].pk):
+            invoices.append(_invoice(shipment, order, lines, today))
+    return invoices
+
+
+def _invoice(shipment, order, lines, today) -> Invoice:
+    days = settings.PAYMENT_TERMS_DAYS
+    amounts = [
+        (line, quantity, (quantity * line.unit_price).quantize(CENT, rounding=ROUND_HALF_UP))
+        for line, quantity in lines
+    ]
+    invoice = Invoice.objects.create(
+        number=document_number_next(DocumentType.INVOICE),
+        sales_order=order,
+        shipment=shipment,
+        invoice_date=today,
+        due_date=today + datetime.timedelta(days=days),
+        currency=order.currency,
+        payment_terms=f"Net {days}",
+        total=sum((amount for *_, amount in amounts), Decimal(0)),
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            demand_line=line,
+            quantity=quantity,
+            unit_price=line.unit_price,
+            amount=amount,
+        )
+        for line, quantity, amount in amounts
+    )
+    change_log(document=invoice, to_value=invoice.status, reason=f"for {shipment.number}")
+    for line, _, _ in amounts:
+        line = FulfillmentLine.objects.select_for_update().get(pk=line.pk)
+        if line.status == FulfillmentLine.Status.AWAITING_BILLING:
+            transition(line, "close", demand_line_id=line.pk, reason=invoice.number)
+    sales_order_refresh_status(order=order)
+    return invoice

@@ -1,0 +1,160 @@
+"""Receiving against purchase orders: stock in through the ledger, and the reservation moves
+from the PO line to on hand for the pegged sales order line (DESIGN §6)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from core.exceptions import BusinessRuleError, InvalidTransition
+from core.formatting import qty
+from core.models import DocumentType
+from core.services import change_log, document_number_next, transition
+from orders.models import FulfillmentLine
+from procurement.models import PurchaseOrder, PurchaseOrderLine
+from supply.models import SupplyOrder
+from warehouse.models import InventoryTransaction, Receipt, ReceiptLine, Reservation
+from warehouse.services import (
+    ledger_post,
+    reservation_reduce,
+    reservation_reserve_on_hand,
+    reservations_active,
+)
+
+Source = Reservation.Source
+
+
+@dataclass(frozen=True)
+class ReceiveLine:
+    line_number: int
+    quantity: Decimal
+
+
+def receipt_create(*, purchase_order: PurchaseOrder, lines: list[ReceiveLine], acting_user=None):
+    """Receive goods on an OPEN PO.
+
+    Over-receipt beyond the supplier's tolerance is refused and nothing is written. PO lines
+    are locked (in line order) so concurrent receipts queue and can never over-receive. The
+    received quantity goes on hand; as much as the PO line's reservation covers is reserved on
+    hand for its sales order line at once (nobody else can take it), the rest is free stock.
+    """
+    if not lines:
+        raise BusinessRuleError("Receive at least one line.", field="lines")
+    with transaction.atomic():
+        po = (
+            PurchaseOrder.objects.select_for_update(of=("self",))
+            .select_related("supplier", "organization")
+            .get(pk=purchase_order.pk)
+        )
+        if po.status != PurchaseOrder.Status.OPEN:
+            raise InvalidTransition(f"Cannot receive on {po.number}: it is {po.status}.")
+        numbers = [line.line_number for line in lines]
+        po_lines = {
+            line.line_number: line
+            for line in PurchaseOrderLine.objects.select_for_update(of=("self",))
+            .select_related("item", "demand_line")
+            .filter(purchase_order=po, line_number__in=numbers)
+            .order_by("line_number")
+        }
+        tolerance = po.supplier.over_receipt_tolerance_pct / Decimal(100)
+        for index, request in enumerate(lines):
+            po_line = po_lines.get(request.line_number)
+            field = f"lines[{index}].quantity"
+            if po_line is None:
+                raise BusinessRuleError(
+                    f"{po.number} has no line {request.line_number}.",
+                    field=f"lines[{index}].line_number",
+                )
+            if request.quantity <= 0:
+                raise BusinessRuleError("The quantity must be greater than zero.", field=field)
+            if po_line.status != PurchaseOrderLine.Status.OPEN:
+                raise InvalidTransition(
+                    f"Line {request.line_number} of {po.number} is {po_line.status}."
+                )
+            allowed = po_line.quantity * (1 + tolerance) - po_line.quantity_received
+            if request.quantity > allowed:
+                raise BusinessRuleError(
+                    f"Over-receipt on {po.number} line {request.line_number}: ordered "
+                    f"{qty(po_line.quantity)}, received {qty(po_line.quantity_received)}, "
+                    f"{po.supplier.number} allows {qty(po.supplier.over_receipt_tolerance_pct)}% "
+                    f"over — at most {qty(max(allowed, Decimal(0)))} more can be received.",
+                    field=field,
+                )
+        receipt = Receipt.objects.create(
+            number=document_number_next(DocumentType.RECEIPT),
+            organization=po.organization,
+            purchase_order=po,
+            received_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+        )
+        for request in lines:
+            _receive_line(receipt, po_lines[request.line_number], request.quantity, acting_user)
+        if not po.lines.filter(status=PurchaseOrderLine.Status.OPEN).exists():
+            transition(po, "close_for_receiving", acting_user=acting_user, reason=receipt.number)
+    return receipt
+
+
+def _receive_line(receipt, po_line, quantity: Decimal, acting_user) -> ReceiptLine:
+    demand = FulfillmentLine.objects.select_for_update().get(pk=po_line.demand_line_id)
+    ledger_post(
+        item=po_line.item,
+        organization=receipt.organization,
+        kind=InventoryTransaction.Kind.RECEIPT,
+        quantity=quantity,
+        document=receipt,
+        demand_line_id=demand.pk,
+        acting_user=acting_user,
+    )
+    # Pegged quantity first: what the PO line's reservation covers becomes on-hand stock
+    # reserved for the sales order line; any excess stays free.
+    pegged = Decimal(0)
+    for reservation in reservations_active(line=demand, source=Source.PURCHASE_ORDER):
+        if reservation.document_id != po_line.pk:
+            continue
+        part = min(quantity - pegged, reservation.quantity)
+        if part <= 0:
+            break
+        reservation_reduce(reservation=reservation, quantity=part, status=Reservation.Status.MOVED)
+        reservation_reserve_on_hand(line=demand, organization=receipt.organization, quantity=part)
+        pegged += part
+    receipt_line = ReceiptLine.objects.create(
+        receipt=receipt, purchase_order_line=po_line, quantity=quantity, reserved_quantity=pegged
+    )
+    before = po_line.quantity_received
+    po_line.quantity_received = before + quantity
+    po_line.save(update_fields=["quantity_received"])
+    change_log(
+        document=po_line,
+        field="quantity_received",
+        from_value=before,
+        to_value=po_line.quantity_received,
+        acting_user=acting_user,
+        demand_line_id=demand.pk,
+        reason=f"{receipt.number}: {qty(pegged)} reserved for {demand.number}",
+    )
+    if po_line.quantity_received >= po_line.quantity:
+        transition(
+            po_line, "close_for_receiving", acting_user=acting_user, demand_line_id=demand.pk
+        )
+    _supply_reserved_check(demand, acting_user, receipt.number)
+    return receipt_line
+
+
+def _supply_reserved_check(demand: FulfillmentLine, acting_user, reason: str) -> None:
+    """Once the whole line is reserved on hand: supply order FULFILLED, line AWAITING_SHIPPING."""
+    on_hand = sum(
+        (r.quantity for r in reservations_active(line=demand, source=Source.ON_HAND)), Decimal(0)
+    )
+    if on_hand < demand.quantity or demand.status != FulfillmentLine.Status.AWAITING_SUPPLY:
+        return
+    supply_order = (
+        SupplyOrder.objects.select_for_update()
+        .filter(demand_line=demand, status=SupplyOrder.Status.IN_PROCESS)
+        .first()
+    )
+    if supply_order is not None:
+        transition(
+            supply_order, "fulfil", acting_user=acting_user, demand_line_id=demand.pk, reason=reason
+        )
+    transition(
+        demand, "supply_reserved", acting_user=acting_user, demand_line_id=demand.pk, reason=reason
+    )

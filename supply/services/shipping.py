@@ -1,0 +1,246 @@
+"""Shipping customer lines: shipments, pick, pack, ship confirm (exactly once), splits."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import Organization
+from core.exceptions import BusinessRuleError, Conflict
+from core.formatting import qty
+from core.models import DocumentType
+from core.services import change_log, document_number_next, transition
+from orders.models import FulfillmentLine
+from orders.services import line_split
+from procurement.models import PurchaseOrder
+from supply.models import SupplyOrder
+from warehouse.models import InventoryTransaction, Reservation, Shipment, ShipmentLine
+from warehouse.services import (
+    ledger_post,
+    reservation_hand_over,
+    reservation_reduce,
+    reservations_active,
+)
+from warehouse.signals import shipment_confirmed
+
+Line = FulfillmentLine.Status
+Source = Reservation.Source
+DONE = {Line.SHIPPED, Line.AWAITING_BILLING, Line.CLOSED, Line.CANCELLED}
+
+
+@dataclass(frozen=True)
+class ShipLine:
+    demand_line: FulfillmentLine
+    quantity: Decimal | None = None  # None: everything reserved on hand for the line
+
+
+def reserved_on_hand(line: FulfillmentLine) -> Decimal:
+    return sum(
+        (r.quantity for r in reservations_active(line=line, source=Source.ON_HAND)), Decimal(0)
+    )
+
+
+def shipment_create(
+    *, organization: Organization, lines: list[ShipLine], acting_user=None
+) -> Shipment:
+    """Plan a shipment of lines of one customer from one organization.
+
+    A line ships what is reserved for it on hand: all of an AWAITING_SHIPPING line, or the
+    part already received of a line still awaiting supply ("ship what is available"). A line is
+    on at most one active shipment.
+    """
+    if not lines:
+        raise BusinessRuleError("Choose at least one line to ship.", field="lines")
+    with transaction.atomic():
+        ids = sorted(request.demand_line.pk for request in lines)
+        locked = {
+            line.pk: line
+            for line in FulfillmentLine.objects.select_for_update(of=("self",))
+            .select_related("order__customer", "item")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        }
+        customers = {line.order.customer_id for line in locked.values()}
+        if len(customers) > 1:
+            raise BusinessRuleError("A shipment holds lines of one customer only.", field="lines")
+        busy = set(
+            ShipmentLine.objects.filter(demand_line_id__in=ids, active=True).values_list(
+                "demand_line_id", flat=True
+            )
+        )
+        plan = []
+        for index, request in enumerate(lines):
+            line = locked[request.demand_line.pk]
+            field = f"lines[{index}]"
+            if line.ship_from_id != organization.pk:
+                raise BusinessRuleError(
+                    f"Line {line.number} does not ship from {organization.code}.",
+                    field=field,
+                )
+            if line.pk in busy:
+                raise Conflict(f"Line {line.number} is already on an active shipment.")
+            if line.status not in (Line.AWAITING_SHIPPING, Line.AWAITING_SUPPLY):
+                raise BusinessRuleError(
+                    f"Line {line.number} is {line.status}: nothing to ship.", field=field
+                )
+            available = reserved_on_hand(line)
+            quantity = available if request.quantity is None else Decimal(request.quantity)
+            if quantity <= 0 or quantity > available:
+                raise BusinessRuleError(
+                    f"Line {line.number} has {qty(available)} reserved on hand: ship between "
+                    f"0 and {qty(available)}.",
+                    field=f"{field}.quantity",
+                )
+            plan.append((line, quantity))
+        first = plan[0][0]
+        shipment = Shipment.objects.create(
+            number=document_number_next(DocumentType.SHIPMENT),
+            organization=organization,
+            customer=first.order.customer,
+            created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+        )
+        ShipmentLine.objects.bulk_create(
+            ShipmentLine(shipment=shipment, demand_line=line, quantity=quantity)
+            for line, quantity in plan
+        )
+        change_log(document=shipment, to_value=shipment.status, acting_user=acting_user)
+        for line, quantity in plan:
+            change_log(
+                document=shipment,
+                field="line",
+                to_value=f"{qty(quantity)} of {line.number}",
+                acting_user=acting_user,
+                demand_line_id=line.pk,
+                reason="planned for shipping",
+            )
+    return shipment
+
+
+def _locked_shipment(shipment: Shipment) -> Shipment:
+    return Shipment.objects.select_for_update().get(pk=shipment.pk)
+
+
+def shipment_move(*, shipment: Shipment, action: str, acting_user=None) -> Shipment:
+    """Pick or pack (a state machine move, logged)."""
+    with transaction.atomic():
+        shipment = _locked_shipment(shipment)
+        transition(shipment, action, acting_user=acting_user)
+    return shipment
+
+
+def shipment_cancel(*, shipment: Shipment, acting_user=None, reason: str = "") -> Shipment:
+    """Cancel before shipping: the lines are free to ship again (still AWAITING_SHIPPING)."""
+    with transaction.atomic():
+        shipment = _locked_shipment(shipment)
+        transition(shipment, "cancel", acting_user=acting_user, reason=reason)
+        for shipment_line in shipment.lines.filter(active=True):
+            change_log(
+                document=shipment,
+                field="line",
+                from_value="planned",
+                to_value="released",
+                acting_user=acting_user,
+                demand_line_id=shipment_line.demand_line_id,
+                reason=f"{shipment.number} cancelled",
+            )
+        shipment.lines.update(active=False)
+    return shipment
+
+
+def shipment_confirm(
+    *, shipment: Shipment, carrier: str = "", tracking_number: str = "", acting_user=None
+) -> Shipment:
+    """Ship confirm — exactly once (a second confirm finds the shipment SHIPPED: 409).
+
+    Each line ships its shipment quantity: stock leaves through the ledger and its on-hand
+    reservation is consumed. Shipping less than a line's quantity splits the line: the shipped
+    quantity becomes a new line with its reservation, the remainder keeps the original number,
+    its pegging and its status. Invoicing follows after commit.
+    """
+    with transaction.atomic():
+        shipment = _locked_shipment(shipment)
+        shipment.carrier = carrier.strip()[:60]
+        shipment.tracking_number = tracking_number.strip()[:60]
+        shipment.ship_date = timezone.localdate()
+        transition(
+            shipment,
+            "confirm",
+            acting_user=acting_user,
+            reason=" ".join(filter(None, [shipment.carrier, shipment.tracking_number])),
+        )
+        for shipment_line in shipment.lines.filter(active=True).order_by("demand_line_id"):
+            _ship_line(shipment, shipment_line, acting_user)
+        shipment_confirmed.send(sender=Shipment, shipment_id=shipment.pk)
+    return shipment
+
+
+def _ship_line(shipment, shipment_line, acting_user) -> None:
+    line = (
+        FulfillmentLine.objects.select_for_update(of=("self",))
+        .select_related("item", "order")
+        .get(pk=shipment_line.demand_line_id)
+    )
+    quantity = shipment_line.quantity
+    if quantity < line.quantity:
+        shipped = line_split(
+            line=line,
+            quantity=quantity,
+            acting_user=acting_user,
+            status=Line.AWAITING_SHIPPING,
+            reason=f"partial shipment {shipment.number}",
+        )
+        reservation_hand_over(from_line=line, to_line=shipped, quantity=quantity)
+        shipment_line.demand_line = shipped
+        shipment_line.save(update_fields=["demand_line"])
+        shipped.item, shipped.order = line.item, line.order
+    else:
+        shipped = line
+    if shipped.status != Line.AWAITING_SHIPPING:
+        raise BusinessRuleError(f"Line {shipped.number} is {shipped.status}: it cannot ship.")
+    remaining = quantity
+    for reservation in reservations_active(line=shipped, source=Source.ON_HAND):
+        part = min(remaining, reservation.quantity)
+        reservation_reduce(
+            reservation=reservation, quantity=part, status=Reservation.Status.CONSUMED
+        )
+        remaining -= part
+    if remaining > 0:
+        raise BusinessRuleError(f"Line {shipped.number} is short of {qty(remaining)} on hand.")
+    ledger_post(
+        item=shipped.item,
+        organization=shipment.organization,
+        kind=InventoryTransaction.Kind.SHIPMENT,
+        quantity=-quantity,
+        document=shipment,
+        demand_line_id=shipped.pk,
+        acting_user=acting_user,
+    )
+    transition(
+        shipped, "ship", acting_user=acting_user, demand_line_id=shipped.pk, reason=shipment.number
+    )
+    transition(shipped, "await_billing", acting_user=acting_user, demand_line_id=shipped.pk)
+    _close_supply(shipped, acting_user)
+
+
+def _close_supply(line: FulfillmentLine, acting_user) -> None:
+    """Demand shipped: its fulfilled supply order closes, and so does a PO whose every line's
+    demand has shipped."""
+    for supply_order in SupplyOrder.objects.select_for_update().filter(
+        demand_line=line, status=SupplyOrder.Status.FULFILLED
+    ):
+        transition(
+            supply_order,
+            "close",
+            acting_user=acting_user,
+            demand_line_id=line.pk,
+            reason="demand shipped",
+        )
+    po_ids = set(line.purchase_order_lines.values_list("purchase_order_id", flat=True))
+    for po in PurchaseOrder.objects.select_for_update().filter(
+        pk__in=po_ids, status=PurchaseOrder.Status.CLOSED_FOR_RECEIVING
+    ):
+        demand = FulfillmentLine.objects.filter(purchase_order_lines__purchase_order=po)
+        open_splits = FulfillmentLine.objects.filter(split_from__in=demand).exclude(status__in=DONE)
+        if not demand.exclude(status__in=DONE).exists() and not open_splits.exists():
+            transition(po, "close", acting_user=acting_user, reason="all pegged demand shipped")

@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from billing.api import router as billing_router
 from catalog.api import router as catalog_router
 from core.api import AUTH, DecimalParser, install_error_handlers
 from orders.api import router as orders_router
@@ -24,3 +25,4 @@ api.add_router("/", orders_router)
 api.add_router("/", procurement_router)
 api.add_router("/", supply_router)
 api.add_router("/", warehouse_router)
+api.add_router("/", billing_router)

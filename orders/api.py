@@ -111,12 +111,11 @@ class SalesOrderOut(Schema):
 
 
 def _document(tracking_line) -> dict:
-    requisition = tracking_line.requisition_line
     return {
         "type": tracking_line.document_type,
-        "number": requisition.number if requisition else "",
-        "line_number": None,
-        "status": requisition.status if requisition else "",
+        "number": tracking_line.document_number,
+        "line_number": tracking_line.document_line_number,
+        "status": tracking_line.document_status,
         "quantity": tracking_line.quantity,
     }
 

@@ -14,8 +14,9 @@ router = Router(tags=["supply"])
 
 class SupplyDocumentOut(Schema):
     type: str = Field(alias="document_type")
-    number: str
-    status: str
+    number: str = Field(alias="document_number")
+    line_number: int | None = Field(alias="document_line_number")
+    status: str = Field(alias="document_status")
     quantity: Quantity
 
 

@@ -166,3 +166,23 @@ class SupplyTrackingLine(models.Model):
 
     def __str__(self):
         return f"{self.supply_order.number}#{self.sequence} {self.document_type}"
+
+    @property
+    def document(self):
+        """The execution document line now working for the supply order (PO line, else
+        requisition line); select_related both to read it without queries."""
+        return self.purchase_order_line or self.requisition_line
+
+    @property
+    def document_number(self) -> str:
+        if self.purchase_order_line_id:
+            return self.purchase_order_line.purchase_order.number
+        return self.requisition_line.number if self.requisition_line_id else ""
+
+    @property
+    def document_line_number(self) -> int | None:
+        return self.purchase_order_line.line_number if self.purchase_order_line_id else None
+
+    @property
+    def document_status(self) -> str:
+        return self.document.status if self.document is not None else ""

@@ -43,7 +43,9 @@ def sales_order_lines(order: SalesOrder, *, with_timeline: bool = False) -> list
                 queryset=SupplyOrder.objects.order_by("-id").prefetch_related(
                     Prefetch(
                         "tracking_lines",
-                        queryset=SupplyTrackingLine.objects.select_related("requisition_line"),
+                        queryset=SupplyTrackingLine.objects.select_related(
+                            "requisition_line", "purchase_order_line__purchase_order"
+                        ),
                     )
                 ),
                 to_attr="all_supply_orders",
@@ -89,28 +91,13 @@ def supply_orders(*, status: str = "", sales_order: str = ""):
     return rows.order_by("-id")
 
 
-@dataclass(frozen=True)
-class SupplyDocument:
-    document_type: str
-    number: str
-    status: str
-    quantity: Decimal
-
-
-def supply_documents(supply_order: SupplyOrder) -> list[SupplyDocument]:
-    """The execution documents of a supply order, newest kinds first as they appear."""
-    documents = []
-    for tracking in supply_order.tracking_lines.select_related("requisition_line"):
-        document = tracking.requisition_line
-        documents.append(
-            SupplyDocument(
-                document_type=tracking.document_type,
-                number=document.number if document else "",
-                status=document.status if document else "",
-                quantity=tracking.quantity,
-            )
+def supply_documents(supply_order: SupplyOrder) -> list[SupplyTrackingLine]:
+    """The execution documents of a supply order, in the order they were created."""
+    return list(
+        supply_order.tracking_lines.select_related(
+            "requisition_line", "purchase_order_line__purchase_order"
         )
-    return documents
+    )
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
@@ -6,8 +7,19 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from catalog.models import Item, Organization
 from core.api import Quantity, require_permission
-from core.exceptions import BusinessRuleError
+from core.exceptions import BusinessRuleError, FieldErrors
+from orders.models import FulfillmentLine
+from procurement.models import PurchaseOrder
+from supply.services.receiving import ReceiveLine, receipt_create
+from supply.services.shipping import (
+    ShipLine,
+    shipment_cancel,
+    shipment_confirm,
+    shipment_create,
+    shipment_move,
+)
 from warehouse import selectors
+from warehouse.models import Receipt, Shipment
 from warehouse.services import inventory_adjust
 
 router = Router(tags=["inventory"])
@@ -90,3 +102,180 @@ def list_reservations(request, sales_order: str = "", item: str = "", organizati
     return selectors.active_reservations(
         sales_order=sales_order, item=item, organization=organization
     )
+
+
+# --- receipts and shipments ---------------------------------------------------------------------
+
+
+class ReceiptLineIn(Schema):
+    line_number: int = Field(ge=1)
+    quantity: Decimal = Field(gt=0, max_digits=15, decimal_places=3)
+
+
+class ReceiptIn(Schema):
+    purchase_order: str = Field(min_length=1, max_length=20)
+    lines: list[ReceiptLineIn] = Field(min_length=1, max_length=500)
+
+
+class ReceiptLineOut(Schema):
+    line_number: int = Field(alias="purchase_order_line.line_number")
+    item: str = Field(alias="purchase_order_line.item.sku")
+    quantity: Quantity
+    reserved_quantity: Quantity
+    unreserved_quantity: Quantity
+    sales_order: str = Field(alias="purchase_order_line.demand_line.order.number")
+    sales_order_line: int = Field(alias="purchase_order_line.demand_line.line_number")
+
+
+class ReceiptOut(Schema):
+    number: str
+    purchase_order: str = Field(alias="purchase_order.number")
+    organization: str = Field(alias="organization.code")
+    received_at: datetime.datetime
+    lines: list[ReceiptLineOut] = Field(alias="lines_out")
+
+
+class ShipmentLineIn(Schema):
+    sales_order: str = Field(min_length=1, max_length=20)
+    line_number: int = Field(ge=1)
+    quantity: Decimal | None = Field(default=None, gt=0, max_digits=15, decimal_places=3)
+
+
+class ShipmentIn(Schema):
+    organization: str = Field(min_length=1, max_length=20)
+    lines: list[ShipmentLineIn] = Field(min_length=1, max_length=500)
+
+
+class ConfirmIn(Schema):
+    carrier: str = Field(default="", max_length=60)
+    tracking_number: str = Field(default="", max_length=60)
+
+
+class ShipmentLineOut(Schema):
+    sales_order: str = Field(alias="demand_line.order.number")
+    line_number: int = Field(alias="demand_line.line_number")
+    item: str = Field(alias="demand_line.item.sku")
+    quantity: Quantity
+    status: str = Field(alias="demand_line.status")
+
+
+class ShipmentOut(Schema):
+    number: str
+    organization: str = Field(alias="organization.code")
+    customer: str = Field(alias="customer.number")
+    status: str
+    carrier: str
+    tracking_number: str
+    ship_date: datetime.date | None
+    lines: list[ShipmentLineOut] = Field(alias="lines_out")
+
+
+def _receipt(number: str):
+    receipt = get_object_or_404(
+        Receipt.objects.select_related("purchase_order", "organization"), number=number
+    )
+    receipt.lines_out = list(
+        receipt.lines.select_related(
+            "purchase_order_line__item", "purchase_order_line__demand_line__order"
+        )
+    )
+    return receipt
+
+
+def _shipment(number: str):
+    shipment = get_object_or_404(
+        Shipment.objects.select_related("organization", "customer"), number=number
+    )
+    shipment.lines_out = list(
+        shipment.lines.filter(active=shipment.status != Shipment.Status.CANCELLED)
+        .select_related("demand_line__order", "demand_line__item")
+        .order_by("id")
+    )
+    return shipment
+
+
+@router.post("/receipts", response={201: ReceiptOut})
+def create_receipt(request, payload: ReceiptIn):
+    """Receive on an OPEN PO; over-receipt beyond tolerance → 422 and nothing is written."""
+    require_permission(request, "warehouse.add_receipt")
+    po = PurchaseOrder.objects.filter(number=payload.purchase_order).first()
+    if po is None:
+        raise BusinessRuleError(
+            f"Unknown purchase order “{payload.purchase_order}”.", field="purchase_order"
+        )
+    receipt = receipt_create(
+        purchase_order=po,
+        lines=[ReceiveLine(line.line_number, line.quantity) for line in payload.lines],
+        acting_user=request.user,
+    )
+    return Status(201, _receipt(receipt.number))
+
+
+@router.get("/receipts/{number}", response=ReceiptOut)
+def get_receipt(request, number: str):
+    require_permission(request, "warehouse.view_receipt")
+    return _receipt(number)
+
+
+@router.post("/shipments", response={201: ShipmentOut})
+def create_shipment(request, payload: ShipmentIn):
+    require_permission(request, "warehouse.add_shipment")
+    organization = _master(Organization, "code", payload.organization, "organization")
+    lines, errors = [], []
+    for index, line in enumerate(payload.lines):
+        demand = (
+            FulfillmentLine.objects.filter(
+                order__number=line.sales_order, line_number=line.line_number
+            )
+            .select_related("order")
+            .first()
+        )
+        if demand is None:
+            errors.append((f"lines[{index}]", f"No line {line.line_number} on {line.sales_order}."))
+        else:
+            lines.append(ShipLine(demand, line.quantity))
+    if errors:
+        raise FieldErrors(errors)
+    shipment = shipment_create(organization=organization, lines=lines, acting_user=request.user)
+    return Status(201, _shipment(shipment.number))
+
+
+@router.get("/shipments/{number}", response=ShipmentOut)
+def get_shipment(request, number: str):
+    require_permission(request, "warehouse.view_shipment")
+    return _shipment(number)
+
+
+@router.post("/shipments/{number}/pick", response=ShipmentOut)
+def pick(request, number: str):
+    require_permission(request, "warehouse.change_shipment")
+    shipment_move(shipment=_shipment(number), action="pick", acting_user=request.user)
+    return _shipment(number)
+
+
+@router.post("/shipments/{number}/pack", response=ShipmentOut)
+def pack(request, number: str):
+    require_permission(request, "warehouse.change_shipment")
+    shipment_move(shipment=_shipment(number), action="pack", acting_user=request.user)
+    return _shipment(number)
+
+
+@router.post("/shipments/{number}/confirm", response=ShipmentOut)
+def confirm(request, number: str, payload: ConfirmIn | None = None):
+    """Ship confirm, exactly once: a second confirm of the same shipment answers 409."""
+    require_permission(request, "warehouse.change_shipment")
+    payload = payload or ConfirmIn()
+    shipment_confirm(
+        shipment=_shipment(number),
+        carrier=payload.carrier,
+        tracking_number=payload.tracking_number,
+        acting_user=request.user,
+    )
+    return _shipment(number)
+
+
+@router.post("/shipments/{number}/cancel", response=ShipmentOut)
+def cancel_shipment(request, number: str):
+    require_permission(request, "warehouse.change_shipment")
+    shipment_cancel(shipment=_shipment(number), acting_user=request.user)
+    return _shipment(number)

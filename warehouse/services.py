@@ -312,4 +312,3 @@ def reservation_hand_over(*, from_line, to_line, quantity: Decimal) -> None:
             f"Line {from_line.number} has only {qty(quantity - remaining)} reserved on hand.",
             field="quantity",
         )
-

@@ -42,6 +42,7 @@ urlpatterns = [
     path("procurement/", include("procurement.urls")),
     path("warehouse/", include("warehouse.urls")),
     path("manufacturing/", include("manufacturing.urls")),
+    path("billing/", include("billing.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", _api_urls()),
 ]

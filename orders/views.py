@@ -10,6 +10,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from billing.selectors import invoices_of_order
 from catalog.models import Customer, Item, Organization
 from core.exceptions import BusinessRuleError
 from core.paging import paginate
@@ -140,6 +141,9 @@ def _detail_context(request, order):
     return {
         "order": order,
         "lines": views,
+        "invoices": invoices_of_order(order)
+        if request.user.has_perm("billing.view_invoice")
+        else None,
         "can_submit": request.user.has_perm("orders.add_salesorder")
         and any(v.line.status == FulfillmentLine.Status.DRAFT for v in views),
         # keep refreshing while supply is being created

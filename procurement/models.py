@@ -225,6 +225,14 @@ class PurchaseOrderLine(FSMModelMixin, models.Model):
     def amount(self):
         return self.quantity * self.unit_price
 
+    @property
+    def open_quantity(self):
+        return max(self.quantity - self.quantity_received, 0)
+
+    @property
+    def is_late(self) -> bool:
+        return self.need_by_date < timezone.localdate() and self.open_quantity > 0
+
     @transition(field=status, source=Status.OPEN, target=Status.CLOSED_FOR_RECEIVING)
     def close_for_receiving(self):
         pass

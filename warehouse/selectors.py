@@ -1,7 +1,26 @@
-from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 
-from warehouse.models import InventoryBalance, InventoryTransaction, Reservation
+from orders.models import FulfillmentLine
+from procurement.models import PurchaseOrder, PurchaseOrderLine
+from warehouse.models import (
+    InventoryBalance,
+    InventoryTransaction,
+    ReceiptLine,
+    Reservation,
+    Shipment,
+    ShipmentLine,
+)
 
 
 def inventory_balances(*, item: str = "", organization: str = "", search: str = ""):
@@ -71,3 +90,97 @@ def active_reservations(*, sales_order: str = "", item: str = "", organization: 
     if organization:
         rows = rows.filter(organization__code=organization)
     return rows.order_by("-id")
+
+
+def expected_receipts(*, search: str = "", organization: str = ""):
+    """Open lines of OPEN purchase orders: what the dock expects to receive."""
+    rows = PurchaseOrderLine.objects.filter(
+        status=PurchaseOrderLine.Status.OPEN, purchase_order__status=PurchaseOrder.Status.OPEN
+    ).select_related(
+        "purchase_order__supplier", "purchase_order__organization", "item", "demand_line__order"
+    )
+    if organization:
+        rows = rows.filter(purchase_order__organization__code=organization)
+    if search:
+        rows = rows.filter(
+            Q(purchase_order__number__icontains=search)
+            | Q(item__sku__icontains=search)
+            | Q(purchase_order__supplier__number__icontains=search)
+            | Q(purchase_order__supplier__name__icontains=search)
+        )
+    return rows.order_by("need_by_date", "purchase_order_id", "line_number")
+
+
+def recent_receipts(*, limit: int = 20):
+    return ReceiptLine.objects.select_related(
+        "receipt__purchase_order__supplier",
+        "purchase_order_line__item",
+        "purchase_order_line__demand_line__order",
+        "receipt__received_by",
+    ).order_by("-receipt__received_at", "-id")[:limit]
+
+
+def lines_to_ship(*, organization: str = ""):
+    """Lines with stock reserved on hand and not on an active shipment: every AWAITING_SHIPPING
+    line, and lines still awaiting supply whose received part can ship now."""
+    on_hand = (
+        Reservation.objects.filter(
+            demand_line=OuterRef("pk"),
+            status=Reservation.Status.ACTIVE,
+            supply_source=Reservation.Source.ON_HAND,
+        )
+        .values("demand_line")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    rows = (
+        FulfillmentLine.objects.filter(
+            status__in=[
+                FulfillmentLine.Status.AWAITING_SHIPPING,
+                FulfillmentLine.Status.AWAITING_SUPPLY,
+            ]
+        )
+        .annotate(
+            reserved_on_hand=Subquery(
+                on_hand, output_field=DecimalField(max_digits=15, decimal_places=3)
+            )
+        )
+        .filter(reserved_on_hand__gt=0)
+        .exclude(Exists(ShipmentLine.objects.filter(demand_line=OuterRef("pk"), active=True)))
+        .select_related("order__customer", "item", "ship_from")
+    )
+    if organization:
+        rows = rows.filter(ship_from__code=organization)
+    return rows.order_by(
+        "order__customer__number", "scheduled_ship_date", "order_id", "line_number"
+    )
+
+
+def active_shipments(*, organization: str = ""):
+    rows = (
+        Shipment.objects.exclude(status__in=[Shipment.Status.SHIPPED, Shipment.Status.CANCELLED])
+        .select_related("customer", "organization")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=ShipmentLine.objects.filter(active=True).select_related(
+                    "demand_line__order", "demand_line__item"
+                ),
+            )
+        )
+    )
+    if organization:
+        rows = rows.filter(organization__code=organization)
+    return rows.order_by("id")
+
+
+def reservations_of_balance(balance: InventoryBalance):
+    return (
+        Reservation.objects.filter(
+            item_id=balance.item_id,
+            organization_id=balance.organization_id,
+            status=Reservation.Status.ACTIVE,
+        )
+        .select_related("demand_line__order__customer")
+        .order_by("supply_source", "id")
+    )

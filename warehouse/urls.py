@@ -6,26 +6,10 @@ from warehouse import views
 app_name = "warehouse"
 
 urlpatterns = [
-    path(
-        "receiving/",
-        placeholder(
-            title="Receiving",
-            permission="warehouse.add_receipt",
-            arrives_with="the receiving and shipping issue",
-            purpose="Expected receipts (POs, transfers) and a scanner-friendly receive form.",
-        ),
-        name="receiving",
-    ),
-    path(
-        "shipping/",
-        placeholder(
-            title="Shipping",
-            permission="warehouse.add_shipment",
-            arrives_with="the receiving and shipping issue",
-            purpose="Lines awaiting shipping: shipments, pick, pack, ship confirm.",
-        ),
-        name="shipping",
-    ),
+    path("receiving/", views.receiving, name="receiving"),
+    path("shipping/", views.shipping, name="shipping"),
+    path("shipments/<str:number>/packing-slip/", views.packing_slip, name="packing_slip"),
+    path("shipments/<str:number>/<str:action>/", views.shipment_action, name="shipment_action"),
     path(
         "transfers/",
         placeholder(

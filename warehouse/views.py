@@ -1,14 +1,30 @@
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from catalog.models import Organization
 from core.exceptions import BusinessRuleError
+from core.formatting import qty
 from core.paging import paginate
+from orders.models import FulfillmentLine
+from procurement.models import PurchaseOrder
+from supply.services.receiving import ReceiveLine, receipt_create
+from supply.services.shipping import (
+    ShipLine,
+    shipment_cancel,
+    shipment_confirm,
+    shipment_create,
+    shipment_move,
+)
 from warehouse import selectors
 from warehouse.forms import AdjustmentForm
-from warehouse.models import InventoryBalance
+from warehouse.models import InventoryBalance, Shipment
 from warehouse.services import inventory_adjust
 
 
@@ -66,6 +82,153 @@ def inventory_detail(request, balance_id: int):
     return render(
         request,
         "warehouse/inventory_detail.html",
-        {"balance": balance, "ledger": ledger, "form": form},
+        {
+            "balance": balance,
+            "ledger": ledger,
+            "form": form,
+            "reservations": selectors.reservations_of_balance(balance),
+        },
         status=status,
     )
+
+
+# --- receiving ------------------------------------------------------------------------------------
+
+
+@permission_required("warehouse.add_receipt", raise_exception=True)
+def receiving(request):
+    """Expected receipts with a scanner-friendly receive form per PO line."""
+    if request.method == "POST":
+        return _receive(request)
+    search = request.GET.get("q", "").strip()
+    rows = list(selectors.expected_receipts(search=search)[:200])
+    return render(
+        request,
+        "warehouse/receiving.html",
+        {"rows": rows, "q": search, "history": selectors.recent_receipts()},
+    )
+
+
+def _receive(request):
+    po = PurchaseOrder.objects.filter(number=request.POST.get("purchase_order", "")).first()
+    try:
+        quantity = Decimal(request.POST.get("quantity", ""))
+        line_number = int(request.POST.get("line_number", ""))
+    except (InvalidOperation, ValueError):
+        messages.error(request, "Enter the quantity received as a number.")
+        return redirect(f"{request.path}?q={request.POST.get('purchase_order', '')}")
+    if po is None or not quantity.is_finite():
+        messages.error(request, "Unknown purchase order: scan or type its number.")
+        return redirect("warehouse:receiving")
+    try:
+        receipt = receipt_create(
+            purchase_order=po,
+            lines=[ReceiveLine(line_number, quantity)],
+            acting_user=request.user,
+        )
+    except BusinessRuleError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{request.path}?q={po.number}")
+    line = receipt.lines.select_related(
+        "purchase_order_line__item", "purchase_order_line__demand_line__order"
+    ).get()
+    demand = line.purchase_order_line.demand_line
+    text = (
+        f"{receipt.number}: received {qty(line.quantity)} {line.purchase_order_line.item.sku} on "
+        f"{po.number}/{line_number}; {qty(line.reserved_quantity)} reserved for "
+        f"{demand.order.number} line {demand.line_number}"
+    )
+    if line.unreserved_quantity:
+        text += f", {qty(line.unreserved_quantity)} to free stock"
+    messages.success(request, text + ".")
+    return redirect("warehouse:receiving")
+
+
+# --- shipping -------------------------------------------------------------------------------------
+
+
+@permission_required("warehouse.add_shipment", raise_exception=True)
+def shipping(request):
+    """Lines ready to ship by customer → shipments → pick, pack, ship confirm."""
+    organizations = Organization.objects.order_by("code")
+    organization = request.GET.get("organization") or (
+        organizations.first().code if organizations else ""
+    )
+    if request.method == "POST":
+        return _create_shipment(request, organization)
+    customers = {}
+    for line in selectors.lines_to_ship(organization=organization)[:300]:
+        customers.setdefault(line.order.customer, []).append(line)
+    return render(
+        request,
+        "warehouse/shipping.html",
+        {
+            "customers": customers.items(),
+            "shipments": selectors.active_shipments(organization=organization),
+            "organization": organization,
+            "organizations": organizations,
+        },
+    )
+
+
+def _create_shipment(request, organization_code):
+    organization = get_object_or_404(Organization, code=organization_code)
+    lines = []
+    for line_id in request.POST.getlist("line"):
+        line = FulfillmentLine.objects.filter(pk=line_id).first() if line_id.isdigit() else None
+        if line is None:
+            continue
+        raw = request.POST.get(f"quantity_{line.pk}", "").strip()
+        try:
+            quantity = Decimal(raw) if raw else None
+        except InvalidOperation:
+            quantity = Decimal(0)
+        lines.append(ShipLine(line, quantity))
+    try:
+        shipment = shipment_create(organization=organization, lines=lines, acting_user=request.user)
+    except BusinessRuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"{shipment.number} planned: pick it, pack it, then ship confirm."
+        )
+    return redirect(f"{request.path}?organization={organization.code}")
+
+
+SHIPMENT_ACTIONS = {"pick", "pack", "confirm", "cancel"}
+
+
+@permission_required("warehouse.change_shipment", raise_exception=True)
+@require_POST
+def shipment_action(request, number: str, action: str):
+    shipment = get_object_or_404(Shipment, number=number)
+    if action not in SHIPMENT_ACTIONS:
+        return HttpResponse(status=404)
+    try:
+        if action == "confirm":
+            shipment_confirm(
+                shipment=shipment,
+                carrier=request.POST.get("carrier", ""),
+                tracking_number=request.POST.get("tracking_number", ""),
+                acting_user=request.user,
+            )
+        elif action == "cancel":
+            shipment_cancel(shipment=shipment, acting_user=request.user)
+        else:
+            shipment_move(shipment=shipment, action=action, acting_user=request.user)
+    except BusinessRuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        shipment.refresh_from_db()
+        done = "shipped: the invoice follows" if action == "confirm" else shipment.status.lower()
+        messages.success(request, f"{shipment.number} {done}.")
+    return redirect(f"{reverse('warehouse:shipping')}?organization={shipment.organization.code}")
+
+
+@permission_required("warehouse.view_shipment", raise_exception=True)
+def packing_slip(request, number: str):
+    shipment = get_object_or_404(
+        Shipment.objects.select_related("customer", "organization"), number=number
+    )
+    lines = shipment.lines.select_related("demand_line__order", "demand_line__item").order_by("id")
+    return render(request, "warehouse/packing_slip.html", {"shipment": shipment, "lines": lines})

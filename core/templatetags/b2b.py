@@ -26,6 +26,12 @@ STATUS_COLOURS = {
     "ORDERED": "success",
     "CLOSED": "success",
     "ACTIVE": "primary",
+    "PLANNED": "info",
+    "PICKED": "primary",
+    "PACKED": "primary",
+    "POSTED": "success",
+    "CLOSED_FOR_RECEIVING": "success",
+    "PENDING_APPROVAL": "warning",
     "CANCELLED": "dark",
     "RELEASED": "dark",
 }

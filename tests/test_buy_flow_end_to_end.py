@@ -90,6 +90,10 @@ def test_fifty_laptops_from_order_to_invoice(celery_worker, client, world):
         {"carrier": "UPS", "tracking_number": "1Z50"},
     )
     assert shipped["status"] == "SHIPPED" and shipped["lines"][0]["sales_order"] == number
+    twice = client.post(
+        f"/api/v1/shipments/{shipment['number']}/confirm", {}, content_type="application/json"
+    )
+    assert twice.status_code == 409 and twice.json()["code"] == "invalid_transition"
 
     invoices = wait_for(
         lambda: orchestrator("get", f"/invoices?sales_order={number}")["items"],

@@ -269,3 +269,13 @@ def test_invoice_amounts_round_half_up_to_cents(world):
     (invoice,) = invoices_create_for_shipment(shipment_id=shipment.pk)
     assert invoice.lines.get().amount == Decimal("0.02")  # 0.015 → 0.02
     assert Invoice.objects.count() == 1
+
+
+def test_a_receipt_queues_re_promising_of_backordered_lines(
+    world, django_capture_on_commit_callbacks
+):
+    _, po = open_po(world, quantity=2)
+    with django_capture_on_commit_callbacks() as callbacks:
+        receipt_create(purchase_order=po, lines=[ReceiveLine(1, Decimal(2))])
+    queued = [(c.func.__self__.name, c.args) for c in callbacks]
+    assert ("supply.repromise_backorders", (world.laptop.pk,)) in queued

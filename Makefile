@@ -10,12 +10,15 @@ STAMP := $(VENV)/.installed
 RUN_ENV := DEBUG=1
 PYTEST_ARGS ?=
 
-.PHONY: help venv run test test-fast lint format clean
+BENCH_ARGS ?=
+
+.PHONY: help venv run test bench lint format clean
 
 help:
 	@echo "make run     set up (venv, migrations, demo data) and start web + Celery worker + beat"
 	@echo "make test    set up and run the whole test suite on a throwaway PostgreSQL"
 	@echo "             (B2B_TEST_DB=sqlite make test: the quick loop on SQLite)"
+	@echo "make bench   the Buy-flow benchmark (BENCH_ARGS=\"--orders 500 --skip-pages\")"
 	@echo "make lint    ruff check + ruff format --check"
 
 venv: $(STAMP)
@@ -38,6 +41,10 @@ ifeq ($(B2B_TEST_DB),sqlite)
 else
 	scripts/with-test-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 endif
+
+bench: venv
+	PG_EXTRA_OPTS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.max=20000" \
+		scripts/with-test-postgres.sh $(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -1,0 +1,103 @@
+#!/usr/bin/env python
+"""`make bench`: the whole Buy flow on PostgreSQL with a real Celery worker (DESIGN §13).
+
+Run by scripts/with-test-postgres.sh (a throwaway cluster with pg_stat_statements). Drives the
+same services the API calls, at the granularity people work at: one order per create+submit,
+one receipt per PO line, one shipment per order; batching only where the product batches (the
+touchless PO run). The worker is paused while the main process works and resumed for the
+asynchronous phases, so each phase's time and statements are its own. Prints one JSON line.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "b2b_portal.settings",
+        # The bench runs the touchless path with every PO under the approval threshold.
+        "PO_APPROVAL_THRESHOLD": "1000000000000",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "SECURE_HTTPS": "0",
+        "STATIC_MANIFEST": "0",
+        "WHITENOISE_USE_FINDERS": "1",
+        "B2B_VAR_DIR": str(ROOT / "var" / "bench"),
+        "CELERY_FILESYSTEM_DIR": str(ROOT / "var" / "bench" / "celery"),
+        "LOG_LEVEL": "WARNING",
+        "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+    }
+)
+
+
+def create_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=2000, help="single-line orders (N)")
+    parser.add_argument("--multi-line-orders", type=int, default=None, help="default N/10")
+    parser.add_argument("--lines-per-multi", type=int, default=5)
+    parser.add_argument("--page-lines", type=int, default=100_000, help="lines seeded for pages")
+    parser.add_argument("--skip-pages", action="store_true", help="skip the page latency phase")
+    parser.add_argument("--page-requests", type=int, default=20)
+    args = parser.parse_args()
+    if args.multi_line_orders is None:
+        args.multi_line_orders = args.orders // 10
+
+    create_database(os.environ["DATABASE_URL"])
+    redis = None
+    if shutil.which("redis-server"):
+        # Production's broker, on a throwaway server; else the embedded filesystem broker.
+        from tests.workers import start_redis
+
+        redis, os.environ["CELERY_BROKER_URL"] = start_redis(shutil.which("redis-server"))
+    try:
+        _bench(args)
+    finally:
+        if redis:
+            redis.stop()
+
+
+def _bench(args) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+
+    from bench_flow import run_flow
+
+    result = {
+        "n_orders": args.orders,
+        "multi_line_orders": args.multi_line_orders,
+        "broker": os.environ.get("CELERY_BROKER_URL", "filesystem").split(":")[0],
+    }
+    started = time.monotonic()
+    result.update(run_flow(args))
+    if not args.skip_pages:
+        from bench_pages import run_pages
+
+        result["pages"] = run_pages(args)
+    result["bench_seconds"] = round(time.monotonic() - started, 1)
+    print(json.dumps(result, separators=(",", ":")))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    main()

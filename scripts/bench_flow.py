@@ -1,0 +1,214 @@
+"""The Buy-flow phases of `make bench` (see bench.py)."""
+
+import os
+import signal
+import sys
+import time
+from contextlib import contextmanager
+from decimal import Decimal
+
+from django.db import connection, transaction
+
+from catalog.models import Customer, Item, Organization, SourcingRule, Supplier
+from orders.models import FulfillmentLine, SalesOrder
+from orders.services import LineInput, sales_order_create
+from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
+from supply.models import SupplyOrder
+from supply.services import sales_order_submit
+from supply.services.receiving import ReceiveLine, receipt_create
+from supply.services.shipping import ShipLine, shipment_confirm, shipment_create, shipment_move
+from supply.tasks import convert_touchless_requisitions
+from tests.workers import Process, test_database_url
+from warehouse.selectors import ledger_mismatches
+
+SUPPLIERS = 5
+ITEMS = 20
+
+
+def statements() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements")
+        return int(cursor.fetchone()[0])
+
+
+class Phases:
+    def __init__(self):
+        self.results = {}
+
+    @contextmanager
+    def phase(self, name: str, lines: int):
+        before, started = statements(), time.monotonic()
+        yield
+        seconds = time.monotonic() - started
+        self.results[name] = {
+            "lines": lines,
+            "seconds": round(seconds, 2),
+            "lines_per_s": round(lines / seconds, 1),
+            "statements_per_line": round((statements() - before) / lines, 1),
+        }
+
+
+def master_data():
+    w1 = Organization.objects.create(code="W1", name="Main DC", receiving_days=1)
+    customers = Customer.objects.bulk_create(
+        Customer(number=f"C-{n:03d}", name=f"Customer {n}", default_ship_from=w1) for n in range(20)
+    )
+    suppliers = Supplier.objects.bulk_create(
+        Supplier(number=f"S-{n}", name=f"Supplier {n}", email=f"po{n}@supplier.example")
+        for n in range(SUPPLIERS)
+    )
+    items = Item.objects.bulk_create(
+        Item(
+            sku=f"SKU-{n:03d}",
+            description=f"Item {n}",
+            list_price=Decimal("120.00"),
+            standard_cost=Decimal("80.00"),
+            back_to_back=True,
+        )
+        for n in range(ITEMS)
+    )
+    SourcingRule.objects.bulk_create(
+        SourcingRule(
+            item=item,
+            organization=w1,
+            type="BUY",
+            supplier=suppliers[n % SUPPLIERS],
+            unit_price=Decimal("90.00"),
+            lead_time_days=3,
+        )
+        for n, item in enumerate(items)
+    )
+    return w1, customers, items
+
+
+def wait_until(predicate, what: str, timeout: float = 600):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"bench: timed out waiting for {what}")
+
+
+def start_worker() -> Process:
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1"}
+    return Process(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "b2b_portal",
+            "worker",
+            "--loglevel=WARNING",
+            "--concurrency=2",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+            "-Ofair",
+            "--hostname=bench@%h",
+        ],
+        env=env,
+        # The banner is printed whatever the log level; messages wait in the broker until
+        # the worker consumes them, so "ready" needs no stricter signal here.
+        ready="[queues]",
+    )
+
+
+def run_flow(args) -> dict:
+    w1, customers, items = master_data()
+    worker = start_worker()
+    try:
+        return _run(args, Phases(), w1, customers, items, worker)
+    finally:
+        worker.stop()
+
+
+def _run(args, phases, w1, customers, items, worker) -> dict:
+    pause = lambda: os.killpg(worker.proc.pid, signal.SIGSTOP)  # noqa: E731
+    resume = lambda: os.killpg(worker.proc.pid, signal.SIGCONT)  # noqa: E731
+    n, m, k = args.orders, args.multi_line_orders, args.lines_per_multi
+    total_lines = n + m * k
+    started = time.monotonic()
+    before = statements()
+
+    pause()  # the supply phase starts when the orders are in
+    with phases.phase("import_submit", total_lines):
+        for i in range(n + m):
+            count = 1 if i < n else k
+            lines = [
+                LineInput(item=items[(i + j) % ITEMS], quantity=Decimal(1 + (i + j) % 5))
+                for j in range(count)
+            ]
+            with transaction.atomic():
+                order, _ = sales_order_create(
+                    customer=customers[i % len(customers)],
+                    lines=lines,
+                    external_reference=f"B-{i}",
+                )
+                sales_order_submit(order=order)
+
+    with phases.phase("supply_creation", total_lines):
+        resume()
+        wait_until(
+            lambda: not SupplyOrder.objects.filter(status="REQUESTED").exists(), "supply orders"
+        )
+
+    with phases.phase("touchless_pos", total_lines):
+        Supplier.objects.update(automatic_po=True)
+        convert_touchless_requisitions.delay()  # what beat and create_supply trigger
+        wait_until(
+            lambda: (
+                not RequisitionLine.objects.filter(status="OPEN").exists()
+                and not PurchaseOrder.objects.filter(communicated_at__isnull=True).exists()
+            ),
+            "touchless POs sent",
+        )
+
+    pause()
+    po_lines = list(PurchaseOrderLine.objects.select_related("purchase_order").order_by("id"))
+    with phases.phase("receipt", total_lines):
+        for po_line in po_lines:
+            receipt_create(
+                purchase_order=po_line.purchase_order,
+                lines=[ReceiveLine(po_line.line_number, po_line.quantity)],
+            )
+
+    orders = list(SalesOrder.objects.order_by("id").values_list("id", flat=True))
+    with phases.phase("ship_confirm", total_lines):
+        for order_id in orders:
+            lines = list(
+                FulfillmentLine.objects.filter(order_id=order_id, status="AWAITING_SHIPPING")
+            )
+            shipment = shipment_create(organization=w1, lines=[ShipLine(line) for line in lines])
+            shipment_move(shipment=shipment, action="pick")
+            shipment_move(shipment=shipment, action="pack")
+            shipment_confirm(shipment=shipment, carrier="UPS", tracking_number=f"1Z{order_id}")
+
+    with phases.phase("invoicing", total_lines):
+        resume()
+        wait_until(
+            lambda: not FulfillmentLine.objects.exclude(status="CLOSED").exists(), "invoices"
+        )
+    elapsed = time.monotonic() - started
+
+    problems = []
+    if SalesOrder.objects.exclude(status="CLOSED").exists():
+        problems.append("orders not closed")
+    if PurchaseOrderLine.objects.filter(demand_line__isnull=True).exists():
+        problems.append("unpegged PO lines")
+    if ledger_mismatches():
+        problems.append("ledger != balances")
+    if FulfillmentLine.objects.count() != total_lines:
+        problems.append("lines were split")
+    return {
+        "lines": total_lines,
+        "phases": phases.results,
+        "end_to_end": {
+            "seconds": round(elapsed, 1),
+            "lines_per_s": round(total_lines / elapsed, 1),
+            "statements_per_line": round((statements() - before) / total_lines, 1),
+        },
+        "verified": not problems,
+        "problems": problems,
+    }

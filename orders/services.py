@@ -218,6 +218,29 @@ def line_split(
     return new_line
 
 
+def line_reschedule(
+    *, line: FulfillmentLine, scheduled: datetime.date, acting_user=None, reason: str = ""
+) -> FulfillmentLine:
+    """Move a line's scheduled ship date (DESIGN §3): the first schedule is also the promise;
+    jeopardy_days = max(0, scheduled - promised). Sets the fields; the caller saves."""
+    before = line.scheduled_ship_date
+    line.scheduled_ship_date = scheduled
+    if line.promised_ship_date is None:
+        line.promised_ship_date = scheduled
+    line.jeopardy_days = max(0, (scheduled - line.promised_ship_date).days)
+    if before != scheduled:
+        change_log(
+            document=line,
+            field="scheduled_ship_date",
+            from_value=before,
+            to_value=scheduled,
+            acting_user=acting_user,
+            demand_line_id=line.pk,
+            reason=reason,
+        )
+    return line
+
+
 def sales_order_refresh_status(*, order: SalesOrder, acting_user=None) -> SalesOrder:
     """Roll the order status up from its lines (DESIGN §3) and log a change."""
     statuses = set(order.lines.values_list("status", flat=True))

@@ -14,7 +14,7 @@ from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.models import DocumentType
 from core.services import change_log, document_number_next, transition
 from orders.models import FulfillmentLine, SalesOrder
-from orders.services import line_split, sales_order_refresh_status
+from orders.services import line_reschedule, line_split, sales_order_refresh_status
 from procurement.models import RequisitionLine
 from supply import promising, sourcing
 from supply.models import SourcingDecision, SupplyOrder, SupplyTrackingLine
@@ -58,27 +58,12 @@ def _candidate_json(candidate: promising.Candidate) -> dict:
     }
 
 
-def _set_dates(line: FulfillmentLine, scheduled: datetime.date, acting_user) -> None:
-    before = line.scheduled_ship_date
-    line.scheduled_ship_date = scheduled
-    if line.promised_ship_date is None:
-        line.promised_ship_date = scheduled
-    line.jeopardy_days = max(0, (scheduled - line.promised_ship_date).days)
-    if before != scheduled:
-        change_log(
-            document=line,
-            field="scheduled_ship_date",
-            from_value=before,
-            to_value=scheduled,
-            acting_user=acting_user,
-            demand_line_id=line.pk,
-        )
-
-
 def _fill_from_stock(line, organization, quantity, acting_user) -> None:
     reservation_reserve_on_hand(line=line, organization=organization, quantity=quantity)
     line.supply_type = FulfillmentLine.SupplyType.ON_HAND
-    _set_dates(line, max(line.requested_ship_date, _today()), acting_user)
+    line_reschedule(
+        line=line, scheduled=max(line.requested_ship_date, _today()), acting_user=acting_user
+    )
     SourcingDecision.objects.create(
         line=line,
         outcome=Outcome.ON_HAND,
@@ -148,7 +133,7 @@ def _source(line, organization, acting_user) -> None:
         reason=chosen.reason[:300],
     )
     line.supply_type = chosen.type
-    _set_dates(line, result.scheduled_date, acting_user)
+    line_reschedule(line=line, scheduled=result.scheduled_date, acting_user=acting_user)
     transition(
         line,
         "schedule",

@@ -14,6 +14,7 @@ from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.models import DocumentType
 from core.services import change_log, document_number_next, transition
 from orders.models import FulfillmentLine
+from orders.services import line_reschedule
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
 from procurement.services import purchase_order_submit
 from supply.models import SupplyOrder, SupplyTrackingLine
@@ -261,21 +262,13 @@ def _promise_po_line(po_line, promised: datetime.date, receiving_days: int, acti
     demand = FulfillmentLine.objects.select_for_update().get(pk=po_line.demand_line_id)
     available = promised + timedelta(days=receiving_days)
     if demand.scheduled_ship_date is None or available > demand.scheduled_ship_date:
-        previous = demand.scheduled_ship_date
-        demand.scheduled_ship_date = available
-        base = demand.promised_ship_date or available
-        demand.jeopardy_days = max(0, (available - base).days)
-        demand.save(update_fields=["scheduled_ship_date", "jeopardy_days"])
-        change_log(
-            document=demand,
-            field="scheduled_ship_date",
-            from_value=previous,
-            to_value=available,
+        line_reschedule(
+            line=demand,
+            scheduled=available,
             acting_user=acting_user,
-            demand_line_id=demand.pk,
-            reason=f"supplier promised {promised} on {po_line.number}; jeopardy "
-            f"{demand.jeopardy_days} day(s)",
+            reason=f"supplier promised {promised} on {po_line.number}",
         )
+        demand.save(update_fields=["scheduled_ship_date", "promised_ship_date", "jeopardy_days"])
 
 
 def _supply_exception(po_line, reason: str, acting_user):

@@ -37,8 +37,13 @@ class Phases:
 
     @contextmanager
     def phase(self, name: str, lines: int):
+        if os.environ.get("BENCH_TOP_STATEMENTS"):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_stat_statements_reset()")
         before, started = statements(), time.monotonic()
         yield
+        if os.environ.get("BENCH_TOP_STATEMENTS"):
+            _print_top(name, lines)
         seconds = time.monotonic() - started
         self.results[name] = {
             "lines": lines,
@@ -46,6 +51,18 @@ class Phases:
             "lines_per_s": round(lines / seconds, 1),
             "statements_per_line": round((statements() - before) / lines, 1),
         }
+
+
+def _print_top(name: str, lines: int) -> None:
+    """With BENCH_TOP_STATEMENTS=1: the phase's most frequent statements, to stderr."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) "
+            "FROM pg_stat_statements ORDER BY calls DESC LIMIT 15"
+        )
+        print(f"--- {name}: statements per line", file=sys.stderr)
+        for calls, query in cursor.fetchall():
+            print(f"{calls / lines:6.2f}  {query}", file=sys.stderr)
 
 
 def master_data():

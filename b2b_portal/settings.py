@@ -212,6 +212,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "communicate-pending-pos": {"task": "procurement.communicate_pending", "schedule": 120.0},
+    "invoice-pending-shipments": {"task": "billing.invoice_pending", "schedule": 120.0},
 }
 
 # --- Business settings ------------------------------------------------------------------------

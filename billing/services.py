@@ -6,14 +6,16 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceLine
+from core.locks import lock_orders_and_lines
 from core.models import DocumentType
 from core.services import change_log, document_number_next, transition
 from orders.models import FulfillmentLine
 from orders.services import sales_order_refresh_status
-from warehouse.models import Shipment
+from warehouse.models import Shipment, ShipmentLine
 
 CENT = Decimal("0.01")
 
@@ -30,6 +32,10 @@ def invoices_create_for_shipment(*, shipment_id: int) -> list[Invoice]:
         shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
         if shipment.status != Shipment.Status.SHIPPED:
             return []
+        # Lock order (core.locks): shipment, then the sales orders and lines it closes.
+        lock_orders_and_lines(
+            shipment.lines.filter(active=True).values_list("demand_line_id", flat=True)
+        )
         done = set(
             Invoice.objects.filter(shipment=shipment).values_list("sales_order_id", flat=True)
         )
@@ -80,3 +86,16 @@ def _invoice(shipment, order, lines, today) -> Invoice:
             transition(line, "close", demand_line_id=line.pk, reason=invoice.number)
     sales_order_refresh_status(order=order)
     return invoice
+
+
+def shipments_not_invoiced():
+    """SHIPPED shipments with an order on them that has no invoice for them (a lost message)."""
+    invoiced = Invoice.objects.filter(
+        shipment=OuterRef("shipment_id"), sales_order=OuterRef("demand_line__order_id")
+    )
+    return (
+        ShipmentLine.objects.filter(active=True, shipment__status=Shipment.Status.SHIPPED)
+        .filter(~Exists(invoiced))
+        .values_list("shipment_id", flat=True)
+        .distinct()
+    )

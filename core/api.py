@@ -5,7 +5,7 @@ Every error response is `{"detail": str, "code": str, "errors": [{"field", "mess
 
 import json
 import logging
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
 from django.contrib.auth import authenticate
@@ -25,7 +25,12 @@ logger = logging.getLogger("b2b_portal.api")
 # Responses carry decimals as strings with their fixed places: "50.000", "900.0000", "12.50".
 Quantity = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.3f}", return_type=str)]
 Price = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.4f}", return_type=str)]
-Amount = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
+Amount = Annotated[
+    Decimal,
+    PlainSerializer(
+        lambda v: str(Decimal(v).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)), return_type=str
+    ),
+]
 
 
 class DecimalParser(Parser):

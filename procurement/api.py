@@ -1,6 +1,7 @@
 """Requisitions and purchase orders API (DESIGN §9)."""
 
 import datetime
+from typing import Annotated
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
@@ -71,8 +72,12 @@ class PurchaseOrderList(Schema):
     items: list[PurchaseOrderOut]
 
 
+RequisitionId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+RequisitionNumber = Annotated[str, Field(min_length=1, max_length=20)]
+
+
 class CreateIn(Schema):
-    requisition_lines: list[int | str] = Field(min_length=1, max_length=500)
+    requisition_lines: list[RequisitionId | RequisitionNumber] = Field(min_length=1, max_length=500)
 
 
 class ReasonIn(Schema):
@@ -80,7 +85,7 @@ class ReasonIn(Schema):
 
 
 class AcknowledgedLineIn(Schema):
-    line_number: int = Field(ge=1)
+    line_number: int = Field(ge=1, le=2**31 - 1)
     promised_date: datetime.date
 
 
@@ -108,24 +113,30 @@ def list_requisition_lines(request, status: str = "", supplier: str = ""):
     return selectors.requisition_lines(status=status, supplier=supplier)
 
 
+def _as_id(reference: int | str) -> int | None:
+    if isinstance(reference, int):
+        return reference
+    if reference.isascii() and reference.isdecimal() and len(reference) < 19:
+        return int(reference)
+    return None
+
+
 def _requisition_ids(references: list[int | str]) -> list[int]:
-    numbers = {r for r in references if isinstance(r, str) and not r.isdigit()}
+    """Ids or REQ numbers → ids; every unknown one is a field error with its index."""
+    numbers = {r for r in references if _as_id(r) is None}
     by_number = dict(RequisitionLine.objects.filter(number__in=numbers).values_list("number", "pk"))
-    ids, errors = [], []
-    for index, reference in enumerate(references):
-        if isinstance(reference, int) or str(reference).isdigit():
-            ids.append(int(reference))
-        elif reference in by_number:
-            ids.append(by_number[reference])
-        else:
-            errors.append((f"requisition_lines[{index}]", f"Unknown requisition “{reference}”."))
-    known = set(RequisitionLine.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    for index, reference in enumerate(references):
-        if (isinstance(reference, int) or str(reference).isdigit()) and int(reference) not in known:
-            errors.append((f"requisition_lines[{index}]", f"Unknown requisition line {reference}."))
+    wanted = [_as_id(r) if _as_id(r) is not None else by_number.get(r) for r in references]
+    known = set(
+        RequisitionLine.objects.filter(pk__in=[i for i in wanted if i]).values_list("pk", flat=True)
+    )
+    errors = [
+        (f"requisition_lines[{index}]", f"Unknown requisition line “{reference}”.")
+        for index, (reference, found) in enumerate(zip(references, wanted, strict=True))
+        if found not in known
+    ]
     if errors:
         raise FieldErrors(errors)
-    return ids
+    return wanted
 
 
 @router.post("/purchase-orders", response={201: PurchaseOrderList})

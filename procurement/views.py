@@ -36,7 +36,11 @@ def requisitions(request):
     if request.method == "POST":
         if not request.user.has_perm("procurement.add_purchaseorder"):
             raise PermissionDenied("Only buyers create purchase orders.")
-        ids = [int(i) for i in request.POST.getlist("requisition") if i.isdigit()]
+        ids = [
+            int(i)
+            for i in request.POST.getlist("requisition")
+            if i.isascii() and i.isdecimal() and len(i) < 19
+        ]
         try:
             orders = purchase_orders_create(requisition_line_ids=ids, acting_user=request.user)
         except BusinessRuleError as exc:

@@ -116,9 +116,9 @@ class SupplyOrder(FSMModelMixin, models.Model):
     def fail(self):
         """Creation failed, execution is not available, or the supply was cancelled/rejected."""
 
-    @transition(field=status, source=S.IN_PROCESS, target=S.FULFILLED)
+    @transition(field=status, source=[S.IN_PROCESS, S.EXCEPTION], target=S.FULFILLED)
     def fulfil(self):
-        pass
+        """Received and reserved on hand (also after an exception: the goods came anyway)."""
 
     @transition(field=status, source=S.FULFILLED, target=S.CLOSED)
     def close(self):

@@ -107,8 +107,11 @@ def list_reservations(request, sales_order: str = "", item: str = "", organizati
 # --- receipts and shipments ---------------------------------------------------------------------
 
 
+MAX_LINE = 2**31 - 1
+
+
 class ReceiptLineIn(Schema):
-    line_number: int = Field(ge=1)
+    line_number: int = Field(ge=1, le=MAX_LINE)
     quantity: Decimal = Field(gt=0, max_digits=15, decimal_places=3)
 
 
@@ -137,7 +140,7 @@ class ReceiptOut(Schema):
 
 class ShipmentLineIn(Schema):
     sales_order: str = Field(min_length=1, max_length=20)
-    line_number: int = Field(ge=1)
+    line_number: int = Field(ge=1, le=MAX_LINE)
     quantity: Decimal | None = Field(default=None, gt=0, max_digits=15, decimal_places=3)
 
 

@@ -1,4 +1,4 @@
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from catalog.models import Organization
 from core.exceptions import BusinessRuleError
-from core.formatting import qty
+from core.formatting import qty, quantity_problem
 from core.paging import paginate
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder
@@ -110,16 +110,17 @@ def receiving(request):
 
 
 def _receive(request):
-    po = PurchaseOrder.objects.filter(number=request.POST.get("purchase_order", "")).first()
-    try:
-        quantity = Decimal(request.POST.get("quantity", ""))
-        line_number = int(request.POST.get("line_number", ""))
-    except (InvalidOperation, ValueError):
-        messages.error(request, "Enter the quantity received as a number.")
-        return redirect(f"{request.path}?q={request.POST.get('purchase_order', '')}")
-    if po is None or not quantity.is_finite():
-        messages.error(request, "Unknown purchase order: scan or type its number.")
+    number = request.POST.get("purchase_order", "")
+    po = PurchaseOrder.objects.filter(number=number).first()
+    raw_line, raw_quantity = request.POST.get("line_number", ""), request.POST.get("quantity", "")
+    problem = quantity_problem(raw_quantity.strip() or "x")
+    if po is None or not (raw_line.isascii() and raw_line.isdecimal() and len(raw_line) < 9):
+        messages.error(request, "Unknown purchase order or line: scan or type its number.")
         return redirect("warehouse:receiving")
+    if problem:
+        messages.error(request, problem)
+        return redirect(f"{request.path}?q={po.number}")
+    line_number, quantity = int(raw_line), Decimal(raw_quantity.strip())
     try:
         receipt = receipt_create(
             purchase_order=po,
@@ -175,15 +176,17 @@ def _create_shipment(request, organization_code):
     organization = get_object_or_404(Organization, code=organization_code)
     lines = []
     for line_id in request.POST.getlist("line"):
-        line = FulfillmentLine.objects.filter(pk=line_id).first() if line_id.isdigit() else None
+        valid_id = line_id.isascii() and line_id.isdecimal() and len(line_id) < 19
+        line = FulfillmentLine.objects.filter(pk=line_id).first() if valid_id else None
         if line is None:
             continue
         raw = request.POST.get(f"quantity_{line.pk}", "").strip()
-        try:
-            quantity = Decimal(raw) if raw else None
-        except InvalidOperation:
-            quantity = Decimal(0)
-        lines.append(ShipLine(line, quantity))
+        if raw and quantity_problem(raw):
+            messages.error(
+                request, f"{line.order.number} line {line.line_number}: {quantity_problem(raw)}"
+            )
+            return redirect(f"{request.path}?organization={organization.code}")
+        lines.append(ShipLine(line, Decimal(raw) if raw else None))
     try:
         shipment = shipment_create(organization=organization, lines=lines, acting_user=request.user)
     except BusinessRuleError as exc:

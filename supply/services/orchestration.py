@@ -18,7 +18,7 @@ from orders.services import line_reschedule, line_split, sales_order_refresh_sta
 from procurement.models import RequisitionLine
 from supply import promising, sourcing
 from supply.models import SourcingDecision, SupplyOrder, SupplyTrackingLine
-from warehouse.models import InventoryBalance, Reservation
+from warehouse.models import InventoryBalance, Reservation, ShipmentLine
 from warehouse.services import (
     balances_lock,
     reservation_create_for_document,
@@ -393,6 +393,11 @@ def fulfillment_line_cancel(*, line: FulfillmentLine, reason: str, acting_user=N
             .filter(demand_line=line)
             .exclude(status__in=[SupplyOrder.Status.CANCELLED, SupplyOrder.Status.CLOSED])
         )
+        if ShipmentLine.objects.filter(demand_line=line, active=True).exists():
+            raise Conflict(
+                f"Line {line.number} is on a planned shipment: cancel the shipment (or ship "
+                "it) first."
+            )
         with_document = [s for s in supply_orders if s.tracking_lines.exists()]
         if not line_cancellable(status=line.status, has_supply_document=bool(with_document)):
             raise Conflict(

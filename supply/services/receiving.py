@@ -7,7 +7,8 @@ from decimal import Decimal
 from django.db import transaction
 
 from core.exceptions import BusinessRuleError, InvalidTransition
-from core.formatting import qty
+from core.formatting import qty, quantity_problem
+from core.locks import lock_orders_and_lines
 from core.models import DocumentType
 from core.services import change_log, document_number_next, transition
 from orders.models import FulfillmentLine
@@ -40,7 +41,23 @@ def receipt_create(*, purchase_order: PurchaseOrder, lines: list[ReceiveLine], a
     """
     if not lines:
         raise BusinessRuleError("Receive at least one line.", field="lines")
+    seen = set()
+    for index, request in enumerate(lines):
+        if request.line_number in seen:
+            raise BusinessRuleError(
+                f"Line {request.line_number} is listed twice: receive it once, with the total.",
+                field=f"lines[{index}].line_number",
+            )
+        seen.add(request.line_number)
+        problem = quantity_problem(request.quantity)
+        if problem:
+            raise BusinessRuleError(problem, field=f"lines[{index}].quantity")
     with transaction.atomic():
+        # Lock order (core.locks): sales orders and their lines before the PO.
+        demand_ids = PurchaseOrderLine.objects.filter(
+            purchase_order_id=purchase_order.pk, line_number__in=seen
+        ).values_list("demand_line_id", flat=True)
+        lock_orders_and_lines(demand_ids)
         po = (
             PurchaseOrder.objects.select_for_update(of=("self",))
             .select_related("supplier", "organization")
@@ -65,8 +82,6 @@ def receipt_create(*, purchase_order: PurchaseOrder, lines: list[ReceiveLine], a
                     f"{po.number} has no line {request.line_number}.",
                     field=f"lines[{index}].line_number",
                 )
-            if request.quantity <= 0:
-                raise BusinessRuleError("The quantity must be greater than zero.", field=field)
             if po_line.status != PurchaseOrderLine.Status.OPEN:
                 raise InvalidTransition(
                     f"Line {request.line_number} of {po.number} is {po_line.status}."
@@ -148,10 +163,14 @@ def _supply_reserved_check(demand: FulfillmentLine, acting_user, reason: str) ->
         return
     supply_order = (
         SupplyOrder.objects.select_for_update()
-        .filter(demand_line=demand, status=SupplyOrder.Status.IN_PROCESS)
+        .filter(
+            demand_line=demand,
+            status__in=[SupplyOrder.Status.IN_PROCESS, SupplyOrder.Status.EXCEPTION],
+        )
         .first()
     )
     if supply_order is not None:
+        supply_order.exception_reason = ""
         transition(
             supply_order, "fulfil", acting_user=acting_user, demand_line_id=demand.pk, reason=reason
         )

@@ -8,12 +8,13 @@ from django.utils import timezone
 
 from catalog.models import Organization
 from core.exceptions import BusinessRuleError, Conflict
-from core.formatting import qty
+from core.formatting import qty, quantity_problem
+from core.locks import lock_orders_and_lines
 from core.models import DocumentType
 from core.services import change_log, document_number_next, transition
 from orders.models import FulfillmentLine
 from orders.services import line_split
-from procurement.models import PurchaseOrder
+from procurement.models import PurchaseOrder, PurchaseOrderLine
 from supply.models import SupplyOrder
 from warehouse.models import InventoryTransaction, Reservation, Shipment, ShipmentLine
 from warehouse.services import (
@@ -52,16 +53,19 @@ def shipment_create(
     """
     if not lines:
         raise BusinessRuleError("Choose at least one line to ship.", field="lines")
+    ids = [request.demand_line.pk for request in lines]
+    for index, line_id in enumerate(ids):
+        if line_id in ids[:index]:
+            raise BusinessRuleError(
+                "The same order line is listed twice: ship it once.", field=f"lines[{index}]"
+            )
+        quantity = lines[index].quantity
+        if quantity is not None and quantity_problem(quantity):
+            raise BusinessRuleError(quantity_problem(quantity), field=f"lines[{index}].quantity")
     with transaction.atomic():
-        ids = sorted(request.demand_line.pk for request in lines)
-        locked = {
-            line.pk: line
-            for line in FulfillmentLine.objects.select_for_update(of=("self",))
-            .select_related("order__customer", "item")
-            .filter(pk__in=ids)
-            .order_by("pk")
-        }
+        locked = lock_orders_and_lines(ids)
         customers = {line.order.customer_id for line in locked.values()}
+        first_customer = locked[ids[0]].order.customer
         if len(customers) > 1:
             raise BusinessRuleError("A shipment holds lines of one customer only.", field="lines")
         busy = set(
@@ -93,11 +97,10 @@ def shipment_create(
                     field=f"{field}.quantity",
                 )
             plan.append((line, quantity))
-        first = plan[0][0]
         shipment = Shipment.objects.create(
             number=document_number_next(DocumentType.SHIPMENT),
             organization=organization,
-            customer=first.order.customer,
+            customer=first_customer,
             created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
         )
         ShipmentLine.objects.bulk_create(
@@ -160,6 +163,13 @@ def shipment_confirm(
     """
     with transaction.atomic():
         shipment = _locked_shipment(shipment)
+        # Lock order (core.locks): shipment, sales orders and lines, then the POs they peg.
+        line_ids = list(shipment.lines.filter(active=True).values_list("demand_line_id", flat=True))
+        lock_orders_and_lines(line_ids)
+        po_ids = PurchaseOrderLine.objects.filter(demand_line_id__in=line_ids).values(
+            "purchase_order_id"
+        )
+        list(PurchaseOrder.objects.select_for_update().filter(pk__in=po_ids).order_by("pk"))
         shipment.carrier = carrier.strip()[:60]
         shipment.tracking_number = tracking_number.strip()[:60]
         shipment.ship_date = timezone.localdate()

@@ -1,0 +1,26 @@
+"""The one order in which use cases lock rows, so that two of them never wait on each other
+in a circle (PostgreSQL; SQLite serialises writers anyway):
+
+    shipments → sales orders → fulfillment lines → purchase orders → PO lines
+    → supply orders → balances
+
+Each helper locks its rows in primary-key order and only its own table (`of=("self",)`).
+"""
+
+from orders.models import FulfillmentLine, SalesOrder
+
+
+def lock_orders_and_lines(line_ids) -> dict[int, FulfillmentLine]:
+    """Lock the sales orders of these lines, then the lines; returns the locked lines by id."""
+    line_ids = sorted(set(line_ids))
+    order_ids = sorted(
+        set(FulfillmentLine.objects.filter(pk__in=line_ids).values_list("order_id", flat=True))
+    )
+    list(SalesOrder.objects.select_for_update().filter(pk__in=order_ids).order_by("pk"))
+    return {
+        line.pk: line
+        for line in FulfillmentLine.objects.select_for_update(of=("self",))
+        .select_related("item", "order")
+        .filter(pk__in=line_ids)
+        .order_by("pk")
+    }

@@ -40,8 +40,19 @@ class Phases:
         if os.environ.get("BENCH_TOP_STATEMENTS"):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_stat_statements_reset()")
+        profiler = None
+        if os.environ.get("BENCH_PROFILE") == name:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         before, started = statements(), time.monotonic()
         yield
+        if profiler is not None:
+            import pstats
+
+            profiler.disable()
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
         if os.environ.get("BENCH_TOP_STATEMENTS"):
             _print_top(name, lines)
         seconds = time.monotonic() - started

@@ -1,8 +1,10 @@
 """The database side of promising: gather what the pure decision (supply.promising) needs —
 rules, availability at source organizations, BOM coverage, allocation history."""
 
+import contextvars
 import datetime
 from collections import Counter
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.db.models import Q, Sum
@@ -19,7 +21,37 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
+_rules_cache: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "sourcing_rules", default=None
+)
+
+
+@contextmanager
+def rules_cache():
+    """Within one submit, read the rules of an item and organization once (they are the same
+    for every line of the transaction)."""
+    token = _rules_cache.set({})
+    try:
+        yield
+    finally:
+        _rules_cache.reset(token)
+
+
+def rule(rule_id: int, item_id: int, organization_id: int) -> SourcingRule:
+    return next(r for r in _rule_options(item_id, organization_id) if r.pk == rule_id)
+
+
 def _rule_options(item_id: int, organization_id: int) -> list[SourcingRule]:
+    cache = _rules_cache.get()
+    if cache is not None and (item_id, organization_id) in cache:
+        return cache[item_id, organization_id]
+    rules = _read_rules(item_id, organization_id)
+    if cache is not None:
+        cache[item_id, organization_id] = rules
+    return rules
+
+
+def _read_rules(item_id: int, organization_id: int) -> list[SourcingRule]:
     return list(
         SourcingRule.objects.filter(Q(item_id=item_id) | Q(item=None))
         .filter(Q(organization_id=organization_id) | Q(organization=None))

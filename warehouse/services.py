@@ -4,7 +4,7 @@ balances, so a balance always equals the sum of its ledger rows."""
 from decimal import Decimal
 
 from django.db import DataError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.models import Item, Organization
@@ -163,15 +163,16 @@ def balances_lock(pairs) -> dict[tuple[int, int], InventoryBalance]:
             [InventoryBalance(item_id=i, organization_id=o) for i, o in sorted(missing)],
             ignore_conflicts=True,
         )
-    locked = {}
+    wanted = Q()
     for item_id, organization_id in keys:
-        balance = (
-            InventoryBalance.objects.select_for_update(of=("self",))
-            .select_related("item", "organization")
-            .get(item_id=item_id, organization_id=organization_id)
-        )
-        locked[item_id, organization_id] = balance
-    return locked
+        wanted |= Q(item_id=item_id, organization_id=organization_id)
+    rows = (
+        InventoryBalance.objects.select_for_update(of=("self",))
+        .select_related("item", "organization")
+        .filter(wanted)
+        .order_by("item_id", "organization_id")
+    )
+    return {(b.item_id, b.organization_id): b for b in rows}
 
 
 def reservation_reserve_on_hand(*, line, organization, quantity: Decimal) -> Reservation:

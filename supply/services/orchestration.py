@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from catalog.models import Organization, SourcingRule
+from catalog.models import Organization
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.models import DocumentType
 from core.services import change_log, document_number_next, transition
@@ -117,9 +117,7 @@ def _source(line, organization, acting_user) -> None:
         _backorder(line, organization, acting_user, reason=reason[:300], result=result)
         return
     chosen = result.chosen
-    rule = SourcingRule.objects.select_related("supplier", "source_organization").get(
-        pk=chosen.rule_id
-    )
+    rule = sourcing.rule(chosen.rule_id, line.item_id, organization.pk)
     decision = SourcingDecision.objects.create(
         line=line,
         outcome=Outcome.SOURCED,
@@ -218,10 +216,13 @@ def sales_order_submit(*, order: SalesOrder, acting_user=None) -> SalesOrder:
                 )
             line.ship_from = organization
         balances = balances_lock((line.item_id, line.ship_from_id) for line in lines)
-        sourcing.lock_shared_rules((line.item_id, line.ship_from_id) for line in lines)
-        for line in lines:
-            _promise(line, balances[line.item_id, line.ship_from_id], line.ship_from, acting_user)
-            balances[line.item_id, line.ship_from_id].refresh_from_db()
+        with sourcing.rules_cache():
+            sourcing.lock_shared_rules((line.item_id, line.ship_from_id) for line in lines)
+            for line in lines:
+                balance = balances[line.item_id, line.ship_from_id]
+                _promise(line, balance, line.ship_from, acting_user)
+                if len(lines) > 1:
+                    balance.refresh_from_db()
         order.submitted_at = timezone.now()
         order.save(update_fields=["submitted_at"])
         sales_order_refresh_status(order=order, acting_user=acting_user)

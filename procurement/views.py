@@ -53,16 +53,20 @@ def requisitions(request):
         return redirect("procurement:purchase_orders")
     supplier = request.GET.get("supplier", "")
     search = request.GET.get("q", "").strip()
-    rows = list(selectors.requisition_lines(status="OPEN", supplier=supplier, search=search)[:500])
+    page, query = paginate(
+        request, selectors.requisition_lines(status="OPEN", supplier=supplier, search=search), 100
+    )
     groups = {}
-    for row in rows:
+    for row in page:
         groups.setdefault(row.supplier, []).append(row)
     return render(
         request,
         "procurement/requisitions.html",
         {
             "groups": groups.items(),
-            "count": len(rows),
+            "page": page,
+            "query": query,
+            "count": page.paginator.count,
             "supplier": supplier,
             "q": search,
             "suppliers": Supplier.objects.order_by("number").only("number", "name"),

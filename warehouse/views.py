@@ -101,11 +101,17 @@ def receiving(request):
     if request.method == "POST":
         return _receive(request)
     search = request.GET.get("q", "").strip()
-    rows = list(selectors.expected_receipts(search=search)[:200])
+    page, query = paginate(request, selectors.expected_receipts(search=search), 100)
     return render(
         request,
         "warehouse/receiving.html",
-        {"rows": rows, "q": search, "history": selectors.recent_receipts()},
+        {
+            "rows": page,
+            "page": page,
+            "query": query,
+            "q": search,
+            "history": selectors.recent_receipts(),
+        },
     )
 
 
@@ -157,8 +163,9 @@ def shipping(request):
     )
     if request.method == "POST":
         return _create_shipment(request, organization)
+    page, query = paginate(request, selectors.lines_to_ship(organization=organization), 100)
     customers = {}
-    for line in selectors.lines_to_ship(organization=organization)[:300]:
+    for line in page:
         customers.setdefault(line.order.customer, []).append(line)
     return render(
         request,
@@ -166,6 +173,8 @@ def shipping(request):
         {
             "customers": customers.items(),
             "shipments": selectors.active_shipments(organization=organization),
+            "page": page,
+            "query": query,
             "organization": organization,
             "organizations": organizations,
         },

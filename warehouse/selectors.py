@@ -123,15 +123,13 @@ def recent_receipts(*, limit: int = 20):
 def lines_to_ship(*, organization: str = ""):
     """Lines with stock reserved on hand and not on an active shipment: every AWAITING_SHIPPING
     line, and lines still awaiting supply whose received part can ship now."""
-    on_hand = (
-        Reservation.objects.filter(
-            demand_line=OuterRef("pk"),
-            status=Reservation.Status.ACTIVE,
-            supply_source=Reservation.Source.ON_HAND,
-        )
-        .values("demand_line")
-        .annotate(total=Sum("quantity"))
-        .values("total")
+    active_on_hand = Reservation.objects.filter(
+        demand_line=OuterRef("pk"),
+        status=Reservation.Status.ACTIVE,
+        supply_source=Reservation.Source.ON_HAND,
+    )
+    on_hand_total = (
+        active_on_hand.values("demand_line").annotate(total=Sum("quantity")).values("total")
     )
     rows = (
         FulfillmentLine.objects.filter(
@@ -140,13 +138,14 @@ def lines_to_ship(*, organization: str = ""):
                 FulfillmentLine.Status.AWAITING_SUPPLY,
             ]
         )
+        .filter(Exists(active_on_hand))
+        .exclude(Exists(ShipmentLine.objects.filter(demand_line=OuterRef("pk"), active=True)))
+        # computed for the rows of the page only (a count leaves it out)
         .annotate(
             reserved_on_hand=Subquery(
-                on_hand, output_field=DecimalField(max_digits=15, decimal_places=3)
+                on_hand_total, output_field=DecimalField(max_digits=15, decimal_places=3)
             )
         )
-        .filter(reserved_on_hand__gt=0)
-        .exclude(Exists(ShipmentLine.objects.filter(demand_line=OuterRef("pk"), active=True)))
         .select_related("order__customer", "item", "ship_from")
     )
     if organization:

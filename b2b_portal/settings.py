@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the API docs (Swagger UI) from static files, not a CDN
     "core",
     "catalog",
     "orders",

@@ -234,3 +234,11 @@ def test_a_crash_is_a_json_500_that_reveals_nothing(warehouse_client, caplog):
     body = assert_error_shape(warehouse_client.get("/api/crash"), 500, "server_error")
     assert "hunter2" not in str(body) and "Traceback" not in str(body)
     assert "hunter2" in caplog.text  # the details go to the log, not to the caller
+
+
+def test_the_api_docs_and_schema_are_served_without_a_cdn(client, buyer):
+    client.force_login(buyer)
+    docs = client.get("/api/v1/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in docs and "cdn." not in docs
+    schema = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/sales-orders" in schema["paths"]

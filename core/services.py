@@ -19,6 +19,11 @@ def _require_transaction(what: str) -> None:
         raise RuntimeError(f"{what} must run inside the transaction that changes the document")
 
 
+def user_or_none(acting_user):
+    """The user to record on a document, or None for the system (a Celery task, an import)."""
+    return acting_user if getattr(acting_user, "is_authenticated", False) else None
+
+
 def change_log(
     *,
     document: models.Model,
@@ -44,7 +49,7 @@ def change_log(
         from_value="" if from_value is None else str(from_value),
         to_value="" if to_value is None else str(to_value),
         reason=reason,
-        actor=acting_user if acting_user is not None and acting_user.is_authenticated else None,
+        actor=user_or_none(acting_user),
     )
 
 

@@ -13,7 +13,7 @@ from catalog.models import Customer, Item, Organization
 from core.exceptions import BusinessRuleError, Conflict
 from core.formatting import qty
 from core.models import DocumentType
-from core.services import change_log, document_number_next
+from core.services import change_log, document_number_next, user_or_none
 from orders.models import FulfillmentLine, SalesOrder
 
 Line = FulfillmentLine.Status
@@ -119,7 +119,7 @@ def sales_order_create(
                 customer=customer,
                 external_reference=external_reference,
                 currency=currency,
-                created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+                created_by=user_or_none(acting_user),
             )
             FulfillmentLine.objects.bulk_create(
                 FulfillmentLine(

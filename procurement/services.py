@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.formatting import qty
-from core.services import change_log, transition
+from core.services import change_log, transition, user_or_none
 from procurement.documents import purchase_order_pdf
 from procurement.models import PurchaseOrder
 from procurement.selectors import purchase_order_lines
@@ -44,7 +44,7 @@ def purchase_order_submit(*, po: PurchaseOrder, acting_user=None) -> PurchaseOrd
             raise InvalidTransition(f"Cannot submit purchase order {po.number}: it is {po.status}.")
         total = purchase_order_total(po)
         threshold = settings.PO_APPROVAL_THRESHOLD
-        po.submitted_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
+        po.submitted_by = user_or_none(acting_user)
         po.submitted_at = timezone.now()
         if total < threshold:
             po.approved_at = po.submitted_at

@@ -10,6 +10,7 @@ from django.utils import timezone
 from catalog.models import Item, Organization
 from core.exceptions import BusinessRuleError
 from core.formatting import qty
+from core.services import user_or_none
 from warehouse.models import InventoryBalance, InventoryTransaction, Reservation
 from warehouse.signals import stock_increased
 
@@ -100,7 +101,7 @@ def ledger_post(
             document_id=document.pk if document is not None else None,
             document_number=str(getattr(document, "number", "") or ""),
             demand_line_id=demand_line_id,
-            created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+            created_by=user_or_none(acting_user),
         )
 
 
@@ -284,6 +285,13 @@ def reservations_active(*, line, source: str | None = None) -> list[Reservation]
     if source:
         rows = rows.filter(supply_source=source)
     return list(rows.order_by("id"))
+
+
+def reserved_on_hand(line) -> Decimal:
+    """What is reserved on hand for a demand line (its active ON_HAND reservations)."""
+    return sum(
+        (r.quantity for r in reservations_active(line=line, source=Source.ON_HAND)), Decimal(0)
+    )
 
 
 def reservation_hand_over(*, from_line, to_line, quantity: Decimal) -> None:

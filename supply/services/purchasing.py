@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.models import DocumentType
-from core.services import change_log, document_number_next, transition
+from core.services import change_log, document_number_next, transition, user_or_none
 from orders.models import FulfillmentLine
 from orders.services import line_reschedule
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
@@ -98,7 +98,7 @@ def _create_po(requisitions, currency, tracking, *, acting_user, touchless) -> P
         organization=first.organization,
         currency=currency,
         touchless=touchless,
-        created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+        created_by=user_or_none(acting_user),
     )
     change_log(
         document=po,

@@ -10,7 +10,7 @@ from core.exceptions import BusinessRuleError, InvalidTransition
 from core.formatting import qty, quantity_problem
 from core.locks import lock_orders_and_lines
 from core.models import DocumentType
-from core.services import change_log, document_number_next, transition
+from core.services import change_log, document_number_next, transition, user_or_none
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder, PurchaseOrderLine
 from supply.models import SupplyOrder
@@ -20,6 +20,7 @@ from warehouse.services import (
     reservation_reduce,
     reservation_reserve_on_hand,
     reservations_active,
+    reserved_on_hand,
 )
 
 Source = Reservation.Source
@@ -99,7 +100,7 @@ def receipt_create(*, purchase_order: PurchaseOrder, lines: list[ReceiveLine], a
             number=document_number_next(DocumentType.RECEIPT),
             organization=po.organization,
             purchase_order=po,
-            received_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+            received_by=user_or_none(acting_user),
         )
         for request in lines:
             _receive_line(receipt, po_lines[request.line_number], request.quantity, acting_user)
@@ -156,10 +157,10 @@ def _receive_line(receipt, po_line, quantity: Decimal, acting_user) -> ReceiptLi
 
 def _supply_reserved_check(demand: FulfillmentLine, acting_user, reason: str) -> None:
     """Once the whole line is reserved on hand: supply order FULFILLED, line AWAITING_SHIPPING."""
-    on_hand = sum(
-        (r.quantity for r in reservations_active(line=demand, source=Source.ON_HAND)), Decimal(0)
-    )
-    if on_hand < demand.quantity or demand.status != FulfillmentLine.Status.AWAITING_SUPPLY:
+    if (
+        reserved_on_hand(demand) < demand.quantity
+        or demand.status != FulfillmentLine.Status.AWAITING_SUPPLY
+    ):
         return
     supply_order = (
         SupplyOrder.objects.select_for_update()

@@ -11,7 +11,7 @@ from core.exceptions import BusinessRuleError, Conflict
 from core.formatting import qty, quantity_problem
 from core.locks import lock_orders_and_lines
 from core.models import DocumentType
-from core.services import change_log, document_number_next, transition
+from core.services import change_log, document_number_next, transition, user_or_none
 from orders.models import FulfillmentLine
 from orders.services import line_split
 from procurement.models import PurchaseOrder, PurchaseOrderLine
@@ -22,6 +22,7 @@ from warehouse.services import (
     reservation_hand_over,
     reservation_reduce,
     reservations_active,
+    reserved_on_hand,
 )
 from warehouse.signals import shipment_confirmed
 
@@ -34,12 +35,6 @@ DONE = {Line.SHIPPED, Line.AWAITING_BILLING, Line.CLOSED, Line.CANCELLED}
 class ShipLine:
     demand_line: FulfillmentLine
     quantity: Decimal | None = None  # None: everything reserved on hand for the line
-
-
-def reserved_on_hand(line: FulfillmentLine) -> Decimal:
-    return sum(
-        (r.quantity for r in reservations_active(line=line, source=Source.ON_HAND)), Decimal(0)
-    )
 
 
 def shipment_create(
@@ -101,7 +96,7 @@ def shipment_create(
             number=document_number_next(DocumentType.SHIPMENT),
             organization=organization,
             customer=first_customer,
-            created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+            created_by=user_or_none(acting_user),
         )
         ShipmentLine.objects.bulk_create(
             ShipmentLine(shipment=shipment, demand_line=line, quantity=quantity)

@@ -1,12 +1,13 @@
 """Shared use cases: the event log, document numbers, state transitions, API tokens."""
 
+import contextvars
 import hashlib
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import F
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
@@ -40,7 +41,7 @@ def change_log(
     commit or roll back together. `acting_user=None` means the system (a Celery task).
     """
     _require_transaction("change_log")
-    return TransitionLog.objects.create(
+    entry = TransitionLog(
         document_type=document._meta.label_lower,
         document_id=document.pk,
         document_number=str(getattr(document, "number", "") or ""),
@@ -51,6 +52,44 @@ def change_log(
         reason=reason,
         actor=user_or_none(acting_user),
     )
+    batch = _log_batch.get()
+    if batch is None:
+        entry.save(force_insert=True)
+    else:
+        batch.append(entry)
+    return entry
+
+
+_log_batch: contextvars.ContextVar[list | None] = contextvars.ContextVar("log_batch", default=None)
+
+
+@contextmanager
+def change_log_batch():
+    """Write the change log of a use case in one INSERT, when the use case ends.
+
+    Use inside the use case's transaction (`with transaction.atomic(), change_log_batch():`):
+    the entries are inserted before that transaction commits, so they still commit or roll back
+    with the changes. A nested batch joins the outer one; when its block raises, the entries it
+    added are dropped (their savepoint rolled back), so a caught error logs nothing.
+    """
+    batch = _log_batch.get()
+    if batch is not None:
+        start = len(batch)
+        try:
+            yield
+        except BaseException:
+            del batch[start:]
+            raise
+        return
+    batch = []
+    token = _log_batch.set(batch)
+    try:
+        yield
+    finally:
+        _log_batch.reset(token)
+    if batch:
+        _require_transaction("change_log_batch")
+        TransitionLog.objects.bulk_create(batch)
 
 
 def transition(
@@ -99,14 +138,26 @@ def document_number_next(document_type: DocumentType | str) -> str:
     """
     _require_transaction("document_number_next")
     prefix = DocumentType(document_type).value
-    counters = DocumentCounter.objects.filter(prefix=prefix)
-    if not counters.update(last_value=F("last_value") + 1):
+    value = _counter_increment(prefix)
+    if value is None:
         DocumentCounter.objects.bulk_create(
             [DocumentCounter(prefix=prefix, last_value=0)], ignore_conflicts=True
         )
-        counters.update(last_value=F("last_value") + 1)
-    value = counters.values_list("last_value", flat=True).get()
+        value = _counter_increment(prefix)
     return f"{prefix}-{value:06d}"
+
+
+def _counter_increment(prefix: str) -> int | None:
+    """One statement: bump the counter and read the new value (None: no counter row yet)."""
+    table = DocumentCounter._meta.db_table
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_value = last_value + 1 WHERE prefix = %s "
+            "RETURNING last_value",
+            [prefix],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 # --- API tokens ------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 import datetime
 from decimal import Decimal
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -13,9 +12,9 @@ from core.api import Price, Quantity, require_permission
 from core.exceptions import FieldErrors
 from orders import selectors
 from orders.models import SalesOrder
-from orders.services import LineInput, sales_order_create
+from orders.services import LineInput
 from supply.selectors import LineView, sales_order_lines
-from supply.services import fulfillment_line_cancel, sales_order_submit
+from supply.services import fulfillment_line_cancel, sales_order_enter, sales_order_submit
 
 router = Router(tags=["sales orders"])
 
@@ -221,16 +220,14 @@ def create_sales_order(request, payload: SalesOrderIn):
     the same customer answers 200 with the existing order; with another body, 409."""
     require_permission(request, "orders.add_salesorder")
     customer, lines = _resolve(payload)
-    with transaction.atomic():
-        order, created = sales_order_create(
-            customer=customer,
-            lines=lines,
-            external_reference=payload.external_reference,
-            currency=payload.currency,
-            acting_user=request.user,
-        )
-        if created and payload.submit:
-            sales_order_submit(order=order, acting_user=request.user)
+    order, created = sales_order_enter(
+        customer=customer,
+        lines=lines,
+        external_reference=payload.external_reference,
+        currency=payload.currency,
+        acting_user=request.user,
+        submit=payload.submit,
+    )
     return Status(201 if created else 200, order_out(_get_order(order.number)))
 
 

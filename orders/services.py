@@ -13,7 +13,7 @@ from catalog.models import Customer, Item, Organization
 from core.exceptions import BusinessRuleError, Conflict
 from core.formatting import qty
 from core.models import DocumentType
-from core.services import change_log, document_number_next, user_or_none
+from core.services import change_log, change_log_batch, document_number_next, user_or_none
 from orders.models import FulfillmentLine, SalesOrder
 
 Line = FulfillmentLine.Status
@@ -92,11 +92,15 @@ def sales_order_create(
     external_reference: str = "",
     currency: str | None = None,
     acting_user=None,
+    then=None,
 ) -> tuple[SalesOrder, bool]:
     """Create a DRAFT order; returns (order, created).
 
     The same external reference for the same customer returns the existing order (a client
     retrying a request must not create a second order), unless the body differs: Conflict.
+    `then(order, lines)` runs in the creating transaction (submit at entry), so a refusal there
+    creates nothing. The insert is optimistic: the unique constraint on (customer, external
+    reference) tells a retry apart, with no lookup on the common path.
     """
     currency = (currency or settings.CURRENCY).upper()
     if currency != settings.CURRENCY:
@@ -106,14 +110,8 @@ def sales_order_create(
     today = timezone.localdate()
     _check_lines(lines, today)
     external_reference = external_reference.strip()
-    if external_reference:
-        existing = SalesOrder.objects.filter(
-            customer=customer, external_reference=external_reference
-        ).first()
-        if existing is not None:
-            return _existing_or_conflict(existing, currency, lines), False
     try:
-        with transaction.atomic():
+        with transaction.atomic(), change_log_batch():
             order = SalesOrder.objects.create(
                 number=document_number_next(DocumentType.SALES_ORDER),
                 customer=customer,
@@ -121,7 +119,7 @@ def sales_order_create(
                 currency=currency,
                 created_by=user_or_none(acting_user),
             )
-            FulfillmentLine.objects.bulk_create(
+            order_lines = FulfillmentLine.objects.bulk_create(
                 FulfillmentLine(
                     order=order,
                     line_number=number,
@@ -136,11 +134,15 @@ def sales_order_create(
             change_log(
                 document=order, to_value=order.status, acting_user=acting_user, reason="entered"
             )
+            if then is not None:
+                then(order, order_lines)
     except IntegrityError:
-        # A concurrent request with the same external reference won the race.
-        existing = SalesOrder.objects.filter(
-            customer=customer, external_reference=external_reference
-        ).first()
+        # A retry, or a concurrent request with the same external reference won the race.
+        existing = (
+            SalesOrder.objects.filter(customer=customer, external_reference=external_reference)
+            .exclude(external_reference="")
+            .first()
+        )
         if existing is None:
             raise
         return _existing_or_conflict(existing, currency, lines), False
@@ -241,21 +243,31 @@ def line_reschedule(
     return line
 
 
-def sales_order_refresh_status(*, order: SalesOrder, acting_user=None) -> SalesOrder:
-    """Roll the order status up from its lines (DESIGN §3) and log a change."""
-    statuses = set(order.lines.values_list("status", flat=True))
+def sales_order_status(statuses: set[str]) -> str:
+    """The order status rolled up from its lines' statuses (DESIGN §3)."""
     done = {Line.CLOSED, Line.CANCELLED}
     if statuses - {Line.CANCELLED} == {Line.DRAFT}:
-        status = SalesOrder.Status.DRAFT
-    elif statuses == {Line.CANCELLED}:
-        status = SalesOrder.Status.CANCELLED
-    elif statuses <= done:
-        status = SalesOrder.Status.CLOSED
-    else:
-        status = SalesOrder.Status.PROCESSING
+        return SalesOrder.Status.DRAFT
+    if statuses == {Line.CANCELLED}:
+        return SalesOrder.Status.CANCELLED
+    if statuses <= done:
+        return SalesOrder.Status.CLOSED
+    return SalesOrder.Status.PROCESSING
+
+
+def sales_order_refresh_status(*, order: SalesOrder, acting_user=None, **also) -> SalesOrder:
+    """Roll the order status up from its lines and log a change; `also` are other fields of
+    the order to write in the same UPDATE (submit's submitted_at)."""
+    status = sales_order_status(set(order.lines.values_list("status", flat=True)))
+    changes = dict(also)
+    if status != order.status:
+        changes["status"] = status
+    if changes:
+        SalesOrder.objects.filter(pk=order.pk).update(**changes)
     if status != order.status:
         before = order.status
-        SalesOrder.objects.filter(pk=order.pk).update(status=status)
         order.status = status
         change_log(document=order, from_value=before, to_value=status, acting_user=acting_user)
+    for field, value in also.items():
+        setattr(order, field, value)
     return order

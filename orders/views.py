@@ -6,7 +6,6 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,9 +16,14 @@ from core.paging import paginate
 from orders import selectors
 from orders.forms import LineFormSet, OrderForm
 from orders.models import FulfillmentLine, SalesOrder
-from orders.services import LineInput, sales_order_create
+from orders.services import LineInput
 from supply.selectors import promise_preview, sales_order_lines
-from supply.services import fulfillment_line_cancel, line_cancellable, sales_order_submit
+from supply.services import (
+    fulfillment_line_cancel,
+    line_cancellable,
+    sales_order_enter,
+    sales_order_submit,
+)
 
 
 def _date(value: str):
@@ -86,15 +90,13 @@ def new(request):
             if f.has_changed() and f.cleaned_data
         ]
         try:
-            with transaction.atomic():
-                order, created = sales_order_create(
-                    customer=form.cleaned_data["customer"],
-                    lines=lines,
-                    external_reference=form.cleaned_data["external_reference"],
-                    acting_user=request.user,
-                )
-                if created and "submit" in request.POST:
-                    sales_order_submit(order=order, acting_user=request.user)
+            order, created = sales_order_enter(
+                customer=form.cleaned_data["customer"],
+                lines=lines,
+                external_reference=form.cleaned_data["external_reference"],
+                acting_user=request.user,
+                submit="submit" in request.POST,
+            )
         except BusinessRuleError as exc:
             form.add_error(None, exc.message)
         else:

@@ -7,14 +7,14 @@ import time
 from contextlib import contextmanager
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connection
 
 from catalog.models import Customer, Item, Organization, SourcingRule, Supplier
 from orders.models import FulfillmentLine, SalesOrder
-from orders.services import LineInput, sales_order_create
+from orders.services import LineInput
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
 from supply.models import SupplyOrder
-from supply.services import sales_order_submit
+from supply.services import sales_order_enter
 from supply.services.receiving import ReceiveLine, receipt_create
 from supply.services.shipping import ShipLine, shipment_confirm, shipment_create, shipment_move
 from supply.tasks import convert_touchless_requisitions
@@ -168,13 +168,12 @@ def _run(args, phases, w1, customers, items, worker) -> dict:
                 LineInput(item=items[(i + j) % ITEMS], quantity=Decimal(1 + (i + j) % 5))
                 for j in range(count)
             ]
-            with transaction.atomic():
-                order, _ = sales_order_create(
-                    customer=customers[i % len(customers)],
-                    lines=lines,
-                    external_reference=f"B-{i}",
-                )
-                sales_order_submit(order=order)
+            sales_order_enter(
+                customer=customers[i % len(customers)],
+                lines=lines,
+                external_reference=f"B-{i}",
+                submit=True,  # what POST /api/v1/sales-orders with "submit": true calls
+            )
 
     with phases.phase("supply_creation", total_lines):
         resume()

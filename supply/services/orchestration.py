@@ -12,9 +12,14 @@ from django.utils import timezone
 from catalog.models import Organization
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.models import DocumentType
-from core.services import change_log, document_number_next, transition
+from core.services import change_log, change_log_batch, document_number_next, transition
 from orders.models import FulfillmentLine, SalesOrder
-from orders.services import line_reschedule, line_split, sales_order_refresh_status
+from orders.services import (
+    line_reschedule,
+    line_split,
+    sales_order_create,
+    sales_order_refresh_status,
+)
 from procurement.models import RequisitionLine
 from supply import promising, sourcing
 from supply.models import SourcingDecision, SupplyOrder, SupplyTrackingLine
@@ -164,7 +169,8 @@ def _source(line, organization, acting_user) -> None:
 
 
 def _promise(line: FulfillmentLine, balance: InventoryBalance, organization, acting_user):
-    """Stock first, supply the rest: reserve what is available, source the remainder."""
+    """Stock first, supply the rest: reserve what is available, source the remainder.
+    Returns the quantity reserved on hand."""
     from_stock, to_source = promising.split_quantity(
         quantity=line.quantity, available=balance.on_hand - balance.reserved
     )
@@ -181,6 +187,7 @@ def _promise(line: FulfillmentLine, balance: InventoryBalance, organization, act
         _fill_from_stock(line, organization, from_stock, acting_user)
     if to_source:
         _source(target, organization, acting_user)
+    return from_stock
 
 
 def _fulfillment_org(line: FulfillmentLine) -> Organization | None:
@@ -193,7 +200,7 @@ def sales_order_submit(*, order: SalesOrder, acting_user=None) -> SalesOrder:
     Balance rows are locked (in item/organization order) before reading what is available, so
     concurrent submits queue on them and can never oversell.
     """
-    with transaction.atomic():
+    with transaction.atomic(), change_log_batch():
         order = (
             SalesOrder.objects.select_for_update(of=("self",))
             .select_related("customer")
@@ -206,27 +213,55 @@ def sales_order_submit(*, order: SalesOrder, acting_user=None) -> SalesOrder:
         )
         if not lines:
             raise InvalidTransition(f"Order {order.number} is {order.status}: it was submitted.")
-        for line in lines:
-            organization = _fulfillment_org(line)
-            if organization is None:
-                raise BusinessRuleError(
-                    f"Line {line.line_number}: choose a ship-from organization (customer "
-                    f"{order.customer.number} has no default).",
-                    field=f"lines[{line.line_number - 1}].ship_from",
-                )
-            line.ship_from = organization
-        balances = balances_lock((line.item_id, line.ship_from_id) for line in lines)
-        with sourcing.rules_cache():
-            sourcing.lock_shared_rules((line.item_id, line.ship_from_id) for line in lines)
-            for line in lines:
-                balance = balances[line.item_id, line.ship_from_id]
-                _promise(line, balance, line.ship_from, acting_user)
-                if len(lines) > 1:
-                    balance.refresh_from_db()
-        order.submitted_at = timezone.now()
-        order.save(update_fields=["submitted_at"])
-        sales_order_refresh_status(order=order, acting_user=acting_user)
+        _promise_lines(order, lines, acting_user)
     return order
+
+
+def sales_order_enter(
+    *,
+    customer,
+    lines,
+    external_reference: str = "",
+    currency: str | None = None,
+    acting_user=None,
+    submit: bool = False,
+) -> tuple[SalesOrder, bool]:
+    """Enter an order as the screen and the API do: create it and, with `submit`, promise it
+    in the same transaction (a refused submit creates nothing). Returns (order, created)."""
+
+    def promise(order, order_lines):
+        # The new order and its lines are this transaction's own rows: nobody else can see,
+        # let alone lock them, so they need no lock and no re-read.
+        _promise_lines(order, order_lines, acting_user)
+
+    return sales_order_create(
+        customer=customer,
+        lines=lines,
+        external_reference=external_reference,
+        currency=currency,
+        acting_user=acting_user,
+        then=promise if submit else None,
+    )
+
+
+def _promise_lines(order: SalesOrder, lines: list[FulfillmentLine], acting_user) -> None:
+    for line in lines:
+        organization = _fulfillment_org(line)
+        if organization is None:
+            raise BusinessRuleError(
+                f"Line {line.line_number}: choose a ship-from organization (customer "
+                f"{order.customer.number} has no default).",
+                field=f"lines[{line.line_number - 1}].ship_from",
+            )
+        line.ship_from = organization
+    balances = balances_lock((line.item_id, line.ship_from_id) for line in lines)
+    with sourcing.rules_cache():
+        sourcing.lock_shared_rules((line.item_id, line.ship_from_id) for line in lines)
+        for line in lines:
+            balance = balances[line.item_id, line.ship_from_id]
+            # What this line reserved is gone for the next lines of the same item.
+            balance.reserved += _promise(line, balance, line.ship_from, acting_user)
+    sales_order_refresh_status(order=order, acting_user=acting_user, submitted_at=timezone.now())
 
 
 def backorders_repromise(*, item_id: int | None = None, limit: int = 200) -> int:

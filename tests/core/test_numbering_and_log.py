@@ -1,10 +1,11 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from core.exceptions import InvalidTransition
 from core.models import TransitionLog
-from core.services import change_log, document_number_next, transition
+from core.services import change_log, change_log_batch, document_number_next, transition
 from tests.factories import UserFactory
 from tests.testapp.models import Memo
 from tests.world import run_concurrently
@@ -102,3 +103,38 @@ def test_the_log_is_written_only_inside_the_changing_transaction():
     with transaction.atomic():
         log = change_log(document=memo, field="quantity", from_value=1, to_value=2)
     assert str(log) == "M-4 quantity: 1 → 2 by system"
+
+
+@pytest.mark.django_db
+def test_a_batched_use_case_writes_its_whole_log_in_one_insert():
+    memo = Memo.objects.create(number="M-5")
+    with transaction.atomic(), change_log_batch():
+        with CaptureQueriesContext(connection) as inside:
+            for value in range(1, 4):
+                change_log(document=memo, field="quantity", from_value=value, to_value=value + 1)
+        assert not TransitionLog.objects.filter(document_id=memo.pk).exists()
+    assert not inside.captured_queries
+    changes = TransitionLog.objects.filter(document_id=memo.pk).order_by("id")
+    assert [(c.from_value, c.to_value) for c in changes] == [("1", "2"), ("2", "3"), ("3", "4")]
+
+
+@pytest.mark.django_db
+def test_a_batched_log_rolls_back_with_its_transaction_and_with_a_failed_nested_step():
+    memo = Memo.objects.create(number="M-6")
+    with pytest.raises(RuntimeError), transaction.atomic(), change_log_batch():
+        change_log(document=memo, to_value="A")
+        raise RuntimeError("the use case failed")
+    assert not TransitionLog.objects.filter(document_id=memo.pk).exists()
+
+    with transaction.atomic(), change_log_batch():
+        change_log(document=memo, to_value="B", reason="kept")
+        try:
+            with transaction.atomic(), change_log_batch():
+                change_log(document=memo, to_value="C", reason="rolled back")
+                raise RuntimeError("a step that the caller recovers from")
+        except RuntimeError:
+            pass
+        change_log(document=memo, to_value="D", reason="kept")
+    assert list(
+        TransitionLog.objects.filter(document_id=memo.pk).values_list("to_value", flat=True)
+    ) == ["B", "D"]

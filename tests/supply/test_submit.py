@@ -4,7 +4,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.models import SourcingRule
@@ -13,7 +14,7 @@ from core.models import TransitionLog
 from orders.models import FulfillmentLine, SalesOrder
 from orders.services import LineInput
 from supply.models import SourcingDecision, SupplyOrder
-from supply.services import sales_order_submit
+from supply.services import sales_order_enter, sales_order_submit
 from tests.factories import ItemFactory, SupplierFactory
 from warehouse.models import InventoryBalance, Reservation
 
@@ -187,3 +188,22 @@ def test_every_line_change_is_logged_with_the_acting_user(world):
     }
     assert {t.actor for t in first_log} == {world.csr}
     assert TransitionLog.objects.filter(demand_line_id=rest.pk, to_value="SCHEDULED").exists()
+
+
+def _entry_statements(world, lines: int) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        sales_order_enter(
+            customer=world.customer,
+            lines=[LineInput(item=world.laptop, quantity=Decimal(2))] * lines,
+            submit=True,
+        )
+    return len(queries)
+
+
+def test_order_entry_runs_a_small_fixed_number_of_statements_per_line(world):
+    """The query guard of import+submit (the benchmark's first phase): a one-line order costs
+    a handful of statements and each more line only its own rows, never a re-read per line."""
+    _entry_statements(world, 1)  # the first order creates the counters and balance rows
+    one, five = _entry_statements(world, 1), _entry_statements(world, 5)
+    assert one <= 16, one
+    assert (five - one) / 4 <= 5, (one, five)

@@ -13,10 +13,8 @@ from orders.models import FulfillmentLine, SalesOrder
 def lock_orders_and_lines(line_ids) -> dict[int, FulfillmentLine]:
     """Lock the sales orders of these lines, then the lines; returns the locked lines by id."""
     line_ids = sorted(set(line_ids))
-    order_ids = sorted(
-        set(FulfillmentLine.objects.filter(pk__in=line_ids).values_list("order_id", flat=True))
-    )
-    list(SalesOrder.objects.select_for_update().filter(pk__in=order_ids).order_by("pk"))
+    orders = FulfillmentLine.objects.filter(pk__in=line_ids).values("order_id")
+    list(SalesOrder.objects.select_for_update().filter(pk__in=orders).order_by("pk").values("pk"))
     return {
         line.pk: line
         for line in FulfillmentLine.objects.select_for_update(of=("self",))

@@ -99,13 +99,15 @@ def transition(
     acting_user=None,
     reason: str = "",
     demand_line_id: int | None = None,
+    save: bool = True,
     **kwargs,
 ) -> TransitionLog:
     """Move a document through the django-fsm transition `name`, save it and log it.
 
     Refuses (InvalidTransition) a move the state machine does not allow from the current state,
     and (PermissionDenied) one whose transition permission the acting user lacks; the caller
-    holds the row lock and the transaction.
+    holds the row lock and the transaction. `save=False` when the caller moves the document on
+    again and saves once (every move is still logged).
     """
     _require_transaction("transition")
     method = getattr(document, name)
@@ -118,7 +120,8 @@ def transition(
     if acting_user is not None and not has_transition_perm(method, acting_user):
         raise PermissionDenied(f"You may not {name.replace('_', ' ')} {label}.")
     method(**kwargs)
-    document.save()
+    if save:
+        document.save()
     return change_log(
         document=document,
         from_value=before,

@@ -3,7 +3,7 @@ balances, so a balance always equals the sum of its ledger rows."""
 
 from decimal import Decimal
 
-from django.db import DataError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -18,6 +18,10 @@ Kind = InventoryTransaction.Kind
 Bucket = InventoryTransaction.Bucket
 
 
+# The largest quantity a balance stores (catalog.models.QUANTITY: 15 digits, 3 decimals).
+LARGEST = Decimal("999999999999.999")
+
+
 def _balance_row(item: Item, organization: Organization):
     """The balance row's queryset, creating the row on first use (safe under concurrency)."""
     rows = InventoryBalance.objects.filter(item=item, organization=organization)
@@ -26,6 +30,24 @@ def _balance_row(item: Item, organization: Organization):
             [InventoryBalance(item=item, organization=organization)], ignore_conflicts=True
         )
     return rows
+
+
+def _balance_move(item_id: int, organization_id: int, guard: Q, **changes) -> bool:
+    """Apply `changes` to a balance row where `guard` holds; False when it does not.
+
+    One guarded UPDATE on the common path; the row is created (empty) on first use only when
+    the update found nothing to move.
+    """
+    rows = InventoryBalance.objects.filter(item_id=item_id, organization_id=organization_id)
+    if rows.filter(guard).update(**changes):
+        return True
+    if rows.exists():
+        return False
+    InventoryBalance.objects.bulk_create(
+        [InventoryBalance(item_id=item_id, organization_id=organization_id)],
+        ignore_conflicts=True,
+    )
+    return bool(rows.filter(guard).update(**changes))
 
 
 def ledger_post(
@@ -43,66 +65,69 @@ def ledger_post(
     """Add a ledger row and move the balance by the same quantity, in one transaction.
 
     Taking stock out never eats into reserved stock: the balance is updated only where what
-    would remain still covers the on-hand reservations, and the row count tells whether it was.
+    would remain still covers the on-hand reservations (and stays below the largest quantity
+    stored), and the row count tells whether it was. A refused post has written nothing, so it
+    is refused after the writing block and leaves the caller's transaction usable.
     """
     quantity = Decimal(quantity)
     if quantity == 0:
         raise BusinessRuleError("The quantity must not be zero.", field="quantity")
-    with transaction.atomic():
-        rows = _balance_row(item, organization)
-        try:
-            with transaction.atomic():
-                if bucket == Bucket.ON_HAND:
-                    guarded = rows.filter(on_hand__gte=F("reserved") - quantity)
-                    moved = guarded.update(on_hand=F("on_hand") + quantity)
-                else:
-                    moved = rows.filter(in_transit__gte=-quantity).update(
-                        in_transit=F("in_transit") + quantity
-                    )
-        except DataError as exc:
-            raise BusinessRuleError(
-                f"{qty(quantity)} would take the balance of {item.sku} at {organization.code} "
-                "past the largest quantity the system stores.",
-                field="quantity",
-            ) from exc
-        if not moved:
-            balance = rows.get()
-            if bucket == Bucket.ON_HAND:
-                message = (
-                    f"Cannot take {qty(-quantity)} {item.uom} of {item.sku} out of "
-                    f"{organization.code}: only {qty(balance.available)} available "
-                    f"({qty(balance.on_hand)} on hand, {qty(balance.reserved)} reserved for "
-                    "orders)."
+    if bucket == Bucket.ON_HAND:
+        guard = Q(on_hand__gte=F("reserved") - quantity, on_hand__lte=LARGEST - quantity)
+        change = {"on_hand": F("on_hand") + quantity}
+    else:
+        guard = Q(in_transit__gte=-quantity, in_transit__lte=LARGEST - quantity)
+        change = {"in_transit": F("in_transit") + quantity}
+    with transaction.atomic(savepoint=False):
+        moved = _balance_move(item.pk, organization.pk, guard, **change)
+        if moved:
+            if quantity > 0 and bucket == Bucket.ON_HAND:
+                # Backordered lines may now be promised (supply listens; work starts after
+                # commit).
+                stock_increased.send(
+                    sender=InventoryTransaction, item_id=item.pk, organization_id=organization.pk
                 )
-                if balance.reserved:
-                    message += (
-                        " Reserved stock cannot be adjusted away; release or ship the "
-                        "reservations first."
-                    )
-                raise BusinessRuleError(message, field="quantity")
-            raise BusinessRuleError(
-                f"Only {qty(balance.in_transit)} of {item.sku} is in transit to "
-                f"{organization.code}.",
-                field="quantity",
+            return InventoryTransaction.objects.create(
+                item=item,
+                organization=organization,
+                kind=kind,
+                bucket=bucket,
+                quantity=quantity,
+                reason=reason,
+                document_type=document._meta.label_lower if document is not None else "",
+                document_id=document.pk if document is not None else None,
+                document_number=str(getattr(document, "number", "") or ""),
+                demand_line_id=demand_line_id,
+                created_by=user_or_none(acting_user),
             )
-        if quantity > 0 and bucket == Bucket.ON_HAND:
-            # Backordered lines may now be promised (supply listens; work starts after commit).
-            stock_increased.send(
-                sender=InventoryTransaction, item_id=item.pk, organization_id=organization.pk
-            )
-        return InventoryTransaction.objects.create(
-            item=item,
-            organization=organization,
-            kind=kind,
-            bucket=bucket,
-            quantity=quantity,
-            reason=reason,
-            document_type=document._meta.label_lower if document is not None else "",
-            document_id=document.pk if document is not None else None,
-            document_number=str(getattr(document, "number", "") or ""),
-            demand_line_id=demand_line_id,
-            created_by=user_or_none(acting_user),
+    _ledger_refuse(item, organization, bucket, quantity)
+
+
+def _ledger_refuse(item, organization, bucket, quantity):
+    balance = InventoryBalance.objects.get(item=item, organization=organization)
+    current = balance.on_hand if bucket == Bucket.ON_HAND else balance.in_transit
+    if current + quantity > LARGEST:
+        raise BusinessRuleError(
+            f"{qty(quantity)} would take the balance of {item.sku} at {organization.code} "
+            "past the largest quantity the system stores.",
+            field="quantity",
         )
+    if bucket == Bucket.ON_HAND:
+        message = (
+            f"Cannot take {qty(-quantity)} {item.uom} of {item.sku} out of "
+            f"{organization.code}: only {qty(balance.available)} available "
+            f"({qty(balance.on_hand)} on hand, {qty(balance.reserved)} reserved for "
+            "orders)."
+        )
+        if balance.reserved:
+            message += (
+                " Reserved stock cannot be adjusted away; release or ship the reservations first."
+            )
+        raise BusinessRuleError(message, field="quantity")
+    raise BusinessRuleError(
+        f"Only {qty(balance.in_transit)} of {item.sku} is in transit to {organization.code}.",
+        field="quantity",
+    )
 
 
 def inventory_adjust(
@@ -176,36 +201,44 @@ def balances_lock(pairs) -> dict[tuple[int, int], InventoryBalance]:
     return {(b.item_id, b.organization_id): b for b in rows}
 
 
-def reservation_reserve_on_hand(*, line, organization, quantity: Decimal) -> Reservation:
+def reservation_reserve_on_hand(*, line, organization, quantity: Decimal) -> None:
     """Reserve on-hand stock for a demand line; never oversells.
 
     The balance moves only where `on_hand >= reserved + quantity` (and a CheckConstraint backs
-    it): a row count of zero means someone else took the stock first.
+    it): a row count of zero means someone else took the stock first. The line's active
+    on-hand reservation grows, or is created (the caller holds the line's row lock).
     """
     quantity = Decimal(quantity)
-    with transaction.atomic():
-        rows = _balance_row(line.item, organization)
-        if not rows.filter(on_hand__gte=F("reserved") + quantity).update(
-            reserved=F("reserved") + quantity
-        ):
-            balance = rows.get()
-            raise BusinessRuleError(
-                f"Only {qty(balance.available)} of {line.item.sku} available at "
-                f"{organization.code}; {qty(quantity)} cannot be reserved.",
-                field="quantity",
-            )
-        reservation, created = Reservation.objects.get_or_create(
-            demand_line=line,
-            supply_source=Source.ON_HAND,
-            document_type="",
-            document_id=0,
-            status=Reservation.Status.ACTIVE,
-            defaults={"item": line.item, "organization": organization, "quantity": quantity},
+    with transaction.atomic(savepoint=False):
+        reserved = _balance_move(
+            line.item_id,
+            organization.pk,
+            Q(on_hand__gte=F("reserved") + quantity),
+            reserved=F("reserved") + quantity,
         )
-        if not created:
-            Reservation.objects.filter(pk=reservation.pk).update(quantity=F("quantity") + quantity)
-            reservation.refresh_from_db()
-        return reservation
+        if reserved:
+            active = Reservation.objects.filter(
+                demand_line=line,
+                supply_source=Source.ON_HAND,
+                document_type="",
+                document_id=0,
+                status=Reservation.Status.ACTIVE,
+            )
+            if not active.update(quantity=F("quantity") + quantity):
+                Reservation.objects.create(
+                    demand_line=line,
+                    item_id=line.item_id,
+                    organization=organization,
+                    quantity=quantity,
+                    supply_source=Source.ON_HAND,
+                )
+            return
+    balance = InventoryBalance.objects.get(item_id=line.item_id, organization=organization)
+    raise BusinessRuleError(
+        f"Only {qty(balance.available)} of {line.item.sku} available at "
+        f"{organization.code}; {qty(quantity)} cannot be reserved.",
+        field="quantity",
+    )
 
 
 def reservation_create_for_document(
@@ -263,21 +296,22 @@ def reservation_reduce(*, reservation: Reservation, quantity: Decimal, status: s
     """Take `quantity` off an active reservation (all of it closes the row with `status`).
 
     On-hand reservations give the quantity back to the balance's `reserved`, so consuming
-    (shipping) or moving them never leaves reserved stock behind.
+    (shipping) or moving them never leaves reserved stock behind. The caller holds the demand
+    line's lock; `reservation` is updated in memory to match.
     """
     quantity = Decimal(quantity)
     if quantity >= reservation.quantity:
-        Reservation.objects.filter(pk=reservation.pk).update(
-            status=status, closed_at=timezone.now()
-        )
+        closed_at = timezone.now()
+        Reservation.objects.filter(pk=reservation.pk).update(status=status, closed_at=closed_at)
         quantity = reservation.quantity
+        reservation.status, reservation.closed_at = status, closed_at
     else:
         Reservation.objects.filter(pk=reservation.pk).update(quantity=F("quantity") - quantity)
+        reservation.quantity -= quantity
     if reservation.supply_source == Source.ON_HAND:
         InventoryBalance.objects.filter(
             item_id=reservation.item_id, organization_id=reservation.organization_id
         ).update(reserved=F("reserved") - quantity)
-    reservation.refresh_from_db()
 
 
 def reservations_active(*, line, source: str | None = None) -> list[Reservation]:

@@ -10,7 +10,13 @@ from core.exceptions import BusinessRuleError, InvalidTransition
 from core.formatting import qty, quantity_problem
 from core.locks import lock_orders_and_lines
 from core.models import DocumentType
-from core.services import change_log, document_number_next, transition, user_or_none
+from core.services import (
+    change_log,
+    change_log_batch,
+    document_number_next,
+    transition,
+    user_or_none,
+)
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder, PurchaseOrderLine
 from supply.models import SupplyOrder
@@ -53,12 +59,12 @@ def receipt_create(*, purchase_order: PurchaseOrder, lines: list[ReceiveLine], a
         problem = quantity_problem(request.quantity)
         if problem:
             raise BusinessRuleError(problem, field=f"lines[{index}].quantity")
-    with transaction.atomic():
+    with transaction.atomic(), change_log_batch():
         # Lock order (core.locks): sales orders and their lines before the PO.
         demand_ids = PurchaseOrderLine.objects.filter(
             purchase_order_id=purchase_order.pk, line_number__in=seen
         ).values_list("demand_line_id", flat=True)
-        lock_orders_and_lines(demand_ids)
+        demands = lock_orders_and_lines(demand_ids)
         po = (
             PurchaseOrder.objects.select_for_update(of=("self",))
             .select_related("supplier", "organization")
@@ -70,7 +76,7 @@ def receipt_create(*, purchase_order: PurchaseOrder, lines: list[ReceiveLine], a
         po_lines = {
             line.line_number: line
             for line in PurchaseOrderLine.objects.select_for_update(of=("self",))
-            .select_related("item", "demand_line")
+            .select_related("item")
             .filter(purchase_order=po, line_number__in=numbers)
             .order_by("line_number")
         }
@@ -103,14 +109,16 @@ def receipt_create(*, purchase_order: PurchaseOrder, lines: list[ReceiveLine], a
             received_by=user_or_none(acting_user),
         )
         for request in lines:
-            _receive_line(receipt, po_lines[request.line_number], request.quantity, acting_user)
+            po_line = po_lines[request.line_number]
+            po_line.purchase_order = po
+            demand = demands[po_line.demand_line_id]
+            _receive_line(receipt, po_line, demand, request.quantity, acting_user)
         if not po.lines.filter(status=PurchaseOrderLine.Status.OPEN).exists():
             transition(po, "close_for_receiving", acting_user=acting_user, reason=receipt.number)
     return receipt
 
 
-def _receive_line(receipt, po_line, quantity: Decimal, acting_user) -> ReceiptLine:
-    demand = FulfillmentLine.objects.select_for_update().get(pk=po_line.demand_line_id)
+def _receive_line(receipt, po_line, demand, quantity: Decimal, acting_user) -> ReceiptLine:
     ledger_post(
         item=po_line.item,
         organization=receipt.organization,

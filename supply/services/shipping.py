@@ -11,7 +11,13 @@ from core.exceptions import BusinessRuleError, Conflict
 from core.formatting import qty, quantity_problem
 from core.locks import lock_orders_and_lines
 from core.models import DocumentType
-from core.services import change_log, document_number_next, transition, user_or_none
+from core.services import (
+    change_log,
+    change_log_batch,
+    document_number_next,
+    transition,
+    user_or_none,
+)
 from orders.models import FulfillmentLine
 from orders.services import line_split
 from procurement.models import PurchaseOrder, PurchaseOrderLine
@@ -57,7 +63,7 @@ def shipment_create(
         quantity = lines[index].quantity
         if quantity is not None and quantity_problem(quantity):
             raise BusinessRuleError(quantity_problem(quantity), field=f"lines[{index}].quantity")
-    with transaction.atomic():
+    with transaction.atomic(), change_log_batch():
         locked = lock_orders_and_lines(ids)
         customers = {line.order.customer_id for line in locked.values()}
         first_customer = locked[ids[0]].order.customer
@@ -116,12 +122,16 @@ def shipment_create(
 
 
 def _locked_shipment(shipment: Shipment) -> Shipment:
-    return Shipment.objects.select_for_update().get(pk=shipment.pk)
+    return (
+        Shipment.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=shipment.pk)
+    )
 
 
 def shipment_move(*, shipment: Shipment, action: str, acting_user=None) -> Shipment:
     """Pick or pack (a state machine move, logged)."""
-    with transaction.atomic():
+    with transaction.atomic(), change_log_batch():
         shipment = _locked_shipment(shipment)
         transition(shipment, action, acting_user=acting_user)
     return shipment
@@ -129,7 +139,7 @@ def shipment_move(*, shipment: Shipment, action: str, acting_user=None) -> Shipm
 
 def shipment_cancel(*, shipment: Shipment, acting_user=None, reason: str = "") -> Shipment:
     """Cancel before shipping: the lines are free to ship again (still AWAITING_SHIPPING)."""
-    with transaction.atomic():
+    with transaction.atomic(), change_log_batch():
         shipment = _locked_shipment(shipment)
         transition(shipment, "cancel", acting_user=acting_user, reason=reason)
         for shipment_line in shipment.lines.filter(active=True):
@@ -156,11 +166,12 @@ def shipment_confirm(
     quantity becomes a new line with its reservation, the remainder keeps the original number,
     its pegging and its status. Invoicing follows after commit.
     """
-    with transaction.atomic():
+    with transaction.atomic(), change_log_batch():
         shipment = _locked_shipment(shipment)
         # Lock order (core.locks): shipment, sales orders and lines, then the POs they peg.
-        line_ids = list(shipment.lines.filter(active=True).values_list("demand_line_id", flat=True))
-        lock_orders_and_lines(line_ids)
+        shipment_lines = list(shipment.lines.filter(active=True).order_by("demand_line_id"))
+        line_ids = [shipment_line.demand_line_id for shipment_line in shipment_lines]
+        locked = lock_orders_and_lines(line_ids)
         po_ids = PurchaseOrderLine.objects.filter(demand_line_id__in=line_ids).values(
             "purchase_order_id"
         )
@@ -174,18 +185,13 @@ def shipment_confirm(
             acting_user=acting_user,
             reason=" ".join(filter(None, [shipment.carrier, shipment.tracking_number])),
         )
-        for shipment_line in shipment.lines.filter(active=True).order_by("demand_line_id"):
-            _ship_line(shipment, shipment_line, acting_user)
+        for shipment_line in shipment_lines:
+            _ship_line(shipment, shipment_line, locked[shipment_line.demand_line_id], acting_user)
         shipment_confirmed.send(sender=Shipment, shipment_id=shipment.pk)
     return shipment
 
 
-def _ship_line(shipment, shipment_line, acting_user) -> None:
-    line = (
-        FulfillmentLine.objects.select_for_update(of=("self",))
-        .select_related("item", "order")
-        .get(pk=shipment_line.demand_line_id)
-    )
+def _ship_line(shipment, shipment_line, line, acting_user) -> None:
     quantity = shipment_line.quantity
     if quantity < line.quantity:
         shipped = line_split(
@@ -222,7 +228,12 @@ def _ship_line(shipment, shipment_line, acting_user) -> None:
         acting_user=acting_user,
     )
     transition(
-        shipped, "ship", acting_user=acting_user, demand_line_id=shipped.pk, reason=shipment.number
+        shipped,
+        "ship",
+        acting_user=acting_user,
+        demand_line_id=shipped.pk,
+        reason=shipment.number,
+        save=False,  # saved once, by the next move
     )
     transition(shipped, "await_billing", acting_user=acting_user, demand_line_id=shipped.pk)
     _close_supply(shipped, acting_user)

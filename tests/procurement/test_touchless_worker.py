@@ -23,12 +23,18 @@ def test_under_the_threshold_the_po_opens_and_is_communicated_by_itself(celery_w
 
     sales_order_submit(order=order, acting_user=world.csr)
 
-    po = wait_for(
-        lambda: PurchaseOrder.objects.filter(communicated_at__isnull=False).first(),
+    # The send is claimed (communicated_at) before the email goes and logged after it: wait
+    # for the log, the last step.
+    sent = wait_for(
+        lambda: TransitionLog.objects.filter(
+            document_type="procurement.purchaseorder", field="communicated"
+        ).first(),
         timeout=40,
         what="the worker to create, approve and send the PO",
     )
+    po = PurchaseOrder.objects.get(pk=sent.document_id)
     assert po.status == "OPEN" and po.touchless and po.submitted_by is None
+    assert po.communicated_at is not None
     line = po.lines.get()
     assert line.demand_line.order == order and line.quantity == Decimal(2)
     assert (

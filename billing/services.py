@@ -12,7 +12,7 @@ from django.utils import timezone
 from billing.models import Invoice, InvoiceLine
 from core.locks import lock_orders_and_lines
 from core.models import DocumentType
-from core.services import change_log, document_number_next, transition
+from core.services import change_log, change_log_batch, document_number_next, transition
 from orders.models import FulfillmentLine
 from orders.services import sales_order_refresh_status
 from warehouse.models import Shipment, ShipmentLine
@@ -28,23 +28,23 @@ def invoices_create_for_shipment(*, shipment_id: int) -> list[Invoice]:
     Exactly once: the shipment row is locked and an order already invoiced for it is skipped
     (a unique constraint on (shipment, sales order) backs it).
     """
-    with transaction.atomic():
+    with transaction.atomic(), change_log_batch():
         shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
         if shipment.status != Shipment.Status.SHIPPED:
             return []
         # Lock order (core.locks): shipment, then the sales orders and lines it closes.
-        lock_orders_and_lines(
-            shipment.lines.filter(active=True).values_list("demand_line_id", flat=True)
-        )
+        shipment_lines = list(shipment.lines.filter(active=True))
+        locked = lock_orders_and_lines(s.demand_line_id for s in shipment_lines)
         done = set(
             Invoice.objects.filter(shipment=shipment).values_list("sales_order_id", flat=True)
         )
         by_order = defaultdict(list)
-        for shipment_line in shipment.lines.filter(active=True).select_related(
-            "demand_line__order", "demand_line__item"
-        ):
-            line = shipment_line.demand_line
+        orders = {}
+        for shipment_line in shipment_lines:
+            line = locked[shipment_line.demand_line_id]
             if line.order_id not in done:
+                # One order object per order, so the lines share it.
+                line.order = orders.setdefault(line.order_id, line.order)
                 by_order[line.order].append((line, shipment_line.quantity))
         today = timezone.localdate()
         invoices = []
@@ -80,8 +80,7 @@ def _invoice(shipment, order, lines, today) -> Invoice:
         for line, quantity, amount in amounts
     )
     change_log(document=invoice, to_value=invoice.status, reason=f"for {shipment.number}")
-    for line, _, _ in amounts:
-        line = FulfillmentLine.objects.select_for_update().get(pk=line.pk)
+    for line, _, _ in amounts:  # locked by the caller
         if line.status == FulfillmentLine.Status.AWAITING_BILLING:
             transition(line, "close", demand_line_id=line.pk, reason=invoice.number)
     sales_order_refresh_status(order=order)

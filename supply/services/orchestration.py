@@ -272,7 +272,7 @@ def backorders_repromise(*, item_id: int | None = None, limit: int = 200) -> int
     moved = 0
     candidates = lines.order_by("requested_ship_date", "id").values_list("id", "order_id")
     for line_id, order_id in candidates[:limit]:
-        with transaction.atomic():
+        with transaction.atomic(), change_log_batch():
             # Lock order: sales order, line, balances — the same as submit and cancel.
             SalesOrder.objects.select_for_update().filter(pk=order_id).exists()
             line = (
@@ -306,10 +306,10 @@ def supply_order_create_document(*, supply_order_id: int) -> SupplyOrder:
     the unique (supply order, sequence) of tracking lines is the database's backstop.
     """
     line_id = SupplyOrder.objects.values_list("demand_line_id", flat=True).get(pk=supply_order_id)
-    with transaction.atomic():
+    with transaction.atomic(), change_log_batch():
         line = (
             FulfillmentLine.objects.select_for_update(of=("self",))
-            .select_related("item", "order")
+            .select_related("item", "order", "ship_from")
             .get(pk=line_id)
         )
         supply_order = (
@@ -326,7 +326,7 @@ def supply_order_create_document(*, supply_order_id: int) -> SupplyOrder:
             supply_order.exception_reason = EXECUTION_NOT_AVAILABLE
             transition(supply_order, "fail", reason=EXECUTION_NOT_AVAILABLE, demand_line_id=line.pk)
             return supply_order
-        organization = Organization.objects.get(pk=line.ship_from_id)
+        organization = line.ship_from
         requisition = RequisitionLine.objects.create(
             number=document_number_next(DocumentType.REQUISITION),
             demand_line=line,
@@ -376,7 +376,7 @@ def supply_orders_requeue_stale(*, limit: int = 100) -> list[int]:
     """
     now = timezone.now()
     has_document = SupplyTrackingLine.objects.filter(supply_order=OuterRef("pk"))
-    with transaction.atomic():
+    with transaction.atomic(), change_log_batch():
         stale = list(
             SupplyOrder.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status=SupplyOrder.Status.REQUESTED, created_at__lte=now - STALE_AFTER)
@@ -415,7 +415,7 @@ def fulfillment_line_cancel(*, line: FulfillmentLine, reason: str, acting_user=N
     """
     if not reason or not reason.strip():
         raise BusinessRuleError("Say why the line is cancelled.", field="reason")
-    with transaction.atomic():
+    with transaction.atomic(), change_log_batch():
         SalesOrder.objects.select_for_update().filter(pk=line.order_id).exists()
         line = (
             FulfillmentLine.objects.select_for_update(of=("self",))

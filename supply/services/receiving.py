@@ -145,7 +145,9 @@ def _receive_line(receipt, po_line, demand, quantity: Decimal, acting_user) -> R
     )
     before = po_line.quantity_received
     po_line.quantity_received = before + quantity
-    po_line.save(update_fields=["quantity_received"])
+    closes = po_line.quantity_received >= po_line.quantity
+    if not closes:
+        po_line.save(update_fields=["quantity_received"])  # else saved with its new status
     change_log(
         document=po_line,
         field="quantity_received",
@@ -155,7 +157,7 @@ def _receive_line(receipt, po_line, demand, quantity: Decimal, acting_user) -> R
         demand_line_id=demand.pk,
         reason=f"{receipt.number}: {qty(pegged)} reserved for {demand.number}",
     )
-    if po_line.quantity_received >= po_line.quantity:
+    if closes:
         transition(
             po_line, "close_for_receiving", acting_user=acting_user, demand_line_id=demand.pk
         )

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import Organization
@@ -66,7 +67,7 @@ def shipment_create(
     with transaction.atomic(), change_log_batch():
         locked = lock_orders_and_lines(ids)
         customers = {line.order.customer_id for line in locked.values()}
-        first_customer = locked[ids[0]].order.customer
+        customer_id = locked[ids[0]].order.customer_id
         if len(customers) > 1:
             raise BusinessRuleError("A shipment holds lines of one customer only.", field="lines")
         busy = set(
@@ -101,7 +102,7 @@ def shipment_create(
         shipment = Shipment.objects.create(
             number=document_number_next(DocumentType.SHIPMENT),
             organization=organization,
-            customer=first_customer,
+            customer_id=customer_id,
             created_by=user_or_none(acting_user),
         )
         ShipmentLine.objects.bulk_create(
@@ -175,7 +176,7 @@ def shipment_confirm(
         po_ids = PurchaseOrderLine.objects.filter(demand_line_id__in=line_ids).values(
             "purchase_order_id"
         )
-        list(PurchaseOrder.objects.select_for_update().filter(pk__in=po_ids).order_by("pk"))
+        pos = list(PurchaseOrder.objects.select_for_update().filter(pk__in=po_ids).order_by("pk"))
         shipment.carrier = carrier.strip()[:60]
         shipment.tracking_number = tracking_number.strip()[:60]
         shipment.ship_date = timezone.localdate()
@@ -187,6 +188,7 @@ def shipment_confirm(
         )
         for shipment_line in shipment_lines:
             _ship_line(shipment, shipment_line, locked[shipment_line.demand_line_id], acting_user)
+        _close_purchase_orders(pos, acting_user)
         shipment_confirmed.send(sender=Shipment, shipment_id=shipment.pk)
     return shipment
 
@@ -240,8 +242,7 @@ def _ship_line(shipment, shipment_line, line, acting_user) -> None:
 
 
 def _close_supply(line: FulfillmentLine, acting_user) -> None:
-    """Demand shipped: its fulfilled supply order closes, and so does a PO whose every line's
-    demand has shipped."""
+    """Demand shipped: its fulfilled supply order closes."""
     for supply_order in SupplyOrder.objects.select_for_update().filter(
         demand_line=line, status=SupplyOrder.Status.FULFILLED
     ):
@@ -252,11 +253,15 @@ def _close_supply(line: FulfillmentLine, acting_user) -> None:
             demand_line_id=line.pk,
             reason="demand shipped",
         )
-    po_ids = set(line.purchase_order_lines.values_list("purchase_order_id", flat=True))
-    for po in PurchaseOrder.objects.select_for_update().filter(
-        pk__in=po_ids, status=PurchaseOrder.Status.CLOSED_FOR_RECEIVING
-    ):
-        demand = FulfillmentLine.objects.filter(purchase_order_lines__purchase_order=po)
-        open_splits = FulfillmentLine.objects.filter(split_from__in=demand).exclude(status__in=DONE)
-        if not demand.exclude(status__in=DONE).exists() and not open_splits.exists():
+
+
+def _close_purchase_orders(pos: list[PurchaseOrder], acting_user) -> None:
+    """A PO closed for receiving closes once all its pegged demand has shipped (lines split
+    off that demand included). `pos` are the shipment's POs, locked by the caller."""
+    for po in pos:
+        if po.status != PurchaseOrder.Status.CLOSED_FOR_RECEIVING:
+            continue
+        pegged = Q(purchase_order_lines__purchase_order=po)
+        split_off = Q(split_from__purchase_order_lines__purchase_order=po)
+        if not FulfillmentLine.objects.filter(pegged | split_off).exclude(status__in=DONE).exists():
             transition(po, "close", acting_user=acting_user, reason="all pegged demand shipped")

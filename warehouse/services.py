@@ -201,12 +201,16 @@ def balances_lock(pairs) -> dict[tuple[int, int], InventoryBalance]:
     return {(b.item_id, b.organization_id): b for b in rows}
 
 
-def reservation_reserve_on_hand(*, line, organization, quantity: Decimal) -> None:
+def reservation_reserve_on_hand(
+    *, line, organization, quantity: Decimal, active: list[Reservation] | None = None
+) -> None:
     """Reserve on-hand stock for a demand line; never oversells.
 
     The balance moves only where `on_hand >= reserved + quantity` (and a CheckConstraint backs
     it): a row count of zero means someone else took the stock first. The line's active
-    on-hand reservation grows, or is created (the caller holds the line's row lock).
+    on-hand reservation grows, or is created (the caller holds the line's row lock). A caller
+    that has read the line's `active` reservations passes them: the on-hand one is then found
+    there (and the list kept up to date) instead of being looked for in the database.
     """
     quantity = Decimal(quantity)
     with transaction.atomic(savepoint=False):
@@ -217,21 +221,7 @@ def reservation_reserve_on_hand(*, line, organization, quantity: Decimal) -> Non
             reserved=F("reserved") + quantity,
         )
         if reserved:
-            active = Reservation.objects.filter(
-                demand_line=line,
-                supply_source=Source.ON_HAND,
-                document_type="",
-                document_id=0,
-                status=Reservation.Status.ACTIVE,
-            )
-            if not active.update(quantity=F("quantity") + quantity):
-                Reservation.objects.create(
-                    demand_line=line,
-                    item_id=line.item_id,
-                    organization=organization,
-                    quantity=quantity,
-                    supply_source=Source.ON_HAND,
-                )
+            _on_hand_reservation_add(line, organization, quantity, active)
             return
     balance = InventoryBalance.objects.get(item_id=line.item_id, organization=organization)
     raise BusinessRuleError(
@@ -239,6 +229,40 @@ def reservation_reserve_on_hand(*, line, organization, quantity: Decimal) -> Non
         f"{organization.code}; {qty(quantity)} cannot be reserved.",
         field="quantity",
     )
+
+
+def _on_hand_reservation_add(line, organization, quantity, active) -> None:
+    if active is None:
+        current = Reservation.objects.filter(
+            demand_line=line,
+            supply_source=Source.ON_HAND,
+            document_type="",
+            document_id=0,
+            status=Reservation.Status.ACTIVE,
+        )
+        if current.update(quantity=F("quantity") + quantity):
+            return
+    else:
+        on_hand = [
+            r
+            for r in active
+            if r.supply_source == Source.ON_HAND
+            and not r.document_type
+            and r.status == Reservation.Status.ACTIVE
+        ]
+        if on_hand:
+            Reservation.objects.filter(pk=on_hand[0].pk).update(quantity=F("quantity") + quantity)
+            on_hand[0].quantity += quantity
+            return
+    reservation = Reservation.objects.create(
+        demand_line=line,
+        item_id=line.item_id,
+        organization=organization,
+        quantity=quantity,
+        supply_source=Source.ON_HAND,
+    )
+    if active is not None:
+        active.append(reservation)
 
 
 def reservation_create_for_document(

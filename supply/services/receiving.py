@@ -26,7 +26,6 @@ from warehouse.services import (
     reservation_reduce,
     reservation_reserve_on_hand,
     reservations_active,
-    reserved_on_hand,
 )
 
 Source = Reservation.Source
@@ -131,14 +130,19 @@ def _receive_line(receipt, po_line, demand, quantity: Decimal, acting_user) -> R
     # Pegged quantity first: what the PO line's reservation covers becomes on-hand stock
     # reserved for the sales order line; any excess stays free.
     pegged = Decimal(0)
-    for reservation in reservations_active(line=demand, source=Source.PURCHASE_ORDER):
+    active = reservations_active(line=demand)
+    for reservation in list(active):
+        if reservation.supply_source != Source.PURCHASE_ORDER:
+            continue
         if reservation.document_id != po_line.pk:
             continue
         part = min(quantity - pegged, reservation.quantity)
         if part <= 0:
             break
         reservation_reduce(reservation=reservation, quantity=part, status=Reservation.Status.MOVED)
-        reservation_reserve_on_hand(line=demand, organization=receipt.organization, quantity=part)
+        reservation_reserve_on_hand(
+            line=demand, organization=receipt.organization, quantity=part, active=active
+        )
         pegged += part
     receipt_line = ReceiptLine.objects.create(
         receipt=receipt, purchase_order_line=po_line, quantity=quantity, reserved_quantity=pegged
@@ -161,16 +165,23 @@ def _receive_line(receipt, po_line, demand, quantity: Decimal, acting_user) -> R
         transition(
             po_line, "close_for_receiving", acting_user=acting_user, demand_line_id=demand.pk
         )
-    _supply_reserved_check(demand, acting_user, receipt.number)
+    on_hand = sum(
+        (
+            r.quantity
+            for r in active
+            if r.supply_source == Source.ON_HAND and r.status == Reservation.Status.ACTIVE
+        ),
+        Decimal(0),
+    )
+    _supply_reserved_check(demand, on_hand, acting_user, receipt.number)
     return receipt_line
 
 
-def _supply_reserved_check(demand: FulfillmentLine, acting_user, reason: str) -> None:
+def _supply_reserved_check(
+    demand: FulfillmentLine, on_hand: Decimal, acting_user, reason: str
+) -> None:
     """Once the whole line is reserved on hand: supply order FULFILLED, line AWAITING_SHIPPING."""
-    if (
-        reserved_on_hand(demand) < demand.quantity
-        or demand.status != FulfillmentLine.Status.AWAITING_SUPPLY
-    ):
+    if on_hand < demand.quantity or demand.status != FulfillmentLine.Status.AWAITING_SUPPLY:
         return
     supply_order = (
         SupplyOrder.objects.select_for_update()

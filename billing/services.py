@@ -5,14 +5,13 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceLine
 from core.locks import lock_orders_and_lines
 from core.models import DocumentType
-from core.services import change_log, change_log_batch, document_number_next, transition
+from core.services import change_log, document_number_next, transition, use_case
 from orders.models import FulfillmentLine
 from orders.services import sales_order_refresh_status
 from warehouse.models import Shipment, ShipmentLine
@@ -28,7 +27,7 @@ def invoices_create_for_shipment(*, shipment_id: int) -> list[Invoice]:
     Exactly once: the shipment row is locked and an order already invoiced for it is skipped
     (a unique constraint on (shipment, sales order) backs it).
     """
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
         if shipment.status != Shipment.Status.SHIPPED:
             return []

@@ -38,7 +38,8 @@ def change_log(
     """Record a change of a document's state, quantity, date or promise.
 
     Must be called inside the transaction that makes the change, so that the log and the change
-    commit or roll back together. `acting_user=None` means the system (a Celery task).
+    commit or roll back together. `acting_user=None` means the system (a Celery task). Inside
+    a `use_case()` the entry is returned unsaved and inserted with the others at its end.
     """
     _require_transaction("change_log")
     entry = TransitionLog(
@@ -64,11 +65,21 @@ _log_batch: contextvars.ContextVar[list | None] = contextvars.ContextVar("log_ba
 
 
 @contextmanager
+def use_case():
+    """The transaction of a use case with its change log written in one INSERT at the end:
+    `with use_case():` is `transaction.atomic()` + `change_log_batch()`. A step whose error
+    the caller catches and recovers from must be its own `use_case()` (its savepoint and its
+    log entries then roll back together)."""
+    with transaction.atomic(), change_log_batch():
+        yield
+
+
+@contextmanager
 def change_log_batch():
     """Write the change log of a use case in one INSERT, when the use case ends.
 
-    Use inside the use case's transaction (`with transaction.atomic(), change_log_batch():`):
-    the entries are inserted before that transaction commits, so they still commit or roll back
+    Use it through `use_case()`, inside the use case's transaction: the entries are inserted
+    before that transaction commits, so they still commit or roll back
     with the changes. A nested batch joins the outer one; when its block raises, the entries it
     added are dropped (their savepoint rolled back), so a caught error logs nothing.
     """
@@ -152,8 +163,9 @@ def document_number_next(document_type: DocumentType | str) -> str:
 
 def _counter_increment(prefix: str) -> int | None:
     """One statement: bump the counter and read the new value (None: no counter row yet)."""
-    table = DocumentCounter._meta.db_table
-    with transaction.get_connection().cursor() as cursor:
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(DocumentCounter._meta.db_table)
+    with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET last_value = last_value + 1 WHERE prefix = %s "
             "RETURNING last_value",

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Max
 from django.utils import timezone
 
@@ -13,7 +13,7 @@ from catalog.models import Customer, Item, Organization
 from core.exceptions import BusinessRuleError, Conflict
 from core.formatting import qty
 from core.models import DocumentType
-from core.services import change_log, change_log_batch, document_number_next, user_or_none
+from core.services import change_log, document_number_next, use_case, user_or_none
 from orders.models import FulfillmentLine, SalesOrder
 
 Line = FulfillmentLine.Status
@@ -110,8 +110,9 @@ def sales_order_create(
     today = timezone.localdate()
     _check_lines(lines, today)
     external_reference = external_reference.strip()
+    inserted = False
     try:
-        with transaction.atomic(), change_log_batch():
+        with use_case():
             order = SalesOrder.objects.create(
                 number=document_number_next(DocumentType.SALES_ORDER),
                 customer=customer,
@@ -119,6 +120,7 @@ def sales_order_create(
                 currency=currency,
                 created_by=user_or_none(acting_user),
             )
+            inserted = True  # past the unique (customer, external reference): not a retry
             order_lines = FulfillmentLine.objects.bulk_create(
                 FulfillmentLine(
                     order=order,
@@ -137,6 +139,8 @@ def sales_order_create(
             if then is not None:
                 then(order, order_lines)
     except IntegrityError:
+        if inserted:
+            raise
         # A retry, or a concurrent request with the same external reference won the race.
         existing = (
             SalesOrder.objects.filter(customer=customer, external_reference=external_reference)

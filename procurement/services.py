@@ -7,13 +7,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.formatting import qty
-from core.services import change_log, change_log_batch, transition, user_or_none
+from core.services import change_log, transition, use_case, user_or_none
 from procurement.documents import purchase_order_pdf
 from procurement.models import PurchaseOrder
 from procurement.selectors import purchase_order_lines
@@ -38,7 +37,7 @@ def purchase_order_submit(*, po: PurchaseOrder, acting_user=None) -> PurchaseOrd
     """Submit a DRAFT PO: under PO_APPROVAL_THRESHOLD it opens at once (auto-approved), at or
     above it waits for a procurement manager. Returns the PO; an OPEN touchless PO is then
     communicated by the caller."""
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         po = _locked(po)
         if po.status != PO.DRAFT:
             raise InvalidTransition(f"Cannot submit purchase order {po.number}: it is {po.status}.")
@@ -66,7 +65,7 @@ def purchase_order_submit(*, po: PurchaseOrder, acting_user=None) -> PurchaseOrd
 
 def purchase_order_approve(*, po: PurchaseOrder, acting_user) -> PurchaseOrder:
     """Approve a PENDING_APPROVAL PO. Segregation of duties: never the user who submitted it."""
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         po = _locked(po)
         if po.submitted_by_id is not None and po.submitted_by_id == acting_user.pk:
             raise PermissionDenied(
@@ -87,7 +86,7 @@ def purchase_order_reject(*, po: PurchaseOrder, reason: str, acting_user) -> Pur
     """Send a PENDING_APPROVAL PO back to DRAFT with the reason (in the timeline)."""
     if not reason or not reason.strip():
         raise BusinessRuleError("Say why the purchase order is rejected.", field="reason")
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         po = _locked(po)
         if po.submitted_by_id is not None and po.submitted_by_id == acting_user.pk:
             raise PermissionDenied(f"You submitted {po.number}: another manager must decide.")
@@ -156,7 +155,7 @@ def purchase_order_communicate(*, po: PurchaseOrder, acting_user=None) -> Purcha
             communicated_at=previous[0], communicated_revision=previous[1]
         )
         raise
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         po.refresh_from_db()
         change_log(
             document=po,

@@ -32,16 +32,18 @@ def _balance_row(item: Item, organization: Organization):
     return rows
 
 
-def _balance_move(item_id: int, organization_id: int, guard: Q, **changes) -> bool:
+def _balance_move(
+    item_id: int, organization_id: int, guard: Q, *, empty_passes: bool, **changes
+) -> bool:
     """Apply `changes` to a balance row where `guard` holds; False when it does not.
 
-    One guarded UPDATE on the common path; the row is created (empty) on first use only when
-    the update found nothing to move.
+    One guarded UPDATE on the common path. A missing row is created (empty) only when an empty
+    row passes the guard (`empty_passes`, stock coming in), so a refusal writes nothing.
     """
     rows = InventoryBalance.objects.filter(item_id=item_id, organization_id=organization_id)
     if rows.filter(guard).update(**changes):
         return True
-    if rows.exists():
+    if not empty_passes or rows.exists():
         return False
     InventoryBalance.objects.bulk_create(
         [InventoryBalance(item_id=item_id, organization_id=organization_id)],
@@ -79,7 +81,7 @@ def ledger_post(
         guard = Q(in_transit__gte=-quantity, in_transit__lte=LARGEST - quantity)
         change = {"in_transit": F("in_transit") + quantity}
     with transaction.atomic(savepoint=False):
-        moved = _balance_move(item.pk, organization.pk, guard, **change)
+        moved = _balance_move(item.pk, organization.pk, guard, empty_passes=quantity > 0, **change)
         if moved:
             if quantity > 0 and bucket == Bucket.ON_HAND:
                 # Backordered lines may now be promised (supply listens; work starts after
@@ -104,14 +106,15 @@ def ledger_post(
 
 
 def _ledger_refuse(item, organization, bucket, quantity):
-    balance = InventoryBalance.objects.get(item=item, organization=organization)
-    current = balance.on_hand if bucket == Bucket.ON_HAND else balance.in_transit
-    if current + quantity > LARGEST:
+    # Stock coming in fails only the upper bound; stock going out only the lower one.
+    if quantity > 0:
         raise BusinessRuleError(
             f"{qty(quantity)} would take the balance of {item.sku} at {organization.code} "
             "past the largest quantity the system stores.",
             field="quantity",
         )
+    balance = InventoryBalance.objects.filter(item=item, organization=organization).first()
+    balance = balance or InventoryBalance(item=item, organization=organization)
     if bucket == Bucket.ON_HAND:
         message = (
             f"Cannot take {qty(-quantity)} {item.uom} of {item.sku} out of "
@@ -218,12 +221,15 @@ def reservation_reserve_on_hand(
             line.item_id,
             organization.pk,
             Q(on_hand__gte=F("reserved") + quantity),
+            empty_passes=False,
             reserved=F("reserved") + quantity,
         )
         if reserved:
             _on_hand_reservation_add(line, organization, quantity, active)
             return
-    balance = InventoryBalance.objects.get(item_id=line.item_id, organization=organization)
+    balance = InventoryBalance.objects.filter(
+        item_id=line.item_id, organization=organization
+    ).first() or InventoryBalance(item_id=line.item_id, organization=organization)
     raise BusinessRuleError(
         f"Only {qty(balance.available)} of {line.item.sku} available at "
         f"{organization.code}; {qty(quantity)} cannot be reserved.",

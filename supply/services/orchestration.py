@@ -5,14 +5,13 @@ import datetime
 import logging
 from datetime import timedelta
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from catalog.models import Organization
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.models import DocumentType
-from core.services import change_log, change_log_batch, document_number_next, transition
+from core.services import change_log, document_number_next, transition, use_case
 from orders.models import FulfillmentLine, SalesOrder
 from orders.services import (
     line_reschedule,
@@ -200,7 +199,7 @@ def sales_order_submit(*, order: SalesOrder, acting_user=None) -> SalesOrder:
     Balance rows are locked (in item/organization order) before reading what is available, so
     concurrent submits queue on them and can never oversell.
     """
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         order = (
             SalesOrder.objects.select_for_update(of=("self",))
             .select_related("customer")
@@ -272,7 +271,7 @@ def backorders_repromise(*, item_id: int | None = None, limit: int = 200) -> int
     moved = 0
     candidates = lines.order_by("requested_ship_date", "id").values_list("id", "order_id")
     for line_id, order_id in candidates[:limit]:
-        with transaction.atomic(), change_log_batch():
+        with use_case():
             # Lock order: sales order, line, balances — the same as submit and cancel.
             SalesOrder.objects.select_for_update().filter(pk=order_id).exists()
             line = (
@@ -306,7 +305,7 @@ def supply_order_create_document(*, supply_order_id: int) -> SupplyOrder:
     the unique (supply order, sequence) of tracking lines is the database's backstop.
     """
     line_id = SupplyOrder.objects.values_list("demand_line_id", flat=True).get(pk=supply_order_id)
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         line = (
             FulfillmentLine.objects.select_for_update(of=("self",))
             .select_related("item", "order", "ship_from")
@@ -376,7 +375,7 @@ def supply_orders_requeue_stale(*, limit: int = 100) -> list[int]:
     """
     now = timezone.now()
     has_document = SupplyTrackingLine.objects.filter(supply_order=OuterRef("pk"))
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         stale = list(
             SupplyOrder.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status=SupplyOrder.Status.REQUESTED, created_at__lte=now - STALE_AFTER)
@@ -415,7 +414,7 @@ def fulfillment_line_cancel(*, line: FulfillmentLine, reason: str, acting_user=N
     """
     if not reason or not reason.strip():
         raise BusinessRuleError("Say why the line is cancelled.", field="reason")
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         SalesOrder.objects.select_for_update().filter(pk=line.order_id).exists()
         line = (
             FulfillmentLine.objects.select_for_update(of=("self",))

@@ -6,7 +6,6 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -14,9 +13,9 @@ from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.models import DocumentType
 from core.services import (
     change_log,
-    change_log_batch,
     document_number_next,
     transition,
+    use_case,
     user_or_none,
 )
 from orders.models import FulfillmentLine
@@ -64,7 +63,7 @@ def purchase_orders_create(
     ids = sorted(set(requisition_line_ids))
     if not ids:
         raise BusinessRuleError("Select at least one requisition line.", field="requisition_lines")
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         requisitions = list(
             RequisitionLine.objects.select_for_update(of=("self",))
             .select_related("supplier", "organization", "item")
@@ -174,7 +173,7 @@ def touchless_run(*, supplier_id: int | None = None) -> list[PurchaseOrder]:
     ).filter(Exists(in_process))
     if supplier_id is not None:
         candidates = candidates.filter(supplier_id=supplier_id)
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         ids = list(
             candidates.select_for_update(skip_locked=True, of=("self",))
             .order_by("pk")
@@ -208,7 +207,7 @@ def purchase_order_acknowledge(
     """Record the supplier's answer. Accepted with promised dates: each pegged demand line whose
     supply now arrives after its scheduled ship date is rescheduled (jeopardy = days past the
     promise). Rejected: the supply orders go to EXCEPTION with the reason."""
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         po = (
             PurchaseOrder.objects.select_for_update(of=("self",))
             .select_related("organization")
@@ -304,7 +303,7 @@ def purchase_order_cancel(*, po: PurchaseOrder, reason: str, acting_user=None) -
     if not reason or not reason.strip():
         raise BusinessRuleError("Say why the purchase order is cancelled.", field="reason")
     reason = reason.strip()
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         po = PurchaseOrder.objects.select_for_update().get(pk=po.pk)
         lines = list(po.lines.select_related("requisition_line").order_by("line_number"))
         received = [line for line in lines if line.quantity_received > 0]

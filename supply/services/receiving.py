@@ -4,17 +4,15 @@ from the PO line to on hand for the pegged sales order line (DESIGN §6)."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
-
 from core.exceptions import BusinessRuleError, InvalidTransition
 from core.formatting import qty, quantity_problem
 from core.locks import lock_orders_and_lines
 from core.models import DocumentType
 from core.services import (
     change_log,
-    change_log_batch,
     document_number_next,
     transition,
+    use_case,
     user_or_none,
 )
 from orders.models import FulfillmentLine
@@ -58,7 +56,7 @@ def receipt_create(*, purchase_order: PurchaseOrder, lines: list[ReceiveLine], a
         problem = quantity_problem(request.quantity)
         if problem:
             raise BusinessRuleError(problem, field=f"lines[{index}].quantity")
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         # Lock order (core.locks): sales orders and their lines before the PO.
         demand_ids = PurchaseOrderLine.objects.filter(
             purchase_order_id=purchase_order.pk, line_number__in=seen

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -14,9 +13,9 @@ from core.locks import lock_orders_and_lines
 from core.models import DocumentType
 from core.services import (
     change_log,
-    change_log_batch,
     document_number_next,
     transition,
+    use_case,
     user_or_none,
 )
 from orders.models import FulfillmentLine
@@ -64,7 +63,7 @@ def shipment_create(
         quantity = lines[index].quantity
         if quantity is not None and quantity_problem(quantity):
             raise BusinessRuleError(quantity_problem(quantity), field=f"lines[{index}].quantity")
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         locked = lock_orders_and_lines(ids)
         customers = {line.order.customer_id for line in locked.values()}
         customer_id = locked[ids[0]].order.customer_id
@@ -132,7 +131,7 @@ def _locked_shipment(shipment: Shipment) -> Shipment:
 
 def shipment_move(*, shipment: Shipment, action: str, acting_user=None) -> Shipment:
     """Pick or pack (a state machine move, logged)."""
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         shipment = _locked_shipment(shipment)
         transition(shipment, action, acting_user=acting_user)
     return shipment
@@ -140,7 +139,7 @@ def shipment_move(*, shipment: Shipment, action: str, acting_user=None) -> Shipm
 
 def shipment_cancel(*, shipment: Shipment, acting_user=None, reason: str = "") -> Shipment:
     """Cancel before shipping: the lines are free to ship again (still AWAITING_SHIPPING)."""
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         shipment = _locked_shipment(shipment)
         transition(shipment, "cancel", acting_user=acting_user, reason=reason)
         for shipment_line in shipment.lines.filter(active=True):
@@ -167,7 +166,7 @@ def shipment_confirm(
     quantity becomes a new line with its reservation, the remainder keeps the original number,
     its pegging and its status. Invoicing follows after commit.
     """
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         shipment = _locked_shipment(shipment)
         # Lock order (core.locks): shipment, sales orders and lines, then the POs they peg.
         shipment_lines = list(shipment.lines.filter(active=True).order_by("demand_line_id"))

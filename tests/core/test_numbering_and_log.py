@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core.exceptions import InvalidTransition
 from core.models import TransitionLog
-from core.services import change_log, change_log_batch, document_number_next, transition
+from core.services import change_log, document_number_next, transition, use_case
 from tests.factories import UserFactory
 from tests.testapp.models import Memo
 from tests.world import run_concurrently
@@ -108,7 +108,7 @@ def test_the_log_is_written_only_inside_the_changing_transaction():
 @pytest.mark.django_db
 def test_a_batched_use_case_writes_its_whole_log_in_one_insert():
     memo = Memo.objects.create(number="M-5")
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         with CaptureQueriesContext(connection) as inside:
             for value in range(1, 4):
                 change_log(document=memo, field="quantity", from_value=value, to_value=value + 1)
@@ -121,15 +121,15 @@ def test_a_batched_use_case_writes_its_whole_log_in_one_insert():
 @pytest.mark.django_db
 def test_a_batched_log_rolls_back_with_its_transaction_and_with_a_failed_nested_step():
     memo = Memo.objects.create(number="M-6")
-    with pytest.raises(RuntimeError), transaction.atomic(), change_log_batch():
+    with pytest.raises(RuntimeError), use_case():
         change_log(document=memo, to_value="A")
         raise RuntimeError("the use case failed")
     assert not TransitionLog.objects.filter(document_id=memo.pk).exists()
 
-    with transaction.atomic(), change_log_batch():
+    with use_case():
         change_log(document=memo, to_value="B", reason="kept")
         try:
-            with transaction.atomic(), change_log_batch():
+            with use_case():
                 change_log(document=memo, to_value="C", reason="rolled back")
                 raise RuntimeError("a step that the caller recovers from")
         except RuntimeError:

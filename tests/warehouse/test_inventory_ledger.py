@@ -56,6 +56,23 @@ def test_stock_cannot_go_below_zero(stock):
     assert balance(item, org).on_hand == Decimal("10")
 
 
+def test_taking_out_stock_that_was_never_there_is_refused_and_writes_nothing():
+    item, org = ItemFactory(sku="NEW"), OrganizationFactory(code="P2")
+    with pytest.raises(BusinessRuleError, match="only 0 available"):
+        inventory_adjust(item=item, organization=org, quantity=Decimal("-5"), reason="count")
+    assert not InventoryBalance.objects.filter(item=item).exists()
+    assert not InventoryTransaction.objects.filter(item=item).exists()
+
+
+def test_a_receipt_past_the_largest_storable_quantity_is_refused_with_that_reason(stock):
+    item, org = stock
+    with pytest.raises(BusinessRuleError, match="past the largest quantity"):
+        inventory_adjust(
+            item=item, organization=org, quantity=Decimal("999999999999.999"), reason="count"
+        )
+    assert balance(item, org).on_hand == Decimal("10")
+
+
 def test_an_adjustment_needs_a_reason_and_a_quantity(stock):
     item, org = stock
     with pytest.raises(BusinessRuleError, match="why"):

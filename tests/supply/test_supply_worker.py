@@ -4,6 +4,7 @@ is recovered by the re-queue task."""
 import datetime
 import shutil
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,32 @@ def test_a_lost_create_supply_message_is_requeued(celery_worker, world):
 
     wait_for(RequisitionLine.objects.exists, timeout=30, what="the requeued supply")
     assert SupplyOrder.objects.get().requeue_count == 1
+
+
+def _sessions_opened() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def test_the_worker_keeps_its_database_connection_across_tasks(celery_worker, world):
+    """A new PostgreSQL session per task costs more than a short task's own work (Celery
+    closes the connection around every task unless told otherwise)."""
+    from django.db import connection
+
+    from supply.services import sales_order_submit
+
+    if connection.vendor != "postgresql":
+        pytest.skip("session statistics need PostgreSQL")
+    sales_order_submit(order=world.order((world.laptop, 1)), acting_user=world.csr)
+    wait_for(RequisitionLine.objects.exists, timeout=30, what="the worker's first task")
+    time.sleep(1.5)  # statistics reach pg_stat_database within a second
+    before = _sessions_opened()
+    for _ in range(6):
+        sales_order_submit(order=world.order((world.laptop, 1)), acting_user=world.csr)
+    wait_for(lambda: RequisitionLine.objects.count() == 7, timeout=30, what="six more requisitions")
+    time.sleep(1.5)
+    assert _sessions_opened() - before < 6

@@ -52,6 +52,12 @@ def main() -> None:
     parser.add_argument("--page-lines", type=int, default=100_000, help="lines seeded for pages")
     parser.add_argument("--skip-pages", action="store_true", help="skip the page latency phase")
     parser.add_argument("--page-requests", type=int, default=20)
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=1,
+        help="processes entering orders, receiving and shipping at once (default 1)",
+    )
     args = parser.parse_args()
     if args.multi_line_orders is None:
         args.multi_line_orders = args.orders // 10
@@ -87,6 +93,7 @@ def _bench(args) -> None:
         "n_orders": args.orders,
         "multi_line_orders": args.multi_line_orders,
         "broker": os.environ.get("CELERY_BROKER_URL", "filesystem").split(":")[0],
+        "clients": args.clients,
     }
     started = time.monotonic()
     result.update(run_flow(args))

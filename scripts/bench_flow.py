@@ -1,5 +1,6 @@
 """The Buy-flow phases of `make bench` (see bench.py)."""
 
+import multiprocessing
 import os
 import signal
 import sys
@@ -7,7 +8,7 @@ import time
 from contextlib import contextmanager
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, connections
 
 from catalog.models import Customer, Item, Organization, SourcingRule, Supplier
 from orders.models import FulfillmentLine, SalesOrder
@@ -166,6 +167,36 @@ def start_worker() -> Process:
     )
 
 
+def by_clients(clients: int, work, items) -> None:
+    """Run work(item) for every item: in this process, or spread over `clients` processes
+    working at once (several users; each process has its own database session)."""
+    items = list(items)
+    if clients <= 1:
+        for item in items:
+            work(item)
+        return
+    connections.close_all()  # the children must not share this process's session
+    context = multiprocessing.get_context("fork")
+    children = [
+        context.Process(target=_client, args=(work, items[i::clients])) for i in range(clients)
+    ]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join()
+    failed = [child.exitcode for child in children if child.exitcode]
+    if failed:
+        raise SystemExit(f"bench: {len(failed)} client process(es) failed (see above)")
+
+
+def _client(work, items) -> None:
+    try:
+        for item in items:
+            work(item)
+    finally:
+        connections.close_all()
+
+
 def run_flow(args) -> dict:
     w1, customers, items = master_data()
     worker = start_worker()
@@ -183,20 +214,24 @@ def _run(args, phases, w1, customers, items, worker) -> dict:
     started = time.monotonic()
     before = statements()
 
+    clients = args.clients
+
+    def enter(i):
+        count = 1 if i < n else k
+        lines = [
+            LineInput(item=items[(i + j) % ITEMS], quantity=Decimal(1 + (i + j) % 5))
+            for j in range(count)
+        ]
+        sales_order_enter(
+            customer=customers[i % len(customers)],
+            lines=lines,
+            external_reference=f"B-{i}",
+            submit=True,  # what POST /api/v1/sales-orders with "submit": true calls
+        )
+
     pause()  # the supply phase starts when the orders are in
     with phases.phase("import_submit", total_lines):
-        for i in range(n + m):
-            count = 1 if i < n else k
-            lines = [
-                LineInput(item=items[(i + j) % ITEMS], quantity=Decimal(1 + (i + j) % 5))
-                for j in range(count)
-            ]
-            sales_order_enter(
-                customer=customers[i % len(customers)],
-                lines=lines,
-                external_reference=f"B-{i}",
-                submit=True,  # what POST /api/v1/sales-orders with "submit": true calls
-            )
+        by_clients(clients, enter, range(n + m))
 
     with phases.phase("supply_creation", total_lines):
         resume()
@@ -215,25 +250,27 @@ def _run(args, phases, w1, customers, items, worker) -> dict:
             "touchless POs sent",
         )
 
+    def receive(po_line):
+        receipt_create(
+            purchase_order=po_line.purchase_order,
+            lines=[ReceiveLine(po_line.line_number, po_line.quantity)],
+        )
+
+    def ship(order_id):
+        lines = list(FulfillmentLine.objects.filter(order_id=order_id, status="AWAITING_SHIPPING"))
+        shipment = shipment_create(organization=w1, lines=[ShipLine(line) for line in lines])
+        shipment_move(shipment=shipment, action="pick")
+        shipment_move(shipment=shipment, action="pack")
+        shipment_confirm(shipment=shipment, carrier="UPS", tracking_number=f"1Z{order_id}")
+
     pause()
     po_lines = list(PurchaseOrderLine.objects.select_related("purchase_order").order_by("id"))
     with phases.phase("receipt", total_lines):
-        for po_line in po_lines:
-            receipt_create(
-                purchase_order=po_line.purchase_order,
-                lines=[ReceiveLine(po_line.line_number, po_line.quantity)],
-            )
+        by_clients(clients, receive, po_lines)
 
     orders = list(SalesOrder.objects.order_by("id").values_list("id", flat=True))
     with phases.phase("ship_confirm", total_lines):
-        for order_id in orders:
-            lines = list(
-                FulfillmentLine.objects.filter(order_id=order_id, status="AWAITING_SHIPPING")
-            )
-            shipment = shipment_create(organization=w1, lines=[ShipLine(line) for line in lines])
-            shipment_move(shipment=shipment, action="pick")
-            shipment_move(shipment=shipment, action="pack")
-            shipment_confirm(shipment=shipment, carrier="UPS", tracking_number=f"1Z{order_id}")
+        by_clients(clients, ship, orders)
 
     with phases.phase("invoicing", total_lines):
         resume()

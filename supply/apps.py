@@ -11,7 +11,17 @@ class SupplyConfig(AppConfig):
 
 
 def _repromise_after_stock_arrives(sender, item_id, organization_id, **kwargs):
-    """New stock may fill backordered lines: re-promise them once the stock is committed."""
+    """New stock may fill backordered lines: re-promise them once the stock is committed.
+
+    Only when the item has backordered lines (most receipts are for pegged back-to-back
+    demand): a line backordered by a submit that held the balance row before this stock came
+    in has committed by now, so it is seen here; the periodic re-promise is the safety net.
+    """
+    from orders.models import FulfillmentLine
     from supply.tasks import repromise_backorders
 
-    repromise_backorders.delay_on_commit(item_id)
+    backordered = FulfillmentLine.objects.filter(
+        item_id=item_id, status=FulfillmentLine.Status.BACKORDERED
+    )
+    if backordered.exists():
+        repromise_backorders.delay_on_commit(item_id)

@@ -8,6 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from billing.models import Invoice
 from billing.services import invoices_create_for_shipment
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
+from orders.services import LineInput
 from procurement.models import PurchaseOrder, RequisitionLine
 from procurement.services import purchase_order_submit
 from supply.models import SupplyOrder
@@ -21,7 +22,7 @@ from supply.services.shipping import (
     shipment_create,
     shipment_move,
 )
-from tests.factories import UserFactory
+from tests.factories import OrganizationFactory, UserFactory
 from tests.world import run_concurrently
 from warehouse.models import InventoryBalance, Reservation
 from warehouse.selectors import ledger_mismatches
@@ -274,7 +275,16 @@ def test_invoice_amounts_round_half_up_to_cents(world):
 def test_a_receipt_queues_re_promising_of_backordered_lines(
     world, django_capture_on_commit_callbacks
 ):
-    _, po = open_po(world, quantity=2)
+    _, po = open_po(world, quantity=4)
+    with django_capture_on_commit_callbacks() as callbacks:
+        receipt_create(purchase_order=po, lines=[ReceiveLine(1, Decimal(2))])
+    queued = [(c.func.__self__.name, c.args) for c in callbacks]
+    assert ("supply.repromise_backorders", (world.laptop.pk,)) not in queued  # none waiting
+
+    elsewhere = OrganizationFactory(code="W9")  # no sourcing rule there: backordered
+    order = world.order(LineInput(item=world.laptop, quantity=Decimal(1), ship_from=elsewhere))
+    sales_order_submit(order=order, acting_user=world.csr)
+    assert order.lines.get().status == "BACKORDERED"
     with django_capture_on_commit_callbacks() as callbacks:
         receipt_create(purchase_order=po, lines=[ReceiveLine(1, Decimal(2))])
     queued = [(c.func.__self__.name, c.args) for c in callbacks]

@@ -259,10 +259,15 @@ def sales_order_status(statuses: set[str]) -> str:
     return SalesOrder.Status.PROCESSING
 
 
-def sales_order_refresh_status(*, order: SalesOrder, acting_user=None, **also) -> SalesOrder:
-    """Roll the order status up from its lines and log a change; `also` are other fields of
-    the order to write in the same UPDATE (submit's submitted_at)."""
-    status = sales_order_status(set(order.lines.values_list("status", flat=True)))
+def sales_order_refresh_status(
+    *, order: SalesOrder, acting_user=None, statuses: set[str] | None = None, **also
+) -> SalesOrder:
+    """Roll the order status up from its lines and log a change; `statuses` are those of all
+    its lines when the caller has them all in hand, `also` other fields of the order to write
+    in the same UPDATE (submit's submitted_at)."""
+    if statuses is None:
+        statuses = set(order.lines.values_list("status", flat=True))
+    status = sales_order_status(statuses)
     changes = dict(also)
     if status != order.status:
         changes["status"] = status

@@ -196,8 +196,7 @@ def balances_lock(pairs) -> dict[tuple[int, int], InventoryBalance]:
     for item_id, organization_id in keys:
         wanted |= Q(item_id=item_id, organization_id=organization_id)
     rows = (
-        InventoryBalance.objects.select_for_update(of=("self",))
-        .select_related("item", "organization")
+        InventoryBalance.objects.select_for_update()
         .filter(wanted)
         .order_by("item_id", "organization_id")
     )

@@ -169,7 +169,7 @@ def _source(line, organization, acting_user) -> None:
 
 def _promise(line: FulfillmentLine, balance: InventoryBalance, organization, acting_user):
     """Stock first, supply the rest: reserve what is available, source the remainder.
-    Returns the quantity reserved on hand."""
+    Returns the quantity reserved on hand and the line split off for the rest (or None)."""
     from_stock, to_source = promising.split_quantity(
         quantity=line.quantity, available=balance.on_hand - balance.reserved
     )
@@ -186,7 +186,7 @@ def _promise(line: FulfillmentLine, balance: InventoryBalance, organization, act
         _fill_from_stock(line, organization, from_stock, acting_user)
     if to_source:
         _source(target, organization, acting_user)
-    return from_stock
+    return from_stock, target if target is not line else None
 
 
 def _fulfillment_org(line: FulfillmentLine) -> Organization | None:
@@ -231,7 +231,7 @@ def sales_order_enter(
     def promise(order, order_lines):
         # The new order and its lines are this transaction's own rows: nobody else can see,
         # let alone lock them, so they need no lock and no re-read.
-        _promise_lines(order, order_lines, acting_user)
+        _promise_lines(order, order_lines, acting_user, all_lines=True)
 
     return sales_order_create(
         customer=customer,
@@ -243,7 +243,11 @@ def sales_order_enter(
     )
 
 
-def _promise_lines(order: SalesOrder, lines: list[FulfillmentLine], acting_user) -> None:
+def _promise_lines(
+    order: SalesOrder, lines: list[FulfillmentLine], acting_user, *, all_lines: bool = False
+) -> None:
+    """Promise `lines`; with `all_lines` they are every line of the order (a new order), so its
+    status rolls up from them without reading the lines back."""
     for line in lines:
         organization = _fulfillment_org(line)
         if organization is None:
@@ -254,13 +258,22 @@ def _promise_lines(order: SalesOrder, lines: list[FulfillmentLine], acting_user)
             )
         line.ship_from = organization
     balances = balances_lock((line.item_id, line.ship_from_id) for line in lines)
+    split_lines = []
     with sourcing.rules_cache():
         sourcing.lock_shared_rules((line.item_id, line.ship_from_id) for line in lines)
         for line in lines:
             balance = balances[line.item_id, line.ship_from_id]
+            reserved, split_off = _promise(line, balance, line.ship_from, acting_user)
             # What this line reserved is gone for the next lines of the same item.
-            balance.reserved += _promise(line, balance, line.ship_from, acting_user)
-    sales_order_refresh_status(order=order, acting_user=acting_user, submitted_at=timezone.now())
+            balance.reserved += reserved
+            if split_off is not None:
+                split_lines.append(split_off)
+    sales_order_refresh_status(
+        order=order,
+        acting_user=acting_user,
+        statuses={line.status for line in lines + split_lines} if all_lines else None,
+        submitted_at=timezone.now(),
+    )
 
 
 def backorders_repromise(*, item_id: int | None = None, limit: int = 200) -> int:

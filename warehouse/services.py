@@ -350,6 +350,17 @@ def reservations_active(*, line, source: str | None = None) -> list[Reservation]
     return list(rows.order_by("id"))
 
 
+def reservations_active_by_line(line_ids, source: str | None = None) -> dict[int, list]:
+    """The active reservations of several lines in one query, by line id (id order)."""
+    rows = Reservation.objects.filter(demand_line_id__in=line_ids, status=Reservation.Status.ACTIVE)
+    if source:
+        rows = rows.filter(supply_source=source)
+    by_line = {line_id: [] for line_id in line_ids}
+    for reservation in rows.order_by("id"):
+        by_line[reservation.demand_line_id].append(reservation)
+    return by_line
+
+
 def reserved_on_hand(line) -> Decimal:
     """What is reserved on hand for a demand line (its active ON_HAND reservations)."""
     return sum(

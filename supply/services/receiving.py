@@ -23,7 +23,7 @@ from warehouse.services import (
     ledger_post,
     reservation_reduce,
     reservation_reserve_on_hand,
-    reservations_active,
+    reservations_active_by_line,
 )
 
 Source = Reservation.Source
@@ -105,17 +105,20 @@ def receipt_create(*, purchase_order: PurchaseOrder, lines: list[ReceiveLine], a
             purchase_order=po,
             received_by=user_or_none(acting_user),
         )
+        reservations = reservations_active_by_line(list(demands))
         for request in lines:
             po_line = po_lines[request.line_number]
             po_line.purchase_order = po
             demand = demands[po_line.demand_line_id]
-            _receive_line(receipt, po_line, demand, request.quantity, acting_user)
+            active = reservations[demand.pk]  # kept up to date by _receive_line
+            _receive_line(receipt, po_line, demand, active, request.quantity, acting_user)
         if not po.lines.filter(status=PurchaseOrderLine.Status.OPEN).exists():
             transition(po, "close_for_receiving", acting_user=acting_user, reason=receipt.number)
     return receipt
 
 
-def _receive_line(receipt, po_line, demand, quantity: Decimal, acting_user) -> ReceiptLine:
+def _receive_line(receipt, po_line, demand, active, quantity: Decimal, acting_user) -> ReceiptLine:
+    """Receive one PO line; `active` are the demand line's active reservations."""
     ledger_post(
         item=po_line.item,
         organization=receipt.organization,
@@ -128,7 +131,6 @@ def _receive_line(receipt, po_line, demand, quantity: Decimal, acting_user) -> R
     # Pegged quantity first: what the PO line's reservation covers becomes on-hand stock
     # reserved for the sales order line; any excess stays free.
     pegged = Decimal(0)
-    active = reservations_active(line=demand)
     for reservation in list(active):
         if reservation.supply_source != Source.PURCHASE_ORDER:
             continue

@@ -28,7 +28,7 @@ from warehouse.services import (
     reservation_hand_over,
     reservation_reduce,
     reservations_active,
-    reserved_on_hand,
+    reservations_active_by_line,
 )
 from warehouse.signals import shipment_confirmed
 
@@ -74,6 +74,7 @@ def shipment_create(
                 "demand_line_id", flat=True
             )
         )
+        on_hand = reservations_active_by_line(ids, source=Source.ON_HAND)
         plan = []
         for index, request in enumerate(lines):
             line = locked[request.demand_line.pk]
@@ -89,7 +90,7 @@ def shipment_create(
                 raise BusinessRuleError(
                     f"Line {line.number} is {line.status}: nothing to ship.", field=field
                 )
-            available = reserved_on_hand(line)
+            available = sum((r.quantity for r in on_hand[line.pk]), Decimal(0))
             quantity = available if request.quantity is None else Decimal(request.quantity)
             if quantity <= 0 or quantity > available:
                 raise BusinessRuleError(
@@ -185,14 +186,19 @@ def shipment_confirm(
             acting_user=acting_user,
             reason=" ".join(filter(None, [shipment.carrier, shipment.tracking_number])),
         )
-        for shipment_line in shipment_lines:
-            _ship_line(shipment, shipment_line, locked[shipment_line.demand_line_id], acting_user)
+        on_hand = reservations_active_by_line(line_ids, source=Source.ON_HAND)
+        shipped = [
+            _ship_line(shipment, shipment_line, locked[line_id], on_hand[line_id], acting_user)
+            for shipment_line, line_id in zip(shipment_lines, line_ids, strict=True)
+        ]
+        _close_supply(shipped, acting_user)
         _close_purchase_orders(pos, acting_user)
         shipment_confirmed.send(sender=Shipment, shipment_id=shipment.pk)
     return shipment
 
 
-def _ship_line(shipment, shipment_line, line, acting_user) -> None:
+def _ship_line(shipment, shipment_line, line, reservations, acting_user) -> FulfillmentLine:
+    """Ship one line (`reservations`: its active on-hand ones); returns the line shipped."""
     quantity = shipment_line.quantity
     if quantity < line.quantity:
         shipped = line_split(
@@ -206,12 +212,13 @@ def _ship_line(shipment, shipment_line, line, acting_user) -> None:
         shipment_line.demand_line = shipped
         shipment_line.save(update_fields=["demand_line"])
         shipped.item, shipped.order = line.item, line.order
+        reservations = reservations_active(line=shipped, source=Source.ON_HAND)
     else:
         shipped = line
     if shipped.status != Line.AWAITING_SHIPPING:
         raise BusinessRuleError(f"Line {shipped.number} is {shipped.status}: it cannot ship.")
     remaining = quantity
-    for reservation in reservations_active(line=shipped, source=Source.ON_HAND):
+    for reservation in reservations:
         part = min(remaining, reservation.quantity)
         reservation_reduce(
             reservation=reservation, quantity=part, status=Reservation.Status.CONSUMED
@@ -237,19 +244,20 @@ def _ship_line(shipment, shipment_line, line, acting_user) -> None:
         save=False,  # saved once, by the next move
     )
     transition(shipped, "await_billing", acting_user=acting_user, demand_line_id=shipped.pk)
-    _close_supply(shipped, acting_user)
+    return shipped
 
 
-def _close_supply(line: FulfillmentLine, acting_user) -> None:
-    """Demand shipped: its fulfilled supply order closes."""
-    for supply_order in SupplyOrder.objects.select_for_update().filter(
-        demand_line=line, status=SupplyOrder.Status.FULFILLED
-    ):
+def _close_supply(lines: list[FulfillmentLine], acting_user) -> None:
+    """Demand shipped: the fulfilled supply orders of these lines close (locked in id order)."""
+    fulfilled = SupplyOrder.objects.select_for_update().filter(
+        demand_line__in=lines, status=SupplyOrder.Status.FULFILLED
+    )
+    for supply_order in fulfilled.order_by("pk"):
         transition(
             supply_order,
             "close",
             acting_user=acting_user,
-            demand_line_id=line.pk,
+            demand_line_id=supply_order.demand_line_id,
             reason="demand shipped",
         )
 

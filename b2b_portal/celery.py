@@ -14,7 +14,7 @@ app.autodiscover_tasks()
 
 @task_prerun.connect
 @task_postrun.connect
-def _database_connections_like_a_request(**kwargs):
+def _database_connections_like_a_request(task=None, **kwargs):
     """Around each task, treat database connections as Django does around a request: close
     only those that are broken or older than CONN_MAX_AGE (with a pool: give them back).
     Celery's own Django fix-up closes them around every task (a new PostgreSQL connection per
@@ -22,4 +22,6 @@ def _database_connections_like_a_request(**kwargs):
     settings do; this handler keeps the "close it when it is broken" half."""
     from django.db import close_old_connections
 
+    if getattr(getattr(task, "request", None), "is_eager", False):
+        return  # run inline by the caller, inside its transaction: not ours to close
     close_old_connections()

@@ -1,24 +1,26 @@
 """The one order in which use cases lock rows, so that two of them never wait on each other
 in a circle (PostgreSQL; SQLite serialises writers anyway):
 
-    shipments → sales orders and their lines → purchase orders → PO lines
+    shipments → sales orders → fulfillment lines → purchase orders → PO lines
     → supply orders → balances
 
-Sales orders are locked in id order, each with its lines (in id order) right after it; every
-use case locks an order before any of its lines. Each helper locks its rows in that order
-and only the tables it names (`of=`).
+Each helper locks its rows in primary-key order and only its own table (`of=("self",)`).
+Orders and lines take two statements on purpose: one `FOR UPDATE OF line, order` would lock
+each line before its order, against every path that locks the order first (cancel, submit).
 """
 
-from orders.models import FulfillmentLine
+from orders.models import FulfillmentLine, SalesOrder
 
 
 def lock_orders_and_lines(line_ids) -> dict[int, FulfillmentLine]:
-    """Lock these lines and their sales orders in one statement (each order, then its lines,
-    in id order); returns the locked lines by id, with their item and order."""
-    rows = (
-        FulfillmentLine.objects.select_for_update(of=("self", "order"))
+    """Lock the sales orders of these lines, then the lines; returns the locked lines by id."""
+    line_ids = sorted(set(line_ids))
+    orders = FulfillmentLine.objects.filter(pk__in=line_ids).values("order_id")
+    list(SalesOrder.objects.select_for_update().filter(pk__in=orders).order_by("pk").values("pk"))
+    return {
+        line.pk: line
+        for line in FulfillmentLine.objects.select_for_update(of=("self",))
         .select_related("item", "order")
-        .filter(pk__in=sorted(set(line_ids)))
-        .order_by("order_id", "pk")
-    )
-    return {line.pk: line for line in rows}
+        .filter(pk__in=line_ids)
+        .order_by("pk")
+    }

@@ -361,10 +361,16 @@ def reservations_active_by_line(line_ids, source: str | None = None) -> dict[int
     return by_line
 
 
-def reserved_on_hand(line) -> Decimal:
-    """What is reserved on hand for a demand line (its active ON_HAND reservations)."""
+def reserved_on_hand(reservations) -> Decimal:
+    """What a demand line has reserved on hand, from its reservations as read (the active
+    ON_HAND ones count; rows moved or consumed since, in memory, do not)."""
     return sum(
-        (r.quantity for r in reservations_active(line=line, source=Source.ON_HAND)), Decimal(0)
+        (
+            r.quantity
+            for r in reservations
+            if r.supply_source == Source.ON_HAND and r.status == Reservation.Status.ACTIVE
+        ),
+        Decimal(0),
     )
 
 

@@ -24,6 +24,7 @@ from warehouse.services import (
     reservation_reduce,
     reservation_reserve_on_hand,
     reservations_active_by_line,
+    reserved_on_hand,
 )
 
 Source = Reservation.Source
@@ -165,15 +166,7 @@ def _receive_line(receipt, po_line, demand, active, quantity: Decimal, acting_us
         transition(
             po_line, "close_for_receiving", acting_user=acting_user, demand_line_id=demand.pk
         )
-    on_hand = sum(
-        (
-            r.quantity
-            for r in active
-            if r.supply_source == Source.ON_HAND and r.status == Reservation.Status.ACTIVE
-        ),
-        Decimal(0),
-    )
-    _supply_reserved_check(demand, on_hand, acting_user, receipt.number)
+    _supply_reserved_check(demand, reserved_on_hand(active), acting_user, receipt.number)
     return receipt_line
 
 

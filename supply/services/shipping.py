@@ -29,6 +29,7 @@ from warehouse.services import (
     reservation_reduce,
     reservations_active,
     reservations_active_by_line,
+    reserved_on_hand,
 )
 from warehouse.signals import shipment_confirmed
 
@@ -90,7 +91,7 @@ def shipment_create(
                 raise BusinessRuleError(
                     f"Line {line.number} is {line.status}: nothing to ship.", field=field
                 )
-            available = sum((r.quantity for r in on_hand[line.pk]), Decimal(0))
+            available = reserved_on_hand(on_hand[line.pk])
             quantity = available if request.quantity is None else Decimal(request.quantity)
             if quantity <= 0 or quantity > available:
                 raise BusinessRuleError(

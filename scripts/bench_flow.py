@@ -76,7 +76,8 @@ class Phases:
             import pstats
 
             profiler.disable()
-            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
+            order = os.environ.get("BENCH_PROFILE_SORT", "cumulative")  # or tottime
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats(order).print_stats(40)
         if os.environ.get("BENCH_TOP_STATEMENTS"):
             _print_top(name, lines)
         seconds = time.monotonic() - started
@@ -91,11 +92,13 @@ class Phases:
 def _print_top(name: str, lines: int) -> None:
     """With BENCH_TOP_STATEMENTS=1: the phase's most frequent statements, to stderr."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT sum(total_exec_time) FROM pg_stat_statements WHERE toplevel")
+        server_ms = cursor.fetchone()[0] / lines
         cursor.execute(
             "SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) "
             "FROM pg_stat_statements ORDER BY calls DESC LIMIT 15"
         )
-        print(f"--- {name}: statements per line", file=sys.stderr)
+        print(f"--- {name}: statements per line ({server_ms:.2f} ms executing)", file=sys.stderr)
         for calls, query in cursor.fetchall():
             print(f"{calls / lines:6.2f}  {query}", file=sys.stderr)
 

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
+from core.locks import lock_orders_and_lines
 from core.models import DocumentType
 from core.services import (
     change_log,
@@ -18,7 +19,6 @@ from core.services import (
     use_case,
     user_or_none,
 )
-from orders.models import FulfillmentLine
 from orders.services import line_reschedule
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
 from procurement.services import purchase_order_submit
@@ -208,6 +208,13 @@ def purchase_order_acknowledge(
     supply now arrives after its scheduled ship date is rescheduled (jeopardy = days past the
     promise). Rejected: the supply orders go to EXCEPTION with the reason."""
     with use_case():
+        # Lock order (core.locks): the pegged sales orders and lines before the PO, as
+        # receiving and shipping do.
+        demands = lock_orders_and_lines(
+            PurchaseOrderLine.objects.filter(purchase_order_id=po.pk).values_list(
+                "demand_line_id", flat=True
+            )
+        )
         po = (
             PurchaseOrder.objects.select_for_update(of=("self",))
             .select_related("organization")
@@ -217,7 +224,9 @@ def purchase_order_acknowledge(
             raise InvalidTransition(
                 f"Cannot record an acknowledgment for {po.number}: it is {po.status}."
             )
-        lines = {line.line_number: line for line in po.lines.select_related("demand_line__order")}
+        lines = {line.line_number: line for line in po.lines.all()}
+        for line in lines.values():
+            line.demand_line = demands[line.demand_line_id]
         unknown = sorted(set(promised_dates) - set(lines))
         if unknown:
             raise BusinessRuleError(
@@ -264,7 +273,7 @@ def _promise_po_line(po_line, promised: datetime.date, receiving_days: int, acti
         acting_user=acting_user,
         demand_line_id=po_line.demand_line_id,
     )
-    demand = FulfillmentLine.objects.select_for_update().get(pk=po_line.demand_line_id)
+    demand = po_line.demand_line  # locked by the caller
     available = promised + timedelta(days=receiving_days)
     if demand.scheduled_ship_date is None or available > demand.scheduled_ship_date:
         line_reschedule(

@@ -20,6 +20,7 @@ from procurement.models import PurchaseOrder, PurchaseOrderLine
 from supply.models import SupplyOrder
 from warehouse.models import InventoryTransaction, Receipt, ReceiptLine, Reservation
 from warehouse.services import (
+    balances_lock,
     ledger_post,
     reservation_reduce,
     reservation_reserve_on_hand,
@@ -28,6 +29,7 @@ from warehouse.services import (
 )
 
 Source = Reservation.Source
+SUPPLY_OPEN = (SupplyOrder.Status.IN_PROCESS, SupplyOrder.Status.EXCEPTION)
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,17 @@ def receipt_create(*, purchase_order: PurchaseOrder, lines: list[ReceiveLine], a
                     f"over — at most {qty(max(allowed, Decimal(0)))} more can be received.",
                     field=field,
                 )
+        # Then the supply orders these lines may fulfil, then the balances (item order).
+        supply_orders = {}
+        for supply_order in (
+            SupplyOrder.objects.select_for_update()
+            .filter(demand_line_id__in=list(demands), status__in=SUPPLY_OPEN)
+            .order_by("pk")
+        ):
+            supply_orders.setdefault(supply_order.demand_line_id, supply_order)
+        pairs = {(po_lines[n].item_id, po.organization_id) for n in numbers}
+        if len(pairs) > 1:  # one row is locked by its own update, before any other
+            balances_lock(pairs)
         receipt = Receipt.objects.create(
             number=document_number_next(DocumentType.RECEIPT),
             organization=po.organization,
@@ -113,6 +126,13 @@ def receipt_create(*, purchase_order: PurchaseOrder, lines: list[ReceiveLine], a
             demand = demands[po_line.demand_line_id]
             active = reservations[demand.pk]  # kept up to date by _receive_line
             _receive_line(receipt, po_line, demand, active, request.quantity, acting_user)
+            _supply_reserved_check(
+                demand,
+                reserved_on_hand(active),
+                supply_orders.get(demand.pk),
+                acting_user,
+                receipt.number,
+            )
         if not po.lines.filter(status=PurchaseOrderLine.Status.OPEN).exists():
             transition(po, "close_for_receiving", acting_user=acting_user, reason=receipt.number)
     return receipt
@@ -166,25 +186,17 @@ def _receive_line(receipt, po_line, demand, active, quantity: Decimal, acting_us
         transition(
             po_line, "close_for_receiving", acting_user=acting_user, demand_line_id=demand.pk
         )
-    _supply_reserved_check(demand, reserved_on_hand(active), acting_user, receipt.number)
     return receipt_line
 
 
 def _supply_reserved_check(
-    demand: FulfillmentLine, on_hand: Decimal, acting_user, reason: str
+    demand: FulfillmentLine, on_hand: Decimal, supply_order, acting_user, reason: str
 ) -> None:
-    """Once the whole line is reserved on hand: supply order FULFILLED, line AWAITING_SHIPPING."""
+    """Once the whole line is reserved on hand: its open supply order (locked by the caller)
+    FULFILLED, the line AWAITING_SHIPPING."""
     if on_hand < demand.quantity or demand.status != FulfillmentLine.Status.AWAITING_SUPPLY:
         return
-    supply_order = (
-        SupplyOrder.objects.select_for_update()
-        .filter(
-            demand_line=demand,
-            status__in=[SupplyOrder.Status.IN_PROCESS, SupplyOrder.Status.EXCEPTION],
-        )
-        .first()
-    )
-    if supply_order is not None:
+    if supply_order is not None and supply_order.status in SUPPLY_OPEN:
         supply_order.exception_reason = ""
         transition(
             supply_order, "fulfil", acting_user=acting_user, demand_line_id=demand.pk, reason=reason

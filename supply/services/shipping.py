@@ -24,6 +24,7 @@ from procurement.models import PurchaseOrder, PurchaseOrderLine
 from supply.models import SupplyOrder
 from warehouse.models import InventoryTransaction, Reservation, Shipment, ShipmentLine
 from warehouse.services import (
+    balances_lock,
     ledger_post,
     reservation_hand_over,
     reservation_reduce,
@@ -178,6 +179,15 @@ def shipment_confirm(
             "purchase_order_id"
         )
         pos = list(PurchaseOrder.objects.select_for_update().filter(pk__in=po_ids).order_by("pk"))
+        # Then the supply orders the shipped lines close, then the balances (item order).
+        fulfilled = list(
+            SupplyOrder.objects.select_for_update()
+            .filter(demand_line_id__in=line_ids, status=SupplyOrder.Status.FULFILLED)
+            .order_by("pk")
+        )
+        pairs = {(locked[line_id].item_id, shipment.organization_id) for line_id in line_ids}
+        if len(pairs) > 1:  # one row is locked by its own update, before any other
+            balances_lock(pairs)
         shipment.carrier = carrier.strip()[:60]
         shipment.tracking_number = tracking_number.strip()[:60]
         shipment.ship_date = timezone.localdate()
@@ -192,7 +202,7 @@ def shipment_confirm(
             _ship_line(shipment, shipment_line, locked[line_id], on_hand[line_id], acting_user)
             for shipment_line, line_id in zip(shipment_lines, line_ids, strict=True)
         ]
-        _close_supply(shipped, acting_user)
+        _close_supply(fulfilled, shipped, acting_user)
         _close_purchase_orders(pos, acting_user)
         shipment_confirmed.send(sender=Shipment, shipment_id=shipment.pk)
     return shipment
@@ -248,12 +258,13 @@ def _ship_line(shipment, shipment_line, line, reservations, acting_user) -> Fulf
     return shipped
 
 
-def _close_supply(lines: list[FulfillmentLine], acting_user) -> None:
-    """Demand shipped: the fulfilled supply orders of these lines close (locked in id order)."""
-    fulfilled = SupplyOrder.objects.select_for_update().filter(
-        demand_line__in=lines, status=SupplyOrder.Status.FULFILLED
-    )
-    for supply_order in fulfilled.order_by("pk"):
+def _close_supply(fulfilled: list[SupplyOrder], lines: list[FulfillmentLine], acting_user):
+    """Demand shipped: the fulfilled supply orders (locked by the caller) of the lines that
+    shipped whole close (the rest of a line shipped in part keeps its supply order)."""
+    shipped = {line.pk for line in lines}
+    for supply_order in fulfilled:
+        if supply_order.demand_line_id not in shipped:
+            continue
         transition(
             supply_order,
             "close",

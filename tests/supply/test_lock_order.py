@@ -1,0 +1,160 @@
+"""Use cases take their row locks in the one order of core.locks, so two of them never wait on
+each other in a circle (a deadlock: PostgreSQL aborts one, the user gets an error).
+
+Each test holds a row the use case needs, lets the use case run into it, and then checks that
+a row which comes later in the lock order is still free: the use case has not locked it yet.
+"""
+
+import datetime
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from orders.models import FulfillmentLine
+from procurement.models import PurchaseOrder, RequisitionLine
+from procurement.services import purchase_order_submit
+from supply.models import SupplyOrder
+from supply.services import sales_order_submit, supply_order_create_document
+from supply.services.purchasing import purchase_order_acknowledge, purchase_orders_create
+from supply.services.receiving import ReceiveLine, receipt_create
+from supply.services.shipping import ShipLine, shipment_confirm, shipment_create, shipment_move
+from tests.factories import BuyRuleFactory, ItemFactory
+from warehouse.models import InventoryBalance
+from warehouse.selectors import ledger_mismatches
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
+]
+
+
+def _waiting_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # else one snapshot per transaction
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def run_into_lock(work, hold, probe) -> bool:
+    """Run `work` in another session while this one holds the rows of `hold` locked; once it
+    waits for them, tell whether the rows of `probe` are still free. Then let it finish."""
+    errors = []
+
+    def run():
+        try:
+            work()
+        except Exception as exc:  # reported to the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    with transaction.atomic():
+        assert list(hold.select_for_update())
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not _waiting_on_a_lock():
+            assert time.monotonic() < deadline, f"never waited for the held rows: {errors}"
+            time.sleep(0.02)
+        try:
+            with transaction.atomic():
+                list(probe.select_for_update(nowait=True))
+            probe_free = True
+        except DatabaseError:
+            probe_free = False
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert errors == []
+    return probe_free
+
+
+@pytest.fixture
+def mouse(world):
+    """A second bought item, created after the laptop: its balance row sorts after the laptop's."""
+    mouse = ItemFactory(sku="MOUSE-1")
+    BuyRuleFactory(item=mouse, organization=world.w1, supplier=world.contoso, lead_time_days=5)
+    assert mouse.pk > world.laptop.pk
+    return mouse
+
+
+def balance(item, world):
+    return InventoryBalance.objects.filter(item=item, organization=world.w1)
+
+
+def test_a_receipt_locks_balances_in_item_order_not_po_line_order(world, mouse, settings):
+    settings.PO_APPROVAL_THRESHOLD = Decimal("1e9")
+    requisitions = []
+    for item in (mouse, world.laptop):  # PO line 1 is the mouse, line 2 the laptop
+        order = world.order((item, 1))
+        sales_order_submit(order=order, acting_user=world.csr)
+        supply_order_create_document(
+            supply_order_id=SupplyOrder.objects.get(demand_line__order=order).pk
+        )
+        requisitions.append(RequisitionLine.objects.get(demand_line__order=order).pk)
+    (po,) = purchase_orders_create(requisition_line_ids=requisitions)
+    po = purchase_order_submit(po=po)
+    assert po.lines.get(line_number=1).item == mouse
+    for item in (world.laptop, mouse):
+        InventoryBalance.objects.get_or_create(item=item, organization=world.w1)
+
+    def receive():
+        receipt_create(
+            purchase_order=po, lines=[ReceiveLine(1, Decimal(1)), ReceiveLine(2, Decimal(1))]
+        )
+
+    # A submit locks the laptop's balance before the mouse's: so must the receipt.
+    assert run_into_lock(receive, hold=balance(world.laptop, world), probe=balance(mouse, world))
+    assert balance(mouse, world).get().reserved == 1
+    assert FulfillmentLine.objects.filter(status="AWAITING_SHIPPING").count() == 2
+    assert ledger_mismatches() == []
+
+
+def test_a_ship_confirm_locks_balances_in_item_order_not_line_order(world, mouse):
+    world.stock(world.laptop, 1)
+    world.stock(mouse, 1)
+    order = world.order((mouse, 1), (world.laptop, 1))  # the mouse line comes first
+    sales_order_submit(order=order, acting_user=world.csr)
+    shipment = shipment_create(
+        organization=world.w1, lines=[ShipLine(line) for line in order.lines.order_by("pk")]
+    )
+    shipment_move(shipment=shipment, action="pick")
+    shipment_move(shipment=shipment, action="pack")
+
+    def confirm():
+        shipment_confirm(shipment=shipment, carrier="UPS")
+
+    assert run_into_lock(confirm, hold=balance(world.laptop, world), probe=balance(mouse, world))
+    assert balance(mouse, world).get().on_hand == 0
+    assert set(order.lines.values_list("status", flat=True)) == {"AWAITING_BILLING"}
+
+
+def test_an_acknowledgment_locks_the_demand_line_before_the_po(world, settings):
+    settings.PO_APPROVAL_THRESHOLD = Decimal("1e9")
+    order = world.order((world.laptop, 1))
+    sales_order_submit(order=order, acting_user=world.csr)
+    supply_order_create_document(
+        supply_order_id=SupplyOrder.objects.get(demand_line__order=order).pk
+    )
+    requisition = RequisitionLine.objects.get(demand_line__order=order)
+    (po,) = purchase_orders_create(requisition_line_ids=[requisition.pk])
+    po = purchase_order_submit(po=po)
+    promised = datetime.date.today() + datetime.timedelta(days=30)
+
+    def acknowledge():
+        purchase_order_acknowledge(po=po, accepted=True, promised_dates={1: promised})
+
+    # Receiving and shipping lock the line, then the PO: an acknowledgment that took the PO
+    # first could deadlock with them.
+    assert run_into_lock(
+        acknowledge,
+        hold=FulfillmentLine.objects.filter(order=order),
+        probe=PurchaseOrder.objects.filter(pk=po.pk),
+    )
+    line = order.lines.get()
+    assert line.scheduled_ship_date == promised + datetime.timedelta(days=world.w1.receiving_days)

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from orders.models import FulfillmentLine
+from orders.models import FulfillmentLine, SalesOrder
 from procurement.models import PurchaseOrder, RequisitionLine
 from procurement.services import purchase_order_submit
 from supply.models import SupplyOrder
@@ -87,10 +87,10 @@ def balance(item, world):
     return InventoryBalance.objects.filter(item=item, organization=world.w1)
 
 
-def test_a_receipt_locks_balances_in_item_order_not_po_line_order(world, mouse, settings):
-    settings.PO_APPROVAL_THRESHOLD = Decimal("1e9")
+def submitted_po(world, *items):
+    """An open PO from Contoso with one line per item, each pegged to its own sales order."""
     requisitions = []
-    for item in (mouse, world.laptop):  # PO line 1 is the mouse, line 2 the laptop
+    for item in items:
         order = world.order((item, 1))
         sales_order_submit(order=order, acting_user=world.csr)
         supply_order_create_document(
@@ -98,7 +98,12 @@ def test_a_receipt_locks_balances_in_item_order_not_po_line_order(world, mouse, 
         )
         requisitions.append(RequisitionLine.objects.get(demand_line__order=order).pk)
     (po,) = purchase_orders_create(requisition_line_ids=requisitions)
-    po = purchase_order_submit(po=po)
+    return purchase_order_submit(po=po)
+
+
+def test_a_receipt_locks_balances_in_item_order_not_po_line_order(world, mouse, settings):
+    settings.PO_APPROVAL_THRESHOLD = Decimal("1e9")
+    po = submitted_po(world, mouse, world.laptop)  # line 1 is the mouse, line 2 the laptop
     assert po.lines.get(line_number=1).item == mouse
     for item in (world.laptop, mouse):
         InventoryBalance.objects.get_or_create(item=item, organization=world.w1)
@@ -136,14 +141,8 @@ def test_a_ship_confirm_locks_balances_in_item_order_not_line_order(world, mouse
 
 def test_an_acknowledgment_locks_the_demand_line_before_the_po(world, settings):
     settings.PO_APPROVAL_THRESHOLD = Decimal("1e9")
-    order = world.order((world.laptop, 1))
-    sales_order_submit(order=order, acting_user=world.csr)
-    supply_order_create_document(
-        supply_order_id=SupplyOrder.objects.get(demand_line__order=order).pk
-    )
-    requisition = RequisitionLine.objects.get(demand_line__order=order)
-    (po,) = purchase_orders_create(requisition_line_ids=[requisition.pk])
-    po = purchase_order_submit(po=po)
+    po = submitted_po(world, world.laptop)
+    order = po.lines.get().demand_line.order
     promised = datetime.date.today() + datetime.timedelta(days=30)
 
     def acknowledge():
@@ -158,3 +157,21 @@ def test_an_acknowledgment_locks_the_demand_line_before_the_po(world, settings):
     )
     line = order.lines.get()
     assert line.scheduled_ship_date == promised + datetime.timedelta(days=world.w1.receiving_days)
+
+
+def test_a_receipt_locks_the_sales_order_before_its_line(world, settings):
+    settings.PO_APPROVAL_THRESHOLD = Decimal("1e9")
+    po = submitted_po(world, world.laptop)
+    order = po.lines.get().demand_line.order
+
+    def receive():
+        receipt_create(purchase_order=po, lines=[ReceiveLine(1, Decimal(1))])
+
+    # A line cancel and a submit lock the order, then its lines: a receipt that took the line
+    # first could deadlock with them.
+    assert run_into_lock(
+        receive,
+        hold=SalesOrder.objects.filter(pk=order.pk),
+        probe=FulfillmentLine.objects.filter(order=order),
+    )
+    assert order.lines.get().status == "AWAITING_SHIPPING"

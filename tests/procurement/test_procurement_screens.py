@@ -61,14 +61,15 @@ def test_worklists_run_the_same_queries_for_few_or_many_rows(world, role_users, 
     assert measure() == few
 
 
-def test_the_po_page_runs_the_same_queries_for_1_or_6_lines(client_for, world):
+def test_the_po_page_and_document_run_the_same_queries_for_1_or_6_lines(client_for, world):
     reqs = requisitions(world, 7)
     (small,) = purchase_orders_create(requisition_line_ids=[reqs[0].pk])
     (large,) = purchase_orders_create(requisition_line_ids=[r.pk for r in reqs[1:]])
     buyer = client_for("buyer")
-    assert queries(buyer, f"/procurement/purchase-orders/{small.number}/") == queries(
-        buyer, f"/procurement/purchase-orders/{large.number}/"
-    )
+    for page in ("", "document/"):  # the PO page and its printable document
+        assert queries(buyer, f"/procurement/purchase-orders/{small.number}/{page}") == queries(
+            buyer, f"/procurement/purchase-orders/{large.number}/{page}"
+        )
 
 
 def test_the_workbench_groups_by_supplier_and_creates_pos(client_for, world):

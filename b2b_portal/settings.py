@@ -191,6 +191,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_queue_dir / "processed"),
         "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
+        # How often the worker looks for new files: kombu's default (1 s) caps a worker at one
+        # batch of prefetched acks_late tasks a second; a folder listing costs microseconds.
+        "polling_interval": env.float("CELERY_POLLING_INTERVAL", default=0.05),
     }
 else:
     # Redis: an unacknowledged task comes back after this many seconds (acks_late tasks).

@@ -1,10 +1,11 @@
 import datetime
 
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from billing.models import Invoice
 from core.api import Amount, Price, Quantity, require_permission
+from core.paging import KeysFirstPagination
 
 router = Router(tags=["billing"])
 
@@ -31,7 +32,7 @@ class InvoiceOut(Schema):
 
 
 @router.get("/invoices", response=list[InvoiceOut])
-@paginate(LimitOffsetPagination)
+@paginate(KeysFirstPagination)
 def list_invoices(request, sales_order: str = ""):
     require_permission(request, "billing.view_invoice")
     rows = Invoice.objects.select_related("sales_order", "shipment").prefetch_related(

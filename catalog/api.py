@@ -1,8 +1,9 @@
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from catalog import selectors
 from core.api import Price, require_permission
+from core.paging import KeysFirstPagination
 
 router = Router(tags=["master data"])
 
@@ -24,7 +25,7 @@ class ItemOut(Schema):
 
 
 @router.get("/items", response=list[ItemOut])
-@paginate(LimitOffsetPagination)
+@paginate(KeysFirstPagination)
 def list_items(request, back_to_back: bool | None = None, q: str = ""):
     require_permission(request, "catalog.view_item")
     return selectors.items(back_to_back=back_to_back, search=q)
@@ -37,7 +38,7 @@ def get_item(request, sku: str):
 
 
 @router.get("/organizations", response=list[OrganizationOut])
-@paginate(LimitOffsetPagination)
+@paginate(KeysFirstPagination)
 def list_organizations(request, kind: str = ""):
     require_permission(request, "catalog.view_organization")
     return selectors.organizations(kind=kind)

@@ -1,11 +1,58 @@
+"""Pages of worklists and API lists, fetched in two short queries instead of one long one."""
+
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from ninja.pagination import LimitOffsetPagination
 
 PAGE_SIZE = 50
 
 
+def rows_by_keys(rows, bottom: int, top: int) -> list:
+    """Rows `bottom` to `top` of an ordered queryset: the keys of the slice first, then the
+    rows of those keys.
+
+    The first query carries only the filters and the order (no joined columns to show, no
+    per-row figures), so PostgreSQL sorts narrow rows and stops at the page; the second reads
+    the page's rows, with everything the screen shows, by primary key. On a worklist of 100k
+    lines that is a few milliseconds instead of joining every matching row before sorting. A
+    row that stops matching between the two queries is left out of the page.
+    """
+    if not isinstance(rows, QuerySet):
+        return list(rows[bottom:top])
+    keys = list(rows.values_list("pk", flat=True)[bottom:top])
+    if not keys:
+        return []
+    found = {row.pk: row for row in rows.order_by().filter(pk__in=keys)}
+    return [found[key] for key in keys if key in found]
+
+
+class KeysFirstPaginator(Paginator):
+    """Django's paginator, reading each page with `rows_by_keys`."""
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(rows_by_keys(self.object_list, bottom, top), number, self)
+
+
+class KeysFirstPagination(LimitOffsetPagination):
+    """`?limit=&offset=` of the API lists (same input and output), read with `rows_by_keys`."""
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        offset = pagination.offset
+        limit = min(pagination.limit, self.max_limit)
+        return {
+            self.items_attribute: rows_by_keys(queryset, offset, offset + limit),
+            "count": self._items_count(queryset),
+        }
+
+
 def paginate(request, rows, per_page: int = PAGE_SIZE) -> tuple[Page, str]:
     """The requested page of `rows` and the query string of the other filters (for links)."""
-    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(rows, per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()

@@ -5,11 +5,12 @@ from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from catalog.models import Customer, Item, Organization
 from core.api import Price, Quantity, require_permission
 from core.exceptions import FieldErrors
+from core.paging import KeysFirstPagination
 from orders import selectors
 from orders.models import SalesOrder
 from orders.services import LineInput
@@ -232,7 +233,7 @@ def create_sales_order(request, payload: SalesOrderIn):
 
 
 @router.get("/sales-orders", response=list[SalesOrderSummary])
-@paginate(LimitOffsetPagination)
+@paginate(KeysFirstPagination)
 def list_sales_orders(request, status: str = "", customer: str = ""):
     require_permission(request, "orders.view_salesorder")
     return selectors.sales_orders(selectors.OrderFilters(status=status, customer=customer))

@@ -3,7 +3,18 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 
 from orders.models import FulfillmentLine, SalesOrder
 
@@ -21,16 +32,23 @@ class OrderFilters:
 def sales_orders(filters: OrderFilters = OrderFilters()):
     """Order headers with their line figures, newest first.
 
-    Line filters are EXISTS subqueries (one line must match them all), so they never multiply
-    the annotated figures.
+    The figures are subqueries, computed for the rows of a page only (a count leaves them out
+    instead of grouping every order's lines). Line filters are EXISTS subqueries (one line must
+    match them all).
     """
+    lines = FulfillmentLine.objects.filter(order=OuterRef("pk")).order_by().values("order")
+
+    def figure(aggregate, output_field, rows=lines):
+        return Subquery(rows.annotate(value=aggregate).values("value"), output_field=output_field)
+
     rows = SalesOrder.objects.select_related("customer").annotate(
-        line_count=Count("lines"),
-        next_ship_date=Min(
-            "lines__scheduled_ship_date",
-            filter=Q(lines__status__in=FulfillmentLine.OPEN_STATES),
+        line_count=Coalesce(figure(Count("pk"), IntegerField()), 0),
+        next_ship_date=figure(
+            Min("scheduled_ship_date"),
+            DateField(),
+            rows=lines.filter(status__in=FulfillmentLine.OPEN_STATES),
         ),
-        max_jeopardy=Max("lines__jeopardy_days"),
+        max_jeopardy=figure(Max("jeopardy_days"), IntegerField()),
     )
     if filters.status:
         rows = rows.filter(status=filters.status)

@@ -5,10 +5,11 @@ from typing import Annotated
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from core.api import Amount, Price, Quantity, require_permission
 from core.exceptions import FieldErrors
+from core.paging import KeysFirstPagination
 from procurement import selectors
 from procurement.models import PurchaseOrder, RequisitionLine
 from procurement.services import (
@@ -107,7 +108,7 @@ def po_out(po: PurchaseOrder) -> PurchaseOrder:
 
 
 @router.get("/requisition-lines", response=list[RequisitionLineOut])
-@paginate(LimitOffsetPagination)
+@paginate(KeysFirstPagination)
 def list_requisition_lines(request, status: str = "", supplier: str = ""):
     require_permission(request, "procurement.view_requisitionline")
     return selectors.requisition_lines(status=status, supplier=supplier)
@@ -150,7 +151,7 @@ def create_purchase_orders(request, payload: CreateIn):
 
 
 @router.get("/purchase-orders", response=list[PurchaseOrderSummary])
-@paginate(LimitOffsetPagination)
+@paginate(KeysFirstPagination)
 def list_purchase_orders(request, status: str = "", supplier: str = "", sales_order: str = ""):
     require_permission(request, "procurement.view_purchaseorder")
     return selectors.purchase_orders(

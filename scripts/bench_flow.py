@@ -77,7 +77,8 @@ class Phases:
 
             profiler.disable()
             order = os.environ.get("BENCH_PROFILE_SORT", "cumulative")  # or tottime
-            pstats.Stats(profiler, stream=sys.stderr).sort_stats(order).print_stats(40)
+            stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats(order)
+            stats.print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 40)
         if os.environ.get("BENCH_TOP_STATEMENTS"):
             _print_top(name, lines)
         seconds = time.monotonic() - started
@@ -136,13 +137,17 @@ def master_data():
     return w1, customers, items
 
 
-def wait_until(predicate, what: str, timeout: float = 600):
+def wait_until(predicate, what: str, worker: Process):
+    timeout = float(os.environ.get("BENCH_WAIT_TIMEOUT", 600))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(0.2)
-    raise SystemExit(f"bench: timed out waiting for {what}")
+    print(worker.log(), file=sys.stderr)
+    raise SystemExit(
+        f"bench: timed out after {timeout:.0f} s waiting for {what} (worker log above)"
+    )
 
 
 def start_worker() -> Process:
@@ -155,7 +160,7 @@ def start_worker() -> Process:
             "-A",
             "b2b_portal",
             "worker",
-            "--loglevel=WARNING",
+            "--loglevel=WARNING",  # errors still reach the log printed on a time-out
             "--concurrency=2",
             "--without-mingle",
             "--without-gossip",
@@ -239,7 +244,9 @@ def _run(args, phases, w1, customers, items, worker) -> dict:
     with phases.phase("supply_creation", total_lines):
         resume()
         wait_until(
-            lambda: not SupplyOrder.objects.filter(status="REQUESTED").exists(), "supply orders"
+            lambda: not SupplyOrder.objects.filter(status="REQUESTED").exists(),
+            "supply orders",
+            worker,
         )
 
     with phases.phase("touchless_pos", total_lines):
@@ -251,6 +258,7 @@ def _run(args, phases, w1, customers, items, worker) -> dict:
                 and not PurchaseOrder.objects.filter(communicated_at__isnull=True).exists()
             ),
             "touchless POs sent",
+            worker,
         )
 
     def receive(po_line):
@@ -278,7 +286,9 @@ def _run(args, phases, w1, customers, items, worker) -> dict:
     with phases.phase("invoicing", total_lines):
         resume()
         wait_until(
-            lambda: not FulfillmentLine.objects.exclude(status="CLOSED").exists(), "invoices"
+            lambda: not FulfillmentLine.objects.exclude(status="CLOSED").exists(),
+            "invoices",
+            worker,
         )
     elapsed = time.monotonic() - started
 

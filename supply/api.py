@@ -4,9 +4,10 @@ import datetime
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from core.api import Quantity, require_permission
+from core.paging import KeysFirstPagination
 from supply import selectors
 
 router = Router(tags=["supply"])
@@ -39,7 +40,7 @@ class SupplyOrderDetailOut(SupplyOrderOut):
 
 
 @router.get("/supply-orders", response=list[SupplyOrderOut])
-@paginate(LimitOffsetPagination)
+@paginate(KeysFirstPagination)
 def list_supply_orders(request, status: str = "", sales_order: str = ""):
     require_permission(request, "supply.view_supplyorder")
     return selectors.supply_orders(status=status, sales_order=sales_order)

@@ -3,11 +3,12 @@ from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from catalog.models import Item, Organization
 from core.api import Quantity, require_permission
 from core.exceptions import BusinessRuleError, FieldErrors
+from core.paging import KeysFirstPagination
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder
 from supply.services.receiving import ReceiveLine, receipt_create
@@ -51,7 +52,7 @@ class AdjustmentOut(Schema):
 
 
 @router.get("/inventory", response=list[BalanceOut])
-@paginate(LimitOffsetPagination)
+@paginate(KeysFirstPagination)
 def list_inventory(request, item: str = "", organization: str = ""):
     require_permission(request, "warehouse.view_inventorybalance")
     return selectors.inventory_balances(item=item, organization=organization)
@@ -95,7 +96,7 @@ class ReservationOut(Schema):
 
 
 @router.get("/reservations", response=list[ReservationOut])
-@paginate(LimitOffsetPagination)
+@paginate(KeysFirstPagination)
 def list_reservations(request, sales_order: str = "", item: str = "", organization: str = ""):
     """Active reservations: on hand, or against a supply document."""
     require_permission(request, "warehouse.view_reservation")

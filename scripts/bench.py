@@ -104,7 +104,7 @@ def against_targets(result: dict) -> dict:
         ),
     }
     if "pages" in result:
-        worst = max(page["p95_ms"] for page in result["pages"].values())
+        worst = max(page["p95_ms"] for page in result["pages"].values() if "p95_ms" in page)
         targets["worst_page_p95_ms"] = verdict(worst, TARGET_PAGE_P95, higher_is_better=False)
     return targets
 

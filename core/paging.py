@@ -1,7 +1,9 @@
 """Pages of worklists and API lists, fetched in two short queries instead of one long one."""
 
+from asgiref.sync import sync_to_async
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable
 from ninja.pagination import LimitOffsetPagination
 
 PAGE_SIZE = 50
@@ -17,13 +19,22 @@ def rows_by_keys(rows, bottom: int, top: int) -> list:
     lines that is a few milliseconds instead of joining every matching row before sorting. A
     row that stops matching between the two queries is left out of the page.
     """
-    if not isinstance(rows, QuerySet):
+    if not _by_keys_possible(rows):
         return list(rows[bottom:top])
     keys = list(rows.values_list("pk", flat=True)[bottom:top])
     if not keys:
         return []
     found = {row.pk: row for row in rows.order_by().filter(pk__in=keys)}
     return [found[key] for key in keys if key in found]
+
+
+def _by_keys_possible(rows) -> bool:
+    """Model rows whose query can be filtered again: a values() or union queryset, a sliced
+    or a DISTINCT one is read in one query, as before."""
+    if not isinstance(rows, QuerySet) or rows._iterable_class is not ModelIterable:
+        return False
+    query = rows.query
+    return not (query.combinator or query.is_sliced or query.distinct)
 
 
 class KeysFirstPaginator(Paginator):
@@ -44,10 +55,14 @@ class KeysFirstPagination(LimitOffsetPagination):
     def paginate_queryset(self, queryset, pagination, request, **params):
         offset = pagination.offset
         limit = min(pagination.limit, self.max_limit)
+        count = self._items_count(queryset)  # first, as the worklists do
         return {
             self.items_attribute: rows_by_keys(queryset, offset, offset + limit),
-            "count": self._items_count(queryset),
+            "count": count,
         }
+
+    async def apaginate_queryset(self, queryset, pagination, request, **params):
+        return await sync_to_async(self.paginate_queryset)(queryset, pagination, request, **params)
 
 
 def paginate(request, rows, per_page: int = PAGE_SIZE) -> tuple[Page, str]:

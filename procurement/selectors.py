@@ -8,8 +8,10 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
 )
@@ -50,20 +52,26 @@ AMOUNT = DecimalField(max_digits=18, decimal_places=4)
 
 
 def purchase_orders(filters: PurchaseOrderFilters = PurchaseOrderFilters()):
-    """PO headers with their total and line count, newest first."""
-    live = ~Q(lines__status=PurchaseOrderLine.Status.CANCELLED)
+    """PO headers with their total and line count (cancelled lines left out), newest first.
+
+    The figures are subqueries, computed for the rows of a page only (a count leaves them out
+    instead of grouping every PO's lines).
+    """
+    live = (
+        PurchaseOrderLine.objects.filter(purchase_order=OuterRef("pk"))
+        .exclude(status=PurchaseOrderLine.Status.CANCELLED)
+        .order_by()
+        .values("purchase_order")
+    )
+
+    def figure(aggregate, output_field):
+        value = Subquery(live.annotate(value=aggregate).values("value"), output_field=output_field)
+        return Coalesce(value, Value(0), output_field=output_field)
+
+    amount = ExpressionWrapper(F("quantity") * F("unit_price"), output_field=AMOUNT)
     rows = PurchaseOrder.objects.select_related("supplier", "organization").annotate(
-        total=Coalesce(
-            Sum(
-                ExpressionWrapper(
-                    F("lines__quantity") * F("lines__unit_price"), output_field=AMOUNT
-                ),
-                filter=live,
-            ),
-            Value(0),
-            output_field=AMOUNT,
-        ),
-        line_count=Count("lines", filter=live),
+        total=figure(Sum(amount), AMOUNT),
+        line_count=figure(Count("pk"), IntegerField()),
     )
     if filters.status:
         rows = rows.filter(status=filters.status)

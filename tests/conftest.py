@@ -7,6 +7,21 @@ from core.roles import ROLE_NAMES
 from tests.factories import UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+WORKER_FIXTURES = {"celery_worker", "celery_worker_redis"}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Tests with a real worker run after all the others (pytest-django's order kept within
+    both groups). Once started, the session's worker consumes whatever any later test
+    enqueues; such a task running into another test's flush (TRUNCATE) deadlocks with it."""
+
+    def uses_worker(item):
+        return bool(WORKER_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+    items[:] = [item for item in items if not uses_worker(item)] + [
+        item for item in items if uses_worker(item)
+    ]
 
 
 def require_program(path_or_name: str) -> str:

@@ -8,6 +8,11 @@ from core.paging import KeysFirstPaginator
 from orders import selectors
 from orders.models import FulfillmentLine
 from orders.services import LineInput
+from procurement.models import RequisitionLine
+from procurement.selectors import purchase_orders
+from supply.models import SupplyOrder
+from supply.services import sales_order_submit, supply_order_create_document
+from supply.services.purchasing import purchase_order_cancel, purchase_orders_create
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +60,38 @@ def test_api_limit_and_offset_give_the_same_slice(client, world, orders):
     assert body["count"] == 5
     assert [row["number"] for row in body["items"]] == everything[1:3]
     assert client.get("/api/v1/sales-orders?limit=2&offset=5").json()["items"] == []
+
+
+def _purchase_order(world, *quantities):
+    """A DRAFT PO with one line per quantity, each for its own submitted sales order."""
+    requisitions = []
+    for quantity in quantities:
+        order = world.order((world.laptop, quantity))
+        sales_order_submit(order=order, acting_user=world.csr)
+        supply_order = SupplyOrder.objects.get(demand_line__order=order)
+        supply_order_create_document(supply_order_id=supply_order.pk)
+        requisitions.append(RequisitionLine.objects.get(demand_line__order=order).pk)
+    (po,) = purchase_orders_create(requisition_line_ids=requisitions)
+    return po
+
+
+def test_purchase_order_pages_count_live_lines_only(world):
+    two_lines = _purchase_order(world, 2, 3)
+    cancelled = _purchase_order(world, 1)
+    purchase_order_cancel(po=cancelled, reason="customer changed their mind")
+    one_line = _purchase_order(world, 4)
+
+    page = KeysFirstPaginator(purchase_orders(), 2).page(1)
+    assert [(po.number, po.line_count, po.total) for po in page] == [
+        (one_line.number, 1, Decimal(3600)),  # 4 × 900, newest first
+        (cancelled.number, 0, Decimal(0)),  # its line is cancelled
+    ]
+    assert [(po.number, po.line_count, po.total) for po in page.paginator.page(2)] == [
+        (two_lines.number, 2, Decimal(4500)),
+    ]
+
+
+def test_querysets_that_cannot_be_refiltered_are_read_in_one_query(orders):
+    numbers = selectors.sales_orders().values_list("number", flat=True)
+    page = KeysFirstPaginator(numbers, 2).page(2)
+    assert list(page) == list(numbers)[2:4]

@@ -204,7 +204,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Tasks a worker process holds unacknowledged: one on Redis (acks_late, fair between workers);
+# a few on the filesystem broker, which is polled, so that a process finishing a task finds the
+# next one in hand instead of waiting for the next look at the folder.
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int(
+    "CELERY_PREFETCH_MULTIPLIER", default=4 if CELERY_BROKER_URL.startswith("filesystem://") else 1
+)
 # Keep a worker's database connection across tasks (see b2b_portal/celery.py): Celery's
 # fix-up then force-closes it only every this many tasks.
 CELERY_DB_REUSE_MAX = 1000

@@ -29,12 +29,19 @@ def rows_by_keys(rows, bottom: int, top: int) -> list:
 
 
 def _by_keys_possible(rows) -> bool:
-    """Model rows whose query can be filtered again: a values() or union queryset, a sliced
-    or a DISTINCT one is read in one query, as before."""
+    """Model rows whose query can be filtered again and is not in key order already.
+
+    A values() or union queryset, a sliced or a DISTINCT one is read in one query, as before;
+    so is a list in primary-key order (newest first): PostgreSQL walks the key's index and
+    stops at the page by itself, a second query would only add a round trip.
+    """
     if not isinstance(rows, QuerySet) or rows._iterable_class is not ModelIterable:
         return False
     query = rows.query
-    return not (query.combinator or query.is_sliced or query.distinct)
+    if query.combinator or query.is_sliced or query.distinct:
+        return False
+    ordering = query.order_by or rows.model._meta.ordering
+    return not all(str(field).lstrip("-") in ("pk", "id") for field in ordering)
 
 
 class KeysFirstPaginator(Paginator):

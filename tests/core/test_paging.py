@@ -1,18 +1,24 @@
-"""Pages are read in two queries (keys, then rows): the same rows, order and figures as one."""
+"""Pages of worklists and API lists: the same rows, order and figures whether a page is read
+in one query or keys first (the page's keys, then its rows)."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from core.paging import KeysFirstPaginator
 from orders import selectors
 from orders.models import FulfillmentLine
 from orders.services import LineInput
 from procurement.models import RequisitionLine
-from procurement.selectors import purchase_orders
+from procurement.selectors import purchase_orders, requisition_lines
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
 from supply.services.purchasing import purchase_order_cancel, purchase_orders_create
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +101,47 @@ def test_querysets_that_cannot_be_refiltered_are_read_in_one_query(orders):
     numbers = selectors.sales_orders().values_list("number", flat=True)
     page = KeysFirstPaginator(numbers, 2).page(2)
     assert list(page) == list(numbers)[2:4]
+
+
+@pytest.fixture
+def requisitions(world):
+    """Four open requisitions whose need-by dates are not in the order they were created."""
+    today = timezone.localdate()
+    made = []
+    for days in (10, 5, 20, 7):
+        order = world.order(
+            LineInput(
+                item=world.laptop,
+                quantity=Decimal(1),
+                requested_ship_date=today + timedelta(days=days),
+            )
+        )
+        sales_order_submit(order=order, acting_user=world.csr)
+        supply_order = SupplyOrder.objects.get(demand_line__order=order)
+        supply_order_create_document(supply_order_id=supply_order.pk)
+        made.append(RequisitionLine.objects.get(demand_line__order=order))
+    return made
+
+
+def test_a_worklist_sorted_by_other_columns_is_read_keys_first(requisitions):
+    rows = requisition_lines(status="OPEN")
+    everything = [r.number for r in rows]  # one query: the reference
+    assert everything == [requisitions[i].number for i in (1, 3, 0, 2)]  # need-by order
+
+    paginator = KeysFirstPaginator(rows, 3)
+    assert paginator.count == 4
+    with CaptureQueriesContext(connection) as queries:
+        page = paginator.page(1)
+        shown = [(r.number, r.demand_line.order.customer.number) for r in page]
+    assert shown == [(number, "C-ACME") for number in everything[:3]]
+    assert len(queries) == 2  # the page's keys, then its rows (with their joins)
+    assert [r.number for r in paginator.page(2)] == everything[3:]
+
+
+def test_api_pages_of_a_worklist_keep_its_order(client, world, requisitions):
+    client.force_login(UserFactory(roles=["buyer"]))
+    everything = [row["number"] for row in client.get("/api/v1/requisition-lines").json()["items"]]
+    assert everything == [requisitions[i].number for i in (1, 3, 0, 2)]
+
+    body = client.get("/api/v1/requisition-lines?limit=2&offset=1").json()
+    assert (body["count"], [row["number"] for row in body["items"]]) == (4, everything[1:3])

@@ -1,4 +1,5 @@
-"""Pages of worklists and API lists, fetched in two short queries instead of one long one."""
+"""Pages of worklists and API lists: sorted lists are read keys first (two short queries
+instead of one long one)."""
 
 from asgiref.sync import sync_to_async
 from django.core.paginator import Page, Paginator

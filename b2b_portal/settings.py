@@ -181,7 +181,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="purchasing@b2b-porta
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
-if CELERY_BROKER_URL.startswith("filesystem://"):
+_filesystem_broker = CELERY_BROKER_URL.startswith("filesystem://")
+if _filesystem_broker:
     _queue_dir = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(VAR_DIR / "celery")))
     (_queue_dir / "queue").mkdir(parents=True, exist_ok=True)
     (_queue_dir / "processed").mkdir(parents=True, exist_ok=True)
@@ -208,7 +209,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # a few on the filesystem broker, which is polled, so that a process finishing a task finds the
 # next one in hand instead of waiting for the next look at the folder.
 CELERY_WORKER_PREFETCH_MULTIPLIER = env.int(
-    "CELERY_PREFETCH_MULTIPLIER", default=4 if CELERY_BROKER_URL.startswith("filesystem://") else 1
+    "CELERY_PREFETCH_MULTIPLIER", default=4 if _filesystem_broker else 1
 )
 # Keep a worker's database connection across tasks (see b2b_portal/celery.py): Celery's
 # fix-up then force-closes it only every this many tasks.

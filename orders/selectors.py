@@ -3,19 +3,9 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import (
-    Count,
-    DateField,
-    Exists,
-    IntegerField,
-    Max,
-    Min,
-    OuterRef,
-    Q,
-    Subquery,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DateField, Exists, IntegerField, Max, Min, OuterRef, Q
 
+from core.queries import per_row
 from orders.models import FulfillmentLine, SalesOrder
 
 
@@ -36,19 +26,12 @@ def sales_orders(filters: OrderFilters = OrderFilters()):
     instead of grouping every order's lines). Line filters are EXISTS subqueries (one line must
     match them all).
     """
-    lines = FulfillmentLine.objects.filter(order=OuterRef("pk")).order_by().values("order")
-
-    def figure(aggregate, output_field, rows=lines):
-        return Subquery(rows.annotate(value=aggregate).values("value"), output_field=output_field)
-
+    lines = FulfillmentLine.objects.filter(order=OuterRef("pk")).values("order")
+    open_lines = lines.filter(status__in=FulfillmentLine.OPEN_STATES)
     rows = SalesOrder.objects.select_related("customer").annotate(
-        line_count=Coalesce(figure(Count("pk"), IntegerField()), 0),
-        next_ship_date=figure(
-            Min("scheduled_ship_date"),
-            DateField(),
-            rows=lines.filter(status__in=FulfillmentLine.OPEN_STATES),
-        ),
-        max_jeopardy=figure(Max("jeopardy_days"), IntegerField()),
+        line_count=per_row(lines, Count("pk"), IntegerField(), default=0),
+        next_ship_date=per_row(open_lines, Min("scheduled_ship_date"), DateField()),
+        max_jeopardy=per_row(lines, Max("jeopardy_days"), IntegerField()),
     )
     if filters.status:
         rows = rows.filter(status=filters.status)

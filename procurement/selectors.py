@@ -11,13 +11,11 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
-    Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.queries import per_row
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
 
 
@@ -60,18 +58,12 @@ def purchase_orders(filters: PurchaseOrderFilters = PurchaseOrderFilters()):
     live = (
         PurchaseOrderLine.objects.filter(purchase_order=OuterRef("pk"))
         .exclude(status=PurchaseOrderLine.Status.CANCELLED)
-        .order_by()
         .values("purchase_order")
     )
-
-    def figure(aggregate, output_field):
-        value = Subquery(live.annotate(value=aggregate).values("value"), output_field=output_field)
-        return Coalesce(value, Value(0), output_field=output_field)
-
     amount = ExpressionWrapper(F("quantity") * F("unit_price"), output_field=AMOUNT)
     rows = PurchaseOrder.objects.select_related("supplier", "organization").annotate(
-        total=figure(Sum(amount), AMOUNT),
-        line_count=figure(Count("pk"), IntegerField()),
+        total=per_row(live, Sum(amount), AMOUNT, default=0),
+        line_count=per_row(live, Count("pk"), IntegerField(), default=0),
     )
     if filters.status:
         rows = rows.filter(status=filters.status)

@@ -6,11 +6,11 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
-    Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce
 
+from catalog.models import QUANTITY
+from core.queries import per_row
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder, PurchaseOrderLine
 from warehouse.models import (
@@ -22,13 +22,13 @@ from warehouse.models import (
     ShipmentLine,
 )
 
+QUANTITY_FIELD = DecimalField(**QUANTITY)
+
 
 def inventory_balances(*, item: str = "", organization: str = "", search: str = ""):
     """Balances with `available`, filtered by item SKU / organization code / free text."""
     rows = InventoryBalance.objects.select_related("item", "organization").annotate(
-        available_qty=ExpressionWrapper(
-            F("on_hand") - F("reserved"), output_field=DecimalField(max_digits=15, decimal_places=3)
-        )
+        available_qty=ExpressionWrapper(F("on_hand") - F("reserved"), output_field=QUANTITY_FIELD)
     )
     if item:
         rows = rows.filter(item__sku=item)
@@ -55,18 +55,10 @@ def ledger_mismatches() -> list[InventoryBalance]:
     """Balances that differ from the sum of their ledger rows (the invariant says: none)."""
 
     def ledger_sum(bucket):
-        return Coalesce(
-            Subquery(
-                InventoryTransaction.objects.filter(
-                    item=OuterRef("item"), organization=OuterRef("organization"), bucket=bucket
-                )
-                .values("item")
-                .annotate(total=Sum("quantity"))
-                .values("total")
-            ),
-            0,
-            output_field=DecimalField(max_digits=15, decimal_places=3),
-        )
+        rows = InventoryTransaction.objects.filter(
+            item=OuterRef("item"), organization=OuterRef("organization"), bucket=bucket
+        ).values("item")
+        return per_row(rows, Sum("quantity"), QUANTITY_FIELD, default=0)
 
     Bucket = InventoryTransaction.Bucket
     return list(
@@ -128,9 +120,6 @@ def lines_to_ship(*, organization: str = ""):
         status=Reservation.Status.ACTIVE,
         supply_source=Reservation.Source.ON_HAND,
     )
-    on_hand_total = (
-        active_on_hand.values("demand_line").annotate(total=Sum("quantity")).values("total")
-    )
     rows = (
         FulfillmentLine.objects.filter(
             status__in=[
@@ -142,8 +131,8 @@ def lines_to_ship(*, organization: str = ""):
         .exclude(Exists(ShipmentLine.objects.filter(demand_line=OuterRef("pk"), active=True)))
         # computed for the rows of the page only (a count leaves it out)
         .annotate(
-            reserved_on_hand=Subquery(
-                on_hand_total, output_field=DecimalField(max_digits=15, decimal_places=3)
+            reserved_on_hand=per_row(
+                active_on_hand.values("demand_line"), Sum("quantity"), QUANTITY_FIELD
             )
         )
         .select_related("order__customer", "item", "ship_from")

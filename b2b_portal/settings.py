@@ -1,7 +1,7 @@
 """B2B Portal settings: one module, every difference between machines comes from the environment.
 
-The defaults are the embedded setup of `make run` (SQLite and a filesystem Celery broker under
-`var/`); production sets the variables documented in the README's configuration table.
+The defaults are the embedded setup of `make run` (SQLite, and a Celery broker in a SQLite
+file, under `var/`); production sets the variables documented in the README's configuration table.
 """
 
 import secrets
@@ -180,23 +180,22 @@ MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": _smtp_options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="purchasing@b2b-portal.localhost")
 
 # --- Celery -----------------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
-_filesystem_broker = CELERY_BROKER_URL.startswith("filesystem://")
-if _filesystem_broker:
-    _queue_dir = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(VAR_DIR / "celery")))
-    (_queue_dir / "queue").mkdir(parents=True, exist_ok=True)
-    (_queue_dir / "processed").mkdir(parents=True, exist_ok=True)
+# The embedded default is a SQLite file beside the database: kombu's SQLAlchemy transport,
+# whose messages are rows written and taken in transactions (core/broker.py). Production: Redis.
+CELERY_BROKER_URL = env.str(
+    "CELERY_BROKER_URL", default=f"sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
+)
+EMBEDDED_BROKER = CELERY_BROKER_URL.startswith("sqlite://")
+if EMBEDDED_BROKER:
+    CELERY_BROKER_TRANSPORT = "core.broker:SQLiteTransport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir / "queue"),
-        "data_folder_out": str(_queue_dir / "queue"),
-        "processed_folder": str(_queue_dir / "processed"),
-        "control_folder": str(_queue_dir / "control"),
-        "store_processed": False,
-        # How often the worker looks for new files: kombu's default (1 s) caps a worker at one
-        # batch of prefetched acks_late tasks a second; a folder listing costs microseconds.
+        # How often an idle worker looks for new rows (kombu's default is 1 s); an empty look
+        # is one indexed read.
         "polling_interval": env.float("CELERY_POLLING_INTERVAL", default=0.05),
     }
 else:
+    if CELERY_BROKER_URL.startswith("redis://"):
+        CELERY_BROKER_TRANSPORT = "core.broker:RedisTransport"
     # Redis: an unacknowledged task comes back after this many seconds (acks_late tasks).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
@@ -206,10 +205,10 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Tasks a worker process holds unacknowledged: one on Redis (acks_late, fair between workers);
-# a few on the filesystem broker, which is polled, so that a process finishing a task finds the
-# next one in hand instead of waiting for the next look at the folder.
+# a few on the embedded broker, which is polled, so that a process finishing a task finds the
+# next one in hand instead of waiting for the next look at the table.
 CELERY_WORKER_PREFETCH_MULTIPLIER = env.int(
-    "CELERY_PREFETCH_MULTIPLIER", default=4 if _filesystem_broker else 1
+    "CELERY_PREFETCH_MULTIPLIER", default=4 if EMBEDDED_BROKER else 1
 )
 # Keep a worker's database connection across tasks (see b2b_portal/celery.py): Celery's
 # fix-up then force-closes it only every this many tasks.
@@ -225,9 +224,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supply.convert_touchless_requisitions",
         "schedule": 60.0,
     },
-    "communicate-pending-pos": {"task": "procurement.communicate_pending", "schedule": 120.0},
+    "relay-outbox": {"task": "core.relay_outbox", "schedule": 30.0},
     "invoice-pending-shipments": {"task": "billing.invoice_pending", "schedule": 120.0},
 }
+
+# The transactional outbox (core/outbox.py): a message being sent is leased for this long (more
+# than the longest send: EMAIL_TIMEOUT), failed sends wait BACKOFF doubling up to BACKOFF_MAX,
+# and after MAX_ATTEMPTS the message is FAILED (admin: Outbox messages, action "Retry").
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=30)
+OUTBOX_BACKOFF_MAX_SECONDS = env.int("OUTBOX_BACKOFF_MAX_SECONDS", default=3600)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+# Supply orders still REQUESTED this long after creation are re-queued (beat, every 30 s).
+SUPPLY_STALE_AFTER_SECONDS = env.int("SUPPLY_STALE_AFTER_SECONDS", default=60)
 
 # --- Business settings ------------------------------------------------------------------------
 CURRENCY = env.str("CURRENCY", default="USD")

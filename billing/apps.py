@@ -12,6 +12,6 @@ class BillingConfig(AppConfig):
 
 def _invoice_after_commit(sender, shipment_id, **kwargs):
     """Ship confirm is committed first; the invoice follows through Celery."""
-    from billing.tasks import create_invoices
+    from core.enqueue import enqueue_on_commit
 
-    create_invoices.delay_on_commit(shipment_id)
+    enqueue_on_commit("billing.create_invoices", shipment_id)

@@ -1,8 +1,9 @@
-"""The event log, document numbering, API tokens and worker heartbeats."""
+"""The event log, document numbering, API tokens, worker heartbeats and the outbox."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
 
 
 class DocumentType(models.TextChoices):
@@ -94,3 +95,52 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.hostname} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class OutboxMessage(FSMModelMixin, models.Model):
+    """A side effect owed to the outside world after a business change (a supplier email),
+    written in the transaction of the change and relayed at least once (core/outbox.py).
+
+    `key` makes writing it idempotent (one message per PO revision, say). While a relay is
+    working on a message, `locked_until` holds its lease: a relay killed mid-way lets the lease
+    run out and the next relay sends the message again.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "Pending"
+        DELIVERED = "DELIVERED", "Delivered"
+        FAILED = "FAILED", "Failed"
+
+    topic = models.CharField(max_length=60)
+    key = models.CharField(max_length=200, unique=True, help_text="The idempotency key.")
+    payload = models.JSONField(default=dict)
+    status = FSMField(max_length=10, choices=Status.choices, default=Status.PENDING, protected=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"{self.topic} {self.key} ({self.status})"
+
+    @transition(field=status, source=Status.PENDING, target=Status.DELIVERED)
+    def deliver(self):
+        self.delivered_at = timezone.now()
+        self.locked_until = None
+        self.last_error = ""
+
+    @transition(field=status, source=Status.PENDING, target=Status.FAILED)
+    def fail(self):
+        self.locked_until = None
+
+    @transition(field=status, source=Status.FAILED, target=Status.PENDING)
+    def retry(self):
+        self.attempts = 0
+        self.next_attempt_at = timezone.now()
+        self.locked_until = None

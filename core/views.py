@@ -26,10 +26,13 @@ def home(request):
 @require_GET
 @never_cache
 def healthz(request):
-    """200 when the database and the broker answer, else 503 (for load balancers and monitors)."""
+    """200 when the database and the broker answer, else 503 (for load balancers). With
+    `?strict=1` (for monitors) also 503 when no worker has run the heartbeat lately."""
     report = {"database": check_database(), "broker": check_broker()}
     healthy = all(value == "ok" for value in report.values())
     report.update(last_worker_heartbeat())
+    if request.GET.get("strict") in ("1", "true", "yes") and report["worker"] != "ok":
+        healthy = False
     return JsonResponse(report, status=200 if healthy else 503)
 
 

@@ -7,11 +7,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
-from django.db.models import F, Q
 from django.utils import timezone
 
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.formatting import qty
+from core.models import OutboxMessage
+from core.outbox import outbox_handler, outbox_retry, outbox_write
 from core.services import change_log, transition, use_case, user_or_none
 from procurement.documents import purchase_order_pdf
 from procurement.models import PurchaseOrder
@@ -76,9 +77,7 @@ def purchase_order_approve(*, po: PurchaseOrder, acting_user) -> PurchaseOrder:
         transition(po, "approve", acting_user=acting_user, reason="approved")
         if po.touchless:
             # Nobody is there to send it: an approved touchless PO is communicated at once.
-            from procurement.tasks import communicate_purchase_order
-
-            communicate_purchase_order.delay_on_commit(po.pk)
+            purchase_order_communicate(po=po)
     return po
 
 
@@ -94,33 +93,71 @@ def purchase_order_reject(*, po: PurchaseOrder, reason: str, acting_user) -> Pur
     return po
 
 
-def purchase_order_communicate(*, po: PurchaseOrder, acting_user=None) -> PurchaseOrder:
-    """Email the PO document (PDF attached) to the supplier — once per revision.
+EMAIL_TOPIC = "procurement.purchase_order_email"
 
-    The send is claimed first by a compare-and-set on `communicated_revision`, so a retried
-    task or a second click never sends the same revision twice; if sending fails the claim is
-    given back and the error raised (the task retries).
+
+def _email_key(po: PurchaseOrder) -> str:
+    return f"purchase-order-email:{po.pk}:rev{po.revision}"
+
+
+def purchase_order_communicate(*, po: PurchaseOrder, acting_user=None) -> PurchaseOrder:
+    """Send the PO document (PDF attached) to the supplier — once per revision.
+
+    Writes the email to the outbox in this transaction; the outbox relay hands it to the mail
+    server after commit and only then marks the PO communicated (`purchase_order_email_send`).
+    A second request for the same revision is refused while the email is on its way or sent;
+    one whose sending FAILED (the mail server refused it ten times) tries again.
     """
-    po = PurchaseOrder.objects.select_related("supplier", "organization").get(pk=po.pk)
-    if po.status != PO.OPEN:
-        raise InvalidTransition(
-            f"Cannot communicate purchase order {po.number}: it is {po.status} "
-            "(only OPEN, approved orders go to the supplier)."
+    with use_case():
+        po = PurchaseOrder.objects.select_for_update().select_related("supplier").get(pk=po.pk)
+        if po.status != PO.OPEN:
+            raise InvalidTransition(
+                f"Cannot communicate purchase order {po.number}: it is {po.status} "
+                "(only OPEN, approved orders go to the supplier)."
+            )
+        if not po.supplier.email:
+            raise BusinessRuleError(
+                f"Supplier {po.supplier.number} has no email address: add one in the admin."
+            )
+        if po.communicated_revision >= po.revision:
+            raise Conflict(
+                f"{po.number} revision {po.revision} was already sent to the supplier "
+                f"on {po.communicated_at:%Y-%m-%d %H:%M}."
+            )
+        message, created = outbox_write(
+            topic=EMAIL_TOPIC,
+            key=_email_key(po),
+            payload={"purchase_order": po.pk, "revision": po.revision},
         )
-    if not po.supplier.email:
-        raise BusinessRuleError(
-            f"Supplier {po.supplier.number} has no email address: add one in the admin."
+        if not created:
+            if message.status != OutboxMessage.Status.FAILED:
+                raise Conflict(
+                    f"{po.number} revision {po.revision} is already on its way to the supplier "
+                    f"(queued {message.created_at:%Y-%m-%d %H:%M})."
+                )
+            outbox_retry(message=message)
+        change_log(
+            document=po,
+            field="communication",
+            to_value=f"revision {po.revision} queued",
+            acting_user=acting_user,
+            reason=f"email to {po.supplier.email}",
         )
-    now = timezone.now()
-    previous = (po.communicated_at, po.communicated_revision)
-    claimed = PurchaseOrder.objects.filter(
-        pk=po.pk, status=PO.OPEN, communicated_revision__lt=F("revision")
-    ).update(communicated_at=now, communicated_revision=F("revision"))
-    if not claimed:
-        raise Conflict(
-            f"{po.number} revision {po.revision} was already sent to the supplier "
-            f"on {po.communicated_at:%Y-%m-%d %H:%M}."
-        )
+    return po
+
+
+@outbox_handler(EMAIL_TOPIC)
+def purchase_order_email_send(payload: dict) -> None:
+    """The outbox handler: email one PO revision, then mark the PO communicated. An email the
+    mail server refused raises (the outbox tries again); a revision already sent, or one a
+    later revision or a cancellation replaced, is skipped."""
+    po = PurchaseOrder.objects.select_related("supplier", "organization").get(
+        pk=payload["purchase_order"]
+    )
+    revision = payload["revision"]
+    if po.status != PO.OPEN or po.revision != revision or po.communicated_revision >= revision:
+        logger.info("%s revision %s: nothing to send (%s)", po.number, revision, po.status)
+        return
     lines = list(purchase_order_lines(po))
     total = sum((line.quantity * line.unit_price for line in lines), Decimal(0))
     body = "\n".join(
@@ -148,27 +185,15 @@ def purchase_order_communicate(*, po: PurchaseOrder, acting_user=None) -> Purcha
         to=[po.supplier.email],
     )
     message.attach(f"{po.number}.pdf", purchase_order_pdf(po, lines), "application/pdf")
-    try:
-        message.send()
-    except Exception:
-        PurchaseOrder.objects.filter(pk=po.pk, communicated_at=now).update(
-            communicated_at=previous[0], communicated_revision=previous[1]
-        )
-        raise
+    message.send()
     with use_case():
-        po.refresh_from_db()
-        change_log(
-            document=po,
-            field="communicated",
-            to_value=f"revision {po.revision}",
-            acting_user=acting_user,
-            reason=f"emailed to {po.supplier.email}",
+        marked = PurchaseOrder.objects.filter(pk=po.pk, communicated_revision__lt=revision).update(
+            communicated_at=timezone.now(), communicated_revision=revision
         )
-    return po
-
-
-def purchase_orders_to_communicate():
-    """OPEN POs whose current revision has not been sent (for the safety-net task)."""
-    return PurchaseOrder.objects.filter(
-        Q(status=PO.OPEN) & Q(communicated_revision__lt=F("revision"))
-    ).values_list("id", flat=True)
+        if marked:
+            change_log(
+                document=po,
+                field="communicated",
+                to_value=f"revision {revision}",
+                reason=f"emailed to {po.supplier.email}",
+            )

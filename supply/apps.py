@@ -17,11 +17,11 @@ def _repromise_after_stock_arrives(sender, item_id, organization_id, **kwargs):
     demand): a line backordered by a submit that held the balance row before this stock came
     in has committed by now, so it is seen here; the periodic re-promise is the safety net.
     """
+    from core.enqueue import enqueue_on_commit
     from orders.models import FulfillmentLine
-    from supply.tasks import repromise_backorders
 
     backordered = FulfillmentLine.objects.filter(
         item_id=item_id, status=FulfillmentLine.Status.BACKORDERED
     )
     if backordered.exists():
-        repromise_backorders.delay_on_commit(item_id)
+        enqueue_on_commit("supply.repromise_backorders", item_id)

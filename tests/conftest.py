@@ -65,7 +65,7 @@ def client_for(client, role_users):
 
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker):
-    """A real `celery worker` process consuming the filesystem broker, on the test database.
+    """A real `celery worker` process consuming the embedded broker, on the test database.
 
     Tests that use it need `transactional_db`: the worker cannot see uncommitted data.
     """

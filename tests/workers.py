@@ -1,8 +1,10 @@
-"""Real Celery worker processes for tests: on the filesystem broker, or on a throwaway Redis."""
+"""Real processes for tests: Celery workers (embedded SQLite broker or a throwaway Redis),
+redis-server, and an SMTP server that keeps what it receives."""
 
+import contextlib
 import os
-import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -70,20 +72,34 @@ class Process:
         return "\n".join(self.output)
 
 
-def start_worker(*, broker_url: str | None = None) -> Process:
+def embedded_broker_file() -> Path:
+    return Path(settings.CELERY_BROKER_URL.removeprefix("sqlite:///"))
+
+
+def embedded_broker_execute(sql: str, params=()) -> list:
+    """Run SQL on the embedded broker's SQLite file (as another process would)."""
+    with sqlite3.connect(embedded_broker_file(), timeout=30) as db:
+        return db.execute(sql, params).fetchall()
+
+
+def purge_embedded_broker() -> None:
+    """Forget messages left by earlier runs or by tests that ran without a worker."""
+    with contextlib.suppress(sqlite3.OperationalError):  # no table yet: nothing to forget
+        embedded_broker_execute("DELETE FROM kombu_message")
+
+
+def start_worker(*, broker_url: str | None = None, env: dict | None = None) -> Process:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": test_database_url(),
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     if broker_url:
         env["CELERY_BROKER_URL"] = broker_url
     else:
-        # Forget messages left by earlier runs or by tests that ran without a worker.
-        queue = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
-        shutil.rmtree(queue, ignore_errors=True)
-        queue.mkdir(parents=True)
+        purge_embedded_broker()
     return Process(
         [
             sys.executable,
@@ -132,3 +148,41 @@ def wait_for(predicate, *, timeout: float = 30, interval: float = 0.1, what: str
             return result
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class SmtpSink:
+    """A real SMTP server on loopback (aiosmtpd) that keeps every message it accepts. While
+    `refusing`, it answers every message with a temporary failure (451), as a mail server that
+    is down for maintenance would."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.messages: list = []
+        self.refusing = False
+        self.port = free_port()
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refusing:
+            return "451 Requested action aborted: try again later"
+        from email import message_from_bytes
+
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def subjects(self) -> list[str]:
+        return [str(message["Subject"]) for message in self.messages]
+
+    def worker_env(self) -> dict:
+        """What a worker needs to send its email here."""
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(self.port),
+            "EMAIL_TIMEOUT": "5",
+        }
+
+    def stop(self):
+        self._controller.stop()

@@ -5,10 +5,12 @@ import datetime
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from catalog.models import Organization
+from core.enqueue import enqueue_on_commit
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.models import DocumentType
 from core.services import change_log, document_number_next, transition, use_case
@@ -34,8 +36,15 @@ logger = logging.getLogger(__name__)
 Line = FulfillmentLine.Status
 Outcome = SourcingDecision.Outcome
 EXECUTION_NOT_AVAILABLE = "Make/Transfer execution not available yet"
-STALE_AFTER = timedelta(minutes=1)
 MAX_REQUEUE_DELAY = timedelta(minutes=15)
+# Celery tasks, by name (services never import tasks).
+CREATE_SUPPLY = "supply.create_supply"
+TOUCHLESS_RUN = "supply.convert_touchless_requisitions"
+
+
+def stale_after() -> timedelta:
+    """How long a supply order may wait for its document before the safety net re-queues it."""
+    return timedelta(seconds=settings.SUPPLY_STALE_AFTER_SECONDS)
 
 
 def _today() -> datetime.date:
@@ -153,7 +162,7 @@ def _source(line, organization, acting_user) -> None:
         supplier=rule.supplier if chosen.type == "BUY" else None,
         source_organization=rule.source_organization,
         unit_price=rule.unit_price if chosen.type == "BUY" else None,
-        next_requeue_at=timezone.now() + STALE_AFTER,
+        next_requeue_at=timezone.now() + stale_after(),
     )
     change_log(
         document=supply_order,
@@ -162,9 +171,7 @@ def _source(line, organization, acting_user) -> None:
         demand_line_id=line.pk,
         reason="supply requested",
     )
-    from supply.tasks import create_supply
-
-    create_supply.delay_on_commit(supply_order.pk)
+    enqueue_on_commit(CREATE_SUPPLY, supply_order.pk)
 
 
 def _promise(line: FulfillmentLine, balance: InventoryBalance, organization, acting_user):
@@ -373,9 +380,7 @@ def supply_order_create_document(*, supply_order_id: int) -> SupplyOrder:
         transition(supply_order, "start", demand_line_id=line.pk, reason=requisition.number)
         transition(line, "await_supply", demand_line_id=line.pk, reason=requisition.number)
         if supply_order.supplier.automatic_po:
-            from supply.tasks import convert_touchless_requisitions
-
-            convert_touchless_requisitions.delay_on_commit(supply_order.supplier_id)
+            enqueue_on_commit(TOUCHLESS_RUN, supply_order.supplier_id)
     return supply_order
 
 
@@ -391,20 +396,18 @@ def supply_orders_requeue_stale(*, limit: int = 100) -> list[int]:
     with use_case():
         stale = list(
             SupplyOrder.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status=SupplyOrder.Status.REQUESTED, created_at__lte=now - STALE_AFTER)
+            .filter(status=SupplyOrder.Status.REQUESTED, created_at__lte=now - stale_after())
             .filter(Q(next_requeue_at__isnull=True) | Q(next_requeue_at__lte=now))
             .filter(~Exists(has_document))
             .order_by("created_at")[:limit]
         )
         for supply_order in stale:
-            delay = min(STALE_AFTER * 2**supply_order.requeue_count, MAX_REQUEUE_DELAY)
+            delay = min(stale_after() * 2**supply_order.requeue_count, MAX_REQUEUE_DELAY)
             SupplyOrder.objects.filter(pk=supply_order.pk).update(
                 requeue_count=supply_order.requeue_count + 1, next_requeue_at=now + delay
             )
-        from supply.tasks import create_supply
-
         for supply_order in stale:
-            create_supply.delay_on_commit(supply_order.pk)
+            enqueue_on_commit(CREATE_SUPPLY, supply_order.pk)
     if stale:
         logger.warning("Re-queued %d stale supply orders", len(stale))
     return [s.pk for s in stale]

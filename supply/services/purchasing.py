@@ -21,7 +21,7 @@ from core.services import (
 )
 from orders.services import line_reschedule
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
-from procurement.services import purchase_order_submit
+from procurement.services import purchase_order_communicate, purchase_order_submit
 from supply.models import SupplyOrder, SupplyTrackingLine
 from warehouse.models import Reservation
 from warehouse.services import reservation_move
@@ -182,13 +182,11 @@ def touchless_run(*, supplier_id: int | None = None) -> list[PurchaseOrder]:
         if not ids:
             return []
         orders = purchase_orders_create(requisition_line_ids=ids, touchless=True)
-        from procurement.tasks import communicate_purchase_order
-
         for po in orders:
             po = purchase_order_submit(po=po)
             if po.status == PO.OPEN:
-                # An approved touchless PO goes to the supplier at once (after commit).
-                communicate_purchase_order.delay_on_commit(po.pk)
+                # An approved touchless PO goes to the supplier (through the outbox).
+                purchase_order_communicate(po=po)
     return [PurchaseOrder.objects.get(pk=po.pk) for po in orders]
 
 

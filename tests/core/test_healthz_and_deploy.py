@@ -21,6 +21,7 @@ def test_healthz_is_503_when_the_broker_is_down(client, settings):
     from tests.workers import free_port
 
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
+    settings.CELERY_BROKER_TRANSPORT = "core.broker:RedisTransport"
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"].startswith("error")

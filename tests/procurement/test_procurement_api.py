@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.outbox import outbox_relay
 from procurement.models import PurchaseOrder, RequisitionLine
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
@@ -110,10 +111,16 @@ def test_submit_approve_communicate_acknowledge_through_the_api(
     assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
 
     buyer = as_role("buyer")
-    communicated = buyer("post", f"/purchase-orders/{number}/communicate").json()
-    assert communicated["communicated_at"] is not None and len(mailoutbox) == 1
+    queued = buyer("post", f"/purchase-orders/{number}/communicate")
+    # Queued in the outbox: communicated once the mail server has taken the email.
+    assert queued.status_code == 200 and queued.json()["communicated_at"] is None
     twice = buyer("post", f"/purchase-orders/{number}/communicate")
-    assert twice.status_code == 409 and len(mailoutbox) == 1
+    assert twice.status_code == 409 and "on its way" in twice.json()["detail"]
+    assert outbox_relay() == 1 and len(mailoutbox) == 1
+    assert buyer("get", f"/purchase-orders/{number}").json()["communicated_at"] is not None
+    again = buyer("post", f"/purchase-orders/{number}/communicate")
+    assert again.status_code == 409 and "already sent" in again.json()["detail"]
+    assert outbox_relay() == 0 and len(mailoutbox) == 1
 
     promised = str(req.demand_line.promised_ship_date)
     ack = buyer(

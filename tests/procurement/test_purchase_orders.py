@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.exceptions import Conflict, InvalidTransition
 from core.models import TransitionLog
+from core.outbox import outbox_relay
 from procurement.models import PurchaseOrderLine, RequisitionLine
 from procurement.services import (
     purchase_order_approve,
@@ -174,8 +175,13 @@ def test_the_po_is_emailed_once_with_the_pdf_and_the_backing_sales_order(world, 
     purchase_order_submit(po=po, acting_user=buyer)
 
     purchase_order_communicate(po=po, acting_user=buyer)
+    with pytest.raises(Conflict, match="on its way"):
+        purchase_order_communicate(po=po, acting_user=buyer)
+    assert mailoutbox == []  # sent by the outbox relay, after commit
+    outbox_relay()
     with pytest.raises(Conflict, match="already sent"):
         purchase_order_communicate(po=po, acting_user=buyer)
+    outbox_relay()
 
     (message,) = mailoutbox
     assert message.to == [world.contoso.email]

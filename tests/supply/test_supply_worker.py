@@ -2,19 +2,16 @@
 is recovered by the re-queue task."""
 
 import datetime
-import shutil
 import signal
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from procurement.models import RequisitionLine
 from supply.models import SupplyOrder
 from supply.tasks import requeue_stale_supply_orders
-from tests.workers import wait_for
+from tests.workers import purge_embedded_broker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -44,13 +41,11 @@ def test_an_order_submitted_through_the_api_gets_its_requisition(celery_worker, 
 def test_a_lost_create_supply_message_is_requeued(celery_worker, world):
     from supply.services import sales_order_submit
 
-    queue = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
     celery_worker.proc.send_signal(signal.SIGSTOP)  # the worker takes nothing now
     try:
         sales_order_submit(order=world.order((world.laptop, 5)), acting_user=world.csr)
         # The message is lost, as when a killed worker had taken it.
-        shutil.rmtree(queue)
-        queue.mkdir()
+        purge_embedded_broker()
     finally:
         celery_worker.proc.send_signal(signal.SIGCONT)
     long_ago = timezone.now() - datetime.timedelta(minutes=5)

@@ -1,0 +1,184 @@
+"""Celery broker transports: kombu's own, made safe for a worker that must never stop.
+
+- `SQLiteTransport`, the embedded default: kombu's SQLAlchemy transport on a SQLite file in
+  `var/`. A message is one row, written in one transaction, so a publisher killed half-way
+  leaves either a whole message or none (the filesystem transport created the file first and
+  wrote it after, and a reader could take an empty file). A consumer takes a message and
+  deletes its row in one `BEGIN IMMEDIATE` transaction, so two workers never take the same one.
+- `RedisTransport`, production's broker: kombu's Redis transport.
+
+On both, a message that cannot be read (not JSON, or not a kombu envelope) is logged and set
+aside, and the worker goes on with the next one: SQLite keeps its row, hidden from consumers;
+Redis moves it to the list `MALFORMED_KEY`. Its work is not lost: every asynchronous step has
+a database safety net (README, "Asynchronous work") that re-drives what a message should have.
+A message a killed worker had taken but not finished is re-driven the same way.
+"""
+
+import logging
+import os
+import threading
+from json import JSONDecodeError
+from queue import Empty
+
+from kombu.transport import redis as kombu_redis
+from kombu.transport import sqlalchemy as kombu_sqla
+from kombu.utils.encoding import bytes_to_str
+from kombu.utils.json import loads
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import sessionmaker
+
+logger = logging.getLogger(__name__)
+
+MALFORMED_KEY = "b2b.malformed"
+UNREADABLE = (JSONDecodeError, UnicodeDecodeError, ValueError, TypeError)
+# Transport options that are kombu's, not SQLAlchemy's create_engine() arguments.
+_KOMBU_OPTIONS = {"polling_interval", "queue_tablename", "message_tablename"}
+
+
+def well_formed(payload) -> bool:
+    """What kombu needs to deliver a message (`virtual.Message`); Celery checks the body."""
+    if not isinstance(payload, dict) or "body" not in payload:
+        return False
+    properties = payload.get("properties")
+    return (
+        isinstance(properties, dict)
+        and isinstance(properties.get("delivery_info"), dict)
+        and "delivery_tag" in properties
+    )
+
+
+def _log_set_aside(where: str, raw, reason: str) -> None:
+    excerpt = bytes_to_str(raw)[:200] if raw is not None else ""
+    logger.error(
+        "Set aside an unreadable broker message (%s): %s; the safety nets re-drive its work. "
+        "Start: %r",
+        where,
+        reason,
+        excerpt,
+    )
+
+
+# --- SQLite (embedded default) ---------------------------------------------------------------
+
+_engines: dict = {}
+_engines_lock = threading.Lock()
+
+
+class SQLiteChannel(kombu_sqla.Channel):
+    def _engine_from_config(self):
+        options = {
+            key: value
+            for key, value in self.connection.client.transport_options.items()
+            if key not in _KOMBU_OPTIONS and key not in kombu_sqla.Channel.__dict__
+        }
+        for kombu_only in ("callback", "errback", "max_retries", "retry_errors"):
+            options.pop(kombu_only, None)
+        for key in [k for k in options if k.startswith("interval_")]:
+            options.pop(key)
+        engine = create_engine(
+            self.connection.client.hostname, connect_args={"timeout": 30}, **options
+        )
+
+        @event.listens_for(engine, "connect")
+        def _wal(dbapi_connection, _record):
+            # Readers never wait for the writer; a commit survives a killed process.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+
+    def _open(self):
+        # One engine per process: a forked worker child must not reuse its parent's SQLite
+        # connections (kombu keeps one engine per URL for the whole process tree).
+        key = (os.getpid(), self.connection.client.hostname)
+        found = _engines.get(key)
+        if found is None:
+            with _engines_lock:
+                found = _engines.get(key)
+                if found is None:
+                    engine = self._engine_from_config()
+                    try:
+                        kombu_sqla.metadata.create_all(engine)
+                    except OperationalError:  # another process created the tables meanwhile
+                        kombu_sqla.metadata.create_all(engine)
+                    found = _engines[key] = engine, sessionmaker(bind=engine)
+        return found
+
+    def _get(self, queue):
+        """The oldest message of `queue`, taken and deleted in one transaction; an unreadable
+        one is hidden (`visible` false, kept for inspection) and the next one is tried."""
+        queue_id = self._get_or_create(queue).id
+        session = self.session
+        waiting = session.execute(
+            text("SELECT 1 FROM kombu_message WHERE queue_id = :q AND visible LIMIT 1"),
+            {"q": queue_id},
+        ).first()
+        session.commit()
+        if waiting is None:  # nothing to take: no write lock for an empty poll
+            raise Empty()
+        session.execute(text("BEGIN IMMEDIATE TRANSACTION"))
+        try:
+            while True:
+                row = session.execute(
+                    text(
+                        "SELECT id, payload FROM kombu_message WHERE queue_id = :q AND visible "
+                        "ORDER BY timestamp, id LIMIT 1"
+                    ),
+                    {"q": queue_id},
+                ).first()
+                if row is None:
+                    raise Empty()
+                try:
+                    payload = loads(row.payload)
+                except UNREADABLE as exc:
+                    payload, reason = None, f"{type(exc).__name__}: {exc}"
+                else:
+                    reason = "not a kombu message"
+                if payload is not None and well_formed(payload):
+                    session.execute(
+                        text("DELETE FROM kombu_message WHERE id = :id"), {"id": row.id}
+                    )
+                    return payload
+                session.execute(
+                    text("UPDATE kombu_message SET visible = 0 WHERE id = :id"), {"id": row.id}
+                )
+                _log_set_aside(f"SQLite row {row.id}, hidden", row.payload, reason)
+        finally:
+            session.commit()
+
+
+class SQLiteTransport(kombu_sqla.Transport):
+    Channel = SQLiteChannel
+
+
+# --- Redis (production) ----------------------------------------------------------------------
+
+
+class _Malformed(Exception):
+    def __init__(self, raw):
+        super().__init__("not a kombu message")
+        self.raw = raw
+
+
+class RedisChannel(kombu_redis.Channel):
+    def _brpop_read(self, **options):
+        try:
+            return super()._brpop_read(**options)
+        except (JSONDecodeError, UnicodeDecodeError, _Malformed) as exc:
+            # BRPOP has taken it off the queue already; keep a copy for inspection.
+            raw = getattr(exc, "raw", None) or getattr(exc, "doc", None) or exc.object
+            self.client.lpush(MALFORMED_KEY, raw)
+            _log_set_aside(f"Redis list {MALFORMED_KEY}", raw, f"{type(exc).__name__}: {exc}")
+            return True
+
+
+class RedisTransport(kombu_redis.Transport):
+    Channel = RedisChannel
+
+    def _deliver(self, message, queue):
+        if not well_formed(message):
+            raise _Malformed(kombu_redis.dumps(message))
+        super()._deliver(message, queue)

@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from core.models import ApiToken, DocumentCounter, TransitionLog, WorkerHeartbeat
+from core.models import ApiToken, DocumentCounter, OutboxMessage, TransitionLog, WorkerHeartbeat
+from core.outbox import outbox_retry
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -54,3 +55,39 @@ class ApiTokenAdmin(admin.ModelAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     list_display = ["hostname", "seen_at"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """What the outbox owes or has sent. A FAILED message (the receiver refused it every time)
+    is sent again with the action "Retry"."""
+
+    list_display = [
+        "created_at",
+        "topic",
+        "key",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    ]
+    list_filter = ["status", "topic"]
+    search_fields = ["key", "last_error"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    actions = ["retry"]
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("core.change_outboxmessage")
+
+    @admin.action(description="Retry the selected failed messages", permissions=["retry"])
+    def retry(self, request, queryset):
+        failed = list(queryset.filter(status=OutboxMessage.Status.FAILED))
+        for message in failed:
+            outbox_retry(message=message)
+        self.message_user(
+            request,
+            f"{len(failed)} failed message(s) queued again; "
+            f"{queryset.count() - len(failed)} not failed, left alone.",
+            messages.SUCCESS,
+        )

@@ -169,7 +169,8 @@ class RedisChannel(kombu_redis.Channel):
             return super()._brpop_read(**options)
         except (JSONDecodeError, UnicodeDecodeError, _Malformed) as exc:
             # BRPOP has taken it off the queue already; keep a copy for inspection.
-            raw = getattr(exc, "raw", None) or getattr(exc, "doc", None) or exc.object
+            raw = {_Malformed: "raw", JSONDecodeError: "doc"}.get(type(exc), "object")
+            raw = getattr(exc, raw)
             self.client.lpush(MALFORMED_KEY, raw)
             _log_set_aside(f"Redis list {MALFORMED_KEY}", raw, f"{type(exc).__name__}: {exc}")
             return True

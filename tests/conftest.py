@@ -63,8 +63,28 @@ def client_for(client, role_users):
     return sign_in
 
 
+# What every test worker runs with: real email to the session's SMTP server, and safety nets
+# that act within seconds (tests send the beat tasks themselves).
+WORKER_SETTINGS = {
+    "OUTBOX_LEASE_SECONDS": "3",
+    "OUTBOX_BACKOFF_SECONDS": "1",
+    "OUTBOX_BACKOFF_MAX_SECONDS": "2",
+    "SUPPLY_STALE_AFTER_SECONDS": "2",
+}
+
+
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker):
+def smtp_server():
+    """A real SMTP server on loopback that keeps what the workers send (tests.workers)."""
+    from tests.workers import SmtpSink
+
+    sink = SmtpSink()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, smtp_server):
     """A real `celery worker` process consuming the embedded broker, on the test database.
 
     Tests that use it need `transactional_db`: the worker cannot see uncommitted data.
@@ -72,28 +92,35 @@ def celery_worker(django_db_setup, django_db_blocker):
     from tests.workers import start_worker
 
     with django_db_blocker.unblock():
-        worker = start_worker()
+        worker = start_worker(env={**WORKER_SETTINGS, **smtp_server.worker_env()})
     yield worker
     worker.stop()
 
 
 @pytest.fixture(scope="session")
-def redis_url():
+def redis_server():
     """A throwaway redis-server on a free loopback port."""
-    from tests.workers import start_redis
+    from tests.workers import RedisServer
 
-    server, url = start_redis(require_program("redis-server"))
-    yield url
+    server = RedisServer(require_program("redis-server"))
+    yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
-def celery_worker_redis(django_db_setup, django_db_blocker, redis_url):
+def redis_url(redis_server):
+    return redis_server.url
+
+
+@pytest.fixture(scope="session")
+def celery_worker_redis(django_db_setup, django_db_blocker, redis_url, smtp_server):
     """A real `celery worker` process consuming Redis, on the test database."""
     from tests.workers import start_worker
 
     with django_db_blocker.unblock():
-        worker = start_worker(broker_url=redis_url)
+        worker = start_worker(
+            broker_url=redis_url, env={**WORKER_SETTINGS, **smtp_server.worker_env()}
+        )
     yield worker
     worker.stop()
 

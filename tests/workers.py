@@ -3,6 +3,7 @@ redis-server, and an SMTP server that keeps what it receives."""
 
 import contextlib
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -71,6 +72,11 @@ class Process:
     def log(self) -> str:
         return "\n".join(self.output)
 
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+
 
 def embedded_broker_file() -> Path:
     return Path(settings.CELERY_BROKER_URL.removeprefix("sqlite:///"))
@@ -88,55 +94,128 @@ def purge_embedded_broker() -> None:
         embedded_broker_execute("DELETE FROM kombu_message")
 
 
-def start_worker(*, broker_url: str | None = None, env: dict | None = None) -> Process:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": test_database_url(),
-        "PYTHONUNBUFFERED": "1",
-        **(env or {}),
-    }
-    if broker_url:
-        env["CELERY_BROKER_URL"] = broker_url
-    else:
+def start_worker(*, broker_url: str | None = None, env: dict | None = None) -> "Worker":
+    if not broker_url:
         purge_embedded_broker()
-    return Process(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "b2b_portal",
-            "worker",
-            "--loglevel=INFO",
-            "--concurrency=2",
-            "--without-mingle",
-            "--without-gossip",
-            f"--hostname=test-worker-{os.getpid()}@%h",
-        ],
-        env=env,
-        ready="ready.",
-    )
+    return Worker(broker_url=broker_url, env=env)
 
 
-def start_redis(redis_server: str) -> tuple[Process, str]:
-    port = free_port()
-    process = Process(
-        [
-            redis_server,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        env=dict(os.environ),
-        ready="Ready to accept connections",
-    )
-    return process, f"redis://127.0.0.1:{port}/0"
+class Worker:
+    """A real `celery worker` (main process + 2 pool processes) on the test database, that a
+    test may SIGKILL whole (its process group) and start again. `log()` holds every run's."""
+
+    def __init__(self, *, broker_url: str | None = None, env: dict | None = None):
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DATABASE_URL": test_database_url(),
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        if broker_url:
+            self.env["CELERY_BROKER_URL"] = broker_url
+        self.broker_url = broker_url
+        self.earlier_runs: list[str] = []
+        self.start()
+
+    def start(self) -> None:
+        self.process = Process(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "b2b_portal",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "--without-mingle",
+                "--without-gossip",
+                f"--hostname=test-worker-{os.getpid()}-{id(self)}@%h",
+            ],
+            env=self.env,
+            ready="ready.",
+        )
+
+    @property
+    def proc(self) -> subprocess.Popen:
+        return self.process.proc
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool processes at once, as a crash or an OOM kill would."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+        self.earlier_runs.append(self.process.log())
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        self.process.stop()
+
+    def log(self) -> str:
+        return "\n".join([*self.earlier_runs, self.process.log()])
+
+
+REDIS_NO_DISK = ("--save", "", "--appendonly", "no")
+
+
+class RedisServer:
+    """A throwaway redis-server on a loopback port, which a test may kill and start again."""
+
+    def __init__(self, program: str):
+        self.program = program
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.start()
+
+    def start(self) -> None:
+        self.process = Process(
+            [self.program, *("--port", str(self.port), "--bind", "127.0.0.1"), *REDIS_NO_DISK],
+            env=dict(os.environ),
+            ready="Ready to accept connections",
+        )
+
+    def kill(self) -> None:
+        self.process.kill()
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
+def start_redis(redis_server: str) -> tuple[RedisServer, str]:
+    server = RedisServer(redis_server)
+    return server, server.url
+
+
+class WebServer:
+    """gunicorn serving the portal on a loopback port, on the test database, as in production
+    (DEBUG off); `env` adds settings such as the broker."""
+
+    def __init__(self, *, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = Process(
+            [
+                *(sys.executable, "-m", "gunicorn", "b2b_portal.wsgi"),
+                *("--bind", f"127.0.0.1:{self.port}", "--workers", "2", "--threads", "4"),
+            ],
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "tests.settings",
+                "DATABASE_URL": test_database_url(),
+                "PYTHONUNBUFFERED": "1",
+                **(env or {}),
+            },
+            ready="Booting worker",
+        )
+
+    def stop(self) -> None:
+        self.process.stop()
+
+    def log(self) -> str:
+        return self.process.log()
 
 
 def wait_for(predicate, *, timeout: float = 30, interval: float = 0.1, what: str = "condition"):

@@ -83,6 +83,15 @@ def smtp_server():
     sink.stop()
 
 
+@pytest.fixture
+def mail_server(smtp_server):
+    """The session's SMTP server, with what earlier tests sent forgotten (document numbers
+    start again in every test)."""
+    smtp_server.messages.clear()
+    smtp_server.refused = smtp_server.stalled = 0
+    return smtp_server
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, smtp_server):
     """A real `celery worker` process consuming the embedded broker, on the test database.

@@ -1,7 +1,9 @@
 """Real processes for tests: Celery workers (embedded SQLite broker or a throwaway Redis),
 redis-server, and an SMTP server that keeps what it receives."""
 
+import asyncio
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -232,19 +234,27 @@ def wait_for(predicate, *, timeout: float = 30, interval: float = 0.1, what: str
 class SmtpSink:
     """A real SMTP server on loopback (aiosmtpd) that keeps every message it accepts. While
     `refusing`, it answers every message with a temporary failure (451), as a mail server that
-    is down for maintenance would."""
+    is down for maintenance would; while `stalling`, it keeps the sender waiting."""
 
     def __init__(self):
         from aiosmtpd.controller import Controller
 
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # a line per SMTP command
         self.messages: list = []
         self.refusing = False
+        self.stalling = False
+        self.refused = self.stalled = 0
         self.port = free_port()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self._controller.start()
 
     async def handle_DATA(self, server, session, envelope):
+        if self.stalling:  # a mail server that hangs: the sender waits, then gives up
+            self.stalled += 1
+            await asyncio.sleep(30)
+            return "451 Requested action aborted: timed out"
         if self.refusing:
+            self.refused += 1
             return "451 Requested action aborted: try again later"
         from email import message_from_bytes
 

@@ -3,6 +3,7 @@ redis-server, and an SMTP server that keeps what it receives."""
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -12,6 +13,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import deque
 from pathlib import Path
 
@@ -189,6 +192,20 @@ class RedisServer:
 def start_redis(redis_server: str) -> tuple[RedisServer, str]:
     server = RedisServer(redis_server)
     return server, server.url
+
+
+def post_json(url: str, key: str, body: dict) -> int:
+    """POST JSON with an API token, as an integration would; returns the status code."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 class WebServer:

@@ -1,0 +1,90 @@
+"""Redis goes down while users work: what they did is committed and answered as done (never a
+500 after the commit), nothing is duplicated, and once Redis is back the safety nets supply
+every line."""
+
+import threading
+
+import pytest
+from django.db.models import Count
+from kombu import Connection
+
+from core.services import api_token_create
+from orders.models import FulfillmentLine
+from procurement.models import PurchaseOrder
+from supply.models import SupplyOrder
+from supply.services import sales_order_submit, supply_order_create_document
+from supply.services.purchasing import touchless_run
+from supply.tasks import requeue_stale_supply_orders
+from tests.conftest import WORKER_SETTINGS
+from tests.factories import UserFactory
+from tests.workers import WebServer, post_json, wait_for
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+USERS, ORDERS_EACH = 4, 5
+
+
+def po_waiting_for_approval(world) -> PurchaseOrder:
+    """A touchless PO over the approval threshold (20 × 900): its approval owes an email."""
+    world.contoso.automatic_po = True
+    world.contoso.save()
+    sales_order_submit(order=world.order((world.laptop, 20)), acting_user=world.csr)
+    supply_order_create_document(supply_order_id=SupplyOrder.objects.get().pk)
+    (po,) = touchless_run()
+    assert po.status == "PENDING_APPROVAL"
+    return po
+
+
+def test_orders_entered_while_redis_is_down_are_answered_and_supplied_when_it_is_back(
+    world, redis_server, celery_worker_redis
+):
+    po = po_waiting_for_approval(world)
+    _, csr_key = api_token_create(user=world.csr, name="outage")
+    manager = UserFactory(username="max", roles=["procurement_manager"])
+    _, manager_key = api_token_create(user=manager, name="outage")
+    web = WebServer(env={"CELERY_BROKER_URL": redis_server.url, **WORKER_SETTINGS})
+    statuses: list[int] = []
+
+    def enter_orders(user):
+        for n in range(ORDERS_EACH):
+            order = {
+                "customer": "C-ACME",
+                "external_reference": f"OUTAGE-{user}-{n}",
+                "submit": True,
+                "lines": [{"item": "LAPTOP-15", "quantity": 1}],
+            }
+            statuses.append(post_json(f"{web.url}/api/v1/sales-orders", csr_key, order))
+
+    redis_server.kill()
+    try:
+        users = [threading.Thread(target=enter_orders, args=(n,)) for n in range(USERS)]
+        for user in users:
+            user.start()
+        approved = post_json(
+            f"{web.url}/api/v1/purchase-orders/{po.number}/approve", manager_key, {}
+        )
+        for user in users:
+            user.join(120)
+    finally:
+        redis_server.start()
+    log = web.log()
+    web.stop()
+
+    assert statuses == [201] * USERS * ORDERS_EACH, log[-3000:]
+    assert approved == 200
+    assert "Broker unavailable" in log and "Internal Server Error" not in log
+    lines = FulfillmentLine.objects.exclude(order__external_reference="")
+    assert lines.count() == USERS * ORDERS_EACH  # each order once
+    assert (
+        list(SupplyOrder.objects.values("demand_line").annotate(n=Count("id")).filter(n__gt=1))
+        == []
+    )
+
+    def supplied():
+        # What beat sends every 30 s; the worker has reconnected to the new Redis by itself.
+        with Connection(redis_server.url) as connection:
+            requeue_stale_supply_orders.apply_async(connection=connection)
+        return not lines.exclude(status="AWAITING_SUPPLY").exists()
+
+    wait_for(supplied, timeout=60, interval=1, what="every line supplied after the outage")
+    assert SupplyOrder.objects.filter(status="IN_PROCESS").count() == lines.count() + 1

@@ -32,8 +32,6 @@ logger = logging.getLogger(__name__)
 
 MALFORMED_KEY = "b2b.malformed"
 UNREADABLE = (JSONDecodeError, UnicodeDecodeError, ValueError, TypeError)
-# Transport options that are kombu's, not SQLAlchemy's create_engine() arguments.
-_KOMBU_OPTIONS = {"polling_interval", "queue_tablename", "message_tablename"}
 
 
 def well_formed(payload) -> bool:
@@ -66,19 +64,13 @@ _engines_lock = threading.Lock()
 
 
 class SQLiteChannel(kombu_sqla.Channel):
+    def __init__(self, connection, **kwargs):
+        self._queue_ids: dict[str, int] = {}  # a queue's row is never deleted
+        super().__init__(connection, **kwargs)
+
     def _engine_from_config(self):
-        options = {
-            key: value
-            for key, value in self.connection.client.transport_options.items()
-            if key not in _KOMBU_OPTIONS and key not in kombu_sqla.Channel.__dict__
-        }
-        for kombu_only in ("callback", "errback", "max_retries", "retry_errors"):
-            options.pop(kombu_only, None)
-        for key in [k for k in options if k.startswith("interval_")]:
-            options.pop(key)
-        engine = create_engine(
-            self.connection.client.hostname, connect_args={"timeout": 30}, **options
-        )
+        # The transport options are kombu's (polling interval), none is create_engine()'s.
+        engine = create_engine(self.connection.client.hostname, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _wal(dbapi_connection, _record):
@@ -110,7 +102,9 @@ class SQLiteChannel(kombu_sqla.Channel):
     def _get(self, queue):
         """The oldest message of `queue`, taken and deleted in one transaction; an unreadable
         one is hidden (`visible` false, kept for inspection) and the next one is tried."""
-        queue_id = self._get_or_create(queue).id
+        queue_id = self._queue_ids.get(queue)
+        if queue_id is None:
+            queue_id = self._queue_ids[queue] = self._get_or_create(queue).id
         session = self.session
         waiting = session.execute(
             text("SELECT 1 FROM kombu_message WHERE queue_id = :q AND visible LIMIT 1"),

@@ -170,6 +170,11 @@ class PurchaseOrder(FSMModelMixin, models.Model):
     def needs_communication(self) -> bool:
         return self.status == self.S.OPEN and self.communicated_revision < self.revision
 
+    @property
+    def email_key(self) -> str:
+        """The outbox key of this revision's supplier email: one email per PO revision."""
+        return f"purchase-order-email:{self.pk}:rev{self.revision}"
+
 
 class PurchaseOrderLine(FSMModelMixin, models.Model):
     """A PO line for exactly one demand line (never merged: pegging stays exact)."""

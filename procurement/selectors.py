@@ -15,8 +15,14 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from core.models import OutboxMessage
 from core.queries import per_row
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
+
+
+def purchase_order_email(po: PurchaseOrder) -> OutboxMessage | None:
+    """The outbox message carrying this revision's email to the supplier, if one was queued."""
+    return OutboxMessage.objects.filter(key=po.email_key).first()
 
 
 def requisition_lines(*, status: str = "", supplier: str = "", search: str = ""):

@@ -77,7 +77,7 @@ def purchase_order_approve(*, po: PurchaseOrder, acting_user) -> PurchaseOrder:
         transition(po, "approve", acting_user=acting_user, reason="approved")
         if po.touchless:
             # Nobody is there to send it: an approved touchless PO is communicated at once.
-            purchase_order_communicate(po=po)
+            purchase_order_communicate_if_possible(po=po)
     return po
 
 
@@ -94,10 +94,6 @@ def purchase_order_reject(*, po: PurchaseOrder, reason: str, acting_user) -> Pur
 
 
 EMAIL_TOPIC = "procurement.purchase_order_email"
-
-
-def _email_key(po: PurchaseOrder) -> str:
-    return f"purchase-order-email:{po.pk}:rev{po.revision}"
 
 
 def purchase_order_communicate(*, po: PurchaseOrder, acting_user=None) -> PurchaseOrder:
@@ -126,7 +122,7 @@ def purchase_order_communicate(*, po: PurchaseOrder, acting_user=None) -> Purcha
             )
         message, created = outbox_write(
             topic=EMAIL_TOPIC,
-            key=_email_key(po),
+            key=po.email_key,
             payload={"purchase_order": po.pk, "revision": po.revision},
         )
         if not created:
@@ -144,6 +140,15 @@ def purchase_order_communicate(*, po: PurchaseOrder, acting_user=None) -> Purcha
             reason=f"email to {po.supplier.email}",
         )
     return po
+
+
+def purchase_order_communicate_if_possible(*, po: PurchaseOrder) -> None:
+    """Communicate a PO nobody is waiting on (touchless): a supplier without an email address
+    leaves it OPEN and unsent (logged) for the buyer, instead of undoing the whole run."""
+    try:
+        purchase_order_communicate(po=po)
+    except BusinessRuleError as exc:
+        logger.warning("%s not sent: %s", po.number, exc.message)
 
 
 @outbox_handler(EMAIL_TOPIC)

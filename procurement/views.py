@@ -104,7 +104,7 @@ def _po(number):
     return get_object_or_404(selectors.purchase_orders(), number=number)
 
 
-def _actions(request, po) -> set[str]:
+def _actions(request, po, email) -> set[str]:
     """What this user may do with this PO now: the state machine's moves plus the attributes
     of an OPEN PO (communication, acknowledgment)."""
     user = request.user
@@ -116,8 +116,8 @@ def _actions(request, po) -> set[str]:
         actions -= {"approve", "reject"}  # segregation of duties
     if po.status == PurchaseOrder.Status.OPEN and user.has_perm("procurement.change_purchaseorder"):
         actions.add("acknowledge")
-        if po.needs_communication:
-            actions.add("communicate")
+        if po.needs_communication and (email is None or email.status == email.Status.FAILED):
+            actions.add("communicate")  # not while the email is on its way
     return actions
 
 
@@ -131,6 +131,7 @@ def purchase_order(request, number: str):
         Q(document_type="procurement.purchaseorder", document_id=po.pk)
         | Q(document_type="procurement.purchaseorderline", document_id__in=line_ids)
     ).select_related("actor")
+    email = selectors.purchase_order_email(po)
     return render(
         request,
         "procurement/purchase_order.html",
@@ -138,7 +139,8 @@ def purchase_order(request, number: str):
             "po": po,
             "lines": lines,
             "timeline": timeline,
-            "actions": _actions(request, po),
+            "email": email,
+            "actions": _actions(request, po, email),
             "ack_form": AcknowledgmentForm(lines=lines),
         },
     )
@@ -165,7 +167,7 @@ ACTIONS = {
     "communicate": (
         "procurement.change_purchaseorder",
         lambda r, po: purchase_order_communicate(po=po, acting_user=r.user),
-        "sent to the supplier",
+        "queued for the supplier (the page shows when the mail server has taken it)",
     ),
     "cancel": (
         "procurement.change_purchaseorder",

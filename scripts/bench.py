@@ -28,7 +28,6 @@ os.environ.update(
         "STATIC_MANIFEST": "0",
         "WHITENOISE_USE_FINDERS": "1",
         "B2B_VAR_DIR": str(ROOT / "var" / "bench"),
-        "CELERY_FILESYSTEM_DIR": str(ROOT / "var" / "bench" / "celery"),
         "LOG_LEVEL": "WARNING",
         "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
     }
@@ -60,22 +59,23 @@ def main() -> None:
     )
     parser.add_argument(
         "--broker",
-        choices=["auto", "redis", "filesystem"],
+        choices=["auto", "redis", "embedded"],
         default="auto",
-        help="auto: a throwaway Redis when redis-server is installed, else the filesystem broker",
+        help="auto: a throwaway Redis when redis-server is installed, else the embedded broker",
     )
     args = parser.parse_args()
     if args.multi_line_orders is None:
         args.multi_line_orders = args.orders // 10
 
     create_database(os.environ["DATABASE_URL"])
-    # Messages left in the filesystem broker by an interrupted run name rows that are gone.
-    shutil.rmtree(os.environ["CELERY_FILESYSTEM_DIR"], ignore_errors=True)
+    # Messages left in the embedded broker by an interrupted run name rows that are gone.
+    for leftover in (ROOT / "var" / "bench").glob("celery-broker.sqlite3*"):
+        leftover.unlink()
     redis = None
     if args.broker == "redis" and not shutil.which("redis-server"):
         raise SystemExit("bench: --broker redis needs redis-server (apt-get install redis-server)")
-    if args.broker != "filesystem" and shutil.which("redis-server"):
-        # Production's broker, on a throwaway server; else the embedded filesystem broker.
+    if args.broker != "embedded" and shutil.which("redis-server"):
+        # Production's broker, on a throwaway server; else the embedded broker (SQLite file).
         from tests.workers import start_redis
 
         redis, os.environ["CELERY_BROKER_URL"] = start_redis(shutil.which("redis-server"))
@@ -125,7 +125,7 @@ def _bench(args) -> None:
     result = {
         "n_orders": args.orders,
         "multi_line_orders": args.multi_line_orders,
-        "broker": os.environ.get("CELERY_BROKER_URL", "filesystem").split(":")[0],
+        "broker": "redis" if os.environ.get("CELERY_BROKER_URL") else "embedded",
         "clients": args.clients,
     }
     started = time.monotonic()

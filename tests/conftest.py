@@ -17,7 +17,8 @@ def pytest_collection_modifyitems(items):
     enqueues; such a task running into another test's flush (TRUNCATE) deadlocks with it."""
 
     def uses_worker(item):
-        return bool(WORKER_FIXTURES & set(getattr(item, "fixturenames", ())))
+        named = WORKER_FIXTURES & set(getattr(item, "fixturenames", ()))
+        return bool(named) or item.get_closest_marker("worker") is not None
 
     items[:] = [item for item in items if not uses_worker(item)] + [
         item for item in items if uses_worker(item)

@@ -21,7 +21,7 @@ from core.services import (
 )
 from orders.services import line_reschedule
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
-from procurement.services import purchase_order_communicate, purchase_order_submit
+from procurement.services import purchase_order_communicate_if_possible, purchase_order_submit
 from supply.models import SupplyOrder, SupplyTrackingLine
 from warehouse.models import Reservation
 from warehouse.services import reservation_move
@@ -186,7 +186,7 @@ def touchless_run(*, supplier_id: int | None = None) -> list[PurchaseOrder]:
             po = purchase_order_submit(po=po)
             if po.status == PO.OPEN:
                 # An approved touchless PO goes to the supplier (through the outbox).
-                purchase_order_communicate(po=po)
+                purchase_order_communicate_if_possible(po=po)
     return [PurchaseOrder.objects.get(pk=po.pk) for po in orders]
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.test import override_settings
 from playwright.sync_api import expect
 
+from core.outbox import outbox_relay
 from procurement.models import PurchaseOrder
 from procurement.services import purchase_order_submit
 from supply.models import SupplyOrder
@@ -52,11 +53,18 @@ def test_a_buyer_creates_submits_and_sends_a_po_from_two_requisitions(
     page.get_by_role("button", name="Submit").click()
     expect(page.get_by_role("alert")).to_contain_text("now open")  # 4,500 is under 10,000
     page.get_by_role("button", name="Send to supplier").click()
-    expect(page.get_by_role("alert")).to_contain_text("sent to the supplier")
+    expect(page.get_by_role("alert")).to_contain_text("queued for the supplier")
     expect(page.get_by_role("button", name="Send to supplier")).to_have_count(0)
-    page.screenshot(path=str(tmp_path / "po.png"), full_page=True)
+    sent = page.get_by_role("definition").filter(has_text="sending")
+    expect(sent).to_have_count(1)  # on its way, not "sent", until the mail server has it
+
+    assert outbox_relay() == 1  # what the worker does after the commit
+    page.reload()
     po = PurchaseOrder.objects.get()
     assert po.communicated_at is not None and po.lines.count() == 2
+    expect(page.get_by_role("definition").filter(has_text="sending")).to_have_count(0)
+    expect(page.get_by_text(f"{po.communicated_at.astimezone():%Y-%m-%d}")).not_to_have_count(0)
+    page.screenshot(path=str(tmp_path / "po.png"), full_page=True)
 
 
 @override_settings(PO_APPROVAL_THRESHOLD=Decimal("1000"))

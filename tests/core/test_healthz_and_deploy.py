@@ -1,9 +1,11 @@
+import datetime
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import time_machine
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,6 +28,25 @@ def test_healthz_is_503_when_the_broker_is_down(client, settings):
     assert response.status_code == 503
     assert response.json()["broker"].startswith("error")
     assert response.json()["database"] == "ok"
+
+
+@pytest.mark.django_db
+def test_healthz_strict_is_503_for_monitors_when_no_worker_beats(client):
+    from django.utils import timezone
+
+    from core.services import worker_heartbeat_record
+
+    assert client.get("/healthz?strict=1").status_code == 503  # no worker seen yet
+    assert client.get("/healthz").status_code == 200  # load balancers: the web still serves
+
+    worker_heartbeat_record(hostname="worker-1")
+    fresh = client.get("/healthz?strict=1")
+    assert fresh.status_code == 200 and fresh.json()["worker"] == "ok"
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=3)):
+        stale = client.get("/healthz?strict=1")
+    assert stale.status_code == 503
+    assert stale.json()["worker"] == "stale" and stale.json()["worker_seen_seconds_ago"] >= 180
 
 
 PRODUCTION_ENV = {

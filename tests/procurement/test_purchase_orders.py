@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import Conflict, InvalidTransition
-from core.models import TransitionLog
+from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
+from core.models import OutboxMessage, TransitionLog
 from core.outbox import outbox_relay
 from procurement.models import PurchaseOrderLine, RequisitionLine
 from procurement.services import (
@@ -296,6 +296,36 @@ def test_the_touchless_run_batches_all_open_lines_of_an_automatic_supplier(world
 def test_requisitions_of_manual_suppliers_wait_for_the_buyer(world):
     requisition_for(world)
     assert touchless_run() == []
+
+
+def test_the_touchless_run_owes_the_email_with_the_po_and_sends_it_after_commit(world, mailoutbox):
+    world.contoso.automatic_po = True
+    world.contoso.save()
+    requisition_for(world)
+
+    (po,) = touchless_run()
+
+    assert po.status == "OPEN" and po.communicated_at is None and mailoutbox == []
+    assert OutboxMessage.objects.get().key == po.email_key
+    assert outbox_relay() == 1
+    (message,) = mailoutbox
+    assert po.number in message.subject
+    po.refresh_from_db()
+    assert po.communicated_revision == po.revision
+
+
+def test_a_touchless_supplier_without_email_gets_its_po_and_the_buyer_sends_it_later(world):
+    world.contoso.automatic_po = True
+    world.contoso.email = ""
+    world.contoso.save()
+    requisition_for(world)
+
+    (po,) = touchless_run()
+
+    assert po.status == "OPEN" and po.communicated_at is None
+    assert not OutboxMessage.objects.exists()
+    with pytest.raises(BusinessRuleError, match="has no email address"):
+        purchase_order_communicate(po=po)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,12 +8,15 @@ import pytest
 from django.db.models import Count
 from kombu import Connection
 
+from billing.models import Invoice
+from billing.tasks import invoice_pending
 from core.services import api_token_create
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
 from supply.services.purchasing import touchless_run
+from supply.services.shipping import ShipLine, shipment_create, shipment_move
 from supply.tasks import requeue_stale_supply_orders
 from tests.conftest import WORKER_SETTINGS
 from tests.factories import UserFactory
@@ -35,10 +38,24 @@ def po_waiting_for_approval(world) -> PurchaseOrder:
     return po
 
 
+def packed_shipment(world):
+    """A shipment of stock on hand, packed: its ship confirm owes an invoice."""
+    world.stock(world.laptop, 3)
+    order = world.order((world.laptop, 3), external_reference="FROM-STOCK")
+    sales_order_submit(order=order, acting_user=world.csr)
+    shipment = shipment_create(organization=world.w1, lines=[ShipLine(order.lines.get())])
+    for action in ("pick", "pack"):
+        shipment_move(shipment=shipment, action=action)
+    return shipment
+
+
 def test_orders_entered_while_redis_is_down_are_answered_and_supplied_when_it_is_back(
     world, redis_server, celery_worker_redis
 ):
     po = po_waiting_for_approval(world)
+    shipment = packed_shipment(world)
+    shipper = UserFactory(username="wally", roles=["warehouse"])
+    _, shipper_key = api_token_create(user=shipper, name="outage")
     _, csr_key = api_token_create(user=world.csr, name="outage")
     manager = UserFactory(username="max", roles=["procurement_manager"])
     _, manager_key = api_token_create(user=manager, name="outage")
@@ -63,6 +80,9 @@ def test_orders_entered_while_redis_is_down_are_answered_and_supplied_when_it_is
         approved = post_json(
             f"{web.url}/api/v1/purchase-orders/{po.number}/approve", manager_key, {}
         )
+        shipped = post_json(
+            f"{web.url}/api/v1/shipments/{shipment.number}/confirm", shipper_key, {}
+        )
         for user in users:
             user.join(120)
     finally:
@@ -71,9 +91,9 @@ def test_orders_entered_while_redis_is_down_are_answered_and_supplied_when_it_is
     web.stop()
 
     assert statuses == [201] * USERS * ORDERS_EACH, log[-3000:]
-    assert approved == 200
+    assert (approved, shipped) == (200, 200)
     assert "Broker unavailable" in log and "Internal Server Error" not in log
-    lines = FulfillmentLine.objects.exclude(order__external_reference="")
+    lines = FulfillmentLine.objects.filter(order__external_reference__startswith="OUTAGE-")
     assert lines.count() == USERS * ORDERS_EACH  # each order once
     assert (
         list(SupplyOrder.objects.values("demand_line").annotate(n=Count("id")).filter(n__gt=1))
@@ -88,3 +108,10 @@ def test_orders_entered_while_redis_is_down_are_answered_and_supplied_when_it_is
 
     wait_for(supplied, timeout=60, interval=1, what="every line supplied after the outage")
     assert SupplyOrder.objects.filter(status="IN_PROCESS").count() == lines.count() + 1
+
+    def invoiced():
+        with Connection(redis_server.url) as connection:
+            invoice_pending.apply_async(connection=connection)  # the invoicing safety net
+        return Invoice.objects.filter(sales_order__external_reference="FROM-STOCK").count()
+
+    assert wait_for(invoiced, timeout=30, interval=1, what="the shipment invoiced") == 1

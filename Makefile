@@ -19,7 +19,7 @@ help:
 	@echo "make test    set up and run the whole test suite on a throwaway PostgreSQL"
 	@echo "             (B2B_TEST_DB=sqlite make test: the quick loop on SQLite)"
 	@echo "make bench   the Buy-flow benchmark (BENCH_ARGS=\"--orders 500 --skip-pages\")"
-	@echo "make lint    ruff check + ruff format --check"
+	@echo "make lint    ruff check + ruff format --check + the import layering check"
 
 venv: $(STAMP)
 
@@ -49,6 +49,7 @@ bench: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	B2B_TEST_DB=sqlite $(BIN)/python -m pytest -q tests/core/test_layering.py
 
 format: venv
 	$(BIN)/ruff format .

@@ -9,9 +9,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceLine
-from core.locks import lock_orders_and_lines
 from core.models import DocumentType
 from core.services import change_log, document_number_next, transition, use_case
+from orders.locks import lock_orders_and_lines
 from orders.models import FulfillmentLine
 from orders.services import sales_order_refresh_status
 from warehouse.models import Shipment, ShipmentLine
@@ -31,7 +31,7 @@ def invoices_create_for_shipment(*, shipment_id: int) -> list[Invoice]:
         shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
         if shipment.status != Shipment.Status.SHIPPED:
             return []
-        # Lock order (core.locks): shipment, then the sales orders and lines it closes.
+        # Lock order (orders.locks): shipment, then the sales orders and lines it closes.
         shipment_lines = list(shipment.lines.filter(active=True))
         locked = lock_orders_and_lines(s.demand_line_id for s in shipment_lines)
         done = set(

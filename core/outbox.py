@@ -118,20 +118,27 @@ def _settle(message: OutboxMessage, error: Exception | None) -> None:
         current.save()
 
 
+# Messages leased at a time: each may take up to EMAIL_TIMEOUT (30 s), and all of a lease must
+# be done before OUTBOX_LEASE_SECONDS (300 s), or another relay would send them again.
+LEASE_BATCH = 5
+
+
 def outbox_relay(*, limit: int = 100) -> int:
-    """Perform the due side effects; returns how many were delivered."""
-    delivered = 0
-    for message in _lease(limit):
-        handler = _handlers.get(message.topic)
-        try:
-            if handler is None:
-                raise LookupError(f"no handler for outbox topic {message.topic!r}")
-            handler(message.payload)
-        except Exception as exc:
-            _settle(message, exc)
-        else:
-            _settle(message, None)
-            delivered += 1
+    """Perform up to `limit` due side effects; returns how many were delivered."""
+    delivered = tried = 0
+    while tried < limit and (batch := _lease(min(LEASE_BATCH, limit - tried))):
+        tried += len(batch)
+        for message in batch:
+            handler = _handlers.get(message.topic)
+            try:
+                if handler is None:
+                    raise LookupError(f"no handler for outbox topic {message.topic!r}")
+                handler(message.payload)
+            except Exception as exc:
+                _settle(message, exc)
+            else:
+                _settle(message, None)
+                delivered += 1
     return delivered
 
 

@@ -10,7 +10,6 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
-from core.locks import lock_orders_and_lines
 from core.models import DocumentType
 from core.services import (
     change_log,
@@ -19,6 +18,7 @@ from core.services import (
     use_case,
     user_or_none,
 )
+from orders.locks import lock_orders_and_lines
 from orders.services import line_reschedule
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
 from procurement.services import purchase_order_communicate_if_possible, purchase_order_submit
@@ -206,7 +206,7 @@ def purchase_order_acknowledge(
     supply now arrives after its scheduled ship date is rescheduled (jeopardy = days past the
     promise). Rejected: the supply orders go to EXCEPTION with the reason."""
     with use_case():
-        # Lock order (core.locks): the pegged sales orders and lines before the PO, as
+        # Lock order (orders.locks): the pegged sales orders and lines before the PO, as
         # receiving and shipping do.
         demands = lock_orders_and_lines(
             PurchaseOrderLine.objects.filter(purchase_order_id=po.pk).values_list(

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from core.exceptions import BusinessRuleError, InvalidTransition
 from core.formatting import qty, quantity_problem
-from core.locks import lock_orders_and_lines
 from core.models import DocumentType
 from core.services import (
     change_log,
@@ -15,6 +14,7 @@ from core.services import (
     use_case,
     user_or_none,
 )
+from orders.locks import lock_orders_and_lines
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder, PurchaseOrderLine
 from supply.models import SupplyOrder
@@ -60,7 +60,7 @@ def receipt_create(*, purchase_order: PurchaseOrder, lines: list[ReceiveLine], a
         if problem:
             raise BusinessRuleError(problem, field=f"lines[{index}].quantity")
     with use_case():
-        # Lock order (core.locks): sales orders and their lines before the PO.
+        # Lock order (orders.locks): sales orders and their lines before the PO.
         demand_ids = PurchaseOrderLine.objects.filter(
             purchase_order_id=purchase_order.pk, line_number__in=seen
         ).values_list("demand_line_id", flat=True)

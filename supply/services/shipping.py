@@ -9,7 +9,6 @@ from django.utils import timezone
 from catalog.models import Organization
 from core.exceptions import BusinessRuleError, Conflict
 from core.formatting import qty, quantity_problem
-from core.locks import lock_orders_and_lines
 from core.models import DocumentType
 from core.services import (
     change_log,
@@ -18,6 +17,7 @@ from core.services import (
     use_case,
     user_or_none,
 )
+from orders.locks import lock_orders_and_lines
 from orders.models import FulfillmentLine
 from orders.services import line_split
 from procurement.models import PurchaseOrder, PurchaseOrderLine
@@ -171,7 +171,7 @@ def shipment_confirm(
     """
     with use_case():
         shipment = _locked_shipment(shipment)
-        # Lock order (core.locks): shipment, sales orders and lines, then the POs they peg.
+        # Lock order (orders.locks): shipment, sales orders and lines, then the POs they peg.
         shipment_lines = list(shipment.lines.filter(active=True).order_by("demand_line_id"))
         line_ids = [shipment_line.demand_line_id for shipment_line in shipment_lines]
         locked = lock_orders_and_lines(line_ids)

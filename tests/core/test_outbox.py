@@ -166,3 +166,12 @@ def test_a_user_without_the_permission_cannot_retry(client, settings):
     )
 
     assert OutboxMessage.objects.get().status == "FAILED"
+
+
+def test_one_relay_sends_everything_due_up_to_its_limit():
+    for n in range(12):
+        owe(key=f"k{n}", payload={"n": n})
+
+    assert outbox_relay(limit=8) == 8
+    assert outbox_relay() == 4
+    assert sorted(p["n"] for p in received) == list(range(12))

@@ -1,4 +1,4 @@
-"""Use cases take their row locks in the one order of core.locks, so two of them never wait on
+"""Use cases take their row locks in the one order of orders.locks, so two of them never wait on
 each other in a circle (a deadlock: PostgreSQL aborts one, the user gets an error).
 
 Each test holds a row the use case needs, lets the use case run into it, and then checks that

@@ -194,12 +194,19 @@ if EMBEDDED_BROKER:
         "polling_interval": env.float("CELERY_POLLING_INTERVAL", default=0.05),
     }
 else:
-    if CELERY_BROKER_URL.startswith("redis://"):
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         CELERY_BROKER_TRANSPORT = "core.broker:RedisTransport"
-    # Redis: an unacknowledged task comes back after this many seconds (acks_late tasks).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+        # Redis: an unacknowledged task comes back after this many seconds (acks_late tasks).
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # An unreachable host (not only a refused port) must not hold a web request for the
+        # operating system's TCP time-out.
+        "socket_connect_timeout": env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2),
     }
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# A web process publishing to a broker that is down gives up after this many seconds (the
+# action is committed already; the safety nets do the work, README "Asynchronous work").
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

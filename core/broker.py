@@ -17,7 +17,6 @@ A message a killed worker had taken but not finished is re-driven the same way.
 import logging
 import os
 import threading
-from json import JSONDecodeError
 from queue import Empty
 
 from kombu.transport import redis as kombu_redis
@@ -31,19 +30,20 @@ from sqlalchemy.orm import sessionmaker
 logger = logging.getLogger(__name__)
 
 MALFORMED_KEY = "b2b.malformed"
-UNREADABLE = (JSONDecodeError, UnicodeDecodeError, ValueError, TypeError)
 
 
-def well_formed(payload) -> bool:
-    """What kombu needs to deliver a message (`virtual.Message`); Celery checks the body."""
-    if not isinstance(payload, dict) or "body" not in payload:
-        return False
-    properties = payload.get("properties")
-    return (
-        isinstance(properties, dict)
-        and isinstance(properties.get("delivery_info"), dict)
-        and "delivery_tag" in properties
-    )
+def unreadable(payload, channel) -> str | None:
+    """Why kombu could not deliver this decoded message, or None when it can: the envelope
+    kombu's `virtual.Message` is built from (Celery checks the body itself)."""
+    try:
+        properties = payload["properties"]
+        if not isinstance(properties.get("delivery_info"), dict):
+            return "no delivery_info"
+        hash(properties["delivery_tag"])
+        channel.Message(payload, channel=channel)
+    except Exception as exc:  # whatever the envelope does to kombu, it is unreadable
+        return f"not a kombu message ({type(exc).__name__}: {exc})"
+    return None
 
 
 def _log_set_aside(where: str, raw, reason: str) -> None:
@@ -61,6 +61,17 @@ def _log_set_aside(where: str, raw, reason: str) -> None:
 
 _engines: dict = {}
 _engines_lock = threading.Lock()
+
+
+def _close_engines_before_fork() -> None:
+    """A forked child (Celery's pool processes) must not inherit open SQLite connections:
+    the parent closes its own before forking and opens them again when next needed."""
+    for (pid, _), (engine, _) in list(_engines.items()):
+        if pid == os.getpid():
+            engine.dispose()
+
+
+os.register_at_fork(before=_close_engines_before_fork)
 
 
 class SQLiteChannel(kombu_sqla.Channel):
@@ -83,8 +94,8 @@ class SQLiteChannel(kombu_sqla.Channel):
         return engine
 
     def _open(self):
-        # One engine per process: a forked worker child must not reuse its parent's SQLite
-        # connections (kombu keeps one engine per URL for the whole process tree).
+        # One engine per process (kombu keeps one per URL for the whole process tree): a
+        # forked child opens its own.
         key = (os.getpid(), self.connection.client.hostname)
         found = _engines.get(key)
         if found is None:
@@ -127,14 +138,12 @@ class SQLiteChannel(kombu_sqla.Channel):
                     raise Empty()
                 try:
                     payload = loads(row.payload)
-                except UNREADABLE as exc:
-                    payload, reason = None, f"{type(exc).__name__}: {exc}"
+                except Exception as exc:  # not JSON, or JSON kombu's decoder refuses
+                    reason = f"{type(exc).__name__}: {exc}"
                 else:
-                    reason = "not a kombu message"
-                if payload is not None and well_formed(payload):
-                    session.execute(
-                        text("DELETE FROM kombu_message WHERE id = :id"), {"id": row.id}
-                    )
+                    reason = unreadable(payload, self)
+                if reason is None:
+                    session.execute(text("DELETE FROM kombu_message WHERE id = :i"), {"i": row.id})
                     return payload
                 session.execute(
                     text("UPDATE kombu_message SET visible = 0 WHERE id = :id"), {"id": row.id}
@@ -152,19 +161,22 @@ class SQLiteTransport(kombu_sqla.Transport):
 
 
 class _Malformed(Exception):
-    def __init__(self, raw):
-        super().__init__("not a kombu message")
+    def __init__(self, raw, reason):
+        super().__init__(reason)
         self.raw = raw
 
 
 class RedisChannel(kombu_redis.Channel):
     def _brpop_read(self, **options):
+        self.connection.delivering = False
         try:
             return super()._brpop_read(**options)
-        except (JSONDecodeError, UnicodeDecodeError, _Malformed) as exc:
+        except (ValueError, _Malformed) as exc:
+            if self.connection.delivering:
+                raise  # raised by the consumer of a readable message: not ours to hide
             # BRPOP has taken it off the queue already; keep a copy for inspection.
-            raw = {_Malformed: "raw", JSONDecodeError: "doc"}.get(type(exc), "object")
-            raw = getattr(exc, raw)
+            found = [getattr(exc, a) for a in ("raw", "doc", "object") if hasattr(exc, a)]
+            raw = found[0] if found else repr(exc)
             self.client.lpush(MALFORMED_KEY, raw)
             _log_set_aside(f"Redis list {MALFORMED_KEY}", raw, f"{type(exc).__name__}: {exc}")
             return True
@@ -172,8 +184,11 @@ class RedisChannel(kombu_redis.Channel):
 
 class RedisTransport(kombu_redis.Transport):
     Channel = RedisChannel
+    delivering = False
 
     def _deliver(self, message, queue):
-        if not well_formed(message):
-            raise _Malformed(kombu_redis.dumps(message))
+        reason = unreadable(message, self.channels[0])
+        if reason is not None:
+            raise _Malformed(kombu_redis.dumps(message), reason)
+        self.delivering = True
         super()._deliver(message, queue)

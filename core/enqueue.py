@@ -7,6 +7,7 @@ safety net (a beat task, README "Asynchronous work") does the work a little late
 """
 
 import logging
+import time
 
 from django.db import transaction
 
@@ -15,17 +16,26 @@ logger = logging.getLogger(__name__)
 # One quick retry, not kombu's default three: the user's request is waiting, and a lost
 # message costs only the safety net's delay.
 PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# After a failed publish this process sends nothing for a while: a request that queues one
+# task per order line must not wait for a dead broker once per line.
+BROKER_RETRY_AFTER = 10.0
+_broker_down_until = 0.0
 
 
 def publish(task_name: str, *args) -> bool:
     """Send the task now; False (logged) when the broker cannot take it."""
+    global _broker_down_until
     from b2b_portal.celery import app
 
+    if time.monotonic() < _broker_down_until:
+        logger.warning("Broker unavailable, %s%r not sent (safety net will do it)", task_name, args)
+        return False
     try:
         app.send_task(task_name, args=args, retry=True, retry_policy=PUBLISH_RETRY)
     except Exception as exc:  # kombu, redis and socket errors alike: the broker is unreachable
+        _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER
         logger.warning(
-            "Broker unavailable, %s%r not sent (its safety net will do the work): %s: %s",
+            "Broker unavailable, %s%r not sent (safety net will do it): %s: %s",
             task_name,
             args,
             type(exc).__name__,

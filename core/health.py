@@ -21,7 +21,8 @@ def check_database() -> str:
 
 
 def check_broker() -> str:
-    """Whether the broker takes a connection now (the embedded one: its SQLite file opens)."""
+    """Whether the broker answers now: the default queue's length is read (Redis: LLEN; the
+    embedded broker: a query on its SQLite file, which must open)."""
     from kombu import Connection
 
     try:
@@ -32,6 +33,7 @@ def check_broker() -> str:
             connect_timeout=2,
         ) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+            conn.default_channel._size(settings.CELERY_TASK_DEFAULT_QUEUE)
     except Exception as exc:
         return f"error: {type(exc).__name__}"
     return "ok"

@@ -56,12 +56,14 @@ def outbox_write(*, topic: str, key: str, payload: dict) -> tuple[OutboxMessage,
 
 
 def outbox_retry(*, message: OutboxMessage) -> OutboxMessage:
-    """Send a FAILED message again (the admin's "Retry"), with a fresh set of attempts."""
+    """Send a FAILED message again (the admin's "Retry"), with a fresh set of attempts; one
+    that is no longer FAILED (retried by someone else meanwhile) is left as it is."""
     with transaction.atomic():
         message = OutboxMessage.objects.select_for_update().get(pk=message.pk)
-        message.retry()
-        message.save()
-        enqueue_on_commit(RELAY_TASK)
+        if message.status == OutboxMessage.Status.FAILED:
+            message.retry()
+            message.save()
+            enqueue_on_commit(RELAY_TASK)
     return message
 
 
@@ -77,29 +79,38 @@ def _due(now):
     ).filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now))
 
 
-def _lease(limit: int) -> list[OutboxMessage]:
-    """Take up to `limit` due messages for this relay (SKIP LOCKED: relays running at the same
-    time take different ones; on SQLite the writers queue instead)."""
+def _lease() -> OutboxMessage | None:
+    """Take the next due message for this relay, one at a time: a lease must outlast the one
+    send it covers (OUTBOX_LEASE_SECONDS > EMAIL_TIMEOUT), not a batch of them. SKIP LOCKED:
+    relays running at the same time take different messages (on SQLite, writers queue)."""
     now = timezone.now()
+    due = _due(now).select_for_update(skip_locked=True).order_by("next_attempt_at", "id")
     with transaction.atomic():
-        messages = list(
-            _due(now).select_for_update(skip_locked=True).order_by("next_attempt_at", "id")[:limit]
-        )
-        lease = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
-        for message in messages:
+        while (message := due.first()) is not None:
+            if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                # Every attempt so far died with its relay (the lease ran out each time).
+                message.last_error = message.last_error or "every attempt's relay stopped"
+                message.fail()
+                message.save()
+                logger.error("Outbox %s failed for good: %s", message.key, message.last_error)
+                continue
             message.attempts += 1
-            message.locked_until = lease
-        OutboxMessage.objects.bulk_update(messages, ["attempts", "locked_until"])
-    return messages
+            message.locked_until = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+            message.save(update_fields=["attempts", "locked_until"])
+            return message
+    return None
 
 
-def _settle(message: OutboxMessage, error: Exception | None) -> None:
+def _settle(message: OutboxMessage, error: Exception | None, note: str = "") -> None:
     with transaction.atomic():
         current = OutboxMessage.objects.select_for_update().get(pk=message.pk)
         if current.status != OutboxMessage.Status.PENDING:
             return  # settled by another relay whose lease ran out on this one
         if error is None:
             current.deliver()
+            current.last_error = note
+        elif current.locked_until != message.locked_until:
+            return  # the lease ran out and another relay holds it now: its outcome counts
         else:
             current.last_error = f"{type(error).__name__}: {error}"[:2000]
             if current.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
@@ -118,29 +129,22 @@ def _settle(message: OutboxMessage, error: Exception | None) -> None:
         current.save()
 
 
-# Messages leased at a time: each may take up to EMAIL_TIMEOUT (30 s), and all of a lease must
-# be done before OUTBOX_LEASE_SECONDS (300 s), or another relay would send them again.
-LEASE_BATCH = 5
-
-
 def outbox_relay(*, limit: int = 100) -> int:
-    """Perform up to `limit` due side effects; returns how many were delivered."""
-    delivered = tried = 0
-    while tried < limit and (batch := _lease(min(LEASE_BATCH, limit - tried))):
-        tried += len(batch)
-        for message in batch:
-            handler = _handlers.get(message.topic)
-            try:
-                if handler is None:
-                    raise LookupError(f"no handler for outbox topic {message.topic!r}")
-                handler(message.payload)
-            except Exception as exc:
-                _settle(message, exc)
-            else:
-                _settle(message, None)
-                delivered += 1
+    """Perform up to `limit` due side effects; returns how many were delivered. A handler may
+    return a note (why nothing needed sending), kept on the delivered message."""
+    delivered = 0
+    for _ in range(limit):
+        message = _lease()
+        if message is None:
+            break
+        handler = _handlers.get(message.topic)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for outbox topic {message.topic!r}")
+            note = handler(message.payload)
+        except Exception as exc:
+            _settle(message, exc)
+        else:
+            _settle(message, None, note or "")
+            delivered += 1
     return delivered
-
-
-def outbox_due_count() -> int:
-    return _due(timezone.now()).count()

@@ -105,7 +105,11 @@ def purchase_order_communicate(*, po: PurchaseOrder, acting_user=None) -> Purcha
     one whose sending FAILED (the mail server refused it ten times) tries again.
     """
     with use_case():
-        po = PurchaseOrder.objects.select_for_update().select_related("supplier").get(pk=po.pk)
+        po = (
+            PurchaseOrder.objects.select_for_update(of=("self",))
+            .select_related("supplier")
+            .get(pk=po.pk)
+        )
         if po.status != PO.OPEN:
             raise InvalidTransition(
                 f"Cannot communicate purchase order {po.number}: it is {po.status} "
@@ -152,7 +156,7 @@ def purchase_order_communicate_if_possible(*, po: PurchaseOrder) -> None:
 
 
 @outbox_handler(EMAIL_TOPIC)
-def purchase_order_email_send(payload: dict) -> None:
+def purchase_order_email_send(payload: dict) -> str | None:
     """The outbox handler: email one PO revision, then mark the PO communicated. An email the
     mail server refused raises (the outbox tries again); a revision already sent, or one a
     later revision or a cancellation replaced, is skipped."""
@@ -160,9 +164,12 @@ def purchase_order_email_send(payload: dict) -> None:
         pk=payload["purchase_order"]
     )
     revision = payload["revision"]
-    if po.status != PO.OPEN or po.revision != revision or po.communicated_revision >= revision:
-        logger.info("%s revision %s: nothing to send (%s)", po.number, revision, po.status)
-        return
+    if po.communicated_revision >= revision:
+        return f"{po.number} revision {revision} was sent already"
+    if po.status != PO.OPEN or po.revision != revision:
+        note = f"not sent: {po.number} is {po.status} at revision {po.revision}"
+        logger.warning("Supplier email of %s revision %s %s", po.number, revision, note)
+        return note
     lines = list(purchase_order_lines(po))
     total = sum((line.quantity * line.unit_price for line in lines), Decimal(0))
     body = "\n".join(

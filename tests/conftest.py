@@ -67,7 +67,7 @@ def client_for(client, role_users):
 # What every test worker runs with: real email to the session's SMTP server, and safety nets
 # that act within seconds (tests send the beat tasks themselves).
 WORKER_SETTINGS = {
-    "OUTBOX_LEASE_SECONDS": "3",
+    "OUTBOX_LEASE_SECONDS": "5",  # above the SMTP server's EMAIL_TIMEOUT (tests.workers)
     "OUTBOX_BACKOFF_SECONDS": "1",
     "OUTBOX_BACKOFF_MAX_SECONDS": "2",
     "SUPPLY_STALE_AFTER_SECONDS": "2",

@@ -287,7 +287,7 @@ class SmtpSink:
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(self.port),
-            "EMAIL_TIMEOUT": "5",
+            "EMAIL_TIMEOUT": "2",
         }
 
     def stop(self):

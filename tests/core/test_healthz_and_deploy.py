@@ -31,6 +31,14 @@ def test_healthz_is_503_when_the_broker_is_down(client, settings):
 
 
 @pytest.mark.django_db
+def test_healthz_is_503_when_the_embedded_broker_file_cannot_be_opened(client, settings):
+    settings.CELERY_BROKER_URL = "sqlite:////nonexistent-folder/celery-broker.sqlite3"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("error")
+
+
+@pytest.mark.django_db
 def test_healthz_strict_is_503_for_monitors_when_no_worker_beats(client):
     from django.utils import timezone
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.models import OutboxMessage
-from core.outbox import backoff, outbox_handler, outbox_relay, outbox_write
+from core.outbox import backoff, outbox_handler, outbox_relay, outbox_retry, outbox_write
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +175,52 @@ def test_one_relay_sends_everything_due_up_to_its_limit():
     assert outbox_relay(limit=8) == 8
     assert outbox_relay() == 4
     assert sorted(p["n"] for p in received) == list(range(12))
+
+
+def test_a_relay_whose_lease_ran_out_does_not_overrule_the_relay_that_took_over(settings, clock):
+    from core.outbox import _lease, _settle
+
+    settings.OUTBOX_LEASE_SECONDS = 300
+    owe()
+    first = _lease()  # relay 1 starts sending …
+    clock.shift(datetime.timedelta(seconds=301))  # … and is still at it when its lease ends
+    refusals.append(OSError("451 try again later"))
+    assert outbox_relay() == 0  # relay 2 took over, was refused and scheduled a retry
+    scheduled = OutboxMessage.objects.get()
+
+    _settle(first, TimeoutError("the mail server answered too late"))  # relay 1 gives up
+
+    message = OutboxMessage.objects.get()
+    assert (message.next_attempt_at, message.last_error) == (
+        scheduled.next_attempt_at,
+        "OSError: 451 try again later",
+    )
+
+
+def test_a_message_whose_relay_dies_every_time_fails_after_the_last_attempt(settings, clock):
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    settings.OUTBOX_LEASE_SECONDS = 60
+    owe()
+
+    class Killed(BaseException):
+        pass
+
+    for _ in range(2):
+        refusals.append(Killed())
+        with pytest.raises(Killed):
+            outbox_relay()
+        clock.shift(datetime.timedelta(seconds=61))
+
+    assert outbox_relay() == 0
+    message = OutboxMessage.objects.get()
+    assert message.status == "FAILED" and "relay stopped" in message.last_error
+    assert received == []
+
+
+def test_retrying_a_message_that_is_not_failed_changes_nothing():
+    owe()
+    outbox_relay()
+
+    message = outbox_retry(message=OutboxMessage.objects.get())
+
+    assert message.status == "DELIVERED" and outbox_relay() == 0 and len(received) == 1

@@ -195,6 +195,24 @@ def test_the_po_is_emailed_once_with_the_pdf_and_the_backing_sales_order(world, 
     assert po.communicated_at is not None and po.communicated_revision == po.revision
 
 
+def test_an_email_queued_for_a_po_cancelled_meanwhile_is_not_sent_and_says_why(
+    world, buyer, mailoutbox
+):
+    (po,) = purchase_orders_create(
+        requisition_line_ids=[requisition_for(world).pk], acting_user=buyer
+    )
+    purchase_order_submit(po=po, acting_user=buyer)
+    purchase_order_communicate(po=po, acting_user=buyer)
+    purchase_order_cancel(po=po, reason="supplier closed", acting_user=buyer)
+
+    assert outbox_relay() == 1
+
+    assert mailoutbox == []
+    message = OutboxMessage.objects.get()
+    assert message.status == "DELIVERED"
+    assert message.last_error == f"not sent: {po.number} is CANCELLED at revision 0"
+
+
 def test_a_draft_po_cannot_be_communicated(world, buyer, mailoutbox):
     (po,) = purchase_orders_create(
         requisition_line_ids=[requisition_for(world).pk], acting_user=buyer
@@ -312,6 +330,28 @@ def test_the_touchless_run_owes_the_email_with_the_po_and_sends_it_after_commit(
     assert po.number in message.subject
     po.refresh_from_db()
     assert po.communicated_revision == po.revision
+
+
+def test_upgrading_owes_the_email_of_a_touchless_po_left_unsent_before(world, mailoutbox):
+    """Before the outbox, a beat task looked for unsent touchless POs; the upgrade's data
+    migration hands them to the outbox instead."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    world.contoso.automatic_po = True
+    world.contoso.save()
+    requisition_for(world)
+    (po,) = touchless_run()
+    OutboxMessage.objects.all().delete()  # as a PO opened before the upgrade has none
+    migration = import_module("procurement.migrations.0003_unsent_touchless_pos_to_the_outbox")
+
+    migration.owe_their_emails(apps, None)
+    migration.owe_their_emails(apps, None)  # running it again owes nothing more
+
+    assert outbox_relay() == 1 and [m.subject for m in mailoutbox] == [
+        f"Purchase order {po.number} rev 0"
+    ]
 
 
 def test_a_touchless_supplier_without_email_gets_its_po_and_the_buyer_sends_it_later(world):

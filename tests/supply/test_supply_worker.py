@@ -2,7 +2,6 @@
 is recovered by the re-queue task."""
 
 import datetime
-import signal
 import time
 
 import pytest
@@ -41,13 +40,13 @@ def test_an_order_submitted_through_the_api_gets_its_requisition(celery_worker, 
 def test_a_lost_create_supply_message_is_requeued(celery_worker, world):
     from supply.services import sales_order_submit
 
-    celery_worker.proc.send_signal(signal.SIGSTOP)  # the worker takes nothing now
+    celery_worker.kill()  # the worker takes nothing now
     try:
         sales_order_submit(order=world.order((world.laptop, 5)), acting_user=world.csr)
         # The message is lost, as when a killed worker had taken it.
         purge_embedded_broker()
     finally:
-        celery_worker.proc.send_signal(signal.SIGCONT)
+        celery_worker.start()
     long_ago = timezone.now() - datetime.timedelta(minutes=5)
     SupplyOrder.objects.update(created_at=long_ago, next_requeue_at=long_ago)
 

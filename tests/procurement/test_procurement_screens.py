@@ -11,6 +11,7 @@ from procurement.services import purchase_order_submit
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
 from supply.services.purchasing import purchase_orders_create
+from tests.workers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +154,42 @@ def test_acknowledgment_from_the_po_page(client_for, world):
     )
     po.refresh_from_db()
     assert po.acknowledgment == "ACCEPTED" and po.lines.get().promised_date == line.need_by_date
+
+
+def test_the_po_page_says_an_email_is_on_its_way_then_why_it_failed_and_sends_it_again(
+    client_for, world, settings, time_machine
+):
+    from django.utils import timezone
+
+    from core.models import OutboxMessage
+    from core.outbox import outbox_relay
+
+    (po,) = purchase_orders_create(requisition_line_ids=[requisitions(world, 1)[0].pk])
+    purchase_order_submit(po=po)
+    buyer = client_for("buyer")
+    url = f"/procurement/purchase-orders/{po.number}/"
+
+    queued = buyer.post(f"{url}communicate/", follow=True).content.decode()
+    assert "queued for the supplier" in queued and "sending…" in queued
+    assert "Send to supplier</button>" not in queued  # not twice while it is on its way
+
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    settings.OUTBOX_BACKOFF_SECONDS = 30
+    time_machine.move_to(timezone.now())
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 1},
+        }
+    }
+    outbox_relay()  # nobody listens on that port: refused
+    retrying = buyer.get(url).content.decode()
+    assert "sending… try 1 failed (ConnectionRefusedError" in retrying
+    time_machine.shift(31)
+    outbox_relay()  # the last attempt
+    failed = buyer.get(url).content.decode()
+    assert "not sent: the mail server refused it 2 times" in failed
+    assert "Connection refused" in failed and "Send again</button>" in failed
+
+    buyer.post(f"{url}communicate/")
+    assert OutboxMessage.objects.get().status == "PENDING"

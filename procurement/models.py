@@ -170,6 +170,11 @@ class PurchaseOrder(FSMModelMixin, models.Model):
     def needs_communication(self) -> bool:
         return self.status == self.S.OPEN and self.communicated_revision < self.revision
 
+    def prepared_by(self, user) -> bool:
+        """Segregation of duties: the user who created or submitted a PO may not approve or
+        reject it."""
+        return user.pk is not None and user.pk in (self.created_by_id, self.submitted_by_id)
+
     @property
     def email_key(self) -> str:
         """The outbox key of this revision's supplier email: one email per PO revision."""

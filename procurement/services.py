@@ -65,12 +65,14 @@ def purchase_order_submit(*, po: PurchaseOrder, acting_user=None) -> PurchaseOrd
 
 
 def purchase_order_approve(*, po: PurchaseOrder, acting_user) -> PurchaseOrder:
-    """Approve a PENDING_APPROVAL PO. Segregation of duties: never the user who submitted it."""
+    """Approve a PENDING_APPROVAL PO. Segregation of duties: never by the user who created or
+    submitted it."""
     with use_case():
         po = _locked(po)
-        if po.submitted_by_id is not None and po.submitted_by_id == acting_user.pk:
+        if po.prepared_by(acting_user):
             raise PermissionDenied(
-                f"You submitted {po.number}: another procurement manager must approve it."
+                f"You created or submitted {po.number}: another procurement manager must "
+                "approve it."
             )
         po.approved_by = acting_user
         po.approved_at = timezone.now()
@@ -87,8 +89,10 @@ def purchase_order_reject(*, po: PurchaseOrder, reason: str, acting_user) -> Pur
         raise BusinessRuleError("Say why the purchase order is rejected.", field="reason")
     with use_case():
         po = _locked(po)
-        if po.submitted_by_id is not None and po.submitted_by_id == acting_user.pk:
-            raise PermissionDenied(f"You submitted {po.number}: another manager must decide.")
+        if po.prepared_by(acting_user):
+            raise PermissionDenied(
+                f"You created or submitted {po.number}: another manager must decide."
+            )
         transition(po, "reject", acting_user=acting_user, reason=reason.strip())
     return po
 

@@ -112,7 +112,7 @@ def _actions(request, po, email) -> set[str]:
     if "auto_approve" in actions:
         actions.discard("auto_approve")
         actions.add("submit")  # one Submit button: the threshold decides where it goes
-    if po.submitted_by_id == user.pk:
+    if po.prepared_by(user):
         actions -= {"approve", "reject"}  # segregation of duties
     if po.status == PurchaseOrder.Status.OPEN and user.has_perm("procurement.change_purchaseorder"):
         actions.add("acknowledge")
@@ -247,4 +247,7 @@ def approvals(request):
         selectors.PurchaseOrderFilters(status=PurchaseOrder.Status.PENDING_APPROVAL)
     ).select_related("submitted_by")
     page, query = paginate(request, pending)
-    return render(request, "procurement/approvals.html", {"page": page, "query": query})
+    own = {po.pk for po in page if po.prepared_by(request.user)}  # segregation of duties
+    return render(
+        request, "procurement/approvals.html", {"page": page, "query": query, "own": own}
+    )

@@ -134,6 +134,28 @@ def test_at_the_threshold_a_manager_other_than_the_submitter_approves(world, man
     assert (po.status, po.approved_by) == ("OPEN", approver)
 
 
+def test_the_manager_who_created_the_po_cannot_approve_or_reject_it_either(
+    world, buyer, managers, settings, client
+):
+    settings.PO_APPROVAL_THRESHOLD = Decimal("1800")
+    creator, other = managers
+    (po,) = purchase_orders_create(
+        requisition_line_ids=[requisition_for(world).pk], acting_user=creator
+    )
+    po = purchase_order_submit(po=po, acting_user=buyer)  # submitted by someone else
+
+    with pytest.raises(PermissionDenied, match="created or submitted"), transaction.atomic():
+        purchase_order_approve(po=po, acting_user=creator)
+    with pytest.raises(PermissionDenied, match="created or submitted"), transaction.atomic():
+        purchase_order_reject(po=po, reason="too dear", acting_user=creator)
+    client.force_login(creator)
+    queue = client.get("/procurement/approvals/").content.decode()
+    assert "You created or submitted it: another manager decides." in queue
+    assert f"{po.number}/approve/" not in queue
+
+    assert purchase_order_approve(po=po, acting_user=other).status == "OPEN"
+
+
 def test_a_buyer_cannot_approve(world, buyer, managers, settings):
     settings.PO_APPROVAL_THRESHOLD = Decimal("1")
     (po,) = purchase_orders_create(

@@ -2,7 +2,7 @@
 
 import datetime
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
@@ -10,13 +10,12 @@ from django.utils import timezone
 
 from billing.models import Invoice, InvoiceLine
 from core.models import DocumentType
+from core.money import line_amount
 from core.services import change_log, document_number_next, transition, use_case
 from orders.locks import lock_orders_and_lines
 from orders.models import FulfillmentLine
 from orders.services import sales_order_refresh_status
 from warehouse.models import Shipment, ShipmentLine
-
-CENT = Decimal("0.01")
 
 
 def invoices_create_for_shipment(*, shipment_id: int) -> list[Invoice]:
@@ -54,10 +53,7 @@ def invoices_create_for_shipment(*, shipment_id: int) -> list[Invoice]:
 
 def _invoice(shipment, order, lines, today) -> Invoice:
     days = settings.PAYMENT_TERMS_DAYS
-    amounts = [
-        (line, quantity, (quantity * line.unit_price).quantize(CENT, rounding=ROUND_HALF_UP))
-        for line, quantity in lines
-    ]
+    amounts = [(line, quantity, line_amount(quantity, line.unit_price)) for line, quantity in lines]
     invoice = Invoice.objects.create(
         number=document_number_next(DocumentType.INVOICE),
         sales_order=order,

@@ -5,7 +5,7 @@ Every error response is `{"detail": str, "code": str, "errors": [{"field", "mess
 
 import json
 import logging
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Annotated
 
 from django.contrib.auth import authenticate
@@ -18,6 +18,7 @@ from ninja.security import HttpBasicAuth, HttpBearer, SessionAuth
 from pydantic import PlainSerializer
 
 from core.exceptions import BusinessRuleError, FieldErrors
+from core.money import round_amount
 from core.services import api_token_authenticate
 
 logger = logging.getLogger("b2b_portal.api")
@@ -27,9 +28,7 @@ Quantity = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.3f}", return_type=
 Price = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.4f}", return_type=str)]
 Amount = Annotated[
     Decimal,
-    PlainSerializer(
-        lambda v: str(Decimal(v).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)), return_type=str
-    ),
+    PlainSerializer(lambda v: str(round_amount(v)), return_type=str),
 ]
 
 

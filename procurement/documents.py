@@ -1,7 +1,5 @@
 """The purchase order document: the PDF attached to the supplier email (fpdf2)."""
 
-from decimal import Decimal
-
 from fpdf import FPDF, XPos, YPos
 
 from core.formatting import qty
@@ -14,7 +12,7 @@ def _text(value) -> str:
 
 def purchase_order_pdf(po, lines) -> bytes:
     """PO number and revision, supplier, ship-to, lines with need-by dates and the sales order
-    each line is dedicated to, and the total."""
+    each line is dedicated to, and the total (`po` from `selectors.purchase_orders()`)."""
     pdf = FPDF(format="A4")
     pdf.set_title(_text(f"Purchase order {po.number}"))
     pdf.add_page()
@@ -56,16 +54,13 @@ def purchase_order_pdf(po, lines) -> bytes:
         pdf.cell(width, 7, header, border=1)
     pdf.ln()
     pdf.set_font("Helvetica", size=9)
-    total = Decimal(0)
     for line in lines:
-        amount = (line.quantity * line.unit_price).quantize(Decimal("0.01"))
-        total += amount
         cells = (
             str(line.line_number),
             line.item.sku,
             qty(line.quantity),
             f"{line.unit_price:.2f}",
-            f"{amount:,.2f}",
+            f"{line.amount:,.2f}",
             f"{line.need_by_date:%Y-%m-%d}",
             f"{line.demand_line.order.number} line {line.demand_line.line_number}",
         )
@@ -74,7 +69,7 @@ def purchase_order_pdf(po, lines) -> bytes:
         pdf.ln()
     pdf.set_font("Helvetica", "B", 10)
     pdf.cell(sum(widths[:4]), 8, "Total", align="R")
-    pdf.cell(widths[4], 8, _text(f"{total:,.2f}"), align="R")
+    pdf.cell(widths[4], 8, _text(f"{po.total:,.2f}"), align="R")
     pdf.ln(12)
     pdf.set_font("Helvetica", size=8)
     pdf.multi_cell(

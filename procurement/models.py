@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from catalog.models import PRICE, QUANTITY, Item, Organization, Supplier
+from core.money import line_amount
 from orders.models import FulfillmentLine
 
 
@@ -233,7 +234,7 @@ class PurchaseOrderLine(FSMModelMixin, models.Model):
 
     @property
     def amount(self):
-        return self.quantity * self.unit_price
+        return line_amount(self.quantity, self.unit_price)
 
     @property
     def open_quantity(self):

@@ -1,12 +1,11 @@
 """Read queries for the buyer workbench, PO screens and the procurement API."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import (
     Count,
-    DecimalField,
     Exists,
-    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -16,6 +15,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from core.models import OutboxMessage
+from core.money import AMOUNT_FIELD, line_amount_sql
 from core.queries import per_row
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
 
@@ -52,9 +52,6 @@ class PurchaseOrderFilters:
     search: str = ""
 
 
-AMOUNT = DecimalField(max_digits=18, decimal_places=4)
-
-
 def purchase_orders(filters: PurchaseOrderFilters = PurchaseOrderFilters()):
     """PO headers with their total and line count (cancelled lines left out), newest first.
 
@@ -66,9 +63,8 @@ def purchase_orders(filters: PurchaseOrderFilters = PurchaseOrderFilters()):
         .exclude(status=PurchaseOrderLine.Status.CANCELLED)
         .values("purchase_order")
     )
-    amount = ExpressionWrapper(F("quantity") * F("unit_price"), output_field=AMOUNT)
     rows = PurchaseOrder.objects.select_related("supplier", "organization").annotate(
-        total=per_row(live, Sum(amount), AMOUNT, default=0),
+        total=per_row(live, Sum(line_amount_sql()), AMOUNT_FIELD, default=0),
         line_count=per_row(live, Count("pk"), IntegerField(), default=0),
     )
     if filters.status:
@@ -102,5 +98,15 @@ def purchase_orders(filters: PurchaseOrderFilters = PurchaseOrderFilters()):
     return rows.order_by("-id")
 
 
-def purchase_order_lines(po: PurchaseOrder):
-    return po.lines.select_related("item", "demand_line__order__customer").order_by("line_number")
+def purchase_order_lines(po: PurchaseOrder, *, ordered_only: bool = False):
+    """The PO's lines; `ordered_only` leaves out cancelled ones (what the supplier is sent and
+    what the total counts)."""
+    lines = po.lines.select_related("item", "demand_line__order__customer")
+    if ordered_only:
+        lines = lines.exclude(status=PurchaseOrderLine.Status.CANCELLED)
+    return lines.order_by("line_number")
+
+
+def purchase_order_total(po: PurchaseOrder) -> Decimal:
+    """The total every screen, the API, the PDF, the email and the approval threshold use."""
+    return purchase_orders().filter(pk=po.pk).values_list("total", flat=True).get()

@@ -2,7 +2,6 @@
 approve/reject with segregation of duties, supplier communication sent once."""
 
 import logging
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -16,18 +15,10 @@ from core.outbox import outbox_handler, outbox_retry, outbox_write
 from core.services import change_log, transition, use_case, user_or_none
 from procurement.documents import purchase_order_pdf
 from procurement.models import PurchaseOrder
-from procurement.selectors import purchase_order_lines
+from procurement.selectors import purchase_order_lines, purchase_order_total, purchase_orders
 
 logger = logging.getLogger(__name__)
 PO = PurchaseOrder.Status
-
-
-def purchase_order_total(po: PurchaseOrder) -> Decimal:
-    total = sum(
-        (line.quantity * line.unit_price for line in po.lines.exclude(status="CANCELLED")),
-        Decimal(0),
-    )
-    return total.quantize(Decimal("0.01"))
 
 
 def _locked(po: PurchaseOrder) -> PurchaseOrder:
@@ -164,9 +155,7 @@ def purchase_order_email_send(payload: dict) -> str | None:
     """The outbox handler: email one PO revision, then mark the PO communicated. An email the
     mail server refused raises (the outbox tries again); a revision already sent, or one a
     later revision or a cancellation replaced, is skipped."""
-    po = PurchaseOrder.objects.select_related("supplier", "organization").get(
-        pk=payload["purchase_order"]
-    )
+    po = purchase_orders().get(pk=payload["purchase_order"])  # with its total
     revision = payload["revision"]
     if po.communicated_revision >= revision:
         return f"{po.number} revision {revision} was sent already"
@@ -174,8 +163,7 @@ def purchase_order_email_send(payload: dict) -> str | None:
         note = f"not sent: {po.number} is {po.status} at revision {po.revision}"
         logger.warning("Supplier email of %s revision %s %s", po.number, revision, note)
         return note
-    lines = list(purchase_order_lines(po))
-    total = sum((line.quantity * line.unit_price for line in lines), Decimal(0))
+    lines = list(purchase_order_lines(po, ordered_only=True))
     body = "\n".join(
         [
             f"Dear {po.supplier.name},",
@@ -191,7 +179,7 @@ def purchase_order_email_send(payload: dict) -> str | None:
                 for line in lines
             ),
             "",
-            f"Total {total:,.2f} {po.currency}. Please acknowledge with your promised dates.",
+            f"Total {po.total:,.2f} {po.currency}. Please acknowledge with your promised dates.",
         ]
     )
     message = EmailMessage(

@@ -232,7 +232,7 @@ def acknowledge(request, number: str):
 def document(request, number: str):
     """The printable PO (HTML) or, with ?format=pdf, the PDF sent to the supplier."""
     po = _po(number)
-    lines = list(selectors.purchase_order_lines(po))
+    lines = list(selectors.purchase_order_lines(po, ordered_only=True))
     if request.GET.get("format") == "pdf":
         response = HttpResponse(purchase_order_pdf(po, lines), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{po.number}.pdf"'
@@ -248,6 +248,4 @@ def approvals(request):
     ).select_related("submitted_by")
     page, query = paginate(request, pending)
     own = {po.pk for po in page if po.prepared_by(request.user)}  # segregation of duties
-    return render(
-        request, "procurement/approvals.html", {"page": page, "query": query, "own": own}
-    )
+    return render(request, "procurement/approvals.html", {"page": page, "query": query, "own": own})

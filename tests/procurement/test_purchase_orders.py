@@ -407,3 +407,28 @@ def test_two_concurrent_touchless_runs_never_duplicate_po_lines(world):
     assert not errors
     assert PurchaseOrderLine.objects.count() == 6
     assert set(RequisitionLine.objects.values_list("status", flat=True)) == {"ORDERED"}
+
+
+def test_the_po_total_is_one_figure_rounded_half_up_wherever_it_shows(
+    world, buyer, client, settings, mailoutbox
+):
+    screw = ItemFactory(sku="SCREW")
+    BuyRuleFactory(
+        item=screw, organization=world.w1, supplier=world.contoso, unit_price=Decimal("6.75")
+    )
+    requisition = requisition_for(world, item=screw, quantity=Decimal("1.5"))  # 10.125
+    (po,) = purchase_orders_create(requisition_line_ids=[requisition.pk], acting_user=buyer)
+    settings.PO_APPROVAL_THRESHOLD = Decimal("10.13")  # at the threshold: needs approval
+
+    assert purchase_order_submit(po=po, acting_user=buyer).status == "PENDING_APPROVAL"
+    client.force_login(buyer)
+    assert client.get(f"/api/v1/purchase-orders/{po.number}").json()["total"] == "10.13"
+    page = client.get(f"/procurement/purchase-orders/{po.number}/").content.decode()
+    assert "total <strong>10.13 USD</strong>" in page
+    printed = client.get(f"/procurement/purchase-orders/{po.number}/document/").content.decode()
+    assert printed.count(">10.13<") == 2  # the line amount and the total
+    purchase_order_approve(po=po, acting_user=UserFactory(roles=["procurement_manager"]))
+    purchase_order_communicate(po=po, acting_user=buyer)
+    outbox_relay()
+    (email,) = mailoutbox
+    assert "x 1.5 at 6.75 USD" in email.body and "Total 10.13 USD." in email.body

@@ -14,7 +14,7 @@ from core.services import api_token_create
 from core.tasks import relay_outbox
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
-from procurement.services import purchase_order_total
+from procurement.selectors import purchase_order_total
 from supply.models import SupplyOrder
 from supply.tasks import convert_touchless_requisitions, requeue_stale_supply_orders
 from tests.conftest import WORKER_SETTINGS

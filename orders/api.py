@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
+from billing.selectors import add_quantities_invoiced
 from catalog.models import Customer, Item, Organization
 from core.api import Price, Quantity, require_permission
 from core.exceptions import FieldErrors
@@ -154,8 +155,8 @@ def _line(view: LineView) -> dict:
         "scheduled_ship_date": line.scheduled_ship_date,
         "jeopardy_days": line.jeopardy_days,
         "quantity_reserved": view.quantity_reserved,
-        "quantity_shipped": Decimal(0),
-        "quantity_invoiced": Decimal(0),
+        "quantity_shipped": view.quantity_shipped,
+        "quantity_invoiced": view.quantity_invoiced,
         "supply": {
             "number": supply.number,
             "status": supply.status,
@@ -168,6 +169,12 @@ def _line(view: LineView) -> dict:
     }
 
 
+def _line_views(order: SalesOrder) -> list[LineView]:
+    views = sales_order_lines(order)
+    add_quantities_invoiced(views)
+    return views
+
+
 def order_out(order: SalesOrder) -> dict:
     return {
         "number": order.number,
@@ -175,7 +182,7 @@ def order_out(order: SalesOrder) -> dict:
         "external_reference": order.external_reference,
         "status": order.status,
         "currency": order.currency,
-        "lines": [_line(view) for view in sales_order_lines(order)],
+        "lines": [_line(view) for view in _line_views(order)],
     }
 
 

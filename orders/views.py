@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from billing.selectors import invoices_of_order
+from billing.selectors import add_quantities_invoiced, invoices_of_order
 from catalog.models import Customer, Item, Organization
 from core.exceptions import BusinessRuleError
 from core.paging import paginate
@@ -135,6 +135,7 @@ def preview(request):
 
 def _detail_context(request, order):
     views = sales_order_lines(order, with_timeline=True)
+    add_quantities_invoiced(views)
     can_change = request.user.has_perm("orders.change_salesorder")
     for view in views:
         view.can_cancel = can_change and line_cancellable(

@@ -3,12 +3,16 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import DecimalField, OuterRef, Prefetch, Sum
 
+from catalog.models import QUANTITY
 from core.models import TransitionLog
+from core.queries import per_row
 from orders.models import FulfillmentLine, SalesOrder
 from supply.models import SupplyOrder, SupplyTrackingLine
-from warehouse.models import InventoryBalance, Reservation
+from warehouse.models import InventoryBalance, Reservation, Shipment, ShipmentLine
+
+QUANTITY_FIELD = DecimalField(**QUANTITY)
 
 
 @dataclass
@@ -21,6 +25,13 @@ class LineView:
     documents: list = field(default_factory=list)
     reservations: list = field(default_factory=list)
     timeline: list = field(default_factory=list)
+    # Set by billing.selectors.add_quantities_invoiced (billing comes after supply).
+    quantity_invoiced: Decimal = Decimal(0)
+
+    @property
+    def quantity_shipped(self) -> Decimal:
+        """What confirmed shipments carried of this line."""
+        return self.line.shipped
 
     @property
     def quantity_reserved(self) -> Decimal:
@@ -34,8 +45,12 @@ def sales_order_lines(order: SalesOrder, *, with_timeline: bool = False) -> list
 
     The pegging, read in a fixed number of queries whatever the number of lines.
     """
+    shipped = ShipmentLine.objects.filter(
+        demand_line=OuterRef("pk"), shipment__status=Shipment.Status.SHIPPED
+    ).values("demand_line")
     lines = list(
         order.lines.select_related("item", "ship_from", "split_from")
+        .annotate(shipped=per_row(shipped, Sum("quantity"), QUANTITY_FIELD, default=0))
         .prefetch_related(
             Prefetch("decisions", to_attr="all_decisions"),
             Prefetch(

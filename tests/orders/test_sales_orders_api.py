@@ -228,3 +228,33 @@ def test_supply_orders_and_reservations_are_listed(api, world):
         (2, "REQUISITION", "48.000"),
     ]
     assert Decimal(api("get", "/inventory?item=LAPTOP-15").json()["items"][0]["reserved"]) == 2
+
+
+def test_a_shipped_and_invoiced_line_says_how_much_was_shipped_and_invoiced(api, world, client):
+    from billing.services import invoices_create_for_shipment
+    from supply.services import sales_order_submit
+    from supply.services.shipping import ShipLine, shipment_confirm, shipment_create, shipment_move
+
+    world.stock(world.laptop, 5)
+    order = world.order((world.laptop, 5))
+    sales_order_submit(order=order, acting_user=world.csr)
+    line = order.lines.get()
+    shipment = shipment_create(organization=world.w1, lines=[ShipLine(line, Decimal(3))])
+    for action in ("pick", "pack"):
+        shipment_move(shipment=shipment, action=action)
+    shipment_confirm(shipment=shipment)  # 3 of 5: the shipped part becomes line 2
+
+    shipped_only = {
+        line["line_number"]: (line["quantity_shipped"], line["quantity_invoiced"])
+        for line in api("get", f"/sales-orders/{order.number}").json()["lines"]
+    }
+    assert shipped_only == {1: ("0.000", "0.000"), 2: ("3.000", "0.000")}
+    invoices_create_for_shipment(shipment_id=shipment.pk)
+
+    lines = api("get", f"/sales-orders/{order.number}").json()["lines"]
+    assert [(x["quantity_shipped"], x["quantity_invoiced"]) for x in lines] == [
+        ("0.000", "0.000"),
+        ("3.000", "3.000"),
+    ]
+    page = client.get(f"/orders/{order.number}/").content.decode()
+    assert "shipped 3 · invoiced 3" in page

@@ -71,8 +71,17 @@ class BasicAuth(HttpBasicAuth):
         return None
 
 
-# Session auth checks CSRF on unsafe methods, as the screens do.
-AUTH = [TokenAuth(), BasicAuth(), SessionAuth()]
+class SignedInSession(SessionAuth):
+    """The browser session, CSRF-checked on unsafe methods as the screens are. A request with
+    no signed-in session is simply not authenticated by it (401), not a CSRF failure (403)."""
+
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
+AUTH = [TokenAuth(), BasicAuth(), SignedInSession()]
 
 
 def require_permission(request, *permissions: str) -> None:

@@ -83,7 +83,8 @@ def test_session_writes_need_the_csrf_token(db):
     body = {"item": "LEG", "organization": "P1", "quantity": "5", "reason": "count"}
 
     refused = client.post("/api/v1/inventory/adjustments", body, content_type="application/json")
-    assert refused.status_code in (401, 403)
+    assert_error_shape(refused, 403, "permission_denied")
+    assert "CSRF" in refused.json()["detail"]
 
     client.get("/warehouse/inventory/")
     csrf = client.cookies["csrftoken"].value
@@ -94,6 +95,24 @@ def test_session_writes_need_the_csrf_token(db):
         HTTP_X_CSRFTOKEN=csrf,
     )
     assert accepted.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/sales-orders",
+        "/api/v1/purchase-orders/PO-000001/approve",
+        "/api/v1/shipments/SHP-000001/confirm",
+        "/api/v1/inventory/adjustments",
+    ],
+)
+def test_writes_without_credentials_or_with_wrong_ones_are_401_not_csrf_failures(db, url):
+    UserFactory(username="bruno", roles=["buyer"])
+    client = Client(enforce_csrf_checks=True)  # as a real client: nobody skips the CSRF check
+    wrong = base64.b64encode(b"bruno:nope").decode()
+    for headers in ({}, {"HTTP_AUTHORIZATION": f"Basic {wrong}"}, bearer("b2b_wrong")):
+        response = client.post(url, {}, content_type="application/json", **headers)
+        assert_error_shape(response, 401, "not_authenticated")
 
 
 def test_the_create_api_token_command_prints_a_working_token(client, buyer):

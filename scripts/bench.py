@@ -25,6 +25,7 @@ os.environ.update(
         "PO_APPROVAL_THRESHOLD": "1000000000000",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "SECURE_HTTPS": "0",
+        "B2B_LOCAL_SECRET_KEY": "1",
         "STATIC_MANIFEST": "0",
         "WHITENOISE_USE_FINDERS": "1",
         "B2B_VAR_DIR": str(ROOT / "var" / "bench"),

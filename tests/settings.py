@@ -9,6 +9,8 @@ os.environ.setdefault("CELERY_FILESYSTEM_DIR", str(_var / "celery"))
 os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("WHITENOISE_USE_FINDERS", "1")
 os.environ.setdefault("SECURE_HTTPS", "0")
+# DEBUG is off in tests, as in production; the key is the per-checkout one kept in var/test.
+os.environ.setdefault("B2B_LOCAL_SECRET_KEY", "1")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from it are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

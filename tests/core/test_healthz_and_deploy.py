@@ -88,6 +88,21 @@ def test_check_deploy_is_clean_under_production_settings():
     assert "no issues" in result.stdout
 
 
+def test_production_refuses_to_start_without_a_secret_key_and_reads_the_fallbacks():
+    without = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    refused = manage("check", env=without)
+    assert refused.returncode != 0 and "SECRET_KEY is not set" in refused.stderr
+
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; print(s.SECRET_KEY_FALLBACKS)",
+        env={**PRODUCTION_ENV, "SECRET_KEY_FALLBACKS": "old-key-one,old-key-two"},
+    )
+    assert result.stdout.strip() == "['old-key-one', 'old-key-two']", result.stderr
+
+
 def test_plain_http_gunicorn_is_possible_by_switching_https_off():
     result = manage(
         "shell",

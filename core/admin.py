@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 
 from core.models import ApiToken, DocumentCounter, OutboxMessage, TransitionLog, WorkerHeartbeat
 from core.outbox import outbox_retry
+from core.services import api_token_revoke
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -45,11 +46,27 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "user__username", "prefix"]
-    readonly_fields = ["user", "prefix", "key_hash", "created_at", "last_used_at"]
+    readonly_fields = [
+        "user",
+        "prefix",
+        "key_hash",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
     list_select_related = ["user"]
+    actions = ["revoke"]
 
     def has_add_permission(self, request):
         return False  # keys are issued from the profile page or create_api_token
+
+    @admin.action(description="Revoke the selected tokens (for good)")
+    def revoke(self, request, queryset):
+        tokens = list(queryset.filter(revoked_at=None))
+        for token in tokens:
+            api_token_revoke(token=token)
+        self.message_user(request, f"{len(tokens)} token(s) revoked.", messages.SUCCESS)
 
 
 @admin.register(WorkerHeartbeat)

@@ -185,11 +185,16 @@ def _token_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
-    """Issue a personal API token; the returned key is the only time it is ever shown."""
+def api_token_create(*, user, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """Issue a personal API token, valid for `days` (None: until revoked); the returned key
+    is the only time it is ever shown."""
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name.strip() or "API token", prefix=key[:12], key_hash=_token_hash(key)
+        user=user,
+        name=name.strip() or "API token",
+        prefix=key[:12],
+        key_hash=_token_hash(key),
+        expires_at=timezone.now() + timedelta(days=days) if days else None,
     )
     return token, key
 
@@ -202,17 +207,18 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
 
 
 def api_token_authenticate(key: str):
-    """The active user a token belongs to, or None for an unknown or revoked token."""
+    """The active user a token belongs to, or None for an unknown, revoked or expired token."""
     if not key.startswith(TOKEN_PREFIX):
         return None
+    now = timezone.now()
     token = (
         ApiToken.objects.select_related("user")
         .filter(key_hash=_token_hash(key), revoked_at=None, user__is_active=True)
+        .filter(models.Q(expires_at=None) | models.Q(expires_at__gt=now))
         .first()
     )
     if token is None:
         return None
-    now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > _TOKEN_TOUCH_INTERVAL:
         # At most one write a minute per token: a busy integration must not write on every call.
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -48,13 +49,17 @@ def api_token_new(request):
     if not form.is_valid():
         tokens = ApiToken.objects.filter(user=request.user)
         return render(request, "core/profile.html", {"tokens": tokens, "form": form}, status=422)
-    token, key = api_token_create(user=request.user, name=form.cleaned_data["name"])
+    token, key = api_token_create(
+        user=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+    )
     tokens = ApiToken.objects.filter(user=request.user)
-    return render(
+    response = render(
         request,
         "core/profile.html",
         {"tokens": tokens, "form": ApiTokenForm(), "new_key": key, "new_token": token},
     )
+    add_never_cache_headers(response)  # the key is on this page: no cache may keep it
+    return response
 
 
 @require_POST

@@ -1,12 +1,14 @@
 """API authentication and the stable error shape {"detail", "code", "errors"}."""
 
 import base64
+import datetime
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from core.models import ApiToken
 from core.services import api_token_create, api_token_revoke
@@ -135,6 +137,42 @@ def test_tokens_are_created_and_revoked_from_the_profile_page(client, buyer):
 
     assert Client().get("/api/v1/items", **bearer(key)).status_code == 401
     assert key.encode() not in client.get("/profile/").content
+
+
+def test_the_page_that_shows_a_new_key_is_never_cached(client, buyer):
+    client.force_login(buyer)
+    page = client.post("/profile/tokens/", {"name": "Spreadsheet"})
+    assert "no-store" in page["Cache-Control"]
+
+
+def test_a_token_valid_for_30_days_is_refused_after_them(client, buyer, time_machine):
+    time_machine.move_to(timezone.now())
+    client.force_login(buyer)
+    key = client.post("/profile/tokens/", {"name": "Audit", "days": "30"}).context["new_key"]
+    assert Client().get("/api/v1/items", **bearer(key)).status_code == 200
+
+    time_machine.shift(datetime.timedelta(days=30, seconds=1))
+
+    assert_error_shape(Client().get("/api/v1/items", **bearer(key)), 401, "not_authenticated")
+    client.force_login(buyer)  # the session itself ended meanwhile
+    assert "EXPIRED" in client.get("/profile/").content.decode()
+    out = StringIO()
+    call_command("create_api_token", "bruno", "--days", "1", stdout=out, stderr=StringIO())
+    assert (
+        ApiToken.objects.get(name="Command-line token").expires_at.date()
+        == (timezone.now() + datetime.timedelta(days=1)).date()
+    )
+
+
+def test_staff_revoke_a_token_in_the_admin_but_cannot_edit_its_dates(client, buyer):
+    token, key = api_token_create(user=buyer, name="EDI")
+    client.force_login(UserFactory(username="ada", is_staff=True, is_superuser=True))
+    form = client.get(f"/admin/core/apitoken/{token.pk}/change/").content.decode()
+    assert 'name="revoked_at"' not in form and 'name="expires_at"' not in form
+
+    client.post("/admin/core/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+
+    assert Client().get("/api/v1/items", **bearer(key)).status_code == 401
 
 
 def test_a_user_cannot_revoke_someone_elses_token(client, buyer):

@@ -10,11 +10,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--name", default="Command-line token", help="What uses the token.")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="Valid for this many days (default: until revoked).",
+        )
 
-    def handle(self, *args, username: str, name: str, **options):
+    def handle(self, *args, username: str, name: str, days: int | None, **options):
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"No active user “{username}”.")
-        token, key = api_token_create(user=user, name=name)
+        token, key = api_token_create(user=user, name=name, days=days)
         self.stderr.write(f"Token “{token.name}” for {username}; it is shown only this once:")
         self.stdout.write(key)

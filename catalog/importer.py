@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
@@ -446,6 +447,18 @@ def _validate_user(plan, path, clean, existing_users):
             validate_email(clean["email"])
         except ValidationError:
             plan.error(f"{path}.email", "must be an email address")
+    if isinstance(clean.get("password"), str):
+        # The same rules as a password set in the admin or by the user (AUTH_PASSWORD_VALIDATORS).
+        candidate = get_user_model()(
+            username=clean.get("username") or "",
+            email=clean.get("email") or "",
+            first_name=clean.get("first_name") or "",
+            last_name=clean.get("last_name") or "",
+        )
+        try:
+            validate_password(clean["password"], user=candidate)
+        except ValidationError as refused:
+            plan.error(f"{path}.password", " ".join(refused.messages))
 
 
 # --- writing ------------------------------------------------------------------------------------

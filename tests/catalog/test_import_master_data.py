@@ -199,3 +199,22 @@ def test_a_file_that_is_not_a_json_object_is_refused(tmp_path, content, message)
         call_command("import_master_data", str(path), stdout=StringIO(), stderr=err)
     assert message in str(raised.value) + err.getvalue()
     assert not Organization.objects.exists()
+
+
+def test_imported_passwords_follow_the_password_rules(tmp_path):
+    data = json.loads(DEMO.read_text())
+    data["users"][1]["password"] = "12345678"  # common and all digits
+    data["users"][2]["password"] = "buyer"  # short, and the user name
+
+    errors = run_failing_import(write(tmp_path, data))
+
+    assert any(e.startswith("users[1].password: This password is too common.") for e in errors)
+    assert any(e.startswith("users[2].password: ") and "too short" in e for e in errors)
+    assert table_sizes()["users"] == 0
+
+
+def test_the_demo_setup_refuses_to_run_in_production(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only with DEBUG=1"):
+        call_command("demo_setup", str(DEMO), stdout=StringIO())
+    assert not Organization.objects.exists()

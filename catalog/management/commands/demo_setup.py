@@ -1,9 +1,10 @@
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Organization
 from core.roles import ROLES_BY_NAME
@@ -17,6 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="http://127.0.0.1:8000/")
 
     def handle(self, *args, file: Path, url: str, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "demo_setup creates users with published passwords: it runs only with DEBUG=1 "
+                "(make run). Import your own users with import_master_data."
+            )
         empty = not Organization.objects.exists() and not get_user_model().objects.exists()
         if empty:
             self.stdout.write(f"Empty database: importing {file}")

@@ -118,6 +118,7 @@ _HTTP_CODES = {
     404: "not_found",
     405: "malformed_request",
     409: "conflict",
+    413: "too_large",
     422: "validation_error",
 }
 

@@ -5,6 +5,7 @@ from asgiref.sync import sync_to_async
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable
+from ninja import Field
 from ninja.pagination import LimitOffsetPagination
 
 PAGE_SIZE = 50
@@ -57,8 +58,15 @@ class KeysFirstPaginator(Paginator):
         return self._get_page(rows_by_keys(self.object_list, bottom, top), number, self)
 
 
+# The largest offset the API takes: far beyond any list, and within the database's integers.
+MAX_OFFSET = 1_000_000_000
+
+
 class KeysFirstPagination(LimitOffsetPagination):
     """`?limit=&offset=` of the API lists (same input and output), read with `rows_by_keys`."""
+
+    class Input(LimitOffsetPagination.Input):
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
     def paginate_queryset(self, queryset, pagination, request, **params):
         offset = pagination.offset

@@ -1,11 +1,11 @@
 """Customer service screens: order worklist, order entry with live promise, order detail."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,7 +14,7 @@ from catalog.models import Customer, Item, Organization
 from core.exceptions import BusinessRuleError
 from core.paging import paginate
 from orders import selectors
-from orders.forms import LineFormSet, OrderForm
+from orders.forms import LineForm, LineFormSet, OrderForm
 from orders.models import FulfillmentLine, SalesOrder
 from orders.services import LineInput
 from supply.selectors import promise_preview, sales_order_lines
@@ -115,13 +115,13 @@ def preview(request):
     index = request.GET.get("index", "0")
     get = lambda name: request.GET.get(f"lines-{index}-{name}", "").strip()  # noqa: E731
     item = Item.objects.filter(sku=get("item")).first()
-    try:
-        quantity = Decimal(get("quantity") or "0")
-    except InvalidOperation:
-        quantity = Decimal(0)
-    if not quantity.is_finite():
-        quantity = Decimal(0)
-    context = {"item": item, "quantity": quantity}
+    quantity, error = Decimal(0), ""
+    if get("quantity"):
+        try:  # the entry form's own rules: a quantity the order could hold
+            quantity = LineForm.base_fields["quantity"].clean(get("quantity"))
+        except ValidationError as invalid:
+            error = " ".join(invalid.messages)
+    context = {"item": item, "quantity": quantity, "error": error}
     if item is not None and quantity > 0:
         context["preview"] = promise_preview(
             item=item,

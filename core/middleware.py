@@ -1,0 +1,61 @@
+"""Requests refused before any view reads them: NUL characters (no text column can store one:
+PostgreSQL refuses them with an error) and bodies over DATA_UPLOAD_MAX_MEMORY_SIZE."""
+
+import base64
+import binascii
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse, JsonResponse
+
+from core.api import error_body
+
+NUL_MESSAGE = "The request contains a NUL character (\\u0000), which no field accepts: remove it."
+TOO_BIG_MESSAGE = "The request body is too large: send at most {limit:,} bytes."
+
+
+def _has_nul(request) -> bool:
+    if "\x00" in request.path:
+        return True
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            return True
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            if b"\x00" in base64.b64decode(credentials, validate=True):
+                return True
+        except binascii.Error:
+            pass  # not ours to judge: the API answers 401
+    if request.method in ("POST", "PUT", "PATCH"):
+        content_type = request.content_type or ""
+        if content_type == "application/json":
+            body = request.body
+            return b"\x00" in body or b"\\u0000" in body.lower()
+        if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return any(
+                "\x00" in key or any("\x00" in value for value in values)
+                for key, values in request.POST.lists()
+            )
+    return False
+
+
+def _refuse(request, status: int, message: str, code: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(message, code), status=status)
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+class RefuseUnreadableRequests:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            nul = _has_nul(request)
+        except RequestDataTooBig:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return _refuse(request, 413, TOO_BIG_MESSAGE.format(limit=limit), "too_large")
+        if nul:
+            return _refuse(request, 400, NUL_MESSAGE, "malformed_request")
+        return self.get_response(request)

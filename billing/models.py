@@ -5,10 +5,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import PRICE, QUANTITY
+from core.money import AMOUNT
 from orders.models import FulfillmentLine, SalesOrder
 from warehouse.models import Shipment
-
-AMOUNT = {"max_digits": 15, "decimal_places": 2}
 
 
 class Invoice(models.Model):

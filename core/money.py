@@ -9,6 +9,10 @@ from django.db.models import DecimalField, F
 from django.db.models.functions import Round
 
 CENT = Decimal("0.01")
+# Stored amounts (invoice lines and totals): an order line whose amount, or an order whose
+# total, would not fit is refused at entry (orders.services), not at invoicing.
+AMOUNT = {"max_digits": 15, "decimal_places": 2}
+MAX_AMOUNT = Decimal(10) ** (AMOUNT["max_digits"] - AMOUNT["decimal_places"]) - CENT
 AMOUNT_FIELD = DecimalField(max_digits=18, decimal_places=2)
 
 

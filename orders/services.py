@@ -13,6 +13,7 @@ from catalog.models import Customer, Item, Organization
 from core.exceptions import BusinessRuleError, Conflict
 from core.formatting import qty
 from core.models import DocumentType
+from core.money import MAX_AMOUNT, line_amount
 from core.services import change_log, document_number_next, use_case, user_or_none
 from orders.models import FulfillmentLine, SalesOrder
 
@@ -31,6 +32,7 @@ class LineInput:
 def _check_lines(lines: list[LineInput], today: datetime.date) -> None:
     if not lines:
         raise BusinessRuleError("An order needs at least one line.", field="lines")
+    total = Decimal(0)
     for index, line in enumerate(lines):
         if line.quantity <= 0:
             raise BusinessRuleError(
@@ -45,6 +47,20 @@ def _check_lines(lines: list[LineInput], today: datetime.date) -> None:
                 f"The requested ship date must be today ({today}) or later.",
                 field=f"lines[{index}].requested_ship_date",
             )
+        price = line.item.list_price if line.unit_price is None else line.unit_price
+        amount = line_amount(line.quantity, price)
+        if amount > MAX_AMOUNT:
+            raise BusinessRuleError(
+                f"The line amount ({line.quantity.normalize():f} × {price:.2f} = {amount:,.2f}) "
+                f"must be at most {MAX_AMOUNT:,.2f}: lower the quantity or the price.",
+                field=f"lines[{index}].quantity",
+            )
+        total += amount
+    if total > MAX_AMOUNT:
+        raise BusinessRuleError(
+            f"The order total ({total:,.2f}) must be at most {MAX_AMOUNT:,.2f}: split the order.",
+            field="lines",
+        )
 
 
 def _requested_lines(order: SalesOrder) -> list[tuple]:

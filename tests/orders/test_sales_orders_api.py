@@ -258,3 +258,21 @@ def test_a_shipped_and_invoiced_line_says_how_much_was_shipped_and_invoiced(api,
     ]
     page = client.get(f"/orders/{order.number}/").content.decode()
     assert "shipped 3 · invoiced 3" in page
+
+
+def test_a_line_or_an_order_whose_amount_cannot_be_invoiced_is_refused_at_entry(api):
+    price = "99999999999"  # the largest whole price a line takes
+    too_much = api(
+        "post",
+        "/sales-orders",
+        body(lines=[{"item": "LAPTOP-15", "quantity": "200", "unit_price": price}]),
+    )
+    assert too_much.status_code == 422
+    (error,) = too_much.json()["errors"]
+    assert error["field"] == "lines[0].quantity"
+    assert "must be at most 9,999,999,999,999.99" in error["message"]
+
+    half = {"item": "LAPTOP-15", "quantity": "60", "unit_price": price}  # 5,999,999,999,940
+    over_total = api("post", "/sales-orders", body(lines=[half, half]))
+    assert over_total.status_code == 422 and over_total.json()["errors"][0]["field"] == "lines"
+    assert not SalesOrder.objects.exists()

@@ -155,6 +155,23 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(autouse=True)
+def no_content_security_policy_violations(request):
+    """Every browser test fails on anything the Content-Security-Policy blocked (an inline
+    script, style or handler that crept back into a template)."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and blocked.append(message.text),
+    )
+    yield
+    assert blocked == [], blocked
+
+
 @pytest.fixture
 def sign_in(live_server, page, role_users):
     """Sign in through the login form as the user of a role; returns the page."""

@@ -8,6 +8,8 @@ import logging
 from decimal import Decimal
 from typing import Annotated
 
+from axes.helpers import get_client_ip_address
+from axes.utils import reset as axes_reset
 from django.contrib.auth import authenticate
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
@@ -67,6 +69,9 @@ class BasicAuth(HttpBasicAuth):
         user = authenticate(request, username=username, password=password)
         if user is not None and user.is_active:
             request.user = user
+            # As a sign-in on the form does (AXES_RESET_ON_SUCCESS): earlier failures of this
+            # user from this address no longer count towards a lockout.
+            axes_reset(ip=get_client_ip_address(request), username=username)
             return user
         return None
 

@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 
 BENCH_ARGS ?=
 
-.PHONY: help venv run test bench lint format clean
+.PHONY: help venv run test bench lint format clean lock audit
 
 help:
 	@echo "make run     set up (venv, migrations, demo data) and start web + Celery worker + beat"
@@ -20,15 +20,33 @@ help:
 	@echo "             (B2B_TEST_DB=sqlite make test: the quick loop on SQLite)"
 	@echo "make bench   the Buy-flow benchmark (BENCH_ARGS=\"--orders 500 --skip-pages\")"
 	@echo "make lint    ruff check + ruff format --check + the import layering check"
+	@echo "make lock    renew requirements.lock (hashes) from pyproject.toml"
+	@echo "make audit   pip-audit of requirements.lock (needs the vulnerability database online)"
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Dependencies come from requirements.lock (exact versions and their hashes: pip refuses a
+# file whose hash differs); `make lock` renews it after pyproject.toml changes.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 13), f"need Python 3.13, got {sys.version}"'
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
+
+lock: venv
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra dev --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+
+# Known vulnerabilities in the locked dependencies, from PyPI's vulnerability data; skipped
+# (with a message, not an error) where that service cannot be reached.
+audit: venv
+	@if $(BIN)/python scripts/audit_reachable.py; then \
+		$(BIN)/python -m pip install --quiet pip-audit && \
+		$(BIN)/pip-audit --strict --disable-pip --require-hashes -r requirements.lock; \
+	else echo "make audit: PyPI's vulnerability data is unreachable from here: audit skipped"; fi
 
 run: venv
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput

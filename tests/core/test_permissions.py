@@ -1,4 +1,7 @@
-"""The role table of DESIGN §1: each role × each screen and endpoint → allowed or 403."""
+"""The role table (core/roles.py): each role × each screen and API operation → allowed or 403."""
+
+import json
+import re
 
 import pytest
 
@@ -158,3 +161,122 @@ def test_the_admin_is_for_staff_only(client_for, client, db):
 def test_the_menu_shows_only_what_the_role_may_open(client_for, role, menu):
     response = client_for(role).get(HOMES[role])
     assert [item["label"] for item in response.context["nav_items"]] == menu
+
+
+# --- every route × every role, from the one table (core.roles.ROUTE_PERMISSIONS) ----------------
+
+SAMPLE = {"int": "1", "str": "X-1"}
+NOT_ROLE_CHECKED = ("admin/", "static", "accounts/", "healthz", "api/")
+
+
+def _screen_routes():
+    """(table key, URL) of every screen, from the URL configuration."""
+    from django.urls import URLResolver, get_resolver
+
+    from core.roles import ROUTE_PERMISSIONS
+
+    def walk(patterns, prefix="", namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = ":".join(n for n in (namespace, pattern.namespace) if n)
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            else:
+                name = ":".join(n for n in (namespace, pattern.name) if n)
+                yield prefix + str(pattern.pattern), name
+
+    for route, name in walk(get_resolver().url_patterns):
+        if route.startswith(NOT_ROLE_CHECKED):
+            continue
+        url = "/" + re.sub(r"<(\w+):(\w+)>", lambda m: SAMPLE[m.group(1)], route)
+        if "<str:action>" in route:
+            actions = [k for k in ROUTE_PERMISSIONS if k.startswith(f"{name}[")]
+            assert actions, f"no permission entry for the actions of {name}"
+            for key in actions:
+                action = key[len(name) + 1 : -1]
+                yield (
+                    key,
+                    "/"
+                    + re.sub(
+                        r"<(\w+):(\w+)>",
+                        lambda m, a=action: a if m.group(2) == "action" else SAMPLE[m.group(1)],
+                        route,
+                    ),
+                )
+        else:
+            yield name, url
+
+
+def _example(schema, components):
+    """A value of the type the OpenAPI schema asks for (permission checks come after it)."""
+    if "$ref" in schema:
+        return _example(components[schema["$ref"].rsplit("/", 1)[1]], components)
+    for combined in ("allOf", "anyOf", "oneOf"):
+        if combined in schema:
+            return _example(schema[combined][0], components)
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        return {
+            name: _example(schema["properties"][name], components)
+            for name in schema.get("required", [])
+        }
+    if kind == "array":
+        return [_example(schema.get("items", {}), components)]
+    if kind == "integer":
+        return 1
+    if kind == "number":
+        return "1"
+    if kind == "boolean":
+        return True
+    if schema.get("format") == "date":
+        return "2099-01-01"
+    if "enum" in schema:
+        return schema["enum"][0]
+    return "X-1"
+
+
+def _api_routes():
+    """(table key, method, URL, body) of every API operation, from the OpenAPI document."""
+    from b2b_portal.api import api
+
+    document = api.get_openapi_schema()
+    components = document.get("components", {}).get("schemas", {})
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            body = None
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                body = _example(content["application/json"]["schema"], components)
+            short = path.removeprefix("/api/v1")
+            url = "/api/v1" + re.sub(r"\{(\w+)\}", "1", short)
+            yield f"{method.upper()} {short}", method, url, body
+
+
+def test_every_route_has_exactly_one_entry_in_the_permission_table():
+    from core.roles import ROUTE_PERMISSIONS
+
+    routes = {key for key, _ in _screen_routes()} | {key for key, *_ in _api_routes()}
+    assert routes == set(ROUTE_PERMISSIONS)
+
+
+@pytest.mark.parametrize("role", sorted(EVERYONE))
+def test_each_role_is_refused_exactly_the_routes_its_permissions_do_not_cover(client_for, role):
+    from core.roles import ROLES_BY_NAME, ROUTE_PERMISSIONS
+
+    client = client_for(role)
+    held = set(ROLES_BY_NAME[role].permissions)
+    wrong = []
+    for key, url in _screen_routes():
+        response = client.get(url)
+        if response.status_code == 405:
+            response = client.post(url)
+        needed = ROUTE_PERMISSIONS[key]
+        if (response.status_code == 403) != (needed is not None and needed not in held):
+            wrong.append(f"{key}: {response.status_code}")
+    for key, method, url, body in _api_routes():
+        response = getattr(client, method)(
+            url, json.dumps(body) if body is not None else None, content_type="application/json"
+        )
+        needed = ROUTE_PERMISSIONS[key]
+        if (response.status_code == 403) != (needed not in held):
+            wrong.append(f"{key}: {response.status_code}")
+    assert wrong == [], f"{role} is refused or let through against the table"

@@ -1,15 +1,31 @@
 """The Celery application: tasks are found in every app's tasks.py."""
 
 import os
+import sys
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import beat_init, task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "b2b_portal.settings")
 
 app = Celery("b2b_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+@beat_init.connect
+def _refuse_without_secret_key(**kwargs):
+    """Signal handlers' exceptions are only logged: leave the process instead."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from core.checks import require_secret_key
+
+    try:
+        require_secret_key()
+    except ImproperlyConfigured as refused:
+        sys.stderr.write(f"{refused}\n")
+        raise SystemExit(1) from refused
 
 
 @task_prerun.connect

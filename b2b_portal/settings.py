@@ -10,7 +10,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,17 +31,16 @@ def _development_secret_key() -> str:
     return key_file.read_text().strip()
 
 
-# Production (DEBUG=0) refuses to start without SECRET_KEY: a key generated on each machine
-# would break sessions and CSRF behind a load balancer. Rotate with SECRET_KEY_FALLBACKS (the
-# old keys, comma-separated) until the sessions signed with them have expired.
+# Without SECRET_KEY a per-checkout key from var/ is used, so that management commands run
+# anywhere; but with DEBUG=0 the web and Celery processes refuse to start on it (a key
+# generated on each machine breaks sessions and CSRF behind a load balancer) and
+# `check --deploy` reports it (core/checks.py). Rotate with SECRET_KEY_FALLBACKS (the old keys,
+# comma-separated) until the sessions signed with them have expired.
 SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG and not env.bool("B2B_LOCAL_SECRET_KEY", default=False):
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set it (the same on every machine) for production; "
-            "for local development set DEBUG=1 (make run does)."
-        )
-    SECRET_KEY = _development_secret_key()
+SECRET_KEY_MISSING = (
+    not SECRET_KEY and not DEBUG and not env.bool("B2B_LOCAL_SECRET_KEY", default=False)
+)
+SECRET_KEY = SECRET_KEY or _development_secret_key()
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -5,3 +5,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "b2b_portal.settings")
 
 application = get_wsgi_application()
+
+from core.checks import require_secret_key  # noqa: E402 (needs the apps loaded)
+
+require_secret_key()

@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
+        import core.checks  # noqa: F401 (registers the deploy check)
         from core.roles import sync_roles
 
         # Runs after every migrate, once all apps' permissions exist, so that a new model's

@@ -70,10 +70,14 @@ PRODUCTION_ENV = {
 
 
 def manage(*args, env):
+    return run_python("manage.py", *args, env=env)
+
+
+def run_python(*args, env):
     # Only what a production machine would set: nothing of the test run's environment.
     clean = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=ROOT,
         env={**clean, "B2B_VAR_DIR": str(ROOT / "var" / "deploy-check"), **env},
         capture_output=True,
@@ -90,8 +94,14 @@ def test_check_deploy_is_clean_under_production_settings():
 
 def test_production_refuses_to_start_without_a_secret_key_and_reads_the_fallbacks():
     without = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
-    refused = manage("check", env=without)
-    assert refused.returncode != 0 and "SECRET_KEY is not set" in refused.stderr
+    web = run_python("-c", "import b2b_portal.wsgi", env=without)  # what gunicorn loads
+    assert web.returncode != 0 and "SECRET_KEY is not set" in web.stderr
+    worker = run_python(*("-m", "celery", "-A", "b2b_portal", "worker", "--pool=solo"), env=without)
+    assert worker.returncode != 0 and "SECRET_KEY is not set" in worker.stderr
+    deploy = manage("check", "--deploy", env=without)
+    assert deploy.returncode != 0 and "b2b.E001" in deploy.stderr
+    # Other management commands still run (a migration check on a build machine, say).
+    assert manage("makemigrations", "--check", "--dry-run", env=without).returncode == 0
 
     result = manage(
         "shell",

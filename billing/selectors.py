@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from billing.models import Invoice, InvoiceLine
+from supply.selectors import LineView, sales_order_lines
 
 
 def invoices_of_order(order):
@@ -16,9 +17,10 @@ def invoices_of_order(order):
     )
 
 
-def add_quantities_invoiced(views) -> None:
-    """Set `quantity_invoiced` on order line views (supply.selectors.LineView): what the
-    invoices of the order bill for each line, in one query."""
+def sales_order_line_views(order, *, with_timeline: bool = False) -> list[LineView]:
+    """The lines of an order as its page and the API show them: supply's pegging view of each
+    line (supply.selectors) with what its invoices bill (one query more; billing comes last)."""
+    views = sales_order_lines(order, with_timeline=with_timeline)
     invoiced = dict(
         InvoiceLine.objects.filter(demand_line__in=[view.line.pk for view in views])
         .values_list("demand_line")
@@ -27,3 +29,4 @@ def add_quantities_invoiced(views) -> None:
     )
     for view in views:
         view.quantity_invoiced = invoiced.get(view.line.pk, Decimal(0))
+    return views

@@ -96,6 +96,11 @@ def require_permission(request, *permissions: str) -> None:
         raise PermissionDenied(f"Your roles do not allow this (needs {', '.join(missing)}).")
 
 
+def is_api_request(request) -> bool:
+    """Answered in the API's error shape (JSON) rather than with a page."""
+    return request.path.startswith("/api/")
+
+
 def error_body(detail: str, code: str, errors: list[dict] | None = None) -> dict:
     return {"detail": detail, "code": code, "errors": errors or []}
 

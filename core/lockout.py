@@ -5,7 +5,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from core.api import error_body
+from core.api import error_body, is_api_request
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -15,7 +15,7 @@ def lockout_response(request, original_response=None, credentials=None):
         f"{minutes} minutes, even with the right password. Try again later, or ask an "
         "administrator to unlock it (admin → Access attempts)."
     )
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         response = JsonResponse(error_body(message, "too_many_attempts"), status=429)
     else:
         response = render(request, "core/locked_out.html", {"message": message}, status=429)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 
-from core.api import error_body
+from core.api import error_body, is_api_request
 
 NUL_MESSAGE = "The request contains a NUL character (\\u0000), which no field accepts: remove it."
 TOO_BIG_MESSAGE = "The request body is too large: send at most {limit:,} bytes."
@@ -41,7 +41,7 @@ def _has_nul(request) -> bool:
 
 
 def _refuse(request, status: int, message: str, code: str) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         return JsonResponse(error_body(message, code), status=status)
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 

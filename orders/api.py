@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from billing.selectors import add_quantities_invoiced
+from billing.selectors import sales_order_line_views
 from catalog.models import Customer, Item, Organization
 from core.api import Price, Quantity, require_permission
 from core.exceptions import FieldErrors
@@ -15,7 +15,7 @@ from core.paging import KeysFirstPagination
 from orders import selectors
 from orders.models import SalesOrder
 from orders.services import LineInput
-from supply.selectors import LineView, sales_order_lines
+from supply.selectors import LineView
 from supply.services import fulfillment_line_cancel, sales_order_enter, sales_order_submit
 
 router = Router(tags=["sales orders"])
@@ -169,12 +169,6 @@ def _line(view: LineView) -> dict:
     }
 
 
-def _line_views(order: SalesOrder) -> list[LineView]:
-    views = sales_order_lines(order)
-    add_quantities_invoiced(views)
-    return views
-
-
 def order_out(order: SalesOrder) -> dict:
     return {
         "number": order.number,
@@ -182,7 +176,7 @@ def order_out(order: SalesOrder) -> dict:
         "external_reference": order.external_reference,
         "status": order.status,
         "currency": order.currency,
-        "lines": [_line(view) for view in _line_views(order)],
+        "lines": [_line(view) for view in sales_order_line_views(order)],
     }
 
 

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from billing.selectors import add_quantities_invoiced, invoices_of_order
+from billing.selectors import invoices_of_order, sales_order_line_views
 from catalog.models import Customer, Item, Organization
 from core.exceptions import BusinessRuleError
 from core.paging import paginate
@@ -17,7 +17,7 @@ from orders import selectors
 from orders.forms import LineForm, LineFormSet, OrderForm
 from orders.models import FulfillmentLine, SalesOrder
 from orders.services import LineInput
-from supply.selectors import promise_preview, sales_order_lines
+from supply.selectors import promise_preview
 from supply.services import (
     fulfillment_line_cancel,
     line_cancellable,
@@ -134,8 +134,7 @@ def preview(request):
 
 
 def _detail_context(request, order):
-    views = sales_order_lines(order, with_timeline=True)
-    add_quantities_invoiced(views)
+    views = sales_order_line_views(order, with_timeline=True)
     can_change = request.user.has_perm("orders.change_salesorder")
     for view in views:
         view.can_cancel = can_change and line_cancellable(

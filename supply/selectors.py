@@ -25,7 +25,7 @@ class LineView:
     documents: list = field(default_factory=list)
     reservations: list = field(default_factory=list)
     timeline: list = field(default_factory=list)
-    # Set by billing.selectors.add_quantities_invoiced (billing comes after supply).
+    # Set by billing.selectors.sales_order_line_views (billing comes after supply).
     quantity_invoiced: Decimal = Decimal(0)
 
     @property

@@ -53,6 +53,17 @@ class World:
         return order
 
 
+def api_order(reference: str, *, quantity=1, lines: int = 1) -> dict:
+    """The body of POST /api/v1/sales-orders entering and submitting an order of World's
+    customer for `lines` lines of the laptop."""
+    return {
+        "customer": "C-ACME",
+        "external_reference": reference,
+        "submit": True,
+        "lines": [{"item": "LAPTOP-15", "quantity": quantity}] * lines,
+    }
+
+
 def run_concurrently(work, arguments) -> list[Exception]:
     """Run work(argument) in one thread per argument, all released at once; returns errors.
 

@@ -21,6 +21,7 @@ from supply.tasks import requeue_stale_supply_orders
 from tests.conftest import WORKER_SETTINGS
 from tests.factories import UserFactory
 from tests.workers import WebServer, post_json, wait_for
+from tests.world import api_order
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -68,12 +69,7 @@ def test_orders_entered_while_redis_is_down_are_answered_and_supplied_when_it_is
 
     def enter_orders(user):
         for n in range(ORDERS_EACH):
-            order = {
-                "customer": "C-ACME",
-                "external_reference": f"OUTAGE-{user}-{n}",
-                "submit": True,
-                "lines": [{"item": "LAPTOP-15", "quantity": 1}],
-            }
+            order = api_order(f"OUTAGE-{user}-{n}")
             statuses.append(post_json(f"{web.url}/api/v1/sales-orders", csr_key, order))
 
     redis_server.kill()
@@ -87,12 +83,8 @@ def test_orders_entered_while_redis_is_down_are_answered_and_supplied_when_it_is
         shipped = post_json(
             f"{web.url}/api/v1/shipments/{shipment.number}/confirm", shipper_key, {}
         )
-        big_order = {  # one task per line: the first failed publish stops the others waiting
-            "customer": "C-ACME",
-            "external_reference": "OUTAGE-BIG",
-            "submit": True,
-            "lines": [{"item": "LAPTOP-15", "quantity": 1}] * BIG_ORDER_LINES,
-        }
+        # One task per line: the first failed publish stops the others waiting.
+        big_order = api_order("OUTAGE-BIG", lines=BIG_ORDER_LINES)
         statuses.append(post_json(f"{web.url}/api/v1/sales-orders", csr_key, big_order))
         for user in users:
             user.join(120)

@@ -19,6 +19,7 @@ from supply.models import SupplyOrder
 from supply.tasks import convert_touchless_requisitions, requeue_stale_supply_orders
 from tests.conftest import WORKER_SETTINGS
 from tests.workers import WebServer, post_json, wait_for
+from tests.world import api_order
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -31,12 +32,7 @@ def enter_orders(web: WebServer, key: str, user: int, stop: threading.Event, rng
     n = 0
     while not stop.is_set():
         n += 1
-        order = {
-            "customer": "C-ACME",
-            "external_reference": f"U{user}-{n}",
-            "submit": True,
-            "lines": [{"item": "LAPTOP-15", "quantity": 2}],
-        }
+        order = api_order(f"U{user}-{n}", quantity=2)
         statuses.append(post_json(f"{web.url}/api/v1/sales-orders", key, order))
         time.sleep(rng.uniform(0.1, 0.6))
 

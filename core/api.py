@@ -19,7 +19,8 @@ from ninja.parser import Parser
 from ninja.security import HttpBasicAuth, HttpBearer, SessionAuth
 from pydantic import PlainSerializer
 
-from core.exceptions import BusinessRuleError, FieldErrors
+from core.exceptions import BusinessRuleError, FieldErrors, error_body
+from core.lockout import TooManyAttempts, check_address, record_failed_sign_in
 from core.money import round_amount
 from core.services import api_token_authenticate
 
@@ -55,8 +56,11 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         user = api_token_authenticate(token)
         if user is not None:
-            request.user = user
-        return user
+            request.user = user  # a valid token is never throttled
+            return user
+        check_address(request)
+        record_failed_sign_in(request)
+        return None
 
 
 class BasicAuth(HttpBasicAuth):
@@ -66,6 +70,7 @@ class BasicAuth(HttpBasicAuth):
         return super().__call__(request) if _scheme(request) == "basic" else None
 
     def authenticate(self, request, username, password):
+        check_address(request)  # before the password hash, which costs the CPU time
         user = authenticate(request, username=username, password=password)
         if user is not None and user.is_active:
             request.user = user
@@ -94,15 +99,6 @@ def require_permission(request, *permissions: str) -> None:
     missing = [p for p in permissions if not request.user.has_perm(p)]
     if missing:
         raise PermissionDenied(f"Your roles do not allow this (needs {', '.join(missing)}).")
-
-
-def is_api_request(request) -> bool:
-    """Answered in the API's error shape (JSON) rather than with a page."""
-    return request.path.startswith("/api/")
-
-
-def error_body(detail: str, code: str, errors: list[dict] | None = None) -> dict:
-    return {"detail": detail, "code": code, "errors": errors or []}
 
 
 def field_path(loc) -> str:
@@ -168,6 +164,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
         if exc.status_code == 400:
             detail = "The request body is not valid JSON."
         return respond(request, exc.status_code, error_body(detail, code))
+
+    @api.exception_handler(TooManyAttempts)
+    def too_many_attempts(request, exc):
+        response = respond(request, 429, error_body(exc.message, "too_many_attempts"))
+        response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(PermissionDenied)
     def permission_denied(request, exc):

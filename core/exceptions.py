@@ -1,4 +1,14 @@
-"""Errors that services raise; views turn them into messages, the API into 4xx JSON."""
+"""Errors that services raise; views turn them into messages, the API into 4xx JSON, in the
+one error shape `{"detail": str, "code": str, "errors": [{"field", "message"}]}` (DESIGN §9)."""
+
+
+def error_body(detail: str, code: str, errors: list[dict] | None = None) -> dict:
+    return {"detail": detail, "code": code, "errors": errors or []}
+
+
+def is_api_request(request) -> bool:
+    """Answered in the API's error shape (JSON) rather than with a page."""
+    return request.path.startswith("/api/")
 
 
 class BusinessRuleError(Exception):

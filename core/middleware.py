@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 
-from core.api import error_body, is_api_request
+from core.exceptions import error_body, is_api_request
 
 NUL_MESSAGE = "The request contains a NUL character (\\u0000), which no field accepts: remove it."
 TOO_BIG_MESSAGE = "The request body is too large: send at most {limit:,} bytes."

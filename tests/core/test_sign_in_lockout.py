@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from core.services import api_token_create
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +76,60 @@ def test_successful_sign_ins_are_never_held_up(bruno):
     for _ in range(9):  # a success started the count again
         client.get("/api/v1/items", **basic("bruno", "wrong"))
     assert client.get("/api/v1/items", **basic("bruno", PASSWORD)).status_code == 200
+
+
+@pytest.fixture
+def five_failures_a_minute(settings):
+    settings.AUTH_FAILURES_PER_ADDRESS = 5
+
+
+def test_failed_sign_ins_from_one_address_are_rate_limited_whatever_the_user_name(
+    bruno, five_failures_a_minute, time_machine
+):
+    time_machine.move_to(timezone.now().replace(second=0))
+    client = Client()
+    for name in ("ann", "bob", "cat", "dan", "eve"):
+        assert client.get("/api/v1/items", **basic(name, "guess")).status_code == 401
+
+    refused = client.get("/api/v1/items", **basic("bruno", PASSWORD))  # no hash computed
+
+    assert refused.status_code == 429 and refused.json()["code"] == "too_many_attempts"
+    assert "try again in 60 seconds" in refused.json()["detail"]
+    assert sign_in(client, PASSWORD).status_code == 429  # the sign-in form counts the same
+    _, key = api_token_create(user=bruno, name="script")
+    by_token = client.get("/api/v1/items", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert by_token.status_code == 200  # a valid token is never held up
+    time_machine.shift(datetime.timedelta(seconds=61))
+    assert client.get("/api/v1/items", **basic("bruno", PASSWORD)).status_code == 200
+
+
+def test_unknown_api_tokens_count_as_failures_of_the_address(
+    bruno, five_failures_a_minute, time_machine
+):
+    time_machine.move_to(timezone.now().replace(second=0))
+    client = Client()
+    for attempt in range(5):
+        guess = client.get("/api/v1/items", HTTP_AUTHORIZATION=f"Bearer b2b_guess{attempt}")
+        assert guess.status_code == 401
+
+    refused = client.get("/api/v1/items", HTTP_AUTHORIZATION="Bearer b2b_guess5")
+
+    assert refused.status_code == 429 and refused["Retry-After"] == "60"
+    _, key = api_token_create(user=bruno, name="script")
+    assert client.get("/api/v1/items", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
+
+
+def test_password_reset_requests_are_limited_per_address(bruno, settings, mailoutbox):
+    settings.PASSWORD_RESET_PER_ADDRESS = 3
+    bruno.email = "bruno@example.com"
+    bruno.save()
+    client = Client()
+    for _ in range(3):
+        sent = client.post("/accounts/password_reset/", {"email": "bruno@example.com"})
+        assert sent.status_code == 302
+
+    refused = client.post("/accounts/password_reset/", {"email": "bruno@example.com"})
+
+    assert refused.status_code == 429
+    assert "Too many password-reset requests from your address" in refused.content.decode()
+    assert len(mailoutbox) == 3

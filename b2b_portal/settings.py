@@ -293,7 +293,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "relay-outbox": {"task": "core.relay_outbox", "schedule": 30.0},
-    "invoice-pending-shipments": {"task": "billing.invoice_pending", "schedule": 120.0},
 }
 
 # The transactional outbox (core/outbox.py): a message being sent is leased for this long (more

@@ -5,13 +5,10 @@ class BillingConfig(AppConfig):
     name = "billing"
 
     def ready(self):
+        from billing.services import invoice_owed  # also registers its outbox handler
         from warehouse.signals import shipment_confirmed
 
-        shipment_confirmed.connect(_invoice_after_commit, dispatch_uid="billing-invoice")
+        def owe_invoice(sender, shipment_id, **kwargs):
+            invoice_owed(shipment_id=shipment_id)
 
-
-def _invoice_after_commit(sender, shipment_id, **kwargs):
-    """Ship confirm is committed first; the invoice follows through Celery."""
-    from core.enqueue import enqueue_on_commit
-
-    enqueue_on_commit("billing.create_invoices", shipment_id)
+        shipment_confirmed.connect(owe_invoice, dispatch_uid="billing-invoice", weak=False)

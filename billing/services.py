@@ -5,17 +5,39 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceLine
 from core.models import DocumentType
 from core.money import line_amount
+from core.outbox import outbox_handler, outbox_write
 from core.services import change_log, document_number_next, transition, use_case
 from orders.locks import lock_orders_and_lines
 from orders.models import FulfillmentLine
 from orders.services import sales_order_refresh_status
-from warehouse.models import Shipment, ShipmentLine
+from warehouse.models import Shipment
+
+INVOICE_TOPIC = "billing.invoice_shipment"
+
+
+def invoice_owed(*, shipment_id: int) -> None:
+    """Owe the invoices of a shipment being confirmed, in the ship-confirm transaction: the
+    outbox relay creates them after commit, tries again after a failure, and an invoice that
+    can never be created (its amounts do not fit) ends FAILED in the admin instead of being
+    tried forever."""
+    outbox_write(
+        topic=INVOICE_TOPIC,
+        key=f"invoice-shipment:{shipment_id}",
+        payload={"shipment": shipment_id},
+    )
+
+
+@outbox_handler(INVOICE_TOPIC)
+def invoices_create_handle(payload: dict) -> str | None:
+    invoices = invoices_create_for_shipment(shipment_id=payload["shipment"])
+    if not invoices:
+        return "nothing left to invoice on this shipment"
+    return None
 
 
 def invoices_create_for_shipment(*, shipment_id: int) -> list[Invoice]:
@@ -80,16 +102,3 @@ def _invoice(shipment, order, lines, today) -> Invoice:
             transition(line, "close", demand_line_id=line.pk, reason=invoice.number)
     sales_order_refresh_status(order=order)
     return invoice
-
-
-def shipments_not_invoiced():
-    """SHIPPED shipments with an order on them that has no invoice for them (a lost message)."""
-    invoiced = Invoice.objects.filter(
-        shipment=OuterRef("shipment_id"), sales_order=OuterRef("demand_line__order_id")
-    )
-    return (
-        ShipmentLine.objects.filter(active=True, shipment__status=Shipment.Status.SHIPPED)
-        .filter(~Exists(invoiced))
-        .values_list("shipment_id", flat=True)
-        .distinct()
-    )

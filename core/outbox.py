@@ -5,7 +5,8 @@ message exists exactly when the change does. After commit the relay task is sent
 runs the relay too (the safety net for a lost task or a killed worker). The relay leases a due
 message, runs its topic's handler outside any transaction (an email may take seconds), then
 marks it delivered. A handler that raises is tried again with exponential backoff, and after
-`OUTBOX_MAX_ATTEMPTS` the message is FAILED, shown in the admin, where "Retry" sends it again.
+`OUTBOX_MAX_ATTEMPTS` the message is FAILED, shown in the admin, where "Retry" sends it again;
+an error no attempt can cure (NEVER_SUCCEEDS) fails it at once.
 A relay killed between the lease and "delivered" leaves the lease to run out: the message is
 sent again (at least once; handlers skip work that a previous attempt finished).
 
@@ -18,16 +19,20 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DataError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from core.enqueue import enqueue_on_commit
+from core.exceptions import BusinessRuleError
 from core.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
 RELAY_TASK = "core.relay_outbox"
+# Failures that no later attempt can cure (a value that does not fit its column, a business
+# rule the data breaks): the message is FAILED at once, for a person to look at.
+NEVER_SUCCEEDS = (DataError, BusinessRuleError)
 _handlers: dict[str, Callable[[dict], None]] = {}
 
 
@@ -113,7 +118,9 @@ def _settle(message: OutboxMessage, error: Exception | None, note: str = "") -> 
             return  # the lease ran out and another relay holds it now: its outcome counts
         else:
             current.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if current.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            if current.attempts >= settings.OUTBOX_MAX_ATTEMPTS or isinstance(
+                error, NEVER_SUCCEEDS
+            ):
                 current.fail()
                 logger.error("Outbox %s failed for good: %s", current.key, current.last_error)
             else:

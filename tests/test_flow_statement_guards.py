@@ -107,9 +107,9 @@ def test_a_line_more_costs_a_few_statements_of_its_own(world):
         "create supply": 12,
         "receipt": 23,
         "shipment create": 11,
-        "ship confirm": 19,
+        "ship confirm": 23,  # with the invoice owed in the outbox (get_or_create by key)
         "invoicing": 14,
     }
     assert {name: one[name] <= ceiling[name] for name in ceiling} == dict.fromkeys(ceiling, True), (
-        one
+        str(one)
     )

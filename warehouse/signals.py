@@ -4,5 +4,6 @@ from django.dispatch import Signal
 # Arguments: item_id, organization_id. Receivers only hand work to Celery after commit.
 stock_increased = Signal()
 
-# Sent when a shipment is confirmed. Argument: shipment_id. Billing invoices it after commit.
+# Sent inside the ship-confirm transaction. Argument: shipment_id. Billing owes its invoice
+# (an outbox message, created after commit).
 shipment_confirmed = Signal()

@@ -4,7 +4,7 @@ FAILED in the admin after the last attempt and sent again from there."""
 import datetime
 
 import pytest
-from django.db import transaction
+from django.db import DataError, transaction
 from django.utils import timezone
 
 from core.models import OutboxMessage
@@ -95,6 +95,17 @@ def test_a_refused_delivery_waits_longer_each_time_then_fails_for_good(settings,
     assert OutboxMessage.objects.get().status == "FAILED" and received == []
     clock.shift(datetime.timedelta(days=1))
     assert outbox_relay() == 0  # a FAILED message waits for a person
+
+
+def test_an_error_no_attempt_can_cure_fails_the_message_at_once():
+    owe()
+    refusals.append(DataError("numeric field overflow"))
+
+    assert outbox_relay() == 0
+
+    message = OutboxMessage.objects.get()
+    assert (message.status, message.attempts) == ("FAILED", 1)
+    assert message.last_error == "DataError: numeric field overflow"
 
 
 def test_backoff_doubles_up_to_its_cap(settings):

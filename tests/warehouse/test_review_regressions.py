@@ -5,7 +5,6 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from billing.services import shipments_not_invoiced
 from core.exceptions import BusinessRuleError, Conflict
 from procurement.models import RequisitionLine
 from procurement.services import purchase_order_submit
@@ -113,15 +112,6 @@ def test_api_amounts_round_half_up():
     from core.api import Amount
 
     assert TypeAdapter(Amount).dump_python(Decimal("10.005")) == "10.01"
-
-
-def test_a_shipped_shipment_without_its_invoice_is_found_again(world):
-    world.stock(world.laptop, 1)
-    order = world.order((world.laptop, 1))
-    sales_order_submit(order=order, acting_user=world.csr)
-    shipment = shipped(shipment_create(organization=world.w1, lines=[ShipLine(order.lines.get())]))
-    shipment_confirm(shipment=shipment)  # its create_invoices message is never run here
-    assert list(shipments_not_invoiced()) == [shipment.pk]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,16 +1,14 @@
 """The REST API root (DESIGN §9): /api/v1/; OpenAPI at /api/v1/openapi.json, docs /api/v1/docs."""
 
-from ninja import NinjaAPI
-
 from billing.api import router as billing_router
 from catalog.api import router as catalog_router
-from core.api import AUTH, DecimalParser, install_error_handlers
+from core.api import AUTH, DecimalParser, PortalAPI, install_error_handlers
 from orders.api import router as orders_router
 from procurement.api import router as procurement_router
 from supply.api import router as supply_router
 from warehouse.api import router as warehouse_router
 
-api = NinjaAPI(
+api = PortalAPI(
     title="B2B Portal API",
     version="1",
     description="Back-to-back order fulfillment. Authenticate with a personal API token "

@@ -4,7 +4,7 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from billing.models import Invoice
-from core.api import Amount, Price, Quantity, require_permission
+from core.api import Amount, Price, Quantity, choice_of, require_permission
 from core.paging import KeysFirstPagination
 
 router = Router(tags=["billing"])
@@ -22,7 +22,7 @@ class InvoiceOut(Schema):
     number: str
     sales_order: str = Field(alias="sales_order.number")
     shipment: str = Field(alias="shipment.number")
-    status: str
+    status: choice_of(Invoice.Status)
     invoice_date: datetime.date
     due_date: datetime.date
     payment_terms: str

@@ -2,7 +2,8 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from catalog import selectors
-from core.api import Price, require_permission
+from catalog.models import Organization
+from core.api import Price, choice_filter, choice_of, require_permission
 from core.paging import KeysFirstPagination
 
 router = Router(tags=["master data"])
@@ -11,7 +12,7 @@ router = Router(tags=["master data"])
 class OrganizationOut(Schema):
     code: str
     name: str
-    kind: str
+    kind: choice_of(Organization.Kind)
     receiving_days: int
 
 
@@ -39,7 +40,7 @@ def get_item(request, sku: str):
 
 @router.get("/organizations", response=list[OrganizationOut])
 @paginate(KeysFirstPagination)
-def list_organizations(request, kind: str = ""):
+def list_organizations(request, kind: choice_filter(Organization.Kind) = ""):
     require_permission(request, "catalog.view_organization")
     return selectors.organizations(kind=kind)
 

@@ -8,8 +8,7 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 
-QUANTITY = {"max_digits": 15, "decimal_places": 3}
-PRICE = {"max_digits": 15, "decimal_places": 4}
+from core.money import PRICE, QUANTITY
 
 
 class Organization(models.Model):

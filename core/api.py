@@ -6,22 +6,22 @@ Every error response is `{"detail": str, "code": str, "errors": [{"field", "mess
 import json
 import logging
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from axes.helpers import get_client_ip_address
 from axes.utils import reset as axes_reset
 from django.contrib.auth import authenticate
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBasicAuth, HttpBearer, SessionAuth
-from pydantic import PlainSerializer
+from pydantic import Field, PlainSerializer, WithJsonSchema
 
 from core.exceptions import BusinessRuleError, FieldErrors, error_body
 from core.lockout import TooManyAttempts, check_address, record_failed_sign_in
-from core.money import round_amount
+from core.money import PRICE, QUANTITY, round_amount
 from core.services import api_token_authenticate
 
 logger = logging.getLogger("b2b_portal.api")
@@ -33,6 +33,48 @@ Amount = Annotated[
     Decimal,
     PlainSerializer(lambda v: str(round_amount(v)), return_type=str),
 ]
+
+
+def choice_of(choices) -> type:
+    """A field holding one of a TextChoices' values, stated inline as an enum in the OpenAPI
+    description (every model names its choices "Status": as shared components they clash)."""
+    return Annotated[choices, WithJsonSchema({"type": "string", "enum": list(choices.values)})]
+
+
+def choice_filter(choices) -> type:
+    """A list filter by one of a TextChoices' values (an enum in the OpenAPI description);
+    left empty (`?status=`) it filters nothing, as leaving it out does."""
+    return Literal[(*choices.values, "")]
+
+
+def _decimal_in(shape: dict, *, minimum: str, description: str):
+    """A decimal input as JSON number or string, with the bounds and places the API enforces
+    stated in the OpenAPI description (`minimum`: "gt0", "ge0" or "" for signed)."""
+    places, whole = shape["decimal_places"], shape["max_digits"] - shape["decimal_places"]
+    limit = float(Decimal(10) ** whole - Decimal(1).scaleb(-places))
+    number = {"type": "number", "maximum": limit, "multipleOf": float(Decimal(1).scaleb(-places))}
+    sign = "-?" if not minimum else ""
+    if minimum == "gt0":
+        number["exclusiveMinimum"] = 0
+    else:
+        number["minimum"] = 0 if minimum == "ge0" else -limit
+    string = {"type": "string", "pattern": rf"^{sign}\d{{1,{whole}}}(\.\d{{1,{places}}})?$"}
+    bounds = {"gt0": Field(gt=0), "ge0": Field(ge=0), "": Field()}[minimum]
+    return Annotated[
+        Decimal,
+        bounds,
+        Field(max_digits=shape["max_digits"], decimal_places=places),
+        WithJsonSchema({"anyOf": [number, string], "description": description}),
+    ]
+
+
+QuantityIn = _decimal_in(
+    QUANTITY, minimum="gt0", description="A quantity over 0, up to 3 decimals."
+)
+SignedQuantityIn = _decimal_in(
+    QUANTITY, minimum="", description="A signed quantity (+ in, - out), up to 3 decimals."
+)
+PriceIn = _decimal_in(PRICE, minimum="ge0", description="A unit price, up to 4 decimals.")
 
 
 class DecimalParser(Parser):
@@ -92,6 +134,58 @@ class SignedInSession(SessionAuth):
 
 
 AUTH = [TokenAuth(), BasicAuth(), SignedInSession()]
+
+
+class FieldErrorOut(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    """Every error answer of the API: what went wrong, a stable code, and the fields at fault."""
+
+    detail: str
+    code: str
+    errors: list[FieldErrorOut]
+
+
+# The error answers each operation may give, documented in the OpenAPI description.
+_ERROR_RESPONSES = {
+    400: "The request contains a NUL character, or its body is not valid JSON.",
+    401: "No valid credentials (code `not_authenticated`).",
+    403: "Your roles do not allow this (code `permission_denied`).",
+    404: "No such document (code `not_found`).",
+    409: "The document's state does not allow this now (code `conflict` or the rule's code).",
+    413: "The body is over the upload limit (code `too_large`).",
+    422: "Invalid input: `errors` names each field and what is wrong with it.",
+    429: "Too many failed sign-ins from this address or for this user (code "
+    "`too_many_attempts`; wait for `Retry-After` seconds).",
+}
+
+
+class PortalAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI description also states every operation's error answers, in
+    the one error shape, so a schema-driven client is not surprised by a 404 or a 409."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        error_schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(error_schema.pop("$defs", {}), ErrorOut=error_schema)
+        content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                codes = {400, 401, 403, 422, 429}
+                if "{" in path:
+                    codes.add(404)
+                if method != "get":
+                    codes |= {409, 413}
+                responses = operation.setdefault("responses", {})
+                for code in sorted(codes):
+                    responses.setdefault(
+                        code, {"description": _ERROR_RESPONSES[code], "content": content}
+                    )
+        return schema
 
 
 def require_permission(request, *permissions: str) -> None:

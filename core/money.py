@@ -9,6 +9,9 @@ from django.db.models import DecimalField, F
 from django.db.models.functions import Round
 
 CENT = Decimal("0.01")
+# The stored shapes of quantities and unit prices (every model field and API input uses them).
+QUANTITY = {"max_digits": 15, "decimal_places": 3}
+PRICE = {"max_digits": 15, "decimal_places": 4}
 # Stored amounts (invoice lines and totals): an order line whose amount, or an order whose
 # total, would not fit is refused at entry (orders.services), not at invoicing.
 AMOUNT = {"max_digits": 15, "decimal_places": 2}

@@ -1,7 +1,6 @@
 """Sales orders API (DESIGN §9)."""
 
 import datetime
-from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
@@ -9,12 +8,21 @@ from ninja.pagination import paginate
 
 from billing.selectors import sales_order_line_views
 from catalog.models import Customer, Item, Organization
-from core.api import Price, Quantity, require_permission
+from core.api import (
+    Price,
+    PriceIn,
+    Quantity,
+    QuantityIn,
+    choice_filter,
+    choice_of,
+    require_permission,
+)
 from core.exceptions import FieldErrors
 from core.paging import KeysFirstPagination
 from orders import selectors
-from orders.models import SalesOrder
+from orders.models import FulfillmentLine, SalesOrder
 from orders.services import LineInput
+from supply.models import SupplyOrder
 from supply.selectors import LineView
 from supply.services import fulfillment_line_cancel, sales_order_enter, sales_order_submit
 
@@ -25,8 +33,8 @@ Code = Field(min_length=1, max_length=40)
 
 class LineIn(Schema):
     item: str = Code
-    quantity: Decimal = Field(gt=0, max_digits=15, decimal_places=3)
-    unit_price: Decimal | None = Field(default=None, ge=0, max_digits=15, decimal_places=4)
+    quantity: QuantityIn
+    unit_price: PriceIn | None = None
     requested_ship_date: datetime.date | None = None
     ship_from: str | None = Field(default=None, max_length=20)
 
@@ -47,7 +55,7 @@ class SalesOrderSummary(Schema):
     number: str
     customer: str = Field(alias="customer.number")
     external_reference: str
-    status: str
+    status: choice_of(SalesOrder.Status)
     currency: str
     line_count: int
 
@@ -77,7 +85,7 @@ class DocumentOut(Schema):
 
 class SupplyOut(Schema):
     number: str
-    status: str
+    status: choice_of(SupplyOrder.Status)
     exception: str
     documents: list[DocumentOut]
 
@@ -88,7 +96,7 @@ class LineOut(Schema):
     item: str
     quantity: Quantity
     unit_price: Price
-    status: str
+    status: choice_of(FulfillmentLine.Status)
     supply_type: str
     ship_from: str | None
     requested_ship_date: datetime.date
@@ -106,7 +114,7 @@ class SalesOrderOut(Schema):
     number: str
     customer: str
     external_reference: str
-    status: str
+    status: choice_of(SalesOrder.Status)
     currency: str
     lines: list[LineOut]
 
@@ -235,7 +243,7 @@ def create_sales_order(request, payload: SalesOrderIn):
 
 @router.get("/sales-orders", response=list[SalesOrderSummary])
 @paginate(KeysFirstPagination)
-def list_sales_orders(request, status: str = "", customer: str = ""):
+def list_sales_orders(request, status: choice_filter(SalesOrder.Status) = "", customer: str = ""):
     require_permission(request, "orders.view_salesorder")
     return selectors.sales_orders(selectors.OrderFilters(status=status, customer=customer))
 

@@ -7,11 +7,11 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from core.api import Amount, Price, Quantity, require_permission
+from core.api import Amount, Price, Quantity, choice_filter, choice_of, require_permission
 from core.exceptions import FieldErrors
 from core.paging import KeysFirstPagination
 from procurement import selectors
-from procurement.models import PurchaseOrder, RequisitionLine
+from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
 from procurement.services import (
     purchase_order_approve,
     purchase_order_communicate,
@@ -36,7 +36,7 @@ class RequisitionLineOut(Schema):
     need_by_date: datetime.date
     supplier: str = Field(alias="supplier.number")
     organization: str = Field(alias="organization.code")
-    status: str
+    status: choice_of(RequisitionLine.Status)
     sales_order: str = Field(alias="demand_line.order.number")
     sales_order_line: int = Field(alias="demand_line.line_number")
 
@@ -49,7 +49,7 @@ class PurchaseOrderLineOut(Schema):
     quantity_received: Quantity
     need_by_date: datetime.date
     promised_date: datetime.date | None
-    status: str
+    status: choice_of(PurchaseOrderLine.Status)
     sales_order: str = Field(alias="demand_line.order.number")
     sales_order_line: int = Field(alias="demand_line.line_number")
 
@@ -58,7 +58,7 @@ class PurchaseOrderSummary(Schema):
     number: str
     supplier: str = Field(alias="supplier.number")
     organization: str = Field(alias="organization.code")
-    status: str
+    status: choice_of(PurchaseOrder.Status)
     revision: int
     total: Amount
     acknowledgment: str
@@ -109,7 +109,9 @@ def po_out(po: PurchaseOrder) -> PurchaseOrder:
 
 @router.get("/requisition-lines", response=list[RequisitionLineOut])
 @paginate(KeysFirstPagination)
-def list_requisition_lines(request, status: str = "", supplier: str = ""):
+def list_requisition_lines(
+    request, status: choice_filter(RequisitionLine.Status) = "", supplier: str = ""
+):
     require_permission(request, "procurement.view_requisitionline")
     return selectors.requisition_lines(status=status, supplier=supplier)
 
@@ -152,7 +154,12 @@ def create_purchase_orders(request, payload: CreateIn):
 
 @router.get("/purchase-orders", response=list[PurchaseOrderSummary])
 @paginate(KeysFirstPagination)
-def list_purchase_orders(request, status: str = "", supplier: str = "", sales_order: str = ""):
+def list_purchase_orders(
+    request,
+    status: choice_filter(PurchaseOrder.Status) = "",
+    supplier: str = "",
+    sales_order: str = "",
+):
     require_permission(request, "procurement.view_purchaseorder")
     return selectors.purchase_orders(
         selectors.PurchaseOrderFilters(status=status, supplier=supplier, sales_order=sales_order)

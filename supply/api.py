@@ -6,9 +6,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
-from core.api import Quantity, require_permission
+from core.api import Quantity, choice_filter, choice_of, require_permission
 from core.paging import KeysFirstPagination
 from supply import selectors
+from supply.models import SupplyOrder
 
 router = Router(tags=["supply"])
 
@@ -26,8 +27,8 @@ class SupplyOrderOut(Schema):
     sales_order: str = Field(alias="demand_line.order.number")
     sales_order_line: int = Field(alias="demand_line.line_number")
     item: str = Field(alias="demand_line.item.sku")
-    supply_type: str
-    status: str
+    supply_type: choice_of(SupplyOrder.Type)
+    status: choice_of(SupplyOrder.Status)
     quantity: Quantity
     need_by_date: datetime.date
     supplier: str | None = Field(default=None, alias="supplier.number")
@@ -41,7 +42,9 @@ class SupplyOrderDetailOut(SupplyOrderOut):
 
 @router.get("/supply-orders", response=list[SupplyOrderOut])
 @paginate(KeysFirstPagination)
-def list_supply_orders(request, status: str = "", sales_order: str = ""):
+def list_supply_orders(
+    request, status: choice_filter(SupplyOrder.Status) = "", sales_order: str = ""
+):
     require_permission(request, "supply.view_supplyorder")
     return selectors.supply_orders(status=status, sales_order=sales_order)
 

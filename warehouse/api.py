@@ -1,12 +1,11 @@
 import datetime
-from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from catalog.models import Item, Organization
-from core.api import Quantity, require_permission
+from core.api import Quantity, QuantityIn, SignedQuantityIn, choice_of, require_permission
 from core.exceptions import BusinessRuleError, FieldErrors
 from core.paging import KeysFirstPagination
 from orders.models import FulfillmentLine
@@ -38,7 +37,7 @@ class BalanceOut(Schema):
 class AdjustmentIn(Schema):
     item: str
     organization: str
-    quantity: Decimal = Field(max_digits=15, decimal_places=3)
+    quantity: SignedQuantityIn
     reason: str = Field(min_length=1, max_length=200)
 
 
@@ -113,7 +112,7 @@ MAX_LINE = 2**31 - 1
 
 class ReceiptLineIn(Schema):
     line_number: int = Field(ge=1, le=MAX_LINE)
-    quantity: Decimal = Field(gt=0, max_digits=15, decimal_places=3)
+    quantity: QuantityIn
 
 
 class ReceiptIn(Schema):
@@ -142,7 +141,7 @@ class ReceiptOut(Schema):
 class ShipmentLineIn(Schema):
     sales_order: str = Field(min_length=1, max_length=20)
     line_number: int = Field(ge=1, le=MAX_LINE)
-    quantity: Decimal | None = Field(default=None, gt=0, max_digits=15, decimal_places=3)
+    quantity: QuantityIn | None = None
 
 
 class ShipmentIn(Schema):
@@ -160,14 +159,14 @@ class ShipmentLineOut(Schema):
     line_number: int = Field(alias="demand_line.line_number")
     item: str = Field(alias="demand_line.item.sku")
     quantity: Quantity
-    status: str = Field(alias="demand_line.status")
+    status: choice_of(FulfillmentLine.Status) = Field(alias="demand_line.status")
 
 
 class ShipmentOut(Schema):
     number: str
     organization: str = Field(alias="organization.code")
     customer: str = Field(alias="customer.number")
-    status: str
+    status: choice_of(Shipment.Status)
     carrier: str
     tracking_number: str
     ship_date: datetime.date | None

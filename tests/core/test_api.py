@@ -299,3 +299,25 @@ def test_the_api_docs_and_schema_are_served_without_a_cdn(client, buyer):
     assert "/static/ninja/swagger-ui-bundle.js" in docs and "cdn." not in docs
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/sales-orders" in schema["paths"]
+
+
+def test_the_schema_states_what_the_api_accepts_and_every_error_it_answers(client, buyer):
+    client.force_login(buyer)
+    schema = client.get("/api/v1/openapi.json").json()
+    paths, components = schema["paths"], schema["components"]["schemas"]
+
+    submit = paths["/api/v1/sales-orders/{number}/submit"]["post"]["responses"]
+    assert {"400", "401", "403", "404", "409", "413", "422", "429"} <= set(submit)
+    assert submit["409"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorOut"
+    }
+    assert components["ErrorOut"]["required"] == ["detail", "code", "errors"]
+    number, text = components["LineIn"]["properties"]["quantity"]["anyOf"]
+    assert (number["exclusiveMinimum"], number["multipleOf"]) == (0, 0.001)
+    assert text["pattern"] == r"^\d{1,12}(\.\d{1,3})?$"
+    (status,) = [
+        p for p in paths["/api/v1/purchase-orders"]["get"]["parameters"] if p["name"] == "status"
+    ]
+    assert "PENDING_APPROVAL" in status["schema"]["enum"]
+    order_status = components["SalesOrderSummary"]["properties"]["status"]["enum"]
+    assert order_status == ["DRAFT", "PROCESSING", "CLOSED", "CANCELLED"]

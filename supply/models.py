@@ -9,8 +9,10 @@ from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from catalog.models import PRICE, QUANTITY, Organization, SourcingRule, Supplier
+from manufacturing.models import WorkOrder
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrderLine, RequisitionLine
+from warehouse.models import TransferOrderLine
 
 
 class SourcingDecision(models.Model):
@@ -153,6 +155,12 @@ class SupplyTrackingLine(models.Model):
     purchase_order_line = models.ForeignKey(
         PurchaseOrderLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    work_order = models.ForeignKey(
+        WorkOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    transfer_order_line = models.ForeignKey(
+        TransferOrderLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     quantity = models.DecimalField(**QUANTITY)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -169,20 +177,34 @@ class SupplyTrackingLine(models.Model):
 
     @property
     def document(self):
-        """The execution document line now working for the supply order (PO line, else
-        requisition line); select_related both to read it without queries."""
-        return self.purchase_order_line or self.requisition_line
+        """The execution document now working for the supply order (PO line, else requisition
+        line, work order or transfer line); select_related them to read it without queries."""
+        return (
+            self.purchase_order_line
+            or self.requisition_line
+            or self.work_order
+            or self.transfer_order_line
+        )
 
     @property
     def document_number(self) -> str:
         if self.purchase_order_line_id:
             return self.purchase_order_line.purchase_order.number
-        return self.requisition_line.number if self.requisition_line_id else ""
+        if self.transfer_order_line_id:
+            return self.transfer_order_line.transfer_order.number
+        document = self.document
+        return document.number if document is not None else ""
 
     @property
     def document_line_number(self) -> int | None:
-        return self.purchase_order_line.line_number if self.purchase_order_line_id else None
+        if self.purchase_order_line_id:
+            return self.purchase_order_line.line_number
+        if self.transfer_order_line_id:
+            return self.transfer_order_line.line_number
+        return None
 
     @property
     def document_status(self) -> str:
+        if self.transfer_order_line_id:
+            return self.transfer_order_line.transfer_order.status
         return self.document.status if self.document is not None else ""

@@ -13,6 +13,13 @@ from supply.models import SupplyOrder, SupplyTrackingLine
 from warehouse.models import InventoryBalance, Reservation, Shipment, ShipmentLine
 
 QUANTITY_FIELD = DecimalField(**QUANTITY)
+# What a tracking line's document reference reads (SupplyTrackingLine.document…), in one join.
+TRACKED_DOCUMENTS = (
+    "requisition_line",
+    "purchase_order_line__purchase_order",
+    "work_order",
+    "transfer_order_line__transfer_order",
+)
 
 
 @dataclass
@@ -58,9 +65,7 @@ def sales_order_lines(order: SalesOrder, *, with_timeline: bool = False) -> list
                 queryset=SupplyOrder.objects.order_by("-id").prefetch_related(
                     Prefetch(
                         "tracking_lines",
-                        queryset=SupplyTrackingLine.objects.select_related(
-                            "requisition_line", "purchase_order_line__purchase_order"
-                        ),
+                        queryset=SupplyTrackingLine.objects.select_related(*TRACKED_DOCUMENTS),
                     )
                 ),
                 to_attr="all_supply_orders",
@@ -108,11 +113,7 @@ def supply_orders(*, status: str = "", sales_order: str = ""):
 
 def supply_documents(supply_order: SupplyOrder) -> list[SupplyTrackingLine]:
     """The execution documents of a supply order, in the order they were created."""
-    return list(
-        supply_order.tracking_lines.select_related(
-            "requisition_line", "purchase_order_line__purchase_order"
-        )
-    )
+    return list(supply_order.tracking_lines.select_related(*TRACKED_DOCUMENTS))
 
 
 @dataclass(frozen=True)

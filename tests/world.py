@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from catalog.models import BillOfMaterials, BomComponent, SourcingRule
 from orders.services import LineInput, sales_order_create
 from tests.factories import (
     BuyRuleFactory,
@@ -35,6 +36,39 @@ class World:
         inventory_adjust(
             item=item, organization=org or self.w1, quantity=Decimal(quantity), reason="count"
         )
+
+    def make_setup(self):
+        """Plant P1 makes DESK-60 from 4 LEG and 1 TOP each (a MAKE rule at P1, which also ships
+        it); components stocked for 10 desks."""
+        self.p1 = OrganizationFactory(code="P1", kind="PLANT", receiving_days=0)
+        self.desk = ItemFactory(sku="DESK-60", list_price=Decimal("300"))
+        self.leg = ItemFactory(sku="LEG", back_to_back=False)
+        self.top = ItemFactory(sku="TOP", back_to_back=False)
+        bom = BillOfMaterials.objects.create(item=self.desk, organization=self.p1)
+        BomComponent.objects.create(bom=bom, item=self.leg, quantity=4)
+        BomComponent.objects.create(bom=bom, item=self.top, quantity=1)
+        SourcingRule.objects.create(
+            item=self.desk,
+            organization=self.p1,
+            type="MAKE",
+            source_organization=self.p1,
+            lead_time_days=3,
+        )
+        self.stock(self.leg, 40, org=self.p1)
+        self.stock(self.top, 10, org=self.p1)
+
+    def transfer_setup(self):
+        """Warehouse W2 holds 10 CHAIR; W1 sources CHAIR by transfer from W2."""
+        self.w2 = OrganizationFactory(code="W2", receiving_days=1)
+        self.chair = ItemFactory(sku="CHAIR", list_price=Decimal("80"))
+        SourcingRule.objects.create(
+            item=self.chair,
+            organization=self.w1,
+            type="TRANSFER",
+            source_organization=self.w2,
+            lead_time_days=2,
+        )
+        self.stock(self.chair, 10, org=self.w2)
 
     def order(self, *lines, **kwargs):
         """lines: (item, quantity) pairs or LineInput."""

@@ -101,12 +101,19 @@ class Reservation(models.Model):
         PURCHASE_ORDER = "PURCHASE_ORDER", "Purchase order"
         WORK_ORDER = "WORK_ORDER", "Work order"
         TRANSFER_ORDER = "TRANSFER_ORDER", "Transfer order"
+        # Stock held on hand for a document rather than shipped to the line: the components of
+        # a released work order at its plant, the goods a transfer takes from its source.
+        COMPONENT = "COMPONENT", "Component held for a work order"
+        TRANSFER_SOURCE = "TRANSFER_SOURCE", "Held at the source for a transfer"
 
     class Status(models.TextChoices):
         ACTIVE = "ACTIVE", "Active"
         MOVED = "MOVED", "Moved"
         CONSUMED = "CONSUMED", "Consumed"
         RELEASED = "RELEASED", "Released"
+
+    # The sources whose rows hold on-hand stock (they count in the balance's `reserved`).
+    HOLDS_STOCK = frozenset({Source.ON_HAND, Source.COMPONENT, Source.TRANSFER_SOURCE})
 
     demand_line = models.ForeignKey(
         "orders.FulfillmentLine", on_delete=models.PROTECT, related_name="reservations"
@@ -144,8 +151,20 @@ class Receipt(models.Model):
 
     number = models.CharField(max_length=20, unique=True)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    # What was received: a purchase order, or a transfer order arriving at its destination.
     purchase_order = models.ForeignKey(
-        "procurement.PurchaseOrder", on_delete=models.PROTECT, related_name="receipts"
+        "procurement.PurchaseOrder",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="receipts",
+    )
+    transfer_order = models.ForeignKey(
+        "warehouse.TransferOrder",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="receipts",
     )
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -162,7 +181,18 @@ class Receipt(models.Model):
 class ReceiptLine(models.Model):
     receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, related_name="lines")
     purchase_order_line = models.ForeignKey(
-        "procurement.PurchaseOrderLine", on_delete=models.PROTECT, related_name="receipt_lines"
+        "procurement.PurchaseOrderLine",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="receipt_lines",
+    )
+    transfer_order_line = models.ForeignKey(
+        "warehouse.TransferOrderLine",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="receipt_lines",
     )
     quantity = models.DecimalField(**QUANTITY)
     reserved_quantity = models.DecimalField(
@@ -262,3 +292,91 @@ class ShipmentLine(models.Model):
 
     def __str__(self):
         return f"{self.shipment.number}: {self.quantity}"
+
+
+class TransferOrder(FSMModelMixin, models.Model):
+    """Goods moving from a source organization to the fulfillment organization of one demand
+    line: OPEN (held at the source) → SHIPPED (in transit) → RECEIVED → CLOSED (the demand
+    shipped); CANCELLED before it ships."""
+
+    class Status(models.TextChoices):
+        OPEN = "OPEN", "Open"
+        SHIPPED = "SHIPPED", "Shipped"
+        RECEIVED = "RECEIVED", "Received"
+        CLOSED = "CLOSED", "Closed"
+        CANCELLED = "CANCELLED", "Cancelled"
+
+    S = Status
+    number = models.CharField(max_length=20, unique=True)
+    source = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    destination = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    demand_line = models.ForeignKey(
+        "orders.FulfillmentLine", on_delete=models.PROTECT, related_name="transfer_orders"
+    )
+    need_by_date = models.DateField()
+    status = FSMField(max_length=10, choices=Status.choices, default=S.OPEN, protected=True)
+    ship_date = models.DateField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["source", "status"]),
+            models.Index(fields=["destination", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(source=F("destination")), name="transfer_between_two_orgs"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @transition(field=status, source=S.OPEN, target=S.SHIPPED)
+    def ship(self):
+        """Source on hand down, destination in transit up (ledger TRANSFER_SHIP)."""
+
+    @transition(field=status, source=S.SHIPPED, target=S.RECEIVED)
+    def receive(self):
+        """Everything shipped arrived (ledger TRANSFER_RECEIPT)."""
+
+    @transition(field=status, source=S.RECEIVED, target=S.CLOSED)
+    def close(self):
+        """The demand it was moved for has shipped."""
+
+    @transition(field=status, source=S.OPEN, target=S.CANCELLED)
+    def cancel(self):
+        """Before it ships: the stock held at the source is released."""
+
+
+class TransferOrderLine(models.Model):
+    transfer_order = models.ForeignKey(
+        TransferOrder, on_delete=models.CASCADE, related_name="lines"
+    )
+    line_number = models.PositiveIntegerField(default=1)
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(**QUANTITY)
+    quantity_shipped = models.DecimalField(**QUANTITY, default=0)
+    quantity_received = models.DecimalField(**QUANTITY, default=0)
+
+    class Meta:
+        ordering = ["transfer_order", "line_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transfer_order", "line_number"], name="transfer_line_number_unique"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="transfer_quantity_gt_0"),
+            models.CheckConstraint(
+                condition=Q(quantity_shipped__lte=F("quantity")),
+                name="transfer_never_over_shipped",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_received__lte=F("quantity_shipped")),
+                name="transfer_never_over_received",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.transfer_order.number}/{self.line_number}"

@@ -270,6 +270,46 @@ def _on_hand_reservation_add(line, organization, quantity, active) -> None:
         active.append(reservation)
 
 
+def stock_hold(*, line, item, organization, quantity: Decimal, source: str, document):
+    """Hold on-hand stock at `organization` for a supply document of a demand line (the
+    components of a work order, the goods a transfer takes from its source): available goes
+    down at once, with the same guarded update as an on-hand reservation, so nobody else can
+    take it. Returns the reservation, or None when not enough is available (nothing written).
+    """
+    quantity = Decimal(quantity)
+    held = _balance_move(
+        item.pk,
+        organization.pk,
+        Q(on_hand__gte=F("reserved") + quantity),
+        empty_passes=False,
+        reserved=F("reserved") + quantity,
+    )
+    if not held:
+        return None
+    return Reservation.objects.create(
+        demand_line=line,
+        item=item,
+        organization=organization,
+        quantity=quantity,
+        supply_source=source,
+        document_type=document._meta.label_lower,
+        document_id=document.pk,
+        document_number=str(getattr(document, "number", "") or ""),
+    )
+
+
+def stock_holds(*, source: str, document_type: str, document_ids) -> list[Reservation]:
+    """The active holds of documents (by their ids), in id order."""
+    return list(
+        Reservation.objects.filter(
+            supply_source=source,
+            document_type=document_type,
+            document_id__in=list(document_ids),
+            status=Reservation.Status.ACTIVE,
+        ).order_by("id")
+    )
+
+
 def reservation_create_for_document(
     *, line, organization, quantity: Decimal, source: str, document
 ) -> Reservation:
@@ -292,7 +332,7 @@ def reservation_release(*, reservation: Reservation) -> Reservation:
         released = Reservation.objects.filter(
             pk=reservation.pk, status=Reservation.Status.ACTIVE
         ).update(status=Reservation.Status.RELEASED, closed_at=timezone.now())
-        if released and reservation.supply_source == Source.ON_HAND:
+        if released and reservation.supply_source in Reservation.HOLDS_STOCK:
             InventoryBalance.objects.filter(
                 item_id=reservation.item_id, organization_id=reservation.organization_id
             ).update(reserved=F("reserved") - reservation.quantity)
@@ -337,7 +377,7 @@ def reservation_reduce(*, reservation: Reservation, quantity: Decimal, status: s
     else:
         Reservation.objects.filter(pk=reservation.pk).update(quantity=F("quantity") - quantity)
         reservation.quantity -= quantity
-    if reservation.supply_source == Source.ON_HAND:
+    if reservation.supply_source in Reservation.HOLDS_STOCK:
         InventoryBalance.objects.filter(
             item_id=reservation.item_id, organization_id=reservation.organization_id
         ).update(reserved=F("reserved") - quantity)

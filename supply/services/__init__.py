@@ -2,7 +2,6 @@
 across requisitions, purchase orders and reservations (purchasing)."""
 
 from supply.services.orchestration import (
-    EXECUTION_NOT_AVAILABLE,
     backorders_repromise,
     fulfillment_line_cancel,
     line_cancellable,
@@ -13,7 +12,6 @@ from supply.services.orchestration import (
 )
 
 __all__ = [
-    "EXECUTION_NOT_AVAILABLE",
     "backorders_repromise",
     "fulfillment_line_cancel",
     "line_cancellable",

@@ -21,13 +21,12 @@ from orders.services import (
     sales_order_create,
     sales_order_refresh_status,
 )
-from procurement.models import RequisitionLine
 from supply import promising, sourcing
+from supply.execution import adapter_for
 from supply.models import SourcingDecision, SupplyOrder, SupplyTrackingLine
 from warehouse.models import InventoryBalance, Reservation, ShipmentLine
 from warehouse.services import (
     balances_lock,
-    reservation_create_for_document,
     reservation_release,
     reservation_reserve_on_hand,
 )
@@ -35,11 +34,9 @@ from warehouse.services import (
 logger = logging.getLogger(__name__)
 Line = FulfillmentLine.Status
 Outcome = SourcingDecision.Outcome
-EXECUTION_NOT_AVAILABLE = "Make/Transfer execution not available yet"
 MAX_REQUEUE_DELAY = timedelta(minutes=15)
 # Celery tasks, by name (services never import tasks).
 CREATE_SUPPLY = "supply.create_supply"
-TOUCHLESS_RUN = "supply.convert_touchless_requisitions"
 
 
 def stale_after() -> timedelta:
@@ -341,46 +338,14 @@ def supply_order_create_document(*, supply_order_id: int) -> SupplyOrder:
         if line.status != Line.SCHEDULED:
             logger.info("%s: line %s is %s, nothing to create", supply_order, line, line.status)
             return supply_order
-        if supply_order.supply_type != SupplyOrder.Type.BUY:
-            supply_order.exception_reason = EXECUTION_NOT_AVAILABLE
-            transition(supply_order, "fail", reason=EXECUTION_NOT_AVAILABLE, demand_line_id=line.pk)
+        try:  # an adapter either writes its document or refuses having written nothing
+            document = adapter_for(supply_order.supply_type).create(supply_order, line)
+        except BusinessRuleError as refused:
+            supply_order.exception_reason = refused.message[:300]
+            transition(supply_order, "fail", reason=refused.message, demand_line_id=line.pk)
             return supply_order
-        organization = line.ship_from
-        requisition = RequisitionLine.objects.create(
-            number=document_number_next(DocumentType.REQUISITION),
-            demand_line=line,
-            item_id=line.item_id,
-            organization=organization,
-            supplier=supply_order.supplier,
-            quantity=supply_order.quantity,
-            unit_price=supply_order.unit_price,
-            currency=line.order.currency,
-            need_by_date=supply_order.need_by_date - timedelta(days=organization.receiving_days),
-        )
-        SupplyTrackingLine.objects.create(
-            supply_order=supply_order,
-            sequence=1,
-            document_type=SupplyTrackingLine.DocumentType.REQUISITION,
-            requisition_line=requisition,
-            quantity=requisition.quantity,
-        )
-        reservation_create_for_document(
-            line=line,
-            organization=organization,
-            quantity=requisition.quantity,
-            source=Reservation.Source.REQUISITION,
-            document=requisition,
-        )
-        change_log(
-            document=requisition,
-            to_value=requisition.status,
-            demand_line_id=line.pk,
-            reason=f"for {supply_order.number}",
-        )
-        transition(supply_order, "start", demand_line_id=line.pk, reason=requisition.number)
-        transition(line, "await_supply", demand_line_id=line.pk, reason=requisition.number)
-        if supply_order.supplier.automatic_po:
-            enqueue_on_commit(TOUCHLESS_RUN, supply_order.supplier_id)
+        transition(supply_order, "start", demand_line_id=line.pk, reason=document)
+        transition(line, "await_supply", demand_line_id=line.pk, reason=document)
     return supply_order
 
 

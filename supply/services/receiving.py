@@ -15,21 +15,16 @@ from core.services import (
     user_or_none,
 )
 from orders.locks import lock_orders_and_lines
-from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder, PurchaseOrderLine
-from supply.models import SupplyOrder
+from supply.pegging import open_supply_orders, supply_arrived, supply_fulfilled_check
 from warehouse.models import InventoryTransaction, Receipt, ReceiptLine, Reservation
 from warehouse.services import (
     balances_lock,
     ledger_post,
-    reservation_reduce,
-    reservation_reserve_on_hand,
     reservations_active_by_line,
-    reserved_on_hand,
 )
 
 Source = Reservation.Source
-SUPPLY_OPEN = (SupplyOrder.Status.IN_PROCESS, SupplyOrder.Status.EXCEPTION)
 
 
 @dataclass(frozen=True)
@@ -103,13 +98,7 @@ def receipt_create(*, purchase_order: PurchaseOrder, lines: list[ReceiveLine], a
                     field=field,
                 )
         # Then the supply orders these lines may fulfil, then the balances (item order).
-        supply_orders = {}
-        for supply_order in (
-            SupplyOrder.objects.select_for_update()
-            .filter(demand_line_id__in=list(demands), status__in=SUPPLY_OPEN)
-            .order_by("pk")
-        ):
-            supply_orders.setdefault(supply_order.demand_line_id, supply_order)
+        supply_orders = open_supply_orders(demands)
         pairs = {(po_lines[n].item_id, po.organization_id) for n in numbers}
         if len(pairs) > 1:  # one row is locked by its own update, before any other
             balances_lock(pairs)
@@ -126,12 +115,8 @@ def receipt_create(*, purchase_order: PurchaseOrder, lines: list[ReceiveLine], a
             demand = demands[po_line.demand_line_id]
             active = reservations[demand.pk]  # kept up to date by _receive_line
             _receive_line(receipt, po_line, demand, active, request.quantity, acting_user)
-            _supply_reserved_check(
-                demand,
-                reserved_on_hand(active),
-                supply_orders.get(demand.pk),
-                acting_user,
-                receipt.number,
+            supply_fulfilled_check(
+                demand, active, supply_orders.get(demand.pk), acting_user, receipt.number
             )
         if not po.lines.filter(status=PurchaseOrderLine.Status.OPEN).exists():
             transition(po, "close_for_receiving", acting_user=acting_user, reason=receipt.number)
@@ -149,22 +134,14 @@ def _receive_line(receipt, po_line, demand, active, quantity: Decimal, acting_us
         demand_line_id=demand.pk,
         acting_user=acting_user,
     )
-    # Pegged quantity first: what the PO line's reservation covers becomes on-hand stock
-    # reserved for the sales order line; any excess stays free.
-    pegged = Decimal(0)
-    for reservation in list(active):
-        if reservation.supply_source != Source.PURCHASE_ORDER:
-            continue
-        if reservation.document_id != po_line.pk:
-            continue
-        part = min(quantity - pegged, reservation.quantity)
-        if part <= 0:
-            break
-        reservation_reduce(reservation=reservation, quantity=part, status=Reservation.Status.MOVED)
-        reservation_reserve_on_hand(
-            line=demand, organization=receipt.organization, quantity=part, active=active
-        )
-        pegged += part
+    pegged = supply_arrived(
+        demand=demand,
+        organization=receipt.organization,
+        quantity=quantity,
+        source=Source.PURCHASE_ORDER,
+        document_id=po_line.pk,
+        active=active,
+    )
     receipt_line = ReceiptLine.objects.create(
         receipt=receipt, purchase_order_line=po_line, quantity=quantity, reserved_quantity=pegged
     )
@@ -187,20 +164,3 @@ def _receive_line(receipt, po_line, demand, active, quantity: Decimal, acting_us
             po_line, "close_for_receiving", acting_user=acting_user, demand_line_id=demand.pk
         )
     return receipt_line
-
-
-def _supply_reserved_check(
-    demand: FulfillmentLine, on_hand: Decimal, supply_order, acting_user, reason: str
-) -> None:
-    """Once the whole line is reserved on hand: its open supply order (locked by the caller)
-    FULFILLED, the line AWAITING_SHIPPING."""
-    if on_hand < demand.quantity or demand.status != FulfillmentLine.Status.AWAITING_SUPPLY:
-        return
-    if supply_order is not None and supply_order.status in SUPPLY_OPEN:
-        supply_order.exception_reason = ""
-        transition(
-            supply_order, "fulfil", acting_user=acting_user, demand_line_id=demand.pk, reason=reason
-        )
-    transition(
-        demand, "supply_reserved", acting_user=acting_user, demand_line_id=demand.pk, reason=reason
-    )

@@ -17,12 +17,19 @@ from core.services import (
     use_case,
     user_or_none,
 )
+from manufacturing.models import WorkOrder
 from orders.locks import lock_orders_and_lines
 from orders.models import FulfillmentLine
 from orders.services import line_split
 from procurement.models import PurchaseOrder, PurchaseOrderLine
 from supply.models import SupplyOrder
-from warehouse.models import InventoryTransaction, Reservation, Shipment, ShipmentLine
+from warehouse.models import (
+    InventoryTransaction,
+    Reservation,
+    Shipment,
+    ShipmentLine,
+    TransferOrder,
+)
 from warehouse.services import (
     balances_lock,
     ledger_post,
@@ -262,14 +269,32 @@ def _close_supply(fulfilled: list[SupplyOrder], lines: list[FulfillmentLine], ac
     """Demand shipped: the fulfilled supply orders (locked by the caller) of the lines that
     shipped whole close (the rest of a line shipped in part keeps its supply order)."""
     shipped = {line.pk for line in lines}
-    for supply_order in fulfilled:
-        if supply_order.demand_line_id not in shipped:
-            continue
+    closing = [s for s in fulfilled if s.demand_line_id in shipped]
+    for supply_order in closing:
         transition(
             supply_order,
             "close",
             acting_user=acting_user,
             demand_line_id=supply_order.demand_line_id,
+            reason="demand shipped",
+        )
+    # Their work orders and transfers close with them (a PO closes by its own rule, below).
+    types = {supply_order.supply_type for supply_order in closing}
+    documents = []
+    if SupplyOrder.Type.MAKE in types:
+        documents += WorkOrder.objects.select_for_update().filter(
+            demand_line_id__in=shipped, status=WorkOrder.Status.COMPLETED
+        )
+    if SupplyOrder.Type.TRANSFER in types:
+        documents += TransferOrder.objects.select_for_update().filter(
+            demand_line_id__in=shipped, status=TransferOrder.Status.RECEIVED
+        )
+    for document in documents:
+        transition(
+            document,
+            "close",
+            acting_user=acting_user,
+            demand_line_id=document.demand_line_id,
             reason="demand shipped",
         )
 

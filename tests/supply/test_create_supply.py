@@ -7,7 +7,6 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from catalog.models import SourcingRule
 from core.exceptions import Conflict
 from orders.models import FulfillmentLine
 from orders.services import LineInput
@@ -20,7 +19,7 @@ from supply.services import (
     supply_order_create_document,
     supply_orders_requeue_stale,
 )
-from tests.factories import ItemFactory, OrganizationFactory
+from tests.factories import ItemFactory
 from tests.world import run_concurrently
 from warehouse.models import InventoryBalance, Reservation
 
@@ -97,28 +96,6 @@ def test_the_database_refuses_a_second_active_supply_order_for_a_line(world):
         SupplyOrder.objects.create(
             number="SUP-X", demand_line=supply_order.demand_line, supply_type="BUY", quantity=1
         )
-
-
-@pytest.mark.django_db
-def test_make_and_transfer_go_to_exception_until_their_execution_exists(world):
-    SourcingRule.objects.all().delete()
-    w2 = OrganizationFactory(code="W2")
-    desk = ItemFactory(sku="DESK")
-    world.stock(desk, 10, org=w2)
-    SourcingRule.objects.create(
-        item=desk, organization=world.w1, type="TRANSFER", source_organization=w2, lead_time_days=2
-    )
-    order = world.order((desk, 4))
-    sales_order_submit(order=order, acting_user=world.csr)
-    supply_order = SupplyOrder.objects.get()
-
-    supply_order_create_document(supply_order_id=supply_order.pk)
-
-    supply_order.refresh_from_db()
-    assert supply_order.status == "EXCEPTION"
-    assert supply_order.exception_reason == "Make/Transfer execution not available yet"
-    assert not RequisitionLine.objects.exists()
-    assert supply_order.demand_line.status == S.SCHEDULED
 
 
 @pytest.mark.django_db

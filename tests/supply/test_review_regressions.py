@@ -79,8 +79,10 @@ def test_a_transfer_line_whose_supply_is_in_exception_can_be_cancelled(world):
     )
     order = world.order((world.laptop, 3))
     sales_order_submit(order=order, acting_user=world.csr)
+    world.stock(world.laptop, -10, org=w2)  # the source sold out before the transfer was made
     supply_order = SupplyOrder.objects.get()
     supply_order_create_document(supply_order_id=supply_order.pk)
+    assert SupplyOrder.objects.get().status == "EXCEPTION"
 
     fulfillment_line_cancel(line=order.lines.get(), reason="customer cancelled")
 

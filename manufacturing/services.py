@@ -1,0 +1,263 @@
+"""Work-order use cases at the plant: create from the bill of materials, release (components
+held), issue materials, record completions, cancel. The demand side — what a completion does
+for the sales order line — is the supply flow's job (supply.flows.make)."""
+
+from decimal import Decimal
+
+from catalog.models import BillOfMaterials
+from core.exceptions import BusinessRuleError, InvalidTransition
+from core.formatting import qty, quantity_problem
+from core.models import DocumentType
+from core.services import change_log, document_number_next, transition, use_case
+from manufacturing.models import WorkOrder, WorkOrderComponent
+from warehouse.models import InventoryTransaction, Reservation
+from warehouse.services import (
+    balances_lock,
+    ledger_post,
+    reservation_reduce,
+    reservation_release,
+    stock_hold,
+    stock_holds,
+)
+
+Status = WorkOrder.Status
+Kind = InventoryTransaction.Kind
+COMPONENT_DOCUMENT = WorkOrderComponent._meta.label_lower
+
+
+def work_order_locked(work_order: WorkOrder) -> WorkOrder:
+    return (
+        WorkOrder.objects.select_for_update(of=("self",))
+        .select_related("item", "organization", "demand_line")
+        .get(pk=work_order.pk)
+    )
+
+
+def _components(work_order: WorkOrder) -> list[WorkOrderComponent]:
+    components = list(work_order.components.select_related("item"))
+    for component in components:
+        component.work_order = work_order
+    return components
+
+
+def work_order_create(*, line, plant, quantity: Decimal, due_date, acting_user=None) -> WorkOrder:
+    """A work order at `plant` for a demand line, its requirements from the plant's bill of
+    materials (quantity per unit × quantity). Refused when the plant has no bill for the item."""
+    bom = (
+        BillOfMaterials.objects.filter(item_id=line.item_id, organization=plant)
+        .prefetch_related("components")
+        .first()
+    )
+    if bom is None:
+        raise BusinessRuleError(f"{plant.code} has no bill of materials for {line.item.sku}.")
+    work_order = WorkOrder.objects.create(
+        number=document_number_next(DocumentType.WORK_ORDER),
+        organization=plant,
+        item_id=line.item_id,
+        quantity=quantity,
+        due_date=due_date,
+        demand_line=line,
+    )
+    WorkOrderComponent.objects.bulk_create(
+        WorkOrderComponent(
+            work_order=work_order,
+            item_id=component.item_id,
+            quantity_per_unit=component.quantity,
+            quantity_required=component.quantity * quantity,
+        )
+        for component in bom.components.all()
+    )
+    change_log(
+        document=work_order,
+        to_value=work_order.status,
+        acting_user=acting_user,
+        demand_line_id=line.pk,
+        reason=f"{qty(quantity)} {line.item.sku} at {plant.code} for {line.number}",
+    )
+    return work_order
+
+
+def work_order_release(*, work_order: WorkOrder, acting_user=None) -> WorkOrder:
+    """Release an UNRELEASED work order: every component is held at the plant (nobody else
+    can take it). A shortage refuses the release, naming each short component with what is
+    needed and what is available; nothing is held then."""
+    with use_case():
+        work_order = work_order_locked(work_order)
+        if work_order.status != Status.UNRELEASED:
+            raise InvalidTransition(
+                f"Cannot release {work_order.number}: it is {work_order.status}."
+            )
+        components = _components(work_order)
+        plant = work_order.organization
+        balances = balances_lock((c.item_id, plant.pk) for c in components)
+        short = []
+        for component in components:
+            balance = balances[component.item_id, plant.pk]
+            if balance.available < component.quantity_required:
+                short.append(
+                    f"{component.item.sku} needs {qty(component.quantity_required)}, "
+                    f"{qty(max(balance.available, Decimal(0)))} available"
+                )
+        if short:
+            raise BusinessRuleError(
+                f"Cannot release {work_order.number}: components short at {plant.code} — "
+                + "; ".join(short)
+                + ". Receive or adjust the components, then release again."
+            )
+        for component in components:
+            stock_hold(
+                line=work_order.demand_line,
+                item=component.item,
+                organization=plant,
+                quantity=component.quantity_required,
+                source=Reservation.Source.COMPONENT,
+                document=component,
+            )
+        transition(
+            work_order,
+            "release",
+            acting_user=acting_user,
+            demand_line_id=work_order.demand_line_id,
+            reason=f"{len(components)} components held at {plant.code}",
+        )
+        return work_order
+
+
+def work_order_issue_materials(*, work_order: WorkOrder, acting_user=None) -> WorkOrder:
+    """Issue the held components of a RELEASED work order to production (ledger WIP_ISSUE)."""
+    with use_case():
+        work_order = work_order_locked(work_order)
+        if work_order.status != Status.RELEASED:
+            raise InvalidTransition(
+                f"Cannot issue materials to {work_order.number}: it is {work_order.status} "
+                "(release it first)."
+                if work_order.status == Status.UNRELEASED
+                else f"Cannot issue materials to {work_order.number}: it is {work_order.status}."
+            )
+        components = _components(work_order)
+        holds = {
+            hold.document_id: hold
+            for hold in stock_holds(
+                source=Reservation.Source.COMPONENT,
+                document_type=COMPONENT_DOCUMENT,
+                document_ids=[c.pk for c in components],
+            )
+        }
+        for component in components:
+            hold = holds.get(component.pk)
+            if hold is not None:
+                reservation_reduce(
+                    reservation=hold, quantity=hold.quantity, status=Reservation.Status.CONSUMED
+                )
+            ledger_post(
+                item=component.item,
+                organization=work_order.organization,
+                kind=Kind.WIP_ISSUE,
+                quantity=-component.quantity_required,
+                document=work_order,
+                demand_line_id=work_order.demand_line_id,
+                acting_user=acting_user,
+            )
+            component.quantity_issued = component.quantity_required
+        WorkOrderComponent.objects.bulk_update(components, ["quantity_issued"])
+        transition(
+            work_order,
+            "issue",
+            acting_user=acting_user,
+            demand_line_id=work_order.demand_line_id,
+            reason="materials issued",
+        )
+        return work_order
+
+
+def work_order_record_completion(
+    *, work_order: WorkOrder, quantity: Decimal, acting_user=None
+) -> WorkOrder:
+    """Finished goods of an IN_PROGRESS work order on hand at the plant (ledger
+    WIP_COMPLETION); never more than it still has to make. The caller (the supply flow) holds
+    the demand line's lock and moves the reservation. `work_order` must be locked."""
+    problem = quantity_problem(quantity)
+    if problem:
+        raise BusinessRuleError(problem, field="quantity")
+    if work_order.status != Status.IN_PROGRESS:
+        raise InvalidTransition(
+            f"Cannot report completion on {work_order.number}: it is {work_order.status}"
+            + (" (issue its materials first)." if work_order.status == Status.RELEASED else ".")
+        )
+    if quantity > work_order.quantity_open:
+        raise BusinessRuleError(
+            f"{work_order.number} has {qty(work_order.quantity_open)} of "
+            f"{qty(work_order.quantity)} left to make: {qty(quantity)} is too many.",
+            field="quantity",
+        )
+    ledger_post(
+        item=work_order.item,
+        organization=work_order.organization,
+        kind=Kind.WIP_COMPLETION,
+        quantity=quantity,
+        document=work_order,
+        demand_line_id=work_order.demand_line_id,
+        acting_user=acting_user,
+    )
+    before = work_order.quantity_completed
+    work_order.quantity_completed = before + quantity
+    change_log(
+        document=work_order,
+        field="quantity_completed",
+        from_value=before,
+        to_value=work_order.quantity_completed,
+        acting_user=acting_user,
+        demand_line_id=work_order.demand_line_id,
+    )
+    if work_order.quantity_open == 0:
+        transition(
+            work_order,
+            "complete",
+            acting_user=acting_user,
+            demand_line_id=work_order.demand_line_id,
+        )
+    else:
+        work_order.save(update_fields=["quantity_completed"])
+    return work_order
+
+
+def work_order_cancel_document(*, work_order: WorkOrder, reason: str, acting_user=None):
+    """Cancel a work order before anything was completed: held components are released and
+    issued ones go back to stock (ledger WIP_ISSUE, positive). `work_order` must be locked."""
+    if work_order.status not in WorkOrder.OPEN_STATES or work_order.quantity_completed:
+        raise InvalidTransition(
+            f"Cannot cancel {work_order.number}: it is {work_order.status}"
+            + (
+                f" with {qty(work_order.quantity_completed)} completed."
+                if work_order.quantity_completed
+                else "."
+            )
+        )
+    components = _components(work_order)
+    for hold in stock_holds(
+        source=Reservation.Source.COMPONENT,
+        document_type=COMPONENT_DOCUMENT,
+        document_ids=[c.pk for c in components],
+    ):
+        reservation_release(reservation=hold)
+    for component in components:
+        if component.quantity_issued:
+            ledger_post(
+                item=component.item,
+                organization=work_order.organization,
+                kind=Kind.WIP_ISSUE,
+                quantity=component.quantity_issued,
+                reason=f"returned from cancelled {work_order.number}",
+                document=work_order,
+                demand_line_id=work_order.demand_line_id,
+                acting_user=acting_user,
+            )
+    work_order.cancel_reason = reason.strip()[:200]
+    transition(
+        work_order,
+        "cancel",
+        acting_user=acting_user,
+        demand_line_id=work_order.demand_line_id,
+        reason=reason,
+    )
+    return work_order

@@ -1,0 +1,137 @@
+"""One execution adapter per supply type: how a supply order gets its document (and, for the
+change-management work, how the document changes or is cancelled). Supply creation dispatches
+on the type (`adapter_for`) instead of branching on it; each adapter calls the services of the
+app that owns its document.
+
+`create` runs inside the creating transaction, with the demand line and the supply order
+locked; it writes the document, its tracking line and the demand line's reservation against
+it, and returns the document's number. It either writes all of that or raises a
+BusinessRuleError having written nothing (no bill of materials; the transfer source sold out,
+inside its own savepoint): the supply order then goes to EXCEPTION with that message.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from core.enqueue import enqueue_on_commit
+from core.models import DocumentType
+from core.services import change_log, document_number_next, use_case
+from manufacturing.services import work_order_create
+from procurement.models import RequisitionLine
+from supply.models import SupplyOrder, SupplyTrackingLine
+from warehouse.models import Reservation
+from warehouse.services import reservation_create_for_document
+from warehouse.transfers import transfer_order_create
+
+TOUCHLESS_RUN = "supply.convert_touchless_requisitions"
+Tracked = SupplyTrackingLine.DocumentType
+
+
+def _track(supply_order, document_type: str, quantity: Decimal, **document) -> None:
+    SupplyTrackingLine.objects.create(
+        supply_order=supply_order,
+        sequence=1,
+        document_type=document_type,
+        quantity=quantity,
+        **document,
+    )
+
+
+class BuyAdapter:
+    """A requisition line for the chosen supplier and price (a buyer, or the touchless run
+    for automatic suppliers, turns it into a PO line)."""
+
+    def create(self, supply_order: SupplyOrder, line) -> str:
+        organization = line.ship_from
+        requisition = RequisitionLine.objects.create(
+            number=document_number_next(DocumentType.REQUISITION),
+            demand_line=line,
+            item_id=line.item_id,
+            organization=organization,
+            supplier=supply_order.supplier,
+            quantity=supply_order.quantity,
+            unit_price=supply_order.unit_price,
+            currency=line.order.currency,
+            need_by_date=supply_order.need_by_date - timedelta(days=organization.receiving_days),
+        )
+        _track(
+            supply_order, Tracked.REQUISITION, requisition.quantity, requisition_line=requisition
+        )
+        reservation_create_for_document(
+            line=line,
+            organization=organization,
+            quantity=requisition.quantity,
+            source=Reservation.Source.REQUISITION,
+            document=requisition,
+        )
+        change_log(
+            document=requisition,
+            to_value=requisition.status,
+            demand_line_id=line.pk,
+            reason=f"for {supply_order.number}",
+        )
+        if supply_order.supplier.automatic_po:
+            enqueue_on_commit(TOUCHLESS_RUN, supply_order.supplier_id)
+        return requisition.number
+
+
+class MakeAdapter:
+    """A work order at the plant (the fulfillment organization) from its bill of materials;
+    the line is reserved against it."""
+
+    def create(self, supply_order: SupplyOrder, line) -> str:
+        work_order = work_order_create(
+            line=line,
+            plant=line.ship_from,
+            quantity=supply_order.quantity,
+            due_date=supply_order.need_by_date,
+        )
+        _track(supply_order, Tracked.WORK_ORDER, work_order.quantity, work_order=work_order)
+        reservation_create_for_document(
+            line=line,
+            organization=line.ship_from,
+            quantity=work_order.quantity,
+            source=Reservation.Source.WORK_ORDER,
+            document=work_order,
+        )
+        return work_order.number
+
+
+class TransferAdapter:
+    """A transfer order from the rule's source organization to the fulfillment organization:
+    the quantity is held at the source, and the line is reserved against the transfer."""
+
+    def create(self, supply_order: SupplyOrder, line) -> str:
+        with use_case():  # a savepoint: the source may have sold out since the promise
+            transfer_order = transfer_order_create(
+                line=line,
+                source=supply_order.source_organization,
+                destination=line.ship_from,
+                quantity=supply_order.quantity,
+                need_by_date=supply_order.need_by_date,
+            )
+        _track(
+            supply_order,
+            Tracked.TRANSFER_ORDER,
+            supply_order.quantity,
+            transfer_order_line=transfer_order.lines.get(),
+        )
+        reservation_create_for_document(
+            line=line,
+            organization=line.ship_from,
+            quantity=supply_order.quantity,
+            source=Reservation.Source.TRANSFER_ORDER,
+            document=transfer_order,
+        )
+        return transfer_order.number
+
+
+ADAPTERS = {
+    SupplyOrder.Type.BUY: BuyAdapter(),
+    SupplyOrder.Type.MAKE: MakeAdapter(),
+    SupplyOrder.Type.TRANSFER: TransferAdapter(),
+}
+
+
+def adapter_for(supply_type: str):
+    return ADAPTERS[SupplyOrder.Type(supply_type)]

@@ -1,0 +1,100 @@
+"""The pegging core, one rule for every supply type: supply arrived on hand for a demand line
+→ its reservation against the supply document moves to on hand (pegged quantity first; any
+excess is free stock) → once the line is wholly reserved on hand, its supply order is FULFILLED
+and the line AWAITING_SHIPPING. PO receipts, work-order completions and transfer receipts all
+come through here (supply.services.receiving, supply.flows)."""
+
+from decimal import Decimal
+
+from core.exceptions import BusinessRuleError
+from core.services import transition
+from orders.models import FulfillmentLine
+from supply.models import SupplyOrder
+from warehouse.models import Reservation
+from warehouse.services import (
+    reservation_reduce,
+    reservation_release,
+    reservation_reserve_on_hand,
+    reservations_active_by_line,
+    reserved_on_hand,
+)
+
+SUPPLY_OPEN = (SupplyOrder.Status.IN_PROCESS, SupplyOrder.Status.EXCEPTION)
+
+
+def supply_arrived(
+    *, demand, organization, quantity: Decimal, source: str, document_id: int, active: list
+) -> Decimal:
+    """`quantity` of the demand line's item arrived on hand at `organization` from one supply
+    document (`source`, `document_id`). As much as the line's reservation against that
+    document covers becomes on-hand stock reserved for the line; returns that pegged quantity
+    (the rest stays free). `active` are the line's active reservations, kept up to date; the
+    caller holds the line's lock."""
+    pegged = Decimal(0)
+    for reservation in list(active):
+        if reservation.supply_source != source or reservation.document_id != document_id:
+            continue
+        part = min(quantity - pegged, reservation.quantity)
+        if part <= 0:
+            break
+        reservation_reduce(reservation=reservation, quantity=part, status=Reservation.Status.MOVED)
+        reservation_reserve_on_hand(
+            line=demand, organization=organization, quantity=part, active=active
+        )
+        pegged += part
+    return pegged
+
+
+def supply_fulfilled_check(
+    demand: FulfillmentLine, active: list, supply_order, acting_user, reason: str
+) -> bool:
+    """Once the whole line is reserved on hand: its open supply order (locked by the caller)
+    FULFILLED, the line AWAITING_SHIPPING. Returns whether the line moved."""
+    on_hand = reserved_on_hand(active)
+    if on_hand < demand.quantity or demand.status != FulfillmentLine.Status.AWAITING_SUPPLY:
+        return False
+    if supply_order is not None and supply_order.status in SUPPLY_OPEN:
+        supply_order.exception_reason = ""
+        transition(
+            supply_order, "fulfil", acting_user=acting_user, demand_line_id=demand.pk, reason=reason
+        )
+    transition(
+        demand, "supply_reserved", acting_user=acting_user, demand_line_id=demand.pk, reason=reason
+    )
+    return True
+
+
+def open_supply_orders(line_ids) -> dict[int, SupplyOrder]:
+    """The open supply order of each line (locked, in id order), by line id."""
+    found = {}
+    for supply_order in (
+        SupplyOrder.objects.select_for_update()
+        .filter(demand_line_id__in=list(line_ids), status__in=SUPPLY_OPEN)
+        .order_by("pk")
+    ):
+        found.setdefault(supply_order.demand_line_id, supply_order)
+    return found
+
+
+def supply_document_cancelled(demand, supply_order, source, document, reason, acting_user=None):
+    """A supply document was cancelled before its goods arrived: the line's reservation
+    against it is released and its open supply order goes to EXCEPTION with the reason, for
+    the orchestration manager to source again (the caller holds the locks)."""
+    for reservation in reservations_active_by_line([demand.pk], source=source)[demand.pk]:
+        if reservation.document_id == document.pk:
+            reservation_release(reservation=reservation)
+    if supply_order is not None and supply_order.status == SupplyOrder.Status.IN_PROCESS:
+        supply_order.exception_reason = f"{document.number} cancelled: {reason}"[:300]
+        transition(
+            supply_order,
+            "fail",
+            acting_user=acting_user,
+            demand_line_id=demand.pk,
+            reason=supply_order.exception_reason,
+        )
+
+
+def cancel_reason_required(reason: str) -> str:
+    if not reason or not reason.strip():
+        raise BusinessRuleError("Say why it is cancelled.", field="reason")
+    return reason.strip()

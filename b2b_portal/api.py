@@ -3,6 +3,7 @@
 from billing.api import router as billing_router
 from catalog.api import router as catalog_router
 from core.api import AUTH, DecimalParser, PortalAPI, install_error_handlers
+from manufacturing.api import router as manufacturing_router
 from orders.api import router as orders_router
 from procurement.api import router as procurement_router
 from supply.api import router as supply_router
@@ -23,4 +24,5 @@ api.add_router("/", orders_router)
 api.add_router("/", procurement_router)
 api.add_router("/", supply_router)
 api.add_router("/", warehouse_router)
+api.add_router("/", manufacturing_router)
 api.add_router("/", billing_router)

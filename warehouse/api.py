@@ -1,15 +1,24 @@
 import datetime
 
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from catalog.models import Item, Organization
-from core.api import Quantity, QuantityIn, SignedQuantityIn, choice_of, require_permission
+from core.api import (
+    Quantity,
+    QuantityIn,
+    SignedQuantityIn,
+    choice_filter,
+    choice_of,
+    require_permission,
+)
 from core.exceptions import BusinessRuleError, FieldErrors
 from core.paging import KeysFirstPagination
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder
+from supply.flows.transfer import transfer_order_cancel, transfer_order_receive
 from supply.services.receiving import ReceiveLine, receipt_create
 from supply.services.shipping import (
     ShipLine,
@@ -19,8 +28,9 @@ from supply.services.shipping import (
     shipment_move,
 )
 from warehouse import selectors
-from warehouse.models import Receipt, Shipment
+from warehouse.models import Receipt, Shipment, TransferOrder
 from warehouse.services import inventory_adjust
+from warehouse.transfers import transfer_order_ship
 
 router = Router(tags=["inventory"])
 
@@ -116,23 +126,28 @@ class ReceiptLineIn(Schema):
 
 
 class ReceiptIn(Schema):
-    purchase_order: str = Field(min_length=1, max_length=20)
+    """What arrived: on a purchase order, or on a transfer order at its destination (one of
+    the two)."""
+
+    purchase_order: str | None = Field(default=None, min_length=1, max_length=20)
+    transfer_order: str | None = Field(default=None, min_length=1, max_length=20)
     lines: list[ReceiptLineIn] = Field(min_length=1, max_length=500)
 
 
 class ReceiptLineOut(Schema):
-    line_number: int = Field(alias="purchase_order_line.line_number")
-    item: str = Field(alias="purchase_order_line.item.sku")
+    line_number: int = Field(alias="document_line.line_number")
+    item: str = Field(alias="document_line.item.sku")
     quantity: Quantity
     reserved_quantity: Quantity
     unreserved_quantity: Quantity
-    sales_order: str = Field(alias="purchase_order_line.demand_line.order.number")
-    sales_order_line: int = Field(alias="purchase_order_line.demand_line.line_number")
+    sales_order: str = Field(alias="demand_line.order.number")
+    sales_order_line: int = Field(alias="demand_line.line_number")
 
 
 class ReceiptOut(Schema):
     number: str
-    purchase_order: str = Field(alias="purchase_order.number")
+    purchase_order: str | None = Field(default=None, alias="purchase_order.number")
+    transfer_order: str | None = Field(default=None, alias="transfer_order.number")
     organization: str = Field(alias="organization.code")
     received_at: datetime.datetime
     lines: list[ReceiptLineOut] = Field(alias="lines_out")
@@ -175,11 +190,15 @@ class ShipmentOut(Schema):
 
 def _receipt(number: str):
     receipt = get_object_or_404(
-        Receipt.objects.select_related("purchase_order", "organization"), number=number
+        Receipt.objects.select_related("purchase_order", "transfer_order", "organization"),
+        number=number,
     )
     receipt.lines_out = list(
         receipt.lines.select_related(
-            "purchase_order_line__item", "purchase_order_line__demand_line__order"
+            "purchase_order_line__item",
+            "purchase_order_line__demand_line__order",
+            "transfer_order_line__item",
+            "transfer_order_line__transfer_order__demand_line__order",
         )
     )
     return receipt
@@ -199,8 +218,22 @@ def _shipment(number: str):
 
 @router.post("/receipts", response={201: ReceiptOut})
 def create_receipt(request, payload: ReceiptIn):
-    """Receive on an OPEN PO; over-receipt beyond tolerance → 422 and nothing is written."""
+    """Receive on an OPEN PO (over-receipt beyond tolerance → 422, nothing written) or on a
+    SHIPPED transfer order at its destination (more than shipped → 422)."""
     require_permission(request, "warehouse.add_receipt")
+    if (payload.purchase_order is None) == (payload.transfer_order is None):
+        raise BusinessRuleError(
+            "Name either the purchase order or the transfer order received.",
+            field="purchase_order",
+        )
+    if payload.transfer_order is not None:
+        transfer_order = _master(TransferOrder, "number", payload.transfer_order, "transfer_order")
+        receipt = transfer_order_receive(
+            transfer_order=transfer_order,
+            lines=[ReceiveLine(line.line_number, line.quantity) for line in payload.lines],
+            acting_user=request.user,
+        )
+        return Status(201, _receipt(receipt.number))
     po = PurchaseOrder.objects.filter(number=payload.purchase_order).first()
     if po is None:
         raise BusinessRuleError(
@@ -282,3 +315,72 @@ def cancel_shipment(request, number: str):
     require_permission(request, "warehouse.change_shipment")
     shipment_cancel(shipment=_shipment(number), acting_user=request.user)
     return _shipment(number)
+
+
+class TransferLineOut(Schema):
+    line_number: int
+    item: str = Field(alias="item.sku")
+    quantity: Quantity
+    quantity_shipped: Quantity
+    quantity_received: Quantity
+
+
+class TransferOrderOut(Schema):
+    number: str
+    status: choice_of(TransferOrder.Status)
+    source: str = Field(alias="source.code")
+    destination: str = Field(alias="destination.code")
+    need_by_date: datetime.date
+    ship_date: datetime.date | None
+    sales_order: str = Field(alias="demand_line.order.number")
+    sales_order_line: int = Field(alias="demand_line.line_number")
+    customer: str = Field(alias="demand_line.order.customer.number")
+    cancel_reason: str
+    lines: list[TransferLineOut] = Field(alias="lines_out")
+
+
+class TransferCancelIn(Schema):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+def _transfer(number: str) -> TransferOrder:
+    transfer_order = get_object_or_404(selectors.transfer_orders(), number=number)
+    transfer_order.lines_out = list(transfer_order.lines.select_related("item"))
+    return transfer_order
+
+
+@router.get("/transfer-orders", response=list[TransferOrderOut])
+@paginate(KeysFirstPagination)
+def list_transfer_orders(
+    request,
+    status: choice_filter(TransferOrder.Status) = "",
+    source: str = "",
+    destination: str = "",
+):
+    require_permission(request, "warehouse.view_transferorder")
+    rows = selectors.transfer_orders(status=status, source=source, destination=destination)
+    return rows.prefetch_related(Prefetch("lines", to_attr="lines_out"))
+
+
+@router.get("/transfer-orders/{number}", response=TransferOrderOut)
+def get_transfer_order(request, number: str):
+    require_permission(request, "warehouse.view_transferorder")
+    return _transfer(number)
+
+
+@router.post("/transfer-orders/{number}/ship", response=TransferOrderOut)
+def ship_transfer_order(request, number: str):
+    """Ship from the source: on hand there down, in transit at the destination up; a second
+    ship → 409."""
+    require_permission(request, "warehouse.change_transferorder")
+    transfer_order_ship(transfer_order=_transfer(number), acting_user=request.user)
+    return _transfer(number)
+
+
+@router.post("/transfer-orders/{number}/cancel", response=TransferOrderOut)
+def cancel_transfer_order(request, number: str, payload: TransferCancelIn):
+    require_permission(request, "warehouse.change_transferorder")
+    transfer_order_cancel(
+        transfer_order=_transfer(number), reason=payload.reason, acting_user=request.user
+    )
+    return _transfer(number)

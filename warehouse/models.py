@@ -212,6 +212,18 @@ class ReceiptLine(models.Model):
     def unreserved_quantity(self):
         return self.quantity - self.reserved_quantity
 
+    @property
+    def document_line(self):
+        """The PO line or the transfer line received."""
+        return self.purchase_order_line or self.transfer_order_line
+
+    @property
+    def demand_line(self):
+        """The sales order line the received line is pegged to."""
+        if self.purchase_order_line_id:
+            return self.purchase_order_line.demand_line
+        return self.transfer_order_line.transfer_order.demand_line
+
 
 class Shipment(FSMModelMixin, models.Model):
     """Lines of one customer shipped together from one organization (DESIGN §4)."""

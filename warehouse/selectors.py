@@ -20,6 +20,7 @@ from warehouse.models import (
     Reservation,
     Shipment,
     ShipmentLine,
+    TransferOrder,
 )
 
 QUANTITY_FIELD = DecimalField(**QUANTITY)
@@ -172,3 +173,17 @@ def reservations_of_balance(balance: InventoryBalance):
         .select_related("demand_line__order__customer")
         .order_by("supply_source", "id")
     )
+
+
+def transfer_orders(*, status: str = "", source: str = "", destination: str = ""):
+    """Transfer orders newest first, with their organizations, sales order and customer."""
+    rows = TransferOrder.objects.select_related(
+        "source", "destination", "demand_line__order__customer", "demand_line__item"
+    )
+    if status:
+        rows = rows.filter(status=status)
+    if source:
+        rows = rows.filter(source__code=source)
+    if destination:
+        rows = rows.filter(destination__code=destination)
+    return rows.order_by("-id")

@@ -1,6 +1,7 @@
 """Inventory use cases. Every stock movement goes through `ledger_post`, the only writer of
 balances, so a balance always equals the sum of its ledger rows."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -15,6 +16,16 @@ from warehouse.models import InventoryBalance, InventoryTransaction, Reservation
 from warehouse.signals import stock_increased
 
 Kind = InventoryTransaction.Kind
+
+
+@dataclass(frozen=True)
+class ReceiveLine:
+    """One line of a receipt: the PO or transfer line number and the quantity received."""
+
+    line_number: int
+    quantity: Decimal
+
+
 Bucket = InventoryTransaction.Bucket
 
 

@@ -4,7 +4,6 @@ destination in transit up), receive (in transit down, on hand up), cancel before
 What a transfer receipt does for the sales order line is the supply flow's job
 (supply.flows.transfer)."""
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
@@ -22,6 +21,7 @@ from warehouse.models import (
     TransferOrderLine,
 )
 from warehouse.services import (
+    ReceiveLine,
     ledger_post,
     reservation_reduce,
     reservation_release,
@@ -33,12 +33,6 @@ Kind = InventoryTransaction.Kind
 Bucket = InventoryTransaction.Bucket
 Status = TransferOrder.Status
 DOCUMENT = TransferOrder._meta.label_lower
-
-
-@dataclass(frozen=True)
-class ReceiveLine:
-    line_number: int
-    quantity: Decimal
 
 
 def transfer_order_locked(transfer_order: TransferOrder) -> TransferOrder:

@@ -1,7 +1,6 @@
 """Receiving against purchase orders: stock in through the ledger, and the reservation moves
 from the PO line to on hand for the pegged sales order line (DESIGN §6)."""
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from core.exceptions import BusinessRuleError, InvalidTransition
@@ -19,18 +18,13 @@ from procurement.models import PurchaseOrder, PurchaseOrderLine
 from supply.pegging import open_supply_orders, supply_arrived, supply_fulfilled_check
 from warehouse.models import InventoryTransaction, Receipt, ReceiptLine, Reservation
 from warehouse.services import (
+    ReceiveLine,
     balances_lock,
     ledger_post,
     reservations_active_by_line,
 )
 
 Source = Reservation.Source
-
-
-@dataclass(frozen=True)
-class ReceiveLine:
-    line_number: int
-    quantity: Decimal
 
 
 def receipt_create(*, purchase_order: PurchaseOrder, lines: list[ReceiveLine], acting_user=None):

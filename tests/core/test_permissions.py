@@ -19,9 +19,9 @@ SCREENS = {
     "/procurement/approvals/": {PM},
     "/warehouse/receiving/": {WH},
     "/warehouse/shipping/": {WH},
-    "/warehouse/transfers/": {WH, ORCH},
+    "/warehouse/transfers/": {CS, WH, ORCH},
     "/warehouse/inventory/": {CS, BUYER, WH, PROD, ORCH},
-    "/manufacturing/work-orders/": {PROD, ORCH},
+    "/manufacturing/work-orders/": {CS, PROD, ORCH},
 }
 API_READS = {
     "/api/v1/items": EVERYONE,
@@ -128,7 +128,18 @@ def test_the_admin_is_for_staff_only(client_for, client, db):
 @pytest.mark.parametrize(
     ("role", "menu"),
     [
-        (CS, ["Orders", "Supply", "Purchase orders", "Inventory", "Dashboard"]),
+        (
+            CS,
+            [
+                "Orders",
+                "Supply",
+                "Purchase orders",
+                "Transfers",
+                "Inventory",
+                "Work orders",
+                "Dashboard",
+            ],
+        ),
         (BUYER, ["Orders", "Supply", "Requisitions", "Purchase orders", "Inventory", "Dashboard"]),
         (PM, ["Orders", "Purchase orders", "Approvals", "Dashboard"]),
         (

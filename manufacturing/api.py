@@ -1,0 +1,101 @@
+import datetime
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+from ninja.pagination import paginate
+
+from core.api import Quantity, QuantityIn, choice_filter, choice_of, require_permission
+from core.paging import KeysFirstPagination
+from manufacturing import selectors
+from manufacturing.models import WorkOrder
+from manufacturing.services import work_order_issue_materials, work_order_release
+from supply.flows.make import work_order_cancel, work_order_complete
+
+router = Router(tags=["manufacturing"])
+
+
+class ComponentOut(Schema):
+    item: str = Field(alias="item.sku")
+    quantity_per_unit: Quantity
+    quantity_required: Quantity
+    quantity_issued: Quantity
+    available: Quantity
+
+
+class WorkOrderOut(Schema):
+    number: str
+    status: choice_of(WorkOrder.Status)
+    organization: str = Field(alias="organization.code")
+    item: str = Field(alias="item.sku")
+    quantity: Quantity
+    quantity_completed: Quantity
+    due_date: datetime.date
+    sales_order: str = Field(alias="demand_line.order.number")
+    sales_order_line: int = Field(alias="demand_line.line_number")
+    customer: str = Field(alias="demand_line.order.customer.number")
+
+
+class WorkOrderDetailOut(WorkOrderOut):
+    components: list[ComponentOut] = Field(alias="components_out")
+    cancel_reason: str
+
+
+class CompleteIn(Schema):
+    quantity: QuantityIn
+
+
+class CancelIn(Schema):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+def _work_order(number: str) -> WorkOrder:
+    work_order = get_object_or_404(selectors.work_orders(), number=number)
+    work_order.components_out = selectors.work_order_components(work_order)
+    return work_order
+
+
+@router.get("/work-orders", response=list[WorkOrderOut])
+@paginate(KeysFirstPagination)
+def list_work_orders(request, status: choice_filter(WorkOrder.Status) = "", organization: str = ""):
+    require_permission(request, "manufacturing.view_workorder")
+    return selectors.work_orders(status=status, organization=organization)
+
+
+@router.get("/work-orders/{number}", response=WorkOrderDetailOut)
+def get_work_order(request, number: str):
+    require_permission(request, "manufacturing.view_workorder")
+    return _work_order(number)
+
+
+@router.post("/work-orders/{number}/release", response=WorkOrderDetailOut)
+def release(request, number: str):
+    """Hold the components at the plant; a shortage → 422 naming each short component."""
+    require_permission(request, "manufacturing.change_workorder")
+    work_order_release(work_order=_work_order(number), acting_user=request.user)
+    return _work_order(number)
+
+
+@router.post("/work-orders/{number}/issue-materials", response=WorkOrderDetailOut)
+def issue_materials(request, number: str):
+    require_permission(request, "manufacturing.change_workorder")
+    work_order_issue_materials(work_order=_work_order(number), acting_user=request.user)
+    return _work_order(number)
+
+
+@router.post("/work-orders/{number}/complete", response=WorkOrderDetailOut)
+def complete(request, number: str, payload: CompleteIn):
+    """Report finished goods; more than is left to make → 422, nothing written."""
+    require_permission(request, "manufacturing.change_workorder")
+    work_order_complete(
+        work_order=_work_order(number), quantity=payload.quantity, acting_user=request.user
+    )
+    return _work_order(number)
+
+
+@router.post("/work-orders/{number}/cancel", response=WorkOrderDetailOut)
+def cancel(request, number: str, payload: CancelIn):
+    require_permission(request, "manufacturing.change_workorder")
+    work_order_cancel(
+        work_order=_work_order(number), reason=payload.reason, acting_user=request.user
+    )
+    return _work_order(number)

@@ -1,18 +1,16 @@
 from django.urls import path
 
-from core.views import placeholder
+from manufacturing import views
 
 app_name = "manufacturing"
 
 urlpatterns = [
+    path("work-orders/", views.work_orders, name="work_orders"),
+    path("work-orders/<str:number>/", views.work_order, name="work_order"),
+    path("work-orders/<str:number>/pick-list/", views.pick_list, name="pick_list"),
     path(
-        "work-orders/",
-        placeholder(
-            title="Work orders",
-            permission="manufacturing.view_workorder",
-            arrives_with="the Make flow issue",
-            purpose="Release work orders, issue materials and report completion.",
-        ),
-        name="work_orders",
+        "work-orders/<str:number>/<str:action>/",
+        views.work_order_action,
+        name="work_order_action",
     ),
 ]

@@ -5,6 +5,7 @@ import datetime
 
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -202,6 +203,17 @@ class SupplyTrackingLine(models.Model):
         if self.transfer_order_line_id:
             return self.transfer_order_line.line_number
         return None
+
+    @property
+    def document_url(self) -> str:
+        """Where the document's page is (every document reference is a link)."""
+        if self.purchase_order_line_id:
+            return reverse("procurement:purchase_order", args=[self.document_number])
+        if self.work_order_id:
+            return reverse("manufacturing:work_order", args=[self.document_number])
+        if self.transfer_order_line_id:
+            return reverse("warehouse:transfer_order", args=[self.document_number])
+        return f"{reverse('procurement:requisitions')}?q={self.document_number}"
 
     @property
     def document_status(self) -> str:

@@ -392,3 +392,8 @@ class TransferOrderLine(models.Model):
 
     def __str__(self):
         return f"{self.transfer_order.number}/{self.line_number}"
+
+    @property
+    def open_quantity(self):
+        """Shipped and not yet received."""
+        return self.quantity_shipped - self.quantity_received

@@ -21,6 +21,7 @@ from warehouse.models import (
     Shipment,
     ShipmentLine,
     TransferOrder,
+    TransferOrderLine,
 )
 
 QUANTITY_FIELD = DecimalField(**QUANTITY)
@@ -104,11 +105,33 @@ def expected_receipts(*, search: str = "", organization: str = ""):
     return rows.order_by("need_by_date", "purchase_order_id", "line_number")
 
 
+def expected_transfer_receipts(*, search: str = ""):
+    """Lines of transfers in transit (shipped, not all received): what arrives from other
+    organizations, beside the PO lines on the receiving screen."""
+    rows = TransferOrderLine.objects.filter(
+        transfer_order__status=TransferOrder.Status.SHIPPED,
+        quantity_received__lt=F("quantity_shipped"),
+    ).select_related(
+        "transfer_order__source",
+        "transfer_order__destination",
+        "transfer_order__demand_line__order",
+        "item",
+    )
+    if search:
+        rows = rows.filter(
+            Q(transfer_order__number__icontains=search) | Q(item__sku__icontains=search)
+        )
+    return rows.order_by("transfer_order__need_by_date", "transfer_order_id", "line_number")
+
+
 def recent_receipts(*, limit: int = 20):
     return ReceiptLine.objects.select_related(
         "receipt__purchase_order__supplier",
+        "receipt__transfer_order",
         "purchase_order_line__item",
         "purchase_order_line__demand_line__order",
+        "transfer_order_line__item",
+        "transfer_order_line__transfer_order__demand_line__order",
         "receipt__received_by",
     ).order_by("-receipt__received_at", "-id")[:limit]
 

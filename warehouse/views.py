@@ -11,9 +11,11 @@ from django.views.decorators.http import require_POST
 from catalog.models import Organization
 from core.exceptions import BusinessRuleError
 from core.formatting import qty, quantity_problem
+from core.models import TransitionLog
 from core.paging import paginate
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder
+from supply.flows.transfer import transfer_order_cancel, transfer_order_receive
 from supply.services.receiving import ReceiveLine, receipt_create
 from supply.services.shipping import (
     ShipLine,
@@ -24,8 +26,9 @@ from supply.services.shipping import (
 )
 from warehouse import selectors
 from warehouse.forms import AdjustmentForm
-from warehouse.models import InventoryBalance, Shipment
+from warehouse.models import InventoryBalance, Shipment, TransferOrder
 from warehouse.services import inventory_adjust
+from warehouse.transfers import transfer_order_ship
 
 
 @permission_required("warehouse.view_inventorybalance", raise_exception=True)
@@ -110,12 +113,15 @@ def receiving(request):
             "page": page,
             "query": query,
             "q": search,
+            "transfers": selectors.expected_transfer_receipts(search=search)[:100],
             "history": selectors.recent_receipts(),
         },
     )
 
 
 def _receive(request):
+    if request.POST.get("transfer_order"):
+        return _receive_transfer(request)
     number = request.POST.get("purchase_order", "")
     po = PurchaseOrder.objects.filter(number=number).first()
     raw_line, raw_quantity = request.POST.get("line_number", ""), request.POST.get("quantity", "")
@@ -149,6 +155,112 @@ def _receive(request):
         text += f", {qty(line.unreserved_quantity)} to free stock"
     messages.success(request, text + ".")
     return redirect("warehouse:receiving")
+
+
+def _receive_transfer(request):
+    number = request.POST.get("transfer_order", "")
+    transfer_order = TransferOrder.objects.filter(number=number).first()
+    raw_line, raw_quantity = request.POST.get("line_number", ""), request.POST.get("quantity", "")
+    if transfer_order is None or not (
+        raw_line.isascii() and raw_line.isdecimal() and len(raw_line) < 9
+    ):
+        messages.error(request, "Unknown transfer order or line: scan or type its number.")
+        return redirect("warehouse:receiving")
+    problem = quantity_problem(raw_quantity.strip() or "x")
+    if problem:
+        messages.error(request, problem)
+        return redirect(f"{request.path}?q={transfer_order.number}")
+    try:
+        receipt = transfer_order_receive(
+            transfer_order=transfer_order,
+            lines=[ReceiveLine(int(raw_line), Decimal(raw_quantity.strip()))],
+            acting_user=request.user,
+        )
+    except BusinessRuleError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{request.path}?q={transfer_order.number}")
+    line = receipt.lines.get()
+    messages.success(
+        request,
+        f"{receipt.number}: received {qty(line.quantity)} on {transfer_order.number}; "
+        f"{qty(line.reserved_quantity)} reserved for its sales order line.",
+    )
+    return redirect("warehouse:receiving")
+
+
+# --- transfers ------------------------------------------------------------------------------------
+
+
+@permission_required("warehouse.view_transferorder", raise_exception=True)
+def transfers(request):
+    """Per organization: transfers to ship from it (outbound) and in transit to it (inbound)."""
+    organizations = Organization.objects.order_by("code")
+    organization = request.GET.get("organization", "")
+    outbound = selectors.transfer_orders(status=TransferOrder.Status.OPEN, source=organization)
+    inbound = selectors.transfer_orders(
+        status=TransferOrder.Status.SHIPPED, destination=organization
+    )
+    return render(
+        request,
+        "warehouse/transfers.html",
+        {
+            "outbound": outbound.prefetch_related("lines__item")[:200],
+            "inbound": inbound.prefetch_related("lines__item")[:200],
+            "organization": organization,
+            "organizations": organizations,
+            "can_ship": request.user.has_perm("warehouse.change_transferorder"),
+        },
+    )
+
+
+def _transfer(number: str) -> TransferOrder:
+    return get_object_or_404(selectors.transfer_orders(), number=number)
+
+
+@permission_required("warehouse.view_transferorder", raise_exception=True)
+def transfer_order(request, number: str):
+    transfer = _transfer(number)
+    timeline = TransitionLog.objects.filter(
+        document_type=TransferOrder._meta.label_lower, document_id=transfer.pk
+    ).select_related("actor")
+    return render(
+        request,
+        "warehouse/transfer_order.html",
+        {
+            "to": transfer,
+            "lines": transfer.lines.select_related("item"),
+            "timeline": timeline,
+            "receipts": transfer.receipts.order_by("received_at"),
+            "can_change": request.user.has_perm("warehouse.change_transferorder"),
+        },
+    )
+
+
+@permission_required("warehouse.change_transferorder", raise_exception=True)
+@require_POST
+def transfer_action(request, number: str, action: str):
+    transfer = _transfer(number)
+    try:
+        if action == "ship":
+            transfer_order_ship(transfer_order=transfer, acting_user=request.user)
+            done = f"shipped: in transit to {transfer.destination.code}"
+        elif action == "cancel":
+            transfer_order_cancel(
+                transfer_order=transfer,
+                reason=request.POST.get("reason", ""),
+                acting_user=request.user,
+            )
+            done = f"cancelled: the stock held at {transfer.source.code} is free again"
+        else:
+            return HttpResponse(status=404)
+    except BusinessRuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{transfer.number} {done}.")
+    back = request.POST.get("next", "")
+    if back.startswith("/warehouse/"):
+        return redirect(back)
+    return redirect("warehouse:transfer_order", number=transfer.number)
 
 
 # --- shipping -------------------------------------------------------------------------------------

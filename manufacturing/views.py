@@ -1,0 +1,135 @@
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from catalog.models import Organization
+from core.exceptions import BusinessRuleError
+from core.formatting import qty, quantity_problem
+from core.models import TransitionLog
+from core.paging import paginate
+from manufacturing import selectors
+from manufacturing.models import WorkOrder, WorkOrderComponent
+from manufacturing.services import work_order_issue_materials, work_order_release
+from supply.flows.make import work_order_cancel, work_order_complete
+
+
+@permission_required("manufacturing.view_workorder", raise_exception=True)
+@require_GET
+def work_orders(request):
+    """The production worklist: open work orders first by due date; filters and paging."""
+    filters = {
+        "status": request.GET.get("status", ""),
+        "organization": request.GET.get("organization", ""),
+        "q": request.GET.get("q", "").strip()[:40],
+    }
+    if filters["status"] not in WorkOrder.Status.values:
+        filters["status"] = ""
+    rows = selectors.work_orders(**filters)
+    if not filters["status"]:
+        rows = rows.filter(status__in=WorkOrder.OPEN_STATES).order_by("due_date", "id")
+    page, query = paginate(request, rows)
+    context = {
+        "page": page,
+        "query": query,
+        "filters": filters,
+        "statuses": WorkOrder.Status.choices,
+        "plants": Organization.objects.filter(kind=Organization.Kind.PLANT).order_by("code"),
+    }
+    template = "manufacturing/work_orders.html"
+    return render(request, f"{template}#results" if request.htmx else template, context)
+
+
+def _work_order(number: str) -> WorkOrder:
+    return get_object_or_404(selectors.work_orders(), number=number)
+
+
+def _actions(request, work_order: WorkOrder) -> set[str]:
+    if not request.user.has_perm("manufacturing.change_workorder"):
+        return set()
+    status = WorkOrder.Status
+    actions = {
+        status.UNRELEASED: {"release", "cancel"},
+        status.RELEASED: {"issue", "cancel"},
+        status.IN_PROGRESS: {"complete"} | (set() if work_order.quantity_completed else {"cancel"}),
+    }
+    return actions.get(work_order.status, set())
+
+
+@permission_required("manufacturing.view_workorder", raise_exception=True)
+@require_GET
+def work_order(request, number: str):
+    work_order = _work_order(number)
+    component_ids = work_order.components.values_list("pk", flat=True)
+    timeline = TransitionLog.objects.filter(
+        Q(document_type="manufacturing.workorder", document_id=work_order.pk)
+        | Q(
+            document_type=WorkOrderComponent._meta.label_lower,
+            document_id__in=list(component_ids),
+        )
+    ).select_related("actor")
+    return render(
+        request,
+        "manufacturing/work_order.html",
+        {
+            "wo": work_order,
+            "components": selectors.work_order_components(work_order),
+            "timeline": timeline,
+            "actions": _actions(request, work_order),
+        },
+    )
+
+
+@permission_required("manufacturing.view_workorder", raise_exception=True)
+@require_GET
+def pick_list(request, number: str):
+    """The printable pick list: what to take from stock to the line for this work order."""
+    work_order = _work_order(number)
+    return render(
+        request,
+        "manufacturing/pick_list.html",
+        {"wo": work_order, "components": selectors.work_order_components(work_order)},
+    )
+
+
+WORK_ORDER_ACTIONS = {"release", "issue", "complete", "cancel"}
+
+
+@permission_required("manufacturing.change_workorder", raise_exception=True)
+@require_POST
+def work_order_action(request, number: str, action: str):
+    work_order = _work_order(number)
+    if action not in WORK_ORDER_ACTIONS:
+        messages.error(request, f"Unknown action “{action}”.")
+        return redirect("manufacturing:work_order", number=number)
+    try:
+        if action == "release":
+            work_order_release(work_order=work_order, acting_user=request.user)
+            done = "released: its components are held at the plant"
+        elif action == "issue":
+            work_order_issue_materials(work_order=work_order, acting_user=request.user)
+            done = "materials issued: report completions as you finish"
+        elif action == "complete":
+            raw = request.POST.get("quantity", "").strip()
+            problem = quantity_problem(raw or "x")
+            if problem:
+                raise BusinessRuleError(problem, field="quantity")
+            work_order = work_order_complete(
+                work_order=work_order, quantity=Decimal(raw), acting_user=request.user
+            )
+            done = f"{qty(Decimal(raw))} completed ({qty(work_order.quantity_open)} left to make)"
+        else:
+            work_order_cancel(
+                work_order=work_order,
+                reason=request.POST.get("reason", ""),
+                acting_user=request.user,
+            )
+            done = "cancelled: the supply order waits for a new source"
+    except BusinessRuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{work_order.number} {done}.")
+    return redirect("manufacturing:work_order", number=number)

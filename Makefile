@@ -67,6 +67,7 @@ bench: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	B2B_TEST_DB=sqlite $(BIN)/python -m pytest -q tests/core/test_layering.py
 
 format: venv

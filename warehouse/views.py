@@ -180,10 +180,12 @@ def _receive_transfer(request):
         messages.error(request, exc.message)
         return redirect(f"{request.path}?q={transfer_order.number}")
     line = receipt.lines.get()
+    demand = transfer_order.demand_line
     messages.success(
         request,
         f"{receipt.number}: received {qty(line.quantity)} on {transfer_order.number}; "
-        f"{qty(line.reserved_quantity)} reserved for its sales order line.",
+        f"{qty(line.reserved_quantity)} reserved for {demand.order.number} line "
+        f"{demand.line_number}.",
     )
     return redirect("warehouse:receiving")
 

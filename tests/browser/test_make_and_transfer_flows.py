@@ -78,7 +78,7 @@ def test_make_and_transfer_lines_go_all_the_way_to_a_closed_order(
     quantity = page.get_by_label(re.compile("Quantity to receive on TO-"))
     expect(quantity).to_have_value("3")
     quantity.press("Enter")
-    expect(page.get_by_role("alert")).to_contain_text("3 reserved for its sales order line")
+    expect(page.get_by_role("alert")).to_contain_text(f"3 reserved for {order.number} line 2")
     page.screenshot(path=str(tmp_path / "receiving_transfer.png"), full_page=True)
     ship(page, live_server, "P1")
     ship(page, live_server, "W1")

@@ -1,4 +1,4 @@
-"""The Buy-flow phases of `make bench` (see bench.py)."""
+"""The flow phases of `make bench` (see bench.py): Buy end to end, then Make and Transfer."""
 
 import multiprocessing
 import os
@@ -10,17 +10,32 @@ from decimal import Decimal
 
 from django.db import connection, connections
 
-from catalog.models import Customer, Item, Organization, SourcingRule, Supplier
+from catalog.models import (
+    BillOfMaterials,
+    BomComponent,
+    Customer,
+    Item,
+    Organization,
+    SourcingRule,
+    Supplier,
+)
+from manufacturing.models import WorkOrder
+from manufacturing.services import work_order_issue_materials, work_order_release
 from orders.models import FulfillmentLine, SalesOrder
 from orders.services import LineInput
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
+from supply.flows.make import work_order_complete
+from supply.flows.transfer import transfer_order_receive
 from supply.models import SupplyOrder
 from supply.services import sales_order_enter
 from supply.services.receiving import ReceiveLine, receipt_create
 from supply.services.shipping import ShipLine, shipment_confirm, shipment_create, shipment_move
 from supply.tasks import convert_touchless_requisitions
 from tests.workers import Process, test_database_url
+from warehouse.models import TransferOrder
 from warehouse.selectors import ledger_mismatches
+from warehouse.services import inventory_adjust
+from warehouse.transfers import transfer_order_ship
 
 SUPPLIERS = 5
 ITEMS = 20
@@ -209,9 +224,97 @@ def run_flow(args) -> dict:
     w1, customers, items = master_data()
     worker = start_worker()
     try:
-        return _run(args, Phases(), w1, customers, items, worker)
+        result = _run(args, Phases(), w1, customers, items, worker)
+        result["make_transfer"] = _run_make_transfer(args, Phases(), w1, customers, worker)
+        return result
     finally:
         worker.stop()
+
+
+def _make_transfer_data(w1):
+    """Plant P1 makes DESK from a top and four legs; warehouse W2 transfers CHAIR to W1."""
+    p1 = Organization.objects.create(code="P1", name="Plant", kind="PLANT", receiving_days=0)
+    w2 = Organization.objects.create(code="W2", name="East DC", receiving_days=1)
+    desk, top, leg, chair = Item.objects.bulk_create(
+        Item(sku=sku, description=sku, list_price=Decimal("300"), back_to_back=b2b)
+        for sku, b2b in (("DESK", True), ("TOP", False), ("LEG", False), ("CHAIR", True))
+    )
+    bom = BillOfMaterials.objects.create(item=desk, organization=p1)
+    BomComponent.objects.bulk_create(
+        [BomComponent(bom=bom, item=top, quantity=1), BomComponent(bom=bom, item=leg, quantity=4)]
+    )
+    SourcingRule.objects.bulk_create(
+        [
+            SourcingRule(
+                item=desk, organization=p1, type="MAKE", source_organization=p1, lead_time_days=2
+            ),
+            SourcingRule(
+                item=chair,
+                organization=w1,
+                type="TRANSFER",
+                source_organization=w2,
+                lead_time_days=2,
+            ),
+        ]
+    )
+    for item, org in ((top, p1), (leg, p1), (chair, w2)):
+        inventory_adjust(item=item, organization=org, quantity=Decimal(10**7), reason="bench")
+    return p1, desk, chair
+
+
+def _run_make_transfer(args, phases, w1, customers, worker) -> dict:
+    """N one-line Make orders (DESK at P1) and N one-line Transfer orders (CHAIR W2 → W1):
+    supply creation by the worker, then the plant's release + issue + completion and the
+    warehouses' ship + receive, each per document as a user does it."""
+    pause = lambda: os.killpg(worker.proc.pid, signal.SIGSTOP)  # noqa: E731
+    resume = lambda: os.killpg(worker.proc.pid, signal.SIGCONT)  # noqa: E731
+    p1, desk, chair = _make_transfer_data(w1)
+    n = max(args.orders // 4, 1)
+    pause()
+    for i in range(n):
+        customer = customers[i % len(customers)]
+        for item, ship_from, tag in ((desk, p1, "M"), (chair, None, "T")):
+            sales_order_enter(
+                customer=customer,
+                lines=[LineInput(item=item, quantity=Decimal(1 + i % 3), ship_from=ship_from)],
+                external_reference=f"B{tag}-{i}",
+                submit=True,
+            )
+    with phases.phase("make_transfer_supply_creation", 2 * n):
+        resume()
+        wait_until(
+            lambda: not SupplyOrder.objects.filter(status="REQUESTED").exists(),
+            "make and transfer supply orders",
+            worker,
+        )
+
+    def make(work_order):
+        work_order_release(work_order=work_order)
+        work_order_issue_materials(work_order=work_order)
+        work_order_complete(work_order=work_order, quantity=work_order.quantity)
+
+    def transfer(transfer_order):
+        transfer_order_ship(transfer_order=transfer_order)
+        transfer_order_receive(
+            transfer_order=transfer_order,
+            lines=[ReceiveLine(1, transfer_order.lines.get().quantity)],
+        )
+
+    work_orders = list(WorkOrder.objects.order_by("id"))
+    with phases.phase("make_release_issue_complete", len(work_orders)):
+        by_clients(args.clients, make, work_orders)
+    transfer_orders = list(TransferOrder.objects.order_by("id"))
+    with phases.phase("transfer_ship_receive", len(transfer_orders)):
+        by_clients(args.clients, transfer, transfer_orders)
+    problems = []
+    waiting = FulfillmentLine.objects.filter(supply_type__in=["MAKE", "TRANSFER"]).exclude(
+        status="AWAITING_SHIPPING"
+    )
+    if waiting.exists():
+        problems.append("make/transfer lines not awaiting shipping")
+    if ledger_mismatches():
+        problems.append("ledger != balances")
+    return {"phases": phases.results, "verified": not problems, "problems": problems}
 
 
 def _run(args, phases, w1, customers, items, worker) -> dict:

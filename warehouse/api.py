@@ -28,7 +28,7 @@ from supply.services.shipping import (
     shipment_move,
 )
 from warehouse import selectors
-from warehouse.models import Receipt, Shipment, TransferOrder
+from warehouse.models import Receipt, Shipment, TransferOrder, TransferOrderLine
 from warehouse.services import inventory_adjust
 from warehouse.transfers import transfer_order_ship
 
@@ -359,7 +359,8 @@ def list_transfer_orders(
 ):
     require_permission(request, "warehouse.view_transferorder")
     rows = selectors.transfer_orders(status=status, source=source, destination=destination)
-    return rows.prefetch_related(Prefetch("lines", to_attr="lines_out"))
+    lines = TransferOrderLine.objects.select_related("item")
+    return rows.prefetch_related(Prefetch("lines", queryset=lines, to_attr="lines_out"))
 
 
 @router.get("/transfer-orders/{number}", response=TransferOrderOut)

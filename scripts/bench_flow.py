@@ -25,16 +25,17 @@ from orders.models import FulfillmentLine, SalesOrder
 from orders.services import LineInput
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
 from supply.flows.make import work_order_complete
+from supply.flows.receive import receipt_create
+from supply.flows.ship import shipment_confirm
 from supply.flows.transfer import transfer_order_receive
 from supply.models import SupplyOrder
 from supply.services import sales_order_enter
-from supply.services.receiving import ReceiveLine, receipt_create
-from supply.services.shipping import ShipLine, shipment_confirm, shipment_create, shipment_move
 from supply.tasks import convert_touchless_requisitions
 from tests.workers import Process, test_database_url
 from warehouse.models import TransferOrder
 from warehouse.selectors import ledger_mismatches
-from warehouse.services import inventory_adjust
+from warehouse.services import ReceiveLine, inventory_adjust
+from warehouse.shipments import ShipLine, shipment_create, shipment_move
 from warehouse.transfers import transfer_order_ship
 
 SUPPLIERS = 5

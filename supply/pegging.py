@@ -2,7 +2,7 @@
 → its reservation against the supply document moves to on hand (pegged quantity first; any
 excess is free stock) → once the line is wholly reserved on hand, its supply order is FULFILLED
 and the line AWAITING_SHIPPING. PO receipts, work-order completions and transfer receipts all
-come through here (supply.services.receiving, supply.flows)."""
+come through here (supply.flows: receive, make, transfer)."""
 
 from decimal import Decimal
 

@@ -11,10 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from billing.services import invoices_create_for_shipment
+from supply.flows.ship import shipment_confirm
 from supply.services import sales_order_submit
-from supply.services.shipping import ShipLine, shipment_confirm, shipment_create, shipment_move
 from warehouse.models import InventoryBalance
 from warehouse.services import inventory_adjust
+from warehouse.shipments import ShipLine, shipment_create, shipment_move
 
 pytestmark = pytest.mark.django_db
 

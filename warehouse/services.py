@@ -10,9 +10,16 @@ from django.utils import timezone
 
 from catalog.models import Item, Organization
 from core.exceptions import BusinessRuleError
-from core.formatting import qty
-from core.services import user_or_none
-from warehouse.models import InventoryBalance, InventoryTransaction, Reservation
+from core.formatting import qty, quantity_problem
+from core.models import DocumentType
+from core.services import document_number_next, user_or_none
+from warehouse.models import (
+    InventoryBalance,
+    InventoryTransaction,
+    Receipt,
+    ReceiptLine,
+    Reservation,
+)
 from warehouse.signals import stock_increased
 
 Kind = InventoryTransaction.Kind
@@ -452,3 +459,47 @@ def reservation_hand_over(*, from_line, to_line, quantity: Decimal) -> None:
             f"Line {from_line.number} has only {qty(quantity - remaining)} reserved on hand.",
             field="quantity",
         )
+
+
+# --- receipts -------------------------------------------------------------------------------------
+
+
+def receive_lines_check(lines: list[ReceiveLine]) -> None:
+    """A receipt's lines as entered: at least one, each line once, each quantity valid."""
+    if not lines:
+        raise BusinessRuleError("Receive at least one line.", field="lines")
+    seen = set()
+    for index, request in enumerate(lines):
+        if request.line_number in seen:
+            raise BusinessRuleError(
+                f"Line {request.line_number} is listed twice: receive it once, with the total.",
+                field=f"lines[{index}].line_number",
+            )
+        seen.add(request.line_number)
+        problem = quantity_problem(request.quantity)
+        if problem:
+            raise BusinessRuleError(problem, field=f"lines[{index}].quantity")
+
+
+def receipt_open(*, organization, acting_user=None, purchase_order=None, transfer_order=None):
+    """A new receipt (RCV-) at `organization` for a purchase order or a transfer order."""
+    return Receipt.objects.create(
+        number=document_number_next(DocumentType.RECEIPT),
+        organization=organization,
+        purchase_order=purchase_order,
+        transfer_order=transfer_order,
+        received_by=user_or_none(acting_user),
+    )
+
+
+def receipt_line_add(
+    receipt, *, quantity, reserved, purchase_order_line=None, transfer_order_line=None
+) -> ReceiptLine:
+    """Record what a receipt line brought and how much of it was reserved for its order line."""
+    return ReceiptLine.objects.create(
+        receipt=receipt,
+        purchase_order_line=purchase_order_line,
+        transfer_order_line=transfer_order_line,
+        quantity=quantity,
+        reserved_quantity=reserved,
+    )

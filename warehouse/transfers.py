@@ -9,13 +9,12 @@ from decimal import Decimal
 from django.utils import timezone
 
 from core.exceptions import BusinessRuleError, InvalidTransition
-from core.formatting import qty, quantity_problem
+from core.formatting import qty
 from core.models import DocumentType
-from core.services import change_log, document_number_next, transition, use_case, user_or_none
+from core.services import change_log, document_number_next, transition, use_case
 from warehouse.models import (
     InventoryTransaction,
     Receipt,
-    ReceiptLine,
     Reservation,
     TransferOrder,
     TransferOrderLine,
@@ -23,6 +22,8 @@ from warehouse.models import (
 from warehouse.services import (
     ReceiveLine,
     ledger_post,
+    receipt_open,
+    receive_lines_check,
     reservation_reduce,
     reservation_release,
     stock_hold,
@@ -147,12 +148,10 @@ def transfer_order_receive_lines(
             f"Cannot receive {transfer_order.number}: it is {transfer_order.status}"
             + (" (ship it first)." if transfer_order.status == Status.OPEN else ".")
         )
+    receive_lines_check(lines)
     by_number = {line.line_number: line for line in _lines(transfer_order)}
     received = []
     for index, request in enumerate(lines):
-        problem = quantity_problem(request.quantity)
-        if problem:
-            raise BusinessRuleError(problem, field=f"lines[{index}].quantity")
         line = by_number.get(request.line_number)
         if line is None:
             raise BusinessRuleError(
@@ -168,11 +167,10 @@ def transfer_order_receive_lines(
                 field=f"lines[{index}].quantity",
             )
         received.append((line, request.quantity))
-    receipt = Receipt.objects.create(
-        number=document_number_next(DocumentType.RECEIPT),
+    receipt = receipt_open(
         organization=transfer_order.destination,
         transfer_order=transfer_order,
-        received_by=user_or_none(acting_user),
+        acting_user=acting_user,
     )
     for line, quantity in received:
         for bucket, signed in ((Bucket.IN_TRANSIT, -quantity), (Bucket.ON_HAND, quantity)):
@@ -197,15 +195,6 @@ def transfer_order_receive_lines(
             reason=receipt.number,
         )
     return receipt, received
-
-
-def receipt_line_record(*, receipt: Receipt, transfer_line, quantity, reserved) -> ReceiptLine:
-    return ReceiptLine.objects.create(
-        receipt=receipt,
-        transfer_order_line=transfer_line,
-        quantity=quantity,
-        reserved_quantity=reserved,
-    )
 
 
 def transfer_order_cancel_document(

@@ -15,19 +15,14 @@ from core.models import TransitionLog
 from core.paging import paginate
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder
+from supply.flows.receive import receipt_create
+from supply.flows.ship import shipment_confirm
 from supply.flows.transfer import transfer_order_cancel, transfer_order_receive
-from supply.services.receiving import ReceiveLine, receipt_create
-from supply.services.shipping import (
-    ShipLine,
-    shipment_cancel,
-    shipment_confirm,
-    shipment_create,
-    shipment_move,
-)
 from warehouse import selectors
 from warehouse.forms import AdjustmentForm
 from warehouse.models import InventoryBalance, Shipment, TransferOrder
-from warehouse.services import inventory_adjust
+from warehouse.services import ReceiveLine, inventory_adjust
+from warehouse.shipments import ShipLine, shipment_cancel, shipment_create, shipment_move
 from warehouse.transfers import transfer_order_ship
 
 

@@ -11,10 +11,9 @@ from supply.pegging import (
     supply_fulfilled_check,
 )
 from warehouse.models import Reservation, TransferOrder
-from warehouse.services import balances_lock, reservations_active_by_line
+from warehouse.services import balances_lock, receipt_line_add, reservations_active_by_line
 from warehouse.transfers import (
     ReceiveLine,
-    receipt_line_record,
     transfer_order_cancel_document,
     transfer_order_locked,
     transfer_order_receive_lines,
@@ -47,8 +46,8 @@ def transfer_order_receive(
                 document_id=transfer_order.pk,
                 active=active,
             )
-            receipt_line_record(
-                receipt=receipt, transfer_line=transfer_line, quantity=quantity, reserved=pegged
+            receipt_line_add(
+                receipt, quantity=quantity, reserved=pegged, transfer_order_line=transfer_line
             )
         supply_fulfilled_check(demand, active, supply_order, acting_user, receipt.number)
     return receipt

@@ -11,8 +11,9 @@ from billing.models import Invoice
 from core.models import OutboxMessage
 from core.outbox import outbox_relay
 from orders.models import FulfillmentLine
+from supply.flows.ship import shipment_confirm
 from supply.services import sales_order_submit
-from supply.services.shipping import ShipLine, shipment_confirm, shipment_create, shipment_move
+from warehouse.shipments import ShipLine, shipment_create, shipment_move
 
 pytestmark = pytest.mark.django_db
 

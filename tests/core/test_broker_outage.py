@@ -16,12 +16,12 @@ from procurement.models import PurchaseOrder
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
 from supply.services.purchasing import touchless_run
-from supply.services.shipping import ShipLine, shipment_create, shipment_move
 from supply.tasks import requeue_stale_supply_orders
 from tests.conftest import WORKER_SETTINGS
 from tests.factories import UserFactory
 from tests.workers import WebServer, post_json, wait_for
 from tests.world import api_order
+from warehouse.shipments import ShipLine, shipment_create, shipment_move
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

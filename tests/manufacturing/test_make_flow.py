@@ -14,12 +14,13 @@ from manufacturing.models import WorkOrder
 from manufacturing.services import work_order_issue_materials, work_order_release
 from orders.services import LineInput
 from supply.flows.make import work_order_cancel, work_order_complete
+from supply.flows.ship import shipment_confirm
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
-from supply.services.shipping import ShipLine, shipment_confirm, shipment_create, shipment_move
 from tests.world import run_concurrently
 from warehouse.models import InventoryBalance, InventoryTransaction
 from warehouse.selectors import ledger_mismatches
+from warehouse.shipments import ShipLine, shipment_create, shipment_move
 
 pytestmark = pytest.mark.django_db
 

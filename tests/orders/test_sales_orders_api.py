@@ -232,8 +232,9 @@ def test_supply_orders_and_reservations_are_listed(api, world):
 
 def test_a_shipped_and_invoiced_line_says_how_much_was_shipped_and_invoiced(api, world, client):
     from billing.services import invoices_create_for_shipment
+    from supply.flows.ship import shipment_confirm
     from supply.services import sales_order_submit
-    from supply.services.shipping import ShipLine, shipment_confirm, shipment_create, shipment_move
+    from warehouse.shipments import ShipLine, shipment_create, shipment_move
 
     world.stock(world.laptop, 5)
     order = world.order((world.laptop, 5))

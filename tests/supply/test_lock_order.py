@@ -16,14 +16,16 @@ from django.db import DatabaseError, connection, transaction
 from orders.models import FulfillmentLine, SalesOrder
 from procurement.models import PurchaseOrder, RequisitionLine
 from procurement.services import purchase_order_submit
+from supply.flows.receive import receipt_create
+from supply.flows.ship import shipment_confirm
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
 from supply.services.purchasing import purchase_order_acknowledge, purchase_orders_create
-from supply.services.receiving import ReceiveLine, receipt_create
-from supply.services.shipping import ShipLine, shipment_confirm, shipment_create, shipment_move
 from tests.factories import BuyRuleFactory, ItemFactory
 from warehouse.models import InventoryBalance
 from warehouse.selectors import ledger_mismatches
+from warehouse.services import ReceiveLine
+from warehouse.shipments import ShipLine, shipment_create, shipment_move
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -11,22 +11,17 @@ from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from orders.services import LineInput
 from procurement.models import PurchaseOrder, RequisitionLine
 from procurement.services import purchase_order_submit
+from supply.flows.receive import receipt_create
+from supply.flows.ship import shipment_confirm
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
 from supply.services.purchasing import purchase_orders_create
-from supply.services.receiving import ReceiveLine, receipt_create
-from supply.services.shipping import (
-    ShipLine,
-    shipment_cancel,
-    shipment_confirm,
-    shipment_create,
-    shipment_move,
-)
 from tests.factories import OrganizationFactory, UserFactory
 from tests.world import run_concurrently
 from warehouse.models import InventoryBalance, Reservation
 from warehouse.selectors import ledger_mismatches
-from warehouse.services import inventory_adjust
+from warehouse.services import ReceiveLine, inventory_adjust
+from warehouse.shipments import ShipLine, shipment_cancel, shipment_create, shipment_move
 
 pytestmark = pytest.mark.django_db
 

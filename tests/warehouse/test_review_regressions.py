@@ -8,6 +8,8 @@ from django.db import connection, transaction
 from core.exceptions import BusinessRuleError, Conflict
 from procurement.models import RequisitionLine
 from procurement.services import purchase_order_submit
+from supply.flows.receive import receipt_create
+from supply.flows.ship import shipment_confirm
 from supply.models import SupplyOrder
 from supply.services import (
     fulfillment_line_cancel,
@@ -15,10 +17,10 @@ from supply.services import (
     supply_order_create_document,
 )
 from supply.services.purchasing import purchase_order_acknowledge, purchase_orders_create
-from supply.services.receiving import ReceiveLine, receipt_create
-from supply.services.shipping import ShipLine, shipment_confirm, shipment_create, shipment_move
 from tests.world import run_concurrently
 from warehouse.selectors import ledger_mismatches
+from warehouse.services import ReceiveLine
+from warehouse.shipments import ShipLine, shipment_create, shipment_move
 
 pytestmark = pytest.mark.django_db
 

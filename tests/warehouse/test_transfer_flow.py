@@ -10,13 +10,14 @@ from django.db import connection
 
 from billing.services import invoices_create_for_shipment
 from core.exceptions import BusinessRuleError, InvalidTransition
+from supply.flows.ship import shipment_confirm
 from supply.flows.transfer import transfer_order_cancel, transfer_order_receive
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
-from supply.services.shipping import ShipLine, shipment_confirm, shipment_create, shipment_move
 from tests.world import run_concurrently
 from warehouse.models import InventoryBalance, InventoryTransaction, TransferOrder
 from warehouse.selectors import ledger_mismatches
+from warehouse.shipments import ShipLine, shipment_create, shipment_move
 from warehouse.transfers import ReceiveLine, transfer_order_ship
 
 pytestmark = pytest.mark.django_db

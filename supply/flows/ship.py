@@ -1,35 +1,21 @@
-"""Shipping customer lines: shipments, pick, pack, ship confirm (exactly once), splits."""
-
-from dataclasses import dataclass
-from decimal import Decimal
+"""Ship confirm: the shipment's stock leaves through the ledger and its on-hand reservations
+are consumed (warehouse), lines shipped in part are split (orders), the supply orders, work
+orders, transfers and POs of the shipped demand close (supply, manufacturing, procurement), and
+the invoice is owed (billing listens to shipment_confirmed, in this transaction)."""
 
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.models import Organization
-from core.exceptions import BusinessRuleError, Conflict
-from core.formatting import qty, quantity_problem
-from core.models import DocumentType
-from core.services import (
-    change_log,
-    document_number_next,
-    transition,
-    use_case,
-    user_or_none,
-)
+from core.exceptions import BusinessRuleError
+from core.formatting import qty
+from core.services import transition, use_case
 from manufacturing.models import WorkOrder
 from orders.locks import lock_orders_and_lines
 from orders.models import FulfillmentLine
 from orders.services import line_split
 from procurement.models import PurchaseOrder, PurchaseOrderLine
 from supply.models import SupplyOrder
-from warehouse.models import (
-    InventoryTransaction,
-    Reservation,
-    Shipment,
-    ShipmentLine,
-    TransferOrder,
-)
+from warehouse.models import InventoryTransaction, Reservation, Shipment, TransferOrder
 from warehouse.services import (
     balances_lock,
     ledger_post,
@@ -37,133 +23,13 @@ from warehouse.services import (
     reservation_reduce,
     reservations_active,
     reservations_active_by_line,
-    reserved_on_hand,
 )
+from warehouse.shipments import shipment_locked
 from warehouse.signals import shipment_confirmed
 
 Line = FulfillmentLine.Status
 Source = Reservation.Source
 DONE = {Line.SHIPPED, Line.AWAITING_BILLING, Line.CLOSED, Line.CANCELLED}
-
-
-@dataclass(frozen=True)
-class ShipLine:
-    demand_line: FulfillmentLine
-    quantity: Decimal | None = None  # None: everything reserved on hand for the line
-
-
-def shipment_create(
-    *, organization: Organization, lines: list[ShipLine], acting_user=None
-) -> Shipment:
-    """Plan a shipment of lines of one customer from one organization.
-
-    A line ships what is reserved for it on hand: all of an AWAITING_SHIPPING line, or the
-    part already received of a line still awaiting supply ("ship what is available"). A line is
-    on at most one active shipment.
-    """
-    if not lines:
-        raise BusinessRuleError("Choose at least one line to ship.", field="lines")
-    ids = [request.demand_line.pk for request in lines]
-    for index, line_id in enumerate(ids):
-        if line_id in ids[:index]:
-            raise BusinessRuleError(
-                "The same order line is listed twice: ship it once.", field=f"lines[{index}]"
-            )
-        quantity = lines[index].quantity
-        if quantity is not None and quantity_problem(quantity):
-            raise BusinessRuleError(quantity_problem(quantity), field=f"lines[{index}].quantity")
-    with use_case():
-        locked = lock_orders_and_lines(ids)
-        customers = {line.order.customer_id for line in locked.values()}
-        customer_id = locked[ids[0]].order.customer_id
-        if len(customers) > 1:
-            raise BusinessRuleError("A shipment holds lines of one customer only.", field="lines")
-        busy = set(
-            ShipmentLine.objects.filter(demand_line_id__in=ids, active=True).values_list(
-                "demand_line_id", flat=True
-            )
-        )
-        on_hand = reservations_active_by_line(ids, source=Source.ON_HAND)
-        plan = []
-        for index, request in enumerate(lines):
-            line = locked[request.demand_line.pk]
-            field = f"lines[{index}]"
-            if line.ship_from_id != organization.pk:
-                raise BusinessRuleError(
-                    f"Line {line.number} does not ship from {organization.code}.",
-                    field=field,
-                )
-            if line.pk in busy:
-                raise Conflict(f"Line {line.number} is already on an active shipment.")
-            if line.status not in (Line.AWAITING_SHIPPING, Line.AWAITING_SUPPLY):
-                raise BusinessRuleError(
-                    f"Line {line.number} is {line.status}: nothing to ship.", field=field
-                )
-            available = reserved_on_hand(on_hand[line.pk])
-            quantity = available if request.quantity is None else Decimal(request.quantity)
-            if quantity <= 0 or quantity > available:
-                raise BusinessRuleError(
-                    f"Line {line.number} has {qty(available)} reserved on hand: ship between "
-                    f"0 and {qty(available)}.",
-                    field=f"{field}.quantity",
-                )
-            plan.append((line, quantity))
-        shipment = Shipment.objects.create(
-            number=document_number_next(DocumentType.SHIPMENT),
-            organization=organization,
-            customer_id=customer_id,
-            created_by=user_or_none(acting_user),
-        )
-        ShipmentLine.objects.bulk_create(
-            ShipmentLine(shipment=shipment, demand_line=line, quantity=quantity)
-            for line, quantity in plan
-        )
-        change_log(document=shipment, to_value=shipment.status, acting_user=acting_user)
-        for line, quantity in plan:
-            change_log(
-                document=shipment,
-                field="line",
-                to_value=f"{qty(quantity)} of {line.number}",
-                acting_user=acting_user,
-                demand_line_id=line.pk,
-                reason="planned for shipping",
-            )
-    return shipment
-
-
-def _locked_shipment(shipment: Shipment) -> Shipment:
-    return (
-        Shipment.objects.select_for_update(of=("self",))
-        .select_related("organization")
-        .get(pk=shipment.pk)
-    )
-
-
-def shipment_move(*, shipment: Shipment, action: str, acting_user=None) -> Shipment:
-    """Pick or pack (a state machine move, logged)."""
-    with use_case():
-        shipment = _locked_shipment(shipment)
-        transition(shipment, action, acting_user=acting_user)
-    return shipment
-
-
-def shipment_cancel(*, shipment: Shipment, acting_user=None, reason: str = "") -> Shipment:
-    """Cancel before shipping: the lines are free to ship again (still AWAITING_SHIPPING)."""
-    with use_case():
-        shipment = _locked_shipment(shipment)
-        transition(shipment, "cancel", acting_user=acting_user, reason=reason)
-        for shipment_line in shipment.lines.filter(active=True):
-            change_log(
-                document=shipment,
-                field="line",
-                from_value="planned",
-                to_value="released",
-                acting_user=acting_user,
-                demand_line_id=shipment_line.demand_line_id,
-                reason=f"{shipment.number} cancelled",
-            )
-        shipment.lines.update(active=False)
-    return shipment
 
 
 def shipment_confirm(
@@ -177,7 +43,7 @@ def shipment_confirm(
     its pegging and its status. Invoicing follows after commit.
     """
     with use_case():
-        shipment = _locked_shipment(shipment)
+        shipment = shipment_locked(shipment)
         # Lock order (orders.locks): shipment, sales orders and lines, then the POs they peg.
         shipment_lines = list(shipment.lines.filter(active=True).order_by("demand_line_id"))
         line_ids = [shipment_line.demand_line_id for shipment_line in shipment_lines]

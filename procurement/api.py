@@ -18,7 +18,7 @@ from procurement.services import (
     purchase_order_reject,
     purchase_order_submit,
 )
-from supply.services.purchasing import (
+from supply.flows.buy import (
     purchase_order_acknowledge,
     purchase_order_cancel,
     purchase_orders_create,

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from supply import services
-from supply.services import purchasing
+from supply.flows import buy
 
 TRANSIENT = (OperationalError, InterfaceError)
 
@@ -50,4 +50,4 @@ def repromise_backorders(item_id: int | None = None) -> int:
 )
 def convert_touchless_requisitions(supplier_id: int | None = None) -> int:
     """Touchless POs: open requisitions of automatic suppliers become POs without a buyer."""
-    return len(purchasing.touchless_run(supplier_id=supplier_id))
+    return len(buy.touchless_run(supplier_id=supplier_id))

@@ -7,11 +7,11 @@ from django.test.utils import CaptureQueriesContext
 from billing.services import invoices_create_for_shipment
 from procurement.models import RequisitionLine
 from procurement.services import purchase_order_submit
+from supply.flows.buy import purchase_orders_create
 from supply.flows.receive import receipt_create
 from supply.flows.ship import shipment_confirm
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
-from supply.services.purchasing import purchase_orders_create
 from tests.factories import UserFactory
 from warehouse.services import ReceiveLine
 from warehouse.shipments import ShipLine, shipment_create, shipment_move

@@ -1,5 +1,6 @@
-"""Supply use cases, by area: promising and supply creation (orchestration), the Buy flow
-across requisitions, purchase orders and reservations (purchasing)."""
+"""Supply's own use cases: promising at submit, supply creation through the execution adapters,
+re-promising backorders, line cancellation (orchestration). The flows that carry a document
+across apps are in supply.flows."""
 
 from supply.services.orchestration import (
     backorders_repromise,

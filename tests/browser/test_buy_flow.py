@@ -11,9 +11,9 @@ from playwright.sync_api import expect
 from core.outbox import outbox_relay
 from procurement.models import PurchaseOrder
 from procurement.services import purchase_order_submit
+from supply.flows.buy import purchase_orders_create
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
-from supply.services.purchasing import purchase_orders_create
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

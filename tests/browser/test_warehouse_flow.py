@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 from billing.models import Invoice
 from procurement.models import RequisitionLine
 from procurement.services import purchase_order_submit
+from supply.flows.buy import purchase_orders_create
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
-from supply.services.purchasing import purchase_orders_create
 from tests.factories import PASSWORD, UserFactory
 from tests.workers import wait_for
 

@@ -13,9 +13,9 @@ from core.services import api_token_create
 from core.tasks import relay_outbox
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder
+from supply.flows.buy import touchless_run
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
-from supply.services.purchasing import touchless_run
 from supply.tasks import requeue_stale_supply_orders
 from tests.conftest import WORKER_SETTINGS
 from tests.factories import UserFactory

@@ -15,9 +15,9 @@ from orders.models import FulfillmentLine
 from orders.services import LineInput
 from procurement.models import RequisitionLine
 from procurement.selectors import purchase_orders, requisition_lines
+from supply.flows.buy import purchase_order_cancel, purchase_orders_create
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
-from supply.services.purchasing import purchase_order_cancel, purchase_orders_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

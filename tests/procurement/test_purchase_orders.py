@@ -19,14 +19,14 @@ from procurement.services import (
     purchase_order_reject,
     purchase_order_submit,
 )
-from supply.models import SupplyOrder, SupplyTrackingLine
-from supply.services import sales_order_submit, supply_order_create_document
-from supply.services.purchasing import (
+from supply.flows.buy import (
     purchase_order_acknowledge,
     purchase_order_cancel,
     purchase_orders_create,
     touchless_run,
 )
+from supply.models import SupplyOrder, SupplyTrackingLine
+from supply.services import sales_order_submit, supply_order_create_document
 from tests.factories import BuyRuleFactory, ItemFactory, SupplierFactory, UserFactory
 from tests.world import run_concurrently
 from warehouse.models import Reservation

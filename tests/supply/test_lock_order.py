@@ -16,11 +16,11 @@ from django.db import DatabaseError, connection, transaction
 from orders.models import FulfillmentLine, SalesOrder
 from procurement.models import PurchaseOrder, RequisitionLine
 from procurement.services import purchase_order_submit
+from supply.flows.buy import purchase_order_acknowledge, purchase_orders_create
 from supply.flows.receive import receipt_create
 from supply.flows.ship import shipment_confirm
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
-from supply.services.purchasing import purchase_order_acknowledge, purchase_orders_create
 from tests.factories import BuyRuleFactory, ItemFactory
 from warehouse.models import InventoryBalance
 from warehouse.selectors import ledger_mismatches

@@ -11,11 +11,11 @@ from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from orders.services import LineInput
 from procurement.models import PurchaseOrder, RequisitionLine
 from procurement.services import purchase_order_submit
+from supply.flows.buy import purchase_orders_create
 from supply.flows.receive import receipt_create
 from supply.flows.ship import shipment_confirm
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
-from supply.services.purchasing import purchase_orders_create
 from tests.factories import OrganizationFactory, UserFactory
 from tests.world import run_concurrently
 from warehouse.models import InventoryBalance, Reservation

@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from core.exceptions import BusinessRuleError, Conflict
 from procurement.models import RequisitionLine
 from procurement.services import purchase_order_submit
+from supply.flows.buy import purchase_order_acknowledge, purchase_orders_create
 from supply.flows.receive import receipt_create
 from supply.flows.ship import shipment_confirm
 from supply.models import SupplyOrder
@@ -16,7 +17,6 @@ from supply.services import (
     sales_order_submit,
     supply_order_create_document,
 )
-from supply.services.purchasing import purchase_order_acknowledge, purchase_orders_create
 from tests.world import run_concurrently
 from warehouse.selectors import ledger_mismatches
 from warehouse.services import ReceiveLine

@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 
 from procurement.models import RequisitionLine
 from procurement.services import purchase_order_submit
+from supply.flows.buy import purchase_orders_create
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
-from supply.services.purchasing import purchase_orders_create
 from warehouse.models import Shipment
 
 pytestmark = pytest.mark.django_db

@@ -71,8 +71,13 @@ class FulfillmentLine(FSMModelMixin, models.Model):
         MAKE = "MAKE", "Make"
         TRANSFER = "TRANSFER", "Transfer"
 
-    S = Status
-    OPEN_STATES = [S.DRAFT, S.SCHEDULED, S.AWAITING_SUPPLY, S.AWAITING_SHIPPING, S.BACKORDERED]
+    OPEN_STATES = [
+        Status.DRAFT,
+        Status.SCHEDULED,
+        Status.AWAITING_SUPPLY,
+        Status.AWAITING_SHIPPING,
+        Status.BACKORDERED,
+    ]
 
     order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="lines")
     line_number = models.PositiveIntegerField()
@@ -114,43 +119,49 @@ class FulfillmentLine(FSMModelMixin, models.Model):
 
     # --- state machine (DESIGN §4); services call these through core.services.transition ---
 
-    @transition(field=status, source=[S.DRAFT, S.BACKORDERED], target=S.AWAITING_SHIPPING)
+    @transition(
+        field=status, source=[Status.DRAFT, Status.BACKORDERED], target=Status.AWAITING_SHIPPING
+    )
     def reserve_on_hand(self):
         """Promised from stock: the full quantity is reserved on hand."""
 
     @transition(
-        field=status, source=[S.DRAFT, S.BACKORDERED, S.AWAITING_SUPPLY], target=S.SCHEDULED
+        field=status,
+        source=[Status.DRAFT, Status.BACKORDERED, Status.AWAITING_SUPPLY],
+        target=Status.SCHEDULED,
     )
     def schedule(self):
         """A source was chosen; the supply request is queued."""
 
     @transition(
-        field=status, source=[S.DRAFT, S.SCHEDULED, S.AWAITING_SUPPLY], target=S.BACKORDERED
+        field=status,
+        source=[Status.DRAFT, Status.SCHEDULED, Status.AWAITING_SUPPLY],
+        target=Status.BACKORDERED,
     )
     def backorder(self):
         """Nothing can supply the line now; re-promising will try again."""
 
-    @transition(field=status, source=S.SCHEDULED, target=S.AWAITING_SUPPLY)
+    @transition(field=status, source=Status.SCHEDULED, target=Status.AWAITING_SUPPLY)
     def await_supply(self):
         """The supply document exists and the line is reserved against it."""
 
-    @transition(field=status, source=S.AWAITING_SUPPLY, target=S.AWAITING_SHIPPING)
+    @transition(field=status, source=Status.AWAITING_SUPPLY, target=Status.AWAITING_SHIPPING)
     def supply_reserved(self):
         """The full quantity is now reserved on hand."""
 
-    @transition(field=status, source=S.AWAITING_SHIPPING, target=S.SHIPPED)
+    @transition(field=status, source=Status.AWAITING_SHIPPING, target=Status.SHIPPED)
     def ship(self):
         pass
 
-    @transition(field=status, source=S.SHIPPED, target=S.AWAITING_BILLING)
+    @transition(field=status, source=Status.SHIPPED, target=Status.AWAITING_BILLING)
     def await_billing(self):
         pass
 
-    @transition(field=status, source=S.AWAITING_BILLING, target=S.CLOSED)
+    @transition(field=status, source=Status.AWAITING_BILLING, target=Status.CLOSED)
     def close(self):
         pass
 
-    @transition(field=status, source=OPEN_STATES, target=S.CANCELLED)
+    @transition(field=status, source=OPEN_STATES, target=Status.CANCELLED)
     def cancel(self):
         pass
 

@@ -17,7 +17,7 @@ from core.money import MAX_AMOUNT, line_amount
 from core.services import change_log, document_number_next, use_case, user_or_none
 from orders.models import FulfillmentLine, SalesOrder
 
-Line = FulfillmentLine.Status
+LineStatus = FulfillmentLine.Status
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ def line_split(
         requested_ship_date=line.requested_ship_date,
         ship_from_id=line.ship_from_id,
         split_from=line,
-        status=status or Line.DRAFT,
+        status=status or LineStatus.DRAFT,
         **(
             {
                 "supply_type": line.supply_type,
@@ -265,10 +265,10 @@ def line_reschedule(
 
 def sales_order_status(statuses: set[str]) -> str:
     """The order status rolled up from its lines' statuses (DESIGN §3)."""
-    done = {Line.CLOSED, Line.CANCELLED}
-    if statuses - {Line.CANCELLED} == {Line.DRAFT}:
+    done = {LineStatus.CLOSED, LineStatus.CANCELLED}
+    if statuses - {LineStatus.CANCELLED} == {LineStatus.DRAFT}:
         return SalesOrder.Status.DRAFT
-    if statuses == {Line.CANCELLED}:
+    if statuses == {LineStatus.CANCELLED}:
         return SalesOrder.Status.CANCELLED
     if statuses <= done:
         return SalesOrder.Status.CLOSED

@@ -76,14 +76,13 @@ class PurchaseOrder(FSMModelMixin, models.Model):
         ACCEPTED = "ACCEPTED", "Accepted"
         REJECTED = "REJECTED", "Rejected"
 
-    S = Status
     number = models.CharField(max_length=20, unique=True)
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="purchase_orders")
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="+", help_text="Ship-to."
     )
     currency = models.CharField(max_length=3)
-    status = FSMField(max_length=20, choices=Status.choices, default=S.DRAFT, protected=True)
+    status = FSMField(max_length=20, choices=Status.choices, default=Status.DRAFT, protected=True)
     revision = models.PositiveIntegerField(default=0)
     touchless = models.BooleanField(default=False, help_text="Created without a buyer.")
     created_by = models.ForeignKey(
@@ -119,23 +118,26 @@ class PurchaseOrder(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=S.DRAFT,
-        target=S.PENDING_APPROVAL,
+        source=Status.DRAFT,
+        target=Status.PENDING_APPROVAL,
         permission="procurement.change_purchaseorder",
     )
     def submit(self):
         """Submitted at or above the approval threshold: a manager must approve."""
 
     @transition(
-        field=status, source=S.DRAFT, target=S.OPEN, permission="procurement.change_purchaseorder"
+        field=status,
+        source=Status.DRAFT,
+        target=Status.OPEN,
+        permission="procurement.change_purchaseorder",
     )
     def auto_approve(self):
         """Submitted under the approval threshold: open at once."""
 
     @transition(
         field=status,
-        source=S.PENDING_APPROVAL,
-        target=S.OPEN,
+        source=Status.PENDING_APPROVAL,
+        target=Status.OPEN,
         permission="procurement.approve_purchaseorder",
     )
     def approve(self):
@@ -143,25 +145,25 @@ class PurchaseOrder(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=S.PENDING_APPROVAL,
-        target=S.DRAFT,
+        source=Status.PENDING_APPROVAL,
+        target=Status.DRAFT,
         permission="procurement.approve_purchaseorder",
     )
     def reject(self):
         pass
 
-    @transition(field=status, source=S.OPEN, target=S.CLOSED_FOR_RECEIVING)
+    @transition(field=status, source=Status.OPEN, target=Status.CLOSED_FOR_RECEIVING)
     def close_for_receiving(self):
         pass
 
-    @transition(field=status, source=S.CLOSED_FOR_RECEIVING, target=S.CLOSED)
+    @transition(field=status, source=Status.CLOSED_FOR_RECEIVING, target=Status.CLOSED)
     def close(self):
         pass
 
     @transition(
         field=status,
-        source=[S.DRAFT, S.PENDING_APPROVAL, S.OPEN],
-        target=S.CANCELLED,
+        source=[Status.DRAFT, Status.PENDING_APPROVAL, Status.OPEN],
+        target=Status.CANCELLED,
         permission="procurement.change_purchaseorder",
     )
     def cancel(self):
@@ -169,7 +171,7 @@ class PurchaseOrder(FSMModelMixin, models.Model):
 
     @property
     def needs_communication(self) -> bool:
-        return self.status == self.S.OPEN and self.communicated_revision < self.revision
+        return self.status == self.Status.OPEN and self.communicated_revision < self.revision
 
     def prepared_by(self, user) -> bool:
         """Segregation of duties: the user who created or submitted a PO may not approve or

@@ -18,7 +18,7 @@ from procurement.models import PurchaseOrder
 from procurement.selectors import purchase_order_lines, purchase_order_total, purchase_orders
 
 logger = logging.getLogger(__name__)
-PO = PurchaseOrder.Status
+POStatus = PurchaseOrder.Status
 
 
 def _locked(po: PurchaseOrder) -> PurchaseOrder:
@@ -31,7 +31,7 @@ def purchase_order_submit(*, po: PurchaseOrder, acting_user=None) -> PurchaseOrd
     communicated by the caller."""
     with use_case():
         po = _locked(po)
-        if po.status != PO.DRAFT:
+        if po.status != POStatus.DRAFT:
             raise InvalidTransition(f"Cannot submit purchase order {po.number}: it is {po.status}.")
         total = purchase_order_total(po)
         threshold = settings.PO_APPROVAL_THRESHOLD
@@ -105,7 +105,7 @@ def purchase_order_communicate(*, po: PurchaseOrder, acting_user=None) -> Purcha
             .select_related("supplier")
             .get(pk=po.pk)
         )
-        if po.status != PO.OPEN:
+        if po.status != POStatus.OPEN:
             raise InvalidTransition(
                 f"Cannot communicate purchase order {po.number}: it is {po.status} "
                 "(only OPEN, approved orders go to the supplier)."
@@ -159,7 +159,7 @@ def purchase_order_email_send(payload: dict) -> str | None:
     revision = payload["revision"]
     if po.communicated_revision >= revision:
         return f"{po.number} revision {revision} was sent already"
-    if po.status != PO.OPEN or po.revision != revision:
+    if po.status != POStatus.OPEN or po.revision != revision:
         note = f"not sent: {po.number} is {po.status} at revision {po.revision}"
         logger.warning("Supplier email of %s revision %s %s", po.number, revision, note)
         return note

@@ -68,7 +68,6 @@ class SupplyOrder(FSMModelMixin, models.Model):
         MAKE = "MAKE", "Make"
         TRANSFER = "TRANSFER", "Transfer"
 
-    S = Status
     number = models.CharField(max_length=20, unique=True)
     demand_line = models.ForeignKey(
         FulfillmentLine, on_delete=models.PROTECT, related_name="supply_orders"
@@ -86,7 +85,9 @@ class SupplyOrder(FSMModelMixin, models.Model):
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     unit_price = models.DecimalField(**PRICE, null=True, blank=True)
-    status = FSMField(max_length=12, choices=Status.choices, default=S.REQUESTED, protected=True)
+    status = FSMField(
+        max_length=12, choices=Status.choices, default=Status.REQUESTED, protected=True
+    )
     exception_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # Re-queue bookkeeping for orders whose create_supply message was lost (DESIGN §4).
@@ -111,23 +112,27 @@ class SupplyOrder(FSMModelMixin, models.Model):
     def __str__(self):
         return self.number
 
-    @transition(field=status, source=[S.REQUESTED, S.EXCEPTION], target=S.IN_PROCESS)
+    @transition(field=status, source=[Status.REQUESTED, Status.EXCEPTION], target=Status.IN_PROCESS)
     def start(self):
         """The first execution document exists (a requisition line counts)."""
 
-    @transition(field=status, source=[S.REQUESTED, S.IN_PROCESS], target=S.EXCEPTION)
+    @transition(field=status, source=[Status.REQUESTED, Status.IN_PROCESS], target=Status.EXCEPTION)
     def fail(self):
         """Creation failed, execution is not available, or the supply was cancelled/rejected."""
 
-    @transition(field=status, source=[S.IN_PROCESS, S.EXCEPTION], target=S.FULFILLED)
+    @transition(field=status, source=[Status.IN_PROCESS, Status.EXCEPTION], target=Status.FULFILLED)
     def fulfil(self):
         """Received and reserved on hand (also after an exception: the goods came anyway)."""
 
-    @transition(field=status, source=S.FULFILLED, target=S.CLOSED)
+    @transition(field=status, source=Status.FULFILLED, target=Status.CLOSED)
     def close(self):
         pass
 
-    @transition(field=status, source=[S.REQUESTED, S.IN_PROCESS, S.EXCEPTION], target=S.CANCELLED)
+    @transition(
+        field=status,
+        source=[Status.REQUESTED, Status.IN_PROCESS, Status.EXCEPTION],
+        target=Status.CANCELLED,
+    )
     def cancel(self):
         pass
 

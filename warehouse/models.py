@@ -235,11 +235,10 @@ class Shipment(FSMModelMixin, models.Model):
         SHIPPED = "SHIPPED", "Shipped"
         CANCELLED = "CANCELLED", "Cancelled"
 
-    S = Status
     number = models.CharField(max_length=20, unique=True)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     customer = models.ForeignKey("catalog.Customer", on_delete=models.PROTECT, related_name="+")
-    status = FSMField(max_length=10, choices=Status.choices, default=S.PLANNED, protected=True)
+    status = FSMField(max_length=10, choices=Status.choices, default=Status.PLANNED, protected=True)
     carrier = models.CharField(max_length=60, blank=True)
     tracking_number = models.CharField(max_length=60, blank=True)
     ship_date = models.DateField(null=True, blank=True)
@@ -256,27 +255,36 @@ class Shipment(FSMModelMixin, models.Model):
         return self.number
 
     @transition(
-        field=status, source=S.PLANNED, target=S.PICKED, permission="warehouse.change_shipment"
+        field=status,
+        source=Status.PLANNED,
+        target=Status.PICKED,
+        permission="warehouse.change_shipment",
     )
     def pick(self):
         pass
 
     @transition(
-        field=status, source=S.PICKED, target=S.PACKED, permission="warehouse.change_shipment"
+        field=status,
+        source=Status.PICKED,
+        target=Status.PACKED,
+        permission="warehouse.change_shipment",
     )
     def pack(self):
         pass
 
     @transition(
-        field=status, source=S.PACKED, target=S.SHIPPED, permission="warehouse.change_shipment"
+        field=status,
+        source=Status.PACKED,
+        target=Status.SHIPPED,
+        permission="warehouse.change_shipment",
     )
     def confirm(self):
         """Ship confirm: stock leaves through the ledger; happens exactly once."""
 
     @transition(
         field=status,
-        source=[S.PLANNED, S.PICKED, S.PACKED],
-        target=S.CANCELLED,
+        source=[Status.PLANNED, Status.PICKED, Status.PACKED],
+        target=Status.CANCELLED,
         permission="warehouse.change_shipment",
     )
     def cancel(self):
@@ -318,7 +326,6 @@ class TransferOrder(FSMModelMixin, models.Model):
         CLOSED = "CLOSED", "Closed"
         CANCELLED = "CANCELLED", "Cancelled"
 
-    S = Status
     number = models.CharField(max_length=20, unique=True)
     source = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     destination = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
@@ -326,7 +333,7 @@ class TransferOrder(FSMModelMixin, models.Model):
         "orders.FulfillmentLine", on_delete=models.PROTECT, related_name="transfer_orders"
     )
     need_by_date = models.DateField()
-    status = FSMField(max_length=10, choices=Status.choices, default=S.OPEN, protected=True)
+    status = FSMField(max_length=10, choices=Status.choices, default=Status.OPEN, protected=True)
     ship_date = models.DateField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -346,19 +353,19 @@ class TransferOrder(FSMModelMixin, models.Model):
     def __str__(self):
         return self.number
 
-    @transition(field=status, source=S.OPEN, target=S.SHIPPED)
+    @transition(field=status, source=Status.OPEN, target=Status.SHIPPED)
     def ship(self):
         """Source on hand down, destination in transit up (ledger TRANSFER_SHIP)."""
 
-    @transition(field=status, source=S.SHIPPED, target=S.RECEIVED)
+    @transition(field=status, source=Status.SHIPPED, target=Status.RECEIVED)
     def receive(self):
         """Everything shipped arrived (ledger TRANSFER_RECEIPT)."""
 
-    @transition(field=status, source=S.RECEIVED, target=S.CLOSED)
+    @transition(field=status, source=Status.RECEIVED, target=Status.CLOSED)
     def close(self):
         """The demand it was moved for has shipped."""
 
-    @transition(field=status, source=S.OPEN, target=S.CANCELLED)
+    @transition(field=status, source=Status.OPEN, target=Status.CANCELLED)
     def cancel(self):
         """Before it ships: the stock held at the source is released."""
 

@@ -15,7 +15,7 @@ from orders.models import FulfillmentLine
 from warehouse.models import Reservation, Shipment, ShipmentLine
 from warehouse.services import reservations_active_by_line, reserved_on_hand
 
-Line = FulfillmentLine.Status
+LineStatus = FulfillmentLine.Status
 Source = Reservation.Source
 
 
@@ -68,7 +68,7 @@ def shipment_create(
                 )
             if line.pk in busy:
                 raise Conflict(f"Line {line.number} is already on an active shipment.")
-            if line.status not in (Line.AWAITING_SHIPPING, Line.AWAITING_SUPPLY):
+            if line.status not in (LineStatus.AWAITING_SHIPPING, LineStatus.AWAITING_SUPPLY):
                 raise BusinessRuleError(
                     f"Line {line.number} is {line.status}: nothing to ship.", field=field
                 )

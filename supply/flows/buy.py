@@ -28,7 +28,7 @@ from warehouse.services import reservation_move
 
 logger = logging.getLogger(__name__)
 REQ = RequisitionLine.Status
-PO = PurchaseOrder.Status
+POStatus = PurchaseOrder.Status
 Source = Reservation.Source
 
 
@@ -184,7 +184,7 @@ def touchless_run(*, supplier_id: int | None = None) -> list[PurchaseOrder]:
         orders = purchase_orders_create(requisition_line_ids=ids, touchless=True)
         for po in orders:
             po = purchase_order_submit(po=po)
-            if po.status == PO.OPEN:
+            if po.status == POStatus.OPEN:
                 # An approved touchless PO goes to the supplier (through the outbox).
                 purchase_order_communicate_if_possible(po=po)
     return [PurchaseOrder.objects.get(pk=po.pk) for po in orders]
@@ -218,7 +218,7 @@ def purchase_order_acknowledge(
             .select_related("organization")
             .get(pk=po.pk)
         )
-        if po.status != PO.OPEN:
+        if po.status != POStatus.OPEN:
             raise InvalidTransition(
                 f"Cannot record an acknowledgment for {po.number}: it is {po.status}."
             )

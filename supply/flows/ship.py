@@ -27,9 +27,9 @@ from warehouse.services import (
 from warehouse.shipments import shipment_locked
 from warehouse.signals import shipment_confirmed
 
-Line = FulfillmentLine.Status
+LineStatus = FulfillmentLine.Status
 Source = Reservation.Source
-DONE = {Line.SHIPPED, Line.AWAITING_BILLING, Line.CLOSED, Line.CANCELLED}
+DONE = {LineStatus.SHIPPED, LineStatus.AWAITING_BILLING, LineStatus.CLOSED, LineStatus.CANCELLED}
 
 
 def shipment_confirm(
@@ -89,7 +89,7 @@ def _ship_line(shipment, shipment_line, line, reservations, acting_user) -> Fulf
             line=line,
             quantity=quantity,
             acting_user=acting_user,
-            status=Line.AWAITING_SHIPPING,
+            status=LineStatus.AWAITING_SHIPPING,
             reason=f"partial shipment {shipment.number}",
         )
         reservation_hand_over(from_line=line, to_line=shipped, quantity=quantity)
@@ -99,7 +99,7 @@ def _ship_line(shipment, shipment_line, line, reservations, acting_user) -> Fulf
         reservations = reservations_active(line=shipped, source=Source.ON_HAND)
     else:
         shipped = line
-    if shipped.status != Line.AWAITING_SHIPPING:
+    if shipped.status != LineStatus.AWAITING_SHIPPING:
         raise BusinessRuleError(f"Line {shipped.number} is {shipped.status}: it cannot ship.")
     remaining = quantity
     for reservation in reservations:

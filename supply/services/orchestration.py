@@ -32,7 +32,7 @@ from warehouse.services import (
 )
 
 logger = logging.getLogger(__name__)
-Line = FulfillmentLine.Status
+LineStatus = FulfillmentLine.Status
 Outcome = SourcingDecision.Outcome
 MAX_REQUEUE_DELAY = timedelta(minutes=15)
 # Celery tasks, by name (services never import tasks).
@@ -93,7 +93,7 @@ def _fill_from_stock(line, organization, quantity, acting_user) -> None:
 
 
 def _backorder(line, organization, acting_user, *, reason, result=None) -> None:
-    if line.status == Line.BACKORDERED:
+    if line.status == LineStatus.BACKORDERED:
         return  # still nothing: keep the decision in force, write nothing
     SourcingDecision.objects.create(
         line=line,
@@ -211,7 +211,7 @@ def sales_order_submit(*, order: SalesOrder, acting_user=None) -> SalesOrder:
         )
         lines = list(
             order.lines.select_related("item", "ship_from", "order__customer__default_ship_from")
-            .filter(status=Line.DRAFT)
+            .filter(status=LineStatus.DRAFT)
             .order_by("line_number")
         )
         if not lines:
@@ -282,7 +282,7 @@ def _promise_lines(
 
 def backorders_repromise(*, item_id: int | None = None, limit: int = 200) -> int:
     """Re-promise BACKORDERED lines, oldest requested ship date first; returns how many moved."""
-    lines = FulfillmentLine.objects.filter(status=Line.BACKORDERED)
+    lines = FulfillmentLine.objects.filter(status=LineStatus.BACKORDERED)
     if item_id is not None:
         lines = lines.filter(item_id=item_id)
     moved = 0
@@ -296,7 +296,7 @@ def backorders_repromise(*, item_id: int | None = None, limit: int = 200) -> int
                 .select_related("item", "ship_from", "order__customer__default_ship_from")
                 .get(pk=line_id)
             )
-            if line.status != Line.BACKORDERED:
+            if line.status != LineStatus.BACKORDERED:
                 continue
             organization = _fulfillment_org(line)
             if organization is None:
@@ -305,7 +305,7 @@ def backorders_repromise(*, item_id: int | None = None, limit: int = 200) -> int
                 line.item_id, organization.pk
             ]
             _promise(line, balance, organization, None)
-            if line.status != Line.BACKORDERED:
+            if line.status != LineStatus.BACKORDERED:
                 moved += 1
                 sales_order_refresh_status(order=line.order)
     return moved
@@ -335,7 +335,7 @@ def supply_order_create_document(*, supply_order_id: int) -> SupplyOrder:
         )
         if supply_order.status != SupplyOrder.Status.REQUESTED:
             return supply_order
-        if line.status != Line.SCHEDULED:
+        if line.status != LineStatus.SCHEDULED:
             logger.info("%s: line %s is %s, nothing to create", supply_order, line, line.status)
             return supply_order
         try:  # an adapter either writes its document or refuses having written nothing

@@ -23,7 +23,7 @@ from tests.factories import ItemFactory
 from tests.world import run_concurrently
 from warehouse.models import InventoryBalance, Reservation
 
-S = FulfillmentLine.Status
+LineStatus = FulfillmentLine.Status
 
 
 def submitted(world, quantity=50):
@@ -48,7 +48,7 @@ def test_buy_creates_a_requisition_for_the_chosen_supplier_and_reserves_against_
     supply_order.refresh_from_db()
     line = supply_order.demand_line
     assert supply_order.status == "IN_PROCESS"
-    assert line.status == S.AWAITING_SUPPLY
+    assert line.status == LineStatus.AWAITING_SUPPLY
     requisition = RequisitionLine.objects.get(demand_line=line)
     assert requisition.number.startswith("REQ-")
     assert (requisition.supplier, requisition.unit_price, requisition.quantity) == (
@@ -124,7 +124,7 @@ def test_cancelling_a_scheduled_line_cancels_its_supply_request(world):
     line = fulfillment_line_cancel(line=supply_order.demand_line, reason="customer changed mind")
 
     supply_order.refresh_from_db()
-    assert (line.status, supply_order.status) == (S.CANCELLED, "CANCELLED")
+    assert (line.status, supply_order.status) == (LineStatus.CANCELLED, "CANCELLED")
     # a late create_supply message does nothing
     supply_order_create_document(supply_order_id=supply_order.pk)
     assert not RequisitionLine.objects.exists()
@@ -169,7 +169,7 @@ def test_backordered_lines_are_promised_when_stock_arrives_oldest_first(
     early = world.order((cable, 2))
     for order in (late, early):
         sales_order_submit(order=order, acting_user=world.csr)
-    assert set(FulfillmentLine.objects.values_list("status", flat=True)) == {S.BACKORDERED}
+    assert set(FulfillmentLine.objects.values_list("status", flat=True)) == {LineStatus.BACKORDERED}
 
     with django_capture_on_commit_callbacks() as callbacks:
         world.stock(cable, 3)
@@ -177,10 +177,10 @@ def test_backordered_lines_are_promised_when_stock_arrives_oldest_first(
 
     assert backorders_repromise(item_id=cable.pk) == 2
     (early_line,) = early.lines.filter(split_from=None)
-    assert early_line.status == S.AWAITING_SHIPPING and early_line.quantity == 2
+    assert early_line.status == LineStatus.AWAITING_SHIPPING and early_line.quantity == 2
     # the later line got what was left (1) and its remainder stays backordered
     late_lines = list(late.lines.order_by("line_number"))
     assert [(line.quantity, line.status) for line in late_lines] == [
-        (Decimal(1), S.AWAITING_SHIPPING),
-        (Decimal(1), S.BACKORDERED),
+        (Decimal(1), LineStatus.AWAITING_SHIPPING),
+        (Decimal(1), LineStatus.BACKORDERED),
     ]

@@ -19,7 +19,7 @@ from tests.factories import ItemFactory, SupplierFactory
 from warehouse.models import InventoryBalance, Reservation
 
 pytestmark = pytest.mark.django_db
-S = FulfillmentLine.Status
+LineStatus = FulfillmentLine.Status
 
 
 def lines_of(order):
@@ -33,7 +33,7 @@ def test_a_line_with_enough_stock_is_reserved_on_hand_and_gets_no_supply(world):
     sales_order_submit(order=order, acting_user=world.csr)
 
     (line,) = lines_of(order)
-    assert (line.status, line.supply_type) == (S.AWAITING_SHIPPING, "ON_HAND")
+    assert (line.status, line.supply_type) == (LineStatus.AWAITING_SHIPPING, "ON_HAND")
     assert line.ship_from == world.w1
     assert line.promised_ship_date == line.scheduled_ship_date == timezone.localdate()
     reservation = Reservation.objects.get(demand_line=line)
@@ -55,9 +55,9 @@ def test_stock_first_then_supply_the_rest_as_a_split_line(world):
     assert (first.line_number, first.quantity, first.status) == (
         1,
         Decimal("3"),
-        S.AWAITING_SHIPPING,
+        LineStatus.AWAITING_SHIPPING,
     )
-    assert (rest.line_number, rest.quantity, rest.status) == (2, Decimal("7"), S.SCHEDULED)
+    assert (rest.line_number, rest.quantity, rest.status) == (2, Decimal("7"), LineStatus.SCHEDULED)
     assert rest.split_from == first and rest.supply_type == "BUY"
     supply = SupplyOrder.objects.get()
     assert (supply.demand_line, supply.quantity, supply.status) == (rest, Decimal("7"), "REQUESTED")
@@ -74,7 +74,7 @@ def test_a_line_with_no_stock_is_scheduled_and_its_supply_is_queued_after_commit
         sales_order_submit(order=order, acting_user=world.csr)
 
     (line,) = lines_of(order)
-    assert line.status == S.SCHEDULED
+    assert line.status == LineStatus.SCHEDULED
     assert SupplyOrder.objects.filter(demand_line=line, status="REQUESTED").count() == 1
     assert len(callbacks) == 1  # create_supply, sent only once the promise is committed
 
@@ -87,8 +87,8 @@ def test_an_item_that_is_not_back_to_back_is_filled_from_stock_and_the_rest_back
     sales_order_submit(order=order, acting_user=world.csr)
 
     first, rest = lines_of(order)
-    assert (first.quantity, first.status) == (Decimal("5"), S.AWAITING_SHIPPING)
-    assert (rest.quantity, rest.status) == (Decimal("3"), S.BACKORDERED)
+    assert (first.quantity, first.status) == (Decimal("5"), LineStatus.AWAITING_SHIPPING)
+    assert (rest.quantity, rest.status) == (Decimal("3"), LineStatus.BACKORDERED)
     assert "not back-to-back" in SourcingDecision.objects.get(line=rest).reason
 
 
@@ -106,7 +106,7 @@ def test_a_line_nothing_can_supply_is_backordered_with_every_candidate_explained
     sales_order_submit(order=order, acting_user=world.csr)
 
     (line,) = lines_of(order)
-    assert line.status == S.BACKORDERED
+    assert line.status == LineStatus.BACKORDERED
     decision = SourcingDecision.objects.get(line=line)
     assert decision.outcome == "BACKORDERED"
     assert decision.candidates[0]["feasible"] is False

@@ -124,7 +124,7 @@ class PromisePreview:
     available: Decimal
     from_stock: Decimal
     to_source: Decimal
-    result: object = None  # promising.SourcingResult for the part to source
+    result: object = None  # sourcing_decision.SourcingResult for the part to source
     backorder_reason: str = ""
 
     @property
@@ -138,14 +138,14 @@ class PromisePreview:
 
 def promise_preview(*, item, quantity: Decimal, requested_date, ship_from, customer):
     """Preview the promise of a line before it is entered; writes and locks nothing."""
-    from supply import promising, sourcing
+    from supply import sourcing, sourcing_decision
 
     organization = ship_from or (customer.default_ship_from if customer else None)
     if organization is None:
         return None
     balance = InventoryBalance.objects.filter(item=item, organization=organization).first()
     available = max(balance.available, Decimal(0)) if balance else Decimal(0)
-    from_stock, to_source = promising.split_quantity(quantity=quantity, available=available)
+    from_stock, to_source = sourcing_decision.split_quantity(quantity=quantity, available=available)
     if not to_source:
         return PromisePreview(organization, available, from_stock, to_source)
     if not item.back_to_back:

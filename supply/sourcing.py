@@ -1,4 +1,4 @@
-"""The database side of promising: gather what the pure decision (supply.promising) needs —
+"""Sourcing from the database: gather what the pure decision (supply.sourcing_decision) needs —
 rules, availability at source organizations, BOM coverage, allocation history."""
 
 import contextvars
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from catalog.models import BillOfMaterials, Organization, SourcingRule
 from orders.models import FulfillmentLine
-from supply import promising
+from supply import sourcing_decision
 from supply.models import SourcingDecision
 from warehouse.models import InventoryBalance
 
@@ -60,8 +60,8 @@ def _read_rules(item_id: int, organization_id: int) -> list[SourcingRule]:
     )
 
 
-def _as_option(rule: SourcingRule) -> promising.RuleOption:
-    return promising.RuleOption(
+def _as_option(rule: SourcingRule) -> sourcing_decision.RuleOption:
+    return sourcing_decision.RuleOption(
         rule_id=rule.pk,
         type=rule.type,
         rank=rule.rank,
@@ -119,7 +119,7 @@ def _allocated(rule_ids) -> dict[int, Decimal]:
     return {row["chosen_rule_id"]: row["total"] for row in rows}
 
 
-def _shares_demand(result: promising.SourcingResult, requested: datetime.date) -> list[int]:
+def _shares_demand(result: sourcing_decision.SourcingResult, requested: datetime.date) -> list[int]:
     """The rules that share demand with the chosen one by allocation (same rank, meet date)."""
     chosen = result.chosen
     return [
@@ -134,7 +134,7 @@ def _shares_demand(result: promising.SourcingResult, requested: datetime.date) -
 
 def choose(
     line: FulfillmentLine, organization: Organization, *, lock: bool
-) -> promising.SourcingResult:
+) -> sourcing_decision.SourcingResult:
     """Run the sourcing decision for a line (saved or not) at an organization.
 
     With `lock`, the rules that share demand by allocation are locked before their allocated
@@ -155,7 +155,7 @@ def choose(
     }
 
     def request(allocated):
-        return promising.SourcingRequest(
+        return sourcing_decision.SourcingRequest(
             today=_today(),
             requested_date=line.requested_ship_date,
             quantity=line.quantity,
@@ -170,14 +170,14 @@ def choose(
             allocated=allocated,
         )
 
-    result = promising.choose_source(request({}))
+    result = sourcing_decision.choose_source(request({}))
     if result.chosen is not None:
         sharing = _shares_demand(result, line.requested_ship_date)
         if len(sharing) > 1:
             if lock:
                 rules_locked = SourcingRule.objects.select_for_update().filter(pk__in=sharing)
                 list(rules_locked.order_by("pk"))
-            result = promising.choose_source(request(_allocated(sharing)))
+            result = sourcing_decision.choose_source(request(_allocated(sharing)))
     return result
 
 
@@ -190,7 +190,7 @@ def lock_shared_rules(pairs) -> None:
     ids = set()
     for item_id, organization_id in set(pairs):
         options = [_as_option(rule) for rule in _rule_options(item_id, organization_id)]
-        _, effective = promising.effective_rules(
+        _, effective = sourcing_decision.effective_rules(
             rules=options, item_id=item_id, organization_id=organization_id, today=_today()
         )
         ranks = Counter(option.rank for option in effective)

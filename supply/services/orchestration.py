@@ -21,7 +21,7 @@ from orders.services import (
     sales_order_create,
     sales_order_refresh_status,
 )
-from supply import promising, sourcing
+from supply import sourcing, sourcing_decision
 from supply.execution import adapter_for
 from supply.models import SourcingDecision, SupplyOrder, SupplyTrackingLine
 from warehouse.models import InventoryBalance, Reservation, ShipmentLine
@@ -51,7 +51,7 @@ def _today() -> datetime.date:
 # --- promising --------------------------------------------------------------------------------
 
 
-def _candidate_json(candidate: promising.Candidate) -> dict:
+def _candidate_json(candidate: sourcing_decision.Candidate) -> dict:
     return {
         "type": candidate.type,
         "rule_id": candidate.rule_id,
@@ -174,7 +174,7 @@ def _source(line, organization, acting_user) -> None:
 def _promise(line: FulfillmentLine, balance: InventoryBalance, organization, acting_user):
     """Stock first, supply the rest: reserve what is available, source the remainder.
     Returns the quantity reserved on hand and the line split off for the rest (or None)."""
-    from_stock, to_source = promising.split_quantity(
+    from_stock, to_source = sourcing_decision.split_quantity(
         quantity=line.quantity, available=balance.on_hand - balance.reserved
     )
     target = line

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from supply.promising import (
+from supply.sourcing_decision import (
     BUY,
     MAKE,
     TRANSFER,

@@ -1,4 +1,5 @@
-"""Promising: decide where supply for one sales order line comes from (DESIGN §5).
+"""The sourcing decision: where supply for one sales order line comes from and when it can be
+there (the promise).
 
 Pure rules on plain values, no database: the caller loads the sourcing rules, the source
 availability and the BOM shortages, locks the rule rows while choosing, and records the result

@@ -11,6 +11,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
+from core.documents import document_reference
 from core.exceptions import InvalidTransition
 from core.models import ApiToken, DocumentCounter, DocumentType, TransitionLog, WorkerHeartbeat
 
@@ -43,9 +44,7 @@ def change_log(
     """
     _require_transaction("change_log")
     entry = TransitionLog(
-        document_type=document._meta.label_lower,
-        document_id=document.pk,
-        document_number=str(getattr(document, "number", "") or ""),
+        **document_reference(document),
         demand_line_id=demand_line_id,
         field=field,
         from_value="" if from_value is None else str(from_value),

@@ -5,6 +5,7 @@ for the sales order line — is the supply flow's job (supply.flows.make)."""
 from decimal import Decimal
 
 from catalog.models import BillOfMaterials
+from core.documents import document_type_of
 from core.exceptions import BusinessRuleError, InvalidTransition
 from core.formatting import qty, quantity_problem
 from core.models import DocumentType
@@ -22,7 +23,7 @@ from warehouse.services import (
 
 Status = WorkOrder.Status
 Kind = InventoryTransaction.Kind
-COMPONENT_DOCUMENT = WorkOrderComponent._meta.label_lower
+COMPONENT_DOCUMENT = document_type_of(WorkOrderComponent)
 
 
 def work_order_locked(work_order: WorkOrder) -> WorkOrder:

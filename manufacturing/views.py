@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Organization
+from core.documents import document_type_of
 from core.exceptions import BusinessRuleError
 from core.formatting import qty, quantity_problem
 from core.models import TransitionLog
@@ -65,9 +66,9 @@ def work_order(request, number: str):
     work_order = _work_order(number)
     component_ids = work_order.components.values_list("pk", flat=True)
     timeline = TransitionLog.objects.filter(
-        Q(document_type="manufacturing.workorder", document_id=work_order.pk)
+        Q(document_type=document_type_of(WorkOrder), document_id=work_order.pk)
         | Q(
-            document_type=WorkOrderComponent._meta.label_lower,
+            document_type=document_type_of(WorkOrderComponent),
             document_id__in=list(component_ids),
         )
     ).select_related("actor")

@@ -10,13 +10,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Supplier
+from core.documents import document_type_of
 from core.exceptions import BusinessRuleError
 from core.models import TransitionLog
 from core.paging import paginate
 from procurement import selectors
 from procurement.documents import purchase_order_pdf
 from procurement.forms import AcknowledgmentForm
-from procurement.models import PurchaseOrder
+from procurement.models import PurchaseOrder, PurchaseOrderLine
 from procurement.services import (
     purchase_order_approve,
     purchase_order_communicate,
@@ -128,8 +129,8 @@ def purchase_order(request, number: str):
     lines = list(selectors.purchase_order_lines(po))
     line_ids = [line.pk for line in lines]
     timeline = TransitionLog.objects.filter(
-        Q(document_type="procurement.purchaseorder", document_id=po.pk)
-        | Q(document_type="procurement.purchaseorderline", document_id__in=line_ids)
+        Q(document_type=document_type_of(PurchaseOrder), document_id=po.pk)
+        | Q(document_type=document_type_of(PurchaseOrderLine), document_id__in=line_ids)
     ).select_related("actor")
     email = selectors.purchase_order_email(po)
     return render(

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.models import Item, Organization
+from core.documents import document_reference
 from core.exceptions import BusinessRuleError
 from core.formatting import qty, quantity_problem
 from core.models import DocumentType
@@ -114,9 +115,7 @@ def ledger_post(
                 bucket=bucket,
                 quantity=quantity,
                 reason=reason,
-                document_type=document._meta.label_lower if document is not None else "",
-                document_id=document.pk if document is not None else None,
-                document_number=str(getattr(document, "number", "") or ""),
+                **(document_reference(document) if document is not None else {}),
                 demand_line_id=demand_line_id,
                 created_by=user_or_none(acting_user),
             )
@@ -310,9 +309,7 @@ def stock_hold(*, line, item, organization, quantity: Decimal, source: str, docu
         organization=organization,
         quantity=quantity,
         supply_source=source,
-        document_type=document._meta.label_lower,
-        document_id=document.pk,
-        document_number=str(getattr(document, "number", "") or ""),
+        **document_reference(document),
     )
 
 
@@ -338,9 +335,7 @@ def reservation_create_for_document(
         organization=organization,
         quantity=quantity,
         supply_source=source,
-        document_type=document._meta.label_lower,
-        document_id=document.pk,
-        document_number=str(getattr(document, "number", "") or ""),
+        **document_reference(document),
     )
 
 
@@ -373,9 +368,7 @@ def reservation_move(*, reservation: Reservation, source: str, document) -> Rese
             organization_id=reservation.organization_id,
             quantity=reservation.quantity,
             supply_source=source,
-            document_type=document._meta.label_lower,
-            document_id=document.pk,
-            document_number=str(getattr(document, "number", "") or ""),
+            **document_reference(document),
         )
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from core.documents import document_type_of
 from core.exceptions import BusinessRuleError, InvalidTransition
 from core.formatting import qty
 from core.models import DocumentType
@@ -33,7 +34,7 @@ from warehouse.services import (
 Kind = InventoryTransaction.Kind
 Bucket = InventoryTransaction.Bucket
 Status = TransferOrder.Status
-DOCUMENT = TransferOrder._meta.label_lower
+DOCUMENT = document_type_of(TransferOrder)
 
 
 def transfer_order_locked(transfer_order: TransferOrder) -> TransferOrder:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from catalog.models import Organization
+from core.documents import document_type_of
 from core.exceptions import BusinessRuleError
 from core.formatting import qty, quantity_problem
 from core.models import TransitionLog
@@ -218,7 +219,7 @@ def _transfer(number: str) -> TransferOrder:
 def transfer_order(request, number: str):
     transfer = _transfer(number)
     timeline = TransitionLog.objects.filter(
-        document_type=TransferOrder._meta.label_lower, document_id=transfer.pk
+        document_type=document_type_of(TransferOrder), document_id=transfer.pk
     ).select_related("actor")
     return render(
         request,

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from core.documents import document_type_of
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.models import DocumentType
 from core.services import (
@@ -44,7 +45,7 @@ def _tracking(requisition_ids) -> dict[int, SupplyTrackingLine]:
 def _active_reservation(demand_line_id: int, document) -> Reservation | None:
     return Reservation.objects.filter(
         demand_line_id=demand_line_id,
-        document_type=document._meta.label_lower,
+        document_type=document_type_of(document),
         document_id=document.pk,
         status=Reservation.Status.ACTIVE,
     ).first()

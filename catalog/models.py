@@ -98,6 +98,21 @@ class Supplier(models.Model):
         return f"{self.number} – {self.name}"
 
 
+class SupplyType(models.TextChoices):
+    """How a demand line is supplied — the one enum of the concept: a sourcing rule's type and
+    a supply order's type are BUY, MAKE or TRANSFER (SOURCE_TYPES); a line reserved from stock
+    is ON_HAND."""
+
+    ON_HAND = "ON_HAND", "On hand"
+    BUY = "BUY", "Buy"
+    MAKE = "MAKE", "Make"
+    TRANSFER = "TRANSFER", "Transfer"
+
+
+# The supply types a source (a sourcing rule, a supply order) can have.
+SOURCE_TYPES = [choice for choice in SupplyType.choices if choice[0] != SupplyType.ON_HAND]
+
+
 class SourcingRule(models.Model):
     """Where supply of an item for an organization comes from, by rank.
 
@@ -105,10 +120,7 @@ class SourcingRule(models.Model):
     promising uses the most specific level that has effective rules (DESIGN §5).
     """
 
-    class Type(models.TextChoices):
-        BUY = "BUY", "Buy"
-        MAKE = "MAKE", "Make"
-        TRANSFER = "TRANSFER", "Transfer"
+    Type = SupplyType
 
     item = models.ForeignKey(
         Item, null=True, blank=True, on_delete=models.CASCADE, related_name="sourcing_rules"
@@ -117,7 +129,7 @@ class SourcingRule(models.Model):
         Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     rank = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
-    type = models.CharField(max_length=10, choices=Type.choices)
+    type = models.CharField(max_length=10, choices=SOURCE_TYPES)
     supplier = models.ForeignKey(
         Supplier, null=True, blank=True, on_delete=models.PROTECT, related_name="sourcing_rules"
     )

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from catalog.models import PRICE, QUANTITY, Customer, Item, Organization
+from catalog.models import PRICE, QUANTITY, Customer, Item, Organization, SupplyType
 
 
 class SalesOrder(models.Model):
@@ -65,11 +65,7 @@ class FulfillmentLine(FSMModelMixin, models.Model):
         CLOSED = "CLOSED", "Closed"
         CANCELLED = "CANCELLED", "Cancelled"
 
-    class SupplyType(models.TextChoices):
-        ON_HAND = "ON_HAND", "On hand"
-        BUY = "BUY", "Buy"
-        MAKE = "MAKE", "Make"
-        TRANSFER = "TRANSFER", "Transfer"
+    SupplyType = SupplyType  # catalog.models.SupplyType, the one enum of the concept
 
     OPEN_STATES = [
         Status.DRAFT,

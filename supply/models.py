@@ -9,7 +9,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from catalog.models import PRICE, QUANTITY, Organization, SourcingRule, Supplier
+from catalog.models import (
+    PRICE,
+    QUANTITY,
+    SOURCE_TYPES,
+    Organization,
+    SourcingRule,
+    Supplier,
+    SupplyType,
+)
 from manufacturing.models import WorkOrder
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrderLine, RequisitionLine
@@ -63,10 +71,7 @@ class SupplyOrder(FSMModelMixin, models.Model):
         EXCEPTION = "EXCEPTION", "Exception"
         CANCELLED = "CANCELLED", "Cancelled"
 
-    class Type(models.TextChoices):
-        BUY = "BUY", "Buy"
-        MAKE = "MAKE", "Make"
-        TRANSFER = "TRANSFER", "Transfer"
+    Type = SupplyType  # BUY, MAKE or TRANSFER (catalog.models.SOURCE_TYPES)
 
     number = models.CharField(max_length=20, unique=True)
     demand_line = models.ForeignKey(
@@ -75,7 +80,7 @@ class SupplyOrder(FSMModelMixin, models.Model):
     decision = models.ForeignKey(
         SourcingDecision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    supply_type = models.CharField(max_length=10, choices=Type.choices)
+    supply_type = models.CharField(max_length=10, choices=SOURCE_TYPES)
     quantity = models.DecimalField(**QUANTITY)
     need_by_date = models.DateField(default=datetime.date.today)
     supplier = models.ForeignKey(

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from catalog.models import BillOfMaterials, Organization, SourcingRule
+from catalog.models import BillOfMaterials, Organization, SourcingRule, SupplyType
 from orders.models import FulfillmentLine
 from supply import sourcing_decision
 from supply.models import SourcingDecision
@@ -89,7 +89,7 @@ def _available(*, item_ids, organization_ids) -> dict[tuple[int, int], Decimal]:
 
 def _components_short(item_id: int, rules: list[SourcingRule], quantity: Decimal) -> dict:
     """Per plant of a MAKE rule: the BOM components it lacks for `quantity` (absent: no BOM)."""
-    plants = {r.source_organization_id for r in rules if r.type == "MAKE"}
+    plants = {r.source_organization_id for r in rules if r.type == SupplyType.MAKE}
     if not plants:
         return {}
     result = {}
@@ -141,7 +141,7 @@ def choose(
     totals are read, so concurrent submits see each other's choices (inside a transaction).
     """
     rules = _rule_options(line.item_id, organization.pk)
-    transfer_sources = {r.source_organization_id for r in rules if r.type == "TRANSFER"}
+    transfer_sources = {r.source_organization_id for r in rules if r.type == SupplyType.TRANSFER}
     available = {
         org_id: quantity
         for (_, org_id), quantity in _available(

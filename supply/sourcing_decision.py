@@ -10,7 +10,9 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-BUY, MAKE, TRANSFER = "BUY", "MAKE", "TRANSFER"
+from catalog.models import SupplyType
+
+BUY, MAKE, TRANSFER = SupplyType.BUY, SupplyType.MAKE, SupplyType.TRANSFER
 LEVELS = ("item+org", "item", "org", "global")  # most specific first
 NO_LEVEL = "none"
 ZERO = Decimal(0)

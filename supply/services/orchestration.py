@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from catalog.models import Organization
+from catalog.models import Organization, SupplyType
 from core.enqueue import enqueue_on_commit
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.models import DocumentType
@@ -156,9 +156,9 @@ def _source(line, organization, acting_user) -> None:
         supply_type=chosen.type,
         quantity=line.quantity,
         need_by_date=result.scheduled_date,
-        supplier=rule.supplier if chosen.type == "BUY" else None,
+        supplier=rule.supplier if chosen.type == SupplyType.BUY else None,
         source_organization=rule.source_organization,
-        unit_price=rule.unit_price if chosen.type == "BUY" else None,
+        unit_price=rule.unit_price if chosen.type == SupplyType.BUY else None,
         next_requeue_at=timezone.now() + stale_after(),
     )
     change_log(

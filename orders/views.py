@@ -138,7 +138,7 @@ def _detail_context(request, order):
     can_change = request.user.has_perm("orders.change_salesorder")
     for view in views:
         view.can_cancel = can_change and line_cancellable(
-            status=view.line.status, has_supply_document=bool(view.documents)
+            status=view.line.status, documents=view.documents
         )
     return {
         "order": order,

@@ -3,6 +3,11 @@ change-management work, how the document changes or is cancelled). Supply creati
 on the type (`adapter_for`) instead of branching on it; each adapter calls the services of the
 app that owns its document.
 
+`can_cancel` / `cancel` take a document back when its line is cancelled: a work order with
+nothing completed, a transfer that has not shipped. Buy documents are not taken back yet
+(changing or cancelling requisitions and POs from the demand side is change management's job):
+their lines are refused with 409.
+
 `create` runs inside the creating transaction, with the demand line and the supply order
 locked; it writes the document, its tracking line and the demand line's reservation against
 it, and returns the document's number. It either writes all of that or raises a
@@ -14,14 +19,24 @@ from datetime import timedelta
 from decimal import Decimal
 
 from core.enqueue import enqueue_on_commit
+from core.exceptions import Conflict
 from core.models import DocumentType
 from core.services import change_log, document_number_next, use_case
-from manufacturing.services import work_order_create
+from manufacturing.models import WorkOrder
+from manufacturing.services import (
+    work_order_cancel_document,
+    work_order_create,
+    work_order_locked,
+)
 from procurement.models import RequisitionLine
 from supply.models import SupplyOrder, SupplyTrackingLine
-from warehouse.models import Reservation
+from warehouse.models import Reservation, TransferOrder
 from warehouse.services import reservation_create_for_document
-from warehouse.transfers import transfer_order_create
+from warehouse.transfers import (
+    transfer_order_cancel_document,
+    transfer_order_create,
+    transfer_order_locked,
+)
 
 TOUCHLESS_RUN = "supply.convert_touchless_requisitions"
 Tracked = SupplyTrackingLine.DocumentType
@@ -74,6 +89,15 @@ class BuyAdapter:
             enqueue_on_commit(TOUCHLESS_RUN, supply_order.supplier_id)
         return requisition.number
 
+    def can_cancel(self, tracking_line) -> bool:
+        return False
+
+    def cancel(self, tracking_line, *, reason: str, acting_user=None) -> None:
+        raise Conflict(
+            f"{tracking_line.document_number} works for this line: it cannot be cancelled "
+            "until change management supports it."
+        )
+
 
 class MakeAdapter:
     """A work order at the plant (the fulfillment organization) from its bill of materials;
@@ -95,6 +119,17 @@ class MakeAdapter:
             document=work_order,
         )
         return work_order.number
+
+    def can_cancel(self, tracking_line) -> bool:
+        work_order = tracking_line.work_order
+        return work_order.status in WorkOrder.OPEN_STATES and not work_order.quantity_completed
+
+    def cancel(self, tracking_line, *, reason: str, acting_user=None) -> None:
+        work_order_cancel_document(
+            work_order=work_order_locked(tracking_line.work_order),
+            reason=reason,
+            acting_user=acting_user,
+        )
 
 
 class TransferAdapter:
@@ -124,6 +159,17 @@ class TransferAdapter:
             document=transfer_order,
         )
         return transfer_order.number
+
+    def can_cancel(self, tracking_line) -> bool:
+        transfer_order = tracking_line.transfer_order_line.transfer_order
+        return transfer_order.status == TransferOrder.Status.OPEN
+
+    def cancel(self, tracking_line, *, reason: str, acting_user=None) -> None:
+        transfer_order_cancel_document(
+            transfer_order=transfer_order_locked(tracking_line.transfer_order_line.transfer_order),
+            reason=reason,
+            acting_user=acting_user,
+        )
 
 
 ADAPTERS = {

@@ -24,6 +24,7 @@ from orders.services import (
 from supply import sourcing, sourcing_decision
 from supply.execution import adapter_for
 from supply.models import SourcingDecision, SupplyOrder, SupplyTrackingLine
+from supply.selectors import TRACKED_DOCUMENTS
 from warehouse.models import InventoryBalance, Reservation, ShipmentLine
 from warehouse.services import (
     balances_lock,
@@ -381,17 +382,23 @@ def supply_orders_requeue_stale(*, limit: int = 100) -> list[int]:
 # --- cancellation --------------------------------------------------------------------------------
 
 
-def line_cancellable(*, status: str, has_supply_document: bool) -> bool:
-    """A line can be cancelled before it ships, as long as no requisition, PO, work order or
-    transfer works for it (taking those back is change management's job, not yet built)."""
-    return status in FulfillmentLine.OPEN_STATES and not has_supply_document
+def line_cancellable(*, status: str, documents) -> bool:
+    """A line can be cancelled before it ships when every supply document working for it
+    (its tracking lines) can be taken back: a work order with nothing completed, a transfer
+    not shipped; requisitions and POs not yet (change management's job)."""
+    return status in FulfillmentLine.OPEN_STATES and all(
+        adapter_for(document.supply_order.supply_type).can_cancel(document)
+        for document in documents
+    )
 
 
 def fulfillment_line_cancel(*, line: FulfillmentLine, reason: str, acting_user=None):
-    """Cancel a line that has no supply document yet; its reservation and request go too.
+    """Cancel a line before it ships; its supply order, its reservations and the supply
+    documents that can be taken back (a work order with nothing completed, a transfer not
+    shipped: through their execution adapters) go too.
 
-    Lines with a requisition, PO, work order or transfer are refused (409) until change
-    management can take their supply back.
+    Lines with a requisition or PO, a completion or a shipped transfer are refused (409) until
+    change management can take that supply back.
     """
     if not reason or not reason.strip():
         raise BusinessRuleError("Say why the line is cancelled.", field="reason")
@@ -414,11 +421,22 @@ def fulfillment_line_cancel(*, line: FulfillmentLine, reason: str, acting_user=N
                 f"Line {line.number} is on a planned shipment: cancel the shipment (or ship "
                 "it) first."
             )
-        with_document = [s for s in supply_orders if s.tracking_lines.exists()]
-        if not line_cancellable(status=line.status, has_supply_document=bool(with_document)):
+        documents = list(
+            SupplyTrackingLine.objects.filter(supply_order__in=supply_orders).select_related(
+                "supply_order", *TRACKED_DOCUMENTS
+            )
+        )
+        if not line_cancellable(status=line.status, documents=documents):
             raise Conflict(
-                f"Line {line.number} has supply {with_document[0].number} with a document: "
-                "it cannot be cancelled until change management supports it."
+                f"Line {line.number} has supply {documents[0].supply_order.number} with a "
+                "document that cannot be taken back: it cannot be cancelled until change "
+                "management supports it."
+            )
+        for document in documents:
+            adapter_for(document.supply_order.supply_type).cancel(
+                document,
+                reason=f"line {line.number} cancelled: {reason.strip()}",
+                acting_user=acting_user,
             )
         for supply_order in supply_orders:
             transition(

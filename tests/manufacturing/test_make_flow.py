@@ -9,14 +9,18 @@ import pytest
 from django.db import connection
 
 from billing.services import invoices_create_for_shipment
-from core.exceptions import BusinessRuleError, InvalidTransition
+from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from manufacturing.models import WorkOrder
 from manufacturing.services import work_order_issue_materials, work_order_release
 from orders.services import LineInput
 from supply.flows.make import work_order_cancel, work_order_complete
 from supply.flows.ship import shipment_confirm
 from supply.models import SupplyOrder
-from supply.services import sales_order_submit, supply_order_create_document
+from supply.services import (
+    fulfillment_line_cancel,
+    sales_order_submit,
+    supply_order_create_document,
+)
 from tests.world import run_concurrently
 from warehouse.models import InventoryBalance, InventoryTransaction
 from warehouse.selectors import ledger_mismatches
@@ -168,3 +172,29 @@ def test_two_completions_at_once_never_over_complete(world):
     assert work_order.quantity_completed == Decimal("1.5")
     assert InventoryTransaction.objects.filter(kind="WIP_COMPLETION").count() == 1
     assert ledger_mismatches() == []
+
+
+def test_cancelling_the_line_takes_back_a_work_order_with_nothing_completed(world):
+    order, work_order = made_to_order(world, quantity=2)
+    work_order_release(work_order=work_order)
+
+    fulfillment_line_cancel(line=order.lines.get(), reason="customer changed plans")
+
+    work_order.refresh_from_db()
+    assert work_order.status == "CANCELLED"
+    assert (available(world, world.leg), available(world, world.top)) == (40, 10)
+    assert SupplyOrder.objects.get().status == "CANCELLED"
+    assert order.lines.get().status == "CANCELLED"
+
+
+def test_a_line_whose_work_order_has_completions_cannot_be_cancelled_yet(world):
+    order, work_order = made_to_order(world, quantity=2)
+    work_order_release(work_order=work_order)
+    work_order_issue_materials(work_order=work_order)
+    work_order_complete(work_order=work_order, quantity=Decimal(1))
+
+    with pytest.raises(Conflict, match="change management"):
+        fulfillment_line_cancel(line=order.lines.get(), reason="too late")
+
+    work_order.refresh_from_db()
+    assert work_order.status == "IN_PROGRESS"

@@ -9,11 +9,15 @@ import pytest
 from django.db import connection
 
 from billing.services import invoices_create_for_shipment
-from core.exceptions import BusinessRuleError, InvalidTransition
+from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from supply.flows.ship import shipment_confirm
 from supply.flows.transfer import transfer_order_cancel, transfer_order_receive
 from supply.models import SupplyOrder
-from supply.services import sales_order_submit, supply_order_create_document
+from supply.services import (
+    fulfillment_line_cancel,
+    sales_order_submit,
+    supply_order_create_document,
+)
 from tests.world import run_concurrently
 from warehouse.models import InventoryBalance, InventoryTransaction, TransferOrder
 from warehouse.selectors import ledger_mismatches
@@ -130,3 +134,22 @@ def test_two_ships_at_once_post_once(world):
     assert len(errors) == 1 and isinstance(errors[0], InvalidTransition)
     assert balance(world, world.w1).in_transit == 4
     assert ledger_mismatches() == []
+
+
+def test_cancelling_the_line_takes_back_a_transfer_not_yet_shipped(world):
+    order, transfer_order = transferred(world, quantity=4)
+
+    fulfillment_line_cancel(line=order.lines.get(), reason="customer changed plans")
+
+    transfer_order.refresh_from_db()
+    assert transfer_order.status == "CANCELLED"
+    assert balance(world, world.w2).available == 10
+    assert order.lines.get().status == "CANCELLED"
+
+
+def test_a_line_whose_transfer_shipped_cannot_be_cancelled_yet(world):
+    order, transfer_order = transferred(world, quantity=4)
+    transfer_order_ship(transfer_order=transfer_order)
+
+    with pytest.raises(Conflict, match="change management"):
+        fulfillment_line_cancel(line=order.lines.get(), reason="too late")

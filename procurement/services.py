@@ -10,15 +10,108 @@ from django.utils import timezone
 
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.formatting import qty
-from core.models import OutboxMessage
+from core.models import DocumentType, OutboxMessage
 from core.outbox import outbox_handler, outbox_retry, outbox_write
-from core.services import change_log, transition, use_case, user_or_none
+from core.services import change_log, document_number_next, transition, use_case, user_or_none
 from procurement.documents import purchase_order_pdf
-from procurement.models import PurchaseOrder
+from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
 from procurement.selectors import purchase_order_lines, purchase_order_total, purchase_orders
 
 logger = logging.getLogger(__name__)
 POStatus = PurchaseOrder.Status
+
+
+def requisition_line_create(
+    *, line, supplier, quantity, unit_price, need_by_date, reason: str
+) -> RequisitionLine:
+    """A requisition to buy for one demand line from the supplier sourcing chose."""
+    requisition = RequisitionLine.objects.create(
+        number=document_number_next(DocumentType.REQUISITION),
+        demand_line=line,
+        item_id=line.item_id,
+        organization=line.ship_from,
+        supplier=supplier,
+        quantity=quantity,
+        unit_price=unit_price,
+        currency=line.order.currency,
+        need_by_date=need_by_date,
+    )
+    change_log(
+        document=requisition, to_value=requisition.status, demand_line_id=line.pk, reason=reason
+    )
+    return requisition
+
+
+def requisition_lines_locked_open(ids) -> list[RequisitionLine]:
+    """Lock requisition lines (id order) that are all still OPEN, or refuse naming the others."""
+    requisitions = list(
+        RequisitionLine.objects.select_for_update(of=("self",))
+        .select_related("supplier", "organization", "item")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    missing = set(ids) - {r.pk for r in requisitions}
+    if missing:
+        raise BusinessRuleError(
+            f"Unknown requisition line(s): {', '.join(map(str, sorted(missing)))}.",
+            field="requisition_lines",
+        )
+    taken = [r.number for r in requisitions if r.status != RequisitionLine.Status.OPEN]
+    if taken:
+        raise Conflict(f"Already ordered or cancelled: {', '.join(taken)}.")
+    return requisitions
+
+
+def purchase_order_create_from_requisitions(
+    requisitions, *, currency: str, acting_user=None, touchless: bool = False
+) -> tuple[PurchaseOrder, list[tuple[RequisitionLine, PurchaseOrderLine]]]:
+    """A DRAFT PO with one line per (locked, OPEN) requisition line of one supplier and
+    ship-to, each pegged to the requisition's demand line; the requisitions are ORDERED.
+    Returns the PO and (requisition, PO line) pairs."""
+    first = requisitions[0]
+    po = PurchaseOrder.objects.create(
+        number=document_number_next(DocumentType.PURCHASE_ORDER),
+        supplier=first.supplier,
+        organization=first.organization,
+        currency=currency,
+        touchless=touchless,
+        created_by=user_or_none(acting_user),
+    )
+    change_log(
+        document=po,
+        to_value=po.status,
+        acting_user=acting_user,
+        reason="touchless run" if touchless else "from requisitions",
+    )
+    ordered = []
+    for number, requisition in enumerate(requisitions, start=1):
+        po_line = PurchaseOrderLine.objects.create(
+            purchase_order=po,
+            line_number=number,
+            demand_line_id=requisition.demand_line_id,
+            requisition_line=requisition,
+            item=requisition.item,
+            quantity=requisition.quantity,
+            unit_price=requisition.unit_price,
+            need_by_date=requisition.need_by_date,
+        )
+        po_line.purchase_order = po
+        transition(
+            requisition,
+            "order",
+            acting_user=acting_user,
+            demand_line_id=requisition.demand_line_id,
+            reason=f"on {po_line.number}",
+        )
+        change_log(
+            document=po_line,
+            to_value=po_line.status,
+            acting_user=acting_user,
+            demand_line_id=requisition.demand_line_id,
+            reason=f"from {requisition.number}",
+        )
+        ordered.append((requisition, po_line))
+    return po, ordered
 
 
 def _locked(po: PurchaseOrder) -> PurchaseOrder:

@@ -20,15 +20,14 @@ from decimal import Decimal
 
 from core.enqueue import enqueue_on_commit
 from core.exceptions import Conflict
-from core.models import DocumentType
-from core.services import change_log, document_number_next, use_case
+from core.services import use_case
 from manufacturing.models import WorkOrder
 from manufacturing.services import (
     work_order_cancel_document,
     work_order_create,
     work_order_locked,
 )
-from procurement.models import RequisitionLine
+from procurement.services import requisition_line_create
 from supply.models import SupplyOrder, SupplyTrackingLine
 from warehouse.models import Reservation, TransferOrder
 from warehouse.services import reservation_create_for_document
@@ -58,16 +57,13 @@ class BuyAdapter:
 
     def create(self, supply_order: SupplyOrder, line) -> str:
         organization = line.ship_from
-        requisition = RequisitionLine.objects.create(
-            number=document_number_next(DocumentType.REQUISITION),
-            demand_line=line,
-            item_id=line.item_id,
-            organization=organization,
+        requisition = requisition_line_create(
+            line=line,
             supplier=supply_order.supplier,
             quantity=supply_order.quantity,
             unit_price=supply_order.unit_price,
-            currency=line.order.currency,
             need_by_date=supply_order.need_by_date - timedelta(days=organization.receiving_days),
+            reason=f"for {supply_order.number}",
         )
         _track(
             supply_order, Tracked.REQUISITION, requisition.quantity, requisition_line=requisition
@@ -78,12 +74,6 @@ class BuyAdapter:
             quantity=requisition.quantity,
             source=Reservation.Source.REQUISITION,
             document=requisition,
-        )
-        change_log(
-            document=requisition,
-            to_value=requisition.status,
-            demand_line_id=line.pk,
-            reason=f"for {supply_order.number}",
         )
         if supply_order.supplier.automatic_po:
             enqueue_on_commit(TOUCHLESS_RUN, supply_order.supplier_id)

@@ -10,25 +10,27 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from core.documents import document_type_of
-from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
-from core.models import DocumentType
+from core.exceptions import BusinessRuleError, InvalidTransition
 from core.services import (
     change_log,
-    document_number_next,
     transition,
     use_case,
-    user_or_none,
 )
 from orders.locks import lock_orders_and_lines
 from orders.services import line_reschedule
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
-from procurement.services import purchase_order_communicate_if_possible, purchase_order_submit
+from procurement.services import (
+    purchase_order_communicate_if_possible,
+    purchase_order_create_from_requisitions,
+    purchase_order_submit,
+    requisition_lines_locked_open,
+)
 from supply.models import SupplyOrder, SupplyTrackingLine
 from warehouse.models import Reservation
 from warehouse.services import reservation_move
 
 logger = logging.getLogger(__name__)
-REQ = RequisitionLine.Status
+RequisitionStatus = RequisitionLine.Status
 POStatus = PurchaseOrder.Status
 Source = Reservation.Source
 
@@ -65,21 +67,7 @@ def purchase_orders_create(
     if not ids:
         raise BusinessRuleError("Select at least one requisition line.", field="requisition_lines")
     with use_case():
-        requisitions = list(
-            RequisitionLine.objects.select_for_update(of=("self",))
-            .select_related("supplier", "organization", "item")
-            .filter(pk__in=ids)
-            .order_by("pk")
-        )
-        missing = set(ids) - {r.pk for r in requisitions}
-        if missing:
-            raise BusinessRuleError(
-                f"Unknown requisition line(s): {', '.join(map(str, sorted(missing)))}.",
-                field="requisition_lines",
-            )
-        taken = [r.number for r in requisitions if r.status != REQ.OPEN]
-        if taken:
-            raise Conflict(f"Already ordered or cancelled: {', '.join(taken)}.")
+        requisitions = requisition_lines_locked_open(ids)
         groups = defaultdict(list)
         for requisition in requisitions:
             groups[
@@ -97,40 +85,12 @@ def purchase_orders_create(
 
 
 def _create_po(requisitions, currency, tracking, *, acting_user, touchless) -> PurchaseOrder:
-    first = requisitions[0]
-    po = PurchaseOrder.objects.create(
-        number=document_number_next(DocumentType.PURCHASE_ORDER),
-        supplier=first.supplier,
-        organization=first.organization,
-        currency=currency,
-        touchless=touchless,
-        created_by=user_or_none(acting_user),
+    """One PO (procurement) for a group of requisitions; each line's reservation and supply
+    tracking move from the requisition to its PO line."""
+    po, ordered = purchase_order_create_from_requisitions(
+        requisitions, currency=currency, acting_user=acting_user, touchless=touchless
     )
-    change_log(
-        document=po,
-        to_value=po.status,
-        acting_user=acting_user,
-        reason="touchless run" if touchless else "from requisitions",
-    )
-    for number, requisition in enumerate(requisitions, start=1):
-        po_line = PurchaseOrderLine.objects.create(
-            purchase_order=po,
-            line_number=number,
-            demand_line_id=requisition.demand_line_id,
-            requisition_line=requisition,
-            item=requisition.item,
-            quantity=requisition.quantity,
-            unit_price=requisition.unit_price,
-            need_by_date=requisition.need_by_date,
-        )
-        po_line.purchase_order = po
-        transition(
-            requisition,
-            "order",
-            acting_user=acting_user,
-            demand_line_id=requisition.demand_line_id,
-            reason=f"on {po_line.number}",
-        )
+    for requisition, po_line in ordered:
         reservation = _active_reservation(requisition.demand_line_id, requisition)
         if reservation is not None:
             reservation_move(
@@ -151,13 +111,6 @@ def _create_po(requisitions, currency, tracking, *, acting_user, touchless) -> P
                     demand_line_id=requisition.demand_line_id,
                     reason=po_line.number,
                 )
-        change_log(
-            document=po_line,
-            to_value=po_line.status,
-            acting_user=acting_user,
-            demand_line_id=requisition.demand_line_id,
-            reason=f"from {requisition.number}",
-        )
     return po
 
 
@@ -170,7 +123,7 @@ def touchless_run(*, supplier_id: int | None = None) -> list[PurchaseOrder]:
         requisition_line=OuterRef("pk"), supply_order__status=SupplyOrder.Status.IN_PROCESS
     )
     candidates = RequisitionLine.objects.filter(
-        status=REQ.OPEN, supplier__automatic_po=True
+        status=RequisitionStatus.OPEN, supplier__automatic_po=True
     ).filter(Exists(in_process))
     if supplier_id is not None:
         candidates = candidates.filter(supplier_id=supplier_id)

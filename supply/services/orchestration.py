@@ -411,20 +411,16 @@ def fulfillment_line_cancel(*, line: FulfillmentLine, reason: str, acting_user=N
         )
         if line.status not in FulfillmentLine.OPEN_STATES:
             raise InvalidTransition(f"Cannot cancel line {line.number}: it is {line.status}.")
-        supply_orders = list(
-            SupplyOrder.objects.select_for_update()
-            .filter(demand_line=line)
-            .exclude(status__in=[SupplyOrder.Status.CANCELLED, SupplyOrder.Status.CLOSED])
-        )
         if ShipmentLine.objects.filter(demand_line=line, active=True).exists():
             raise Conflict(
                 f"Line {line.number} is on a planned shipment: cancel the shipment (or ship "
                 "it) first."
             )
+        open_supply = ~Q(status__in=[SupplyOrder.Status.CANCELLED, SupplyOrder.Status.CLOSED])
         documents = list(
-            SupplyTrackingLine.objects.filter(supply_order__in=supply_orders).select_related(
-                "supply_order", *TRACKED_DOCUMENTS
-            )
+            SupplyTrackingLine.objects.filter(
+                supply_order__in=SupplyOrder.objects.filter(open_supply, demand_line=line)
+            ).select_related("supply_order", *TRACKED_DOCUMENTS)
         )
         if not line_cancellable(status=line.status, documents=documents):
             raise Conflict(
@@ -432,12 +428,15 @@ def fulfillment_line_cancel(*, line: FulfillmentLine, reason: str, acting_user=N
                 "document that cannot be taken back: it cannot be cancelled until change "
                 "management supports it."
             )
-        for document in documents:
+        for document in documents:  # the documents lock first (orders.locks), then supply
             adapter_for(document.supply_order.supply_type).cancel(
                 document,
                 reason=f"line {line.number} cancelled: {reason.strip()}",
                 acting_user=acting_user,
             )
+        supply_orders = SupplyOrder.objects.select_for_update().filter(
+            open_supply, demand_line=line
+        )
         for supply_order in supply_orders:
             transition(
                 supply_order,

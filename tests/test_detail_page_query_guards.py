@@ -7,24 +7,16 @@ other tests; these are the remaining detail pages, so that an N+1 cannot come ba
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from billing.services import invoices_create_for_shipment
 from supply.flows.ship import shipment_confirm
 from supply.services import sales_order_submit
+from tests.world import page_queries
 from warehouse.models import InventoryBalance
 from warehouse.services import inventory_adjust
 from warehouse.shipments import ShipLine, shipment_create, shipment_move
 
 pytestmark = pytest.mark.django_db
-
-
-def queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(captured)
 
 
 def shipped_and_invoiced(world, lines: int):
@@ -50,7 +42,7 @@ def test_packing_slip_and_invoice_run_the_same_queries_for_1_or_5_lines(client_f
         lambda shipment, invoice: f"/warehouse/shipments/{shipment.number}/packing-slip/",
         lambda shipment, invoice: f"/billing/invoices/{invoice.number}/",
     ):
-        assert queries(csr, page(*small)) == queries(csr, page(*large)), page(*small)
+        assert page_queries(csr, page(*small)) == page_queries(csr, page(*large)), page(*small)
 
 
 def test_the_ledger_page_runs_the_same_queries_for_2_or_12_movements(client_for, world):
@@ -66,7 +58,7 @@ def test_the_ledger_page_runs_the_same_queries_for_2_or_12_movements(client_for,
                 acting_user=world.csr if i % 3 else None,
             )
         balance = InventoryBalance.objects.get(item=world.laptop, organization=world.w1)
-        return queries(operator, f"/warehouse/inventory/{balance.pk}/")
+        return page_queries(operator, f"/warehouse/inventory/{balance.pk}/")
 
     few = movements(2)
     assert movements(10) == few

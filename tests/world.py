@@ -124,3 +124,15 @@ def run_concurrently(work, arguments) -> list[Exception]:
     for thread in threads:
         thread.join()
     return errors
+
+
+def page_queries(client, url) -> int:
+    """How many database queries a GET of `url` runs (it must answer 200): the query guards
+    compare it for few and many rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)

@@ -4,21 +4,13 @@ many work orders and components there are, and a bad completion says what to do.
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from orders.services import LineInput
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
+from tests.world import page_queries
 
 pytestmark = pytest.mark.django_db
-
-
-def queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(captured)
 
 
 def work_orders(world, count):
@@ -35,9 +27,13 @@ def test_the_worklist_and_the_api_list_run_the_same_queries_for_1_or_5_work_orde
     world.make_setup()
     production = client_for("production")
     work_orders(world, 1)
-    one = [queries(production, u) for u in ("/manufacturing/work-orders/", "/api/v1/work-orders")]
+    one = [
+        page_queries(production, u) for u in ("/manufacturing/work-orders/", "/api/v1/work-orders")
+    ]
     work_orders(world, 4)
-    five = [queries(production, u) for u in ("/manufacturing/work-orders/", "/api/v1/work-orders")]
+    five = [
+        page_queries(production, u) for u in ("/manufacturing/work-orders/", "/api/v1/work-orders")
+    ]
     assert one == five
 
 
@@ -58,5 +54,5 @@ def test_a_bad_completion_quantity_is_refused_with_what_to_do(client_for, world)
         f"/manufacturing/work-orders/{number}/complete/", {"quantity": "5"}, follow=True
     )
     assert "1 of 1 left to make: 5 is too many" in too_many.content.decode()
-    assert queries(production, f"/manufacturing/work-orders/{number}/") < 25
-    assert queries(production, f"/manufacturing/work-orders/{number}/pick-list/") < 10
+    assert page_queries(production, f"/manufacturing/work-orders/{number}/") < 25
+    assert page_queries(production, f"/manufacturing/work-orders/{number}/pick-list/") < 10

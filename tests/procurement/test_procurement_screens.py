@@ -3,8 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from procurement.models import PurchaseOrder, RequisitionLine
 from procurement.services import purchase_order_submit
@@ -12,6 +10,7 @@ from supply.flows.buy import purchase_orders_create
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
 from tests.workers import free_port
+from tests.world import page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +23,6 @@ def requisitions(world, n):
             supply_order_id=SupplyOrder.objects.get(demand_line__order=order).pk
         )
     return list(RequisitionLine.objects.order_by("pk"))
-
-
-def queries(client, url):
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
 
 
 def test_worklists_run_the_same_queries_for_few_or_many_rows(world, role_users, settings):
@@ -47,7 +40,7 @@ def test_worklists_run_the_same_queries_for_few_or_many_rows(world, role_users, 
         for url, user in pages.items():
             client = Client()
             client.force_login(user)
-            counts[url] = queries(client, url)
+            counts[url] = page_queries(client, url)
         return counts
 
     first = requisitions(world, 3)
@@ -68,9 +61,9 @@ def test_the_po_page_and_document_run_the_same_queries_for_1_or_6_lines(client_f
     (large,) = purchase_orders_create(requisition_line_ids=[r.pk for r in reqs[1:]])
     buyer = client_for("buyer")
     for page in ("", "document/"):  # the PO page and its printable document
-        assert queries(buyer, f"/procurement/purchase-orders/{small.number}/{page}") == queries(
-            buyer, f"/procurement/purchase-orders/{large.number}/{page}"
-        )
+        assert page_queries(
+            buyer, f"/procurement/purchase-orders/{small.number}/{page}"
+        ) == page_queries(buyer, f"/procurement/purchase-orders/{large.number}/{page}")
 
 
 def test_the_workbench_groups_by_supplier_and_creates_pos(client_for, world):

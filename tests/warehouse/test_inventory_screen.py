@@ -1,10 +1,9 @@
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from tests.factories import ItemFactory, OrganizationFactory
+from tests.world import page_queries
 from warehouse.models import InventoryBalance
 from warehouse.services import inventory_adjust
 
@@ -16,19 +15,13 @@ def add_stock(n, org):
         inventory_adjust(item=item, organization=org, quantity=Decimal("5"), reason="count")
 
 
-def queries_for(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
-
-
 def test_the_inventory_list_runs_the_same_queries_for_10_or_50_rows(client_for):
     client = client_for("warehouse")
     org = OrganizationFactory(code="W1")
     add_stock(10, org)
-    few = queries_for(client, "/warehouse/inventory/")
+    few = page_queries(client, "/warehouse/inventory/")
     add_stock(40, org)
-    many = queries_for(client, "/warehouse/inventory/")
+    many = page_queries(client, "/warehouse/inventory/")
     assert few == many
 
 
@@ -36,9 +29,9 @@ def test_the_api_inventory_list_runs_the_same_queries_for_10_or_50_rows(client_f
     client = client_for("warehouse")
     org = OrganizationFactory(code="W1")
     add_stock(10, org)
-    few = queries_for(client, "/api/v1/inventory?limit=100")
+    few = page_queries(client, "/api/v1/inventory?limit=100")
     add_stock(40, org)
-    many = queries_for(client, "/api/v1/inventory?limit=100")
+    many = page_queries(client, "/api/v1/inventory?limit=100")
     assert few == many
 
 

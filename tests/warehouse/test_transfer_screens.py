@@ -4,22 +4,14 @@ queries however many transfers there are; a transfer page shows only what its st
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
+from tests.world import page_queries
 from warehouse.models import TransferOrder
 from warehouse.transfers import transfer_order_ship
 
 pytestmark = pytest.mark.django_db
-
-
-def queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(captured)
 
 
 def transfers(world, count):
@@ -37,9 +29,9 @@ def test_transfer_lists_and_receiving_run_the_same_queries_for_2_or_6_transfers(
     warehouse = client_for("warehouse")
     urls = ("/warehouse/transfers/", "/warehouse/receiving/", "/api/v1/transfer-orders")
     transfers(world, 2)
-    few = [queries(warehouse, url) for url in urls]
+    few = [page_queries(warehouse, url) for url in urls]
     transfers(world, 4)
-    many = [queries(warehouse, url) for url in urls]
+    many = [page_queries(warehouse, url) for url in urls]
     assert few == many
 
 

@@ -6,7 +6,20 @@ from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
 
+class SupplyDocumentKind(models.TextChoices):
+    """The kinds of execution document that work for a supply order — the one enum of the
+    concept: a supply tracking line's document type, and a reservation's source when a demand
+    line is reserved against such a document."""
+
+    REQUISITION = "REQUISITION", "Requisition"
+    PURCHASE_ORDER = "PURCHASE_ORDER", "Purchase order"
+    WORK_ORDER = "WORK_ORDER", "Work order"
+    TRANSFER_ORDER = "TRANSFER_ORDER", "Transfer order"
+
+
 class DocumentType(models.TextChoices):
+    """The numbering series of documents (their number prefixes)."""
+
     SALES_ORDER = "SO", "Sales order"
     SUPPLY_ORDER = "SUP", "Supply order"
     REQUISITION = "REQ", "Requisition line"

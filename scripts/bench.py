@@ -68,6 +68,9 @@ def main() -> None:
     if args.multi_line_orders is None:
         args.multi_line_orders = args.orders // 10
 
+    # The safety net re-queues supply whose message was lost only after this long, so that it
+    # never re-sends what the worker is still working through (that would count twice).
+    os.environ.setdefault("SUPPLY_STALE_AFTER_SECONDS", "180")
     create_database(os.environ["DATABASE_URL"])
     # Messages left in the embedded broker by an interrupted run name rows that are gone.
     for leftover in (ROOT / "var" / "bench").glob("celery-broker.sqlite3*"):

@@ -18,6 +18,7 @@ from catalog.models import (
     Supplier,
     SupplyType,
 )
+from core.models import SupplyDocumentKind
 from manufacturing.models import WorkOrder
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrderLine, RequisitionLine
@@ -149,11 +150,7 @@ class SupplyTrackingLine(models.Model):
     (unique constraint), later ones come from change management.
     """
 
-    class DocumentType(models.TextChoices):
-        REQUISITION = "REQUISITION", "Requisition"
-        PURCHASE_ORDER = "PURCHASE_ORDER", "Purchase order"
-        WORK_ORDER = "WORK_ORDER", "Work order"
-        TRANSFER_ORDER = "TRANSFER_ORDER", "Transfer order"
+    DocumentType = SupplyDocumentKind  # core.models: the one enum of document kinds
 
     supply_order = models.ForeignKey(
         SupplyOrder, on_delete=models.CASCADE, related_name="tracking_lines"

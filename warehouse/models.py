@@ -7,6 +7,7 @@ from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from catalog.models import QUANTITY, Item, Organization
+from core.models import SupplyDocumentKind
 
 
 class InventoryBalance(models.Model):
@@ -95,16 +96,19 @@ class Reservation(models.Model):
     (cancelled) or moved to another supply source (then a new row takes over).
     """
 
-    class Source(models.TextChoices):
-        ON_HAND = "ON_HAND", "On hand"
-        REQUISITION = "REQUISITION", "Requisition"
-        PURCHASE_ORDER = "PURCHASE_ORDER", "Purchase order"
-        WORK_ORDER = "WORK_ORDER", "Work order"
-        TRANSFER_ORDER = "TRANSFER_ORDER", "Transfer order"
-        # Stock held on hand for a document rather than shipped to the line: the components of
-        # a released work order at its plant, the goods a transfer takes from its source.
-        COMPONENT = "COMPONENT", "Component held for a work order"
-        TRANSFER_SOURCE = "TRANSFER_SOURCE", "Held at the source for a transfer"
+    # Where the reserved quantity is: on hand, against a supply document (the document kinds,
+    # core.models.SupplyDocumentKind), or stock held on hand for a document rather than for
+    # shipping to the line (the components of a released work order at its plant, the goods a
+    # transfer takes from its source).
+    Source = models.TextChoices(
+        "Source",
+        [
+            ("ON_HAND", ("ON_HAND", "On hand")),
+            *((kind.name, (kind.value, kind.label)) for kind in SupplyDocumentKind),
+            ("COMPONENT", ("COMPONENT", "Component held for a work order")),
+            ("TRANSFER_SOURCE", ("TRANSFER_SOURCE", "Held at the source for a transfer")),
+        ],
+    )
 
     class Status(models.TextChoices):
         ACTIVE = "ACTIVE", "Active"

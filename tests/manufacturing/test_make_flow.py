@@ -198,3 +198,26 @@ def test_a_line_whose_work_order_has_completions_cannot_be_cancelled_yet(world):
 
     work_order.refresh_from_db()
     assert work_order.status == "IN_PROGRESS"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_completion_racing_a_cancel_never_does_both(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    _, work_order = made_to_order(world, quantity=2)
+    work_order_release(work_order=work_order)
+    work_order_issue_materials(work_order=work_order)
+
+    def act(action):
+        if action == "complete":
+            work_order_complete(work_order=work_order, quantity=Decimal(2))
+        else:
+            work_order_cancel(work_order=work_order, reason="machine down")
+
+    errors = run_concurrently(act, ["complete", "cancel"])
+
+    assert len(errors) == 1 and isinstance(errors[0], InvalidTransition)
+    work_order.refresh_from_db()
+    completions = InventoryTransaction.objects.filter(kind="WIP_COMPLETION").count()
+    assert (work_order.status, completions) in {("COMPLETED", 1), ("CANCELLED", 0)}
+    assert ledger_mismatches() == []

@@ -114,6 +114,65 @@ def purchase_order_create_from_requisitions(
     return po, ordered
 
 
+def purchase_order_cancel_document(
+    *, po: PurchaseOrder, reason: str, acting_user=None
+) -> tuple[PurchaseOrder, list[PurchaseOrderLine]]:
+    """Cancel a PO before anything was received: the PO and its open lines CANCELLED, their
+    requisition lines OPEN again. Returns the locked PO and the lines it cancelled (with their
+    requisition lines); the Buy flow moves the pegging back."""
+    po = PurchaseOrder.objects.select_for_update().get(pk=po.pk)
+    lines = list(po.lines.select_related("requisition_line").order_by("line_number"))
+    received = [line for line in lines if line.quantity_received > 0]
+    if received:
+        raise InvalidTransition(
+            f"Cannot cancel {po.number}: line {received[0].line_number} has receipts."
+        )
+    transition(po, "cancel", acting_user=acting_user, reason=reason)
+    cancelled = []
+    for line in lines:
+        if line.status == PurchaseOrderLine.Status.CANCELLED:
+            continue
+        line.purchase_order = po
+        transition(
+            line,
+            "cancel",
+            acting_user=acting_user,
+            demand_line_id=line.demand_line_id,
+            reason=reason,
+        )
+        transition(
+            line.requisition_line,
+            "reopen",
+            acting_user=acting_user,
+            demand_line_id=line.demand_line_id,
+            reason=f"{po.number} cancelled",
+        )
+        cancelled.append(line)
+    return po, cancelled
+
+
+def purchase_order_acknowledgment_record(
+    *, po: PurchaseOrder, accepted: bool, note: str = "", acting_user=None
+) -> None:
+    """Record the supplier's answer on a locked OPEN PO (what it means for the pegged demand
+    is the Buy flow's job)."""
+    before = po.acknowledgment
+    po.acknowledgment = (
+        PurchaseOrder.Acknowledgment.ACCEPTED if accepted else PurchaseOrder.Acknowledgment.REJECTED
+    )
+    po.acknowledged_at = timezone.now()
+    po.acknowledgment_note = note.strip()[:300]
+    po.save(update_fields=["acknowledgment", "acknowledged_at", "acknowledgment_note"])
+    change_log(
+        document=po,
+        field="acknowledgment",
+        from_value=before,
+        to_value=po.acknowledgment,
+        acting_user=acting_user,
+        reason=note,
+    )
+
+
 def _locked(po: PurchaseOrder) -> PurchaseOrder:
     return PurchaseOrder.objects.select_for_update().get(pk=po.pk)
 

@@ -7,7 +7,6 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 
 from core.documents import document_type_of
 from core.exceptions import BusinessRuleError, InvalidTransition
@@ -20,6 +19,8 @@ from orders.locks import lock_orders_and_lines
 from orders.services import line_reschedule
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
 from procurement.services import (
+    purchase_order_acknowledgment_record,
+    purchase_order_cancel_document,
     purchase_order_communicate_if_possible,
     purchase_order_create_from_requisitions,
     purchase_order_submit,
@@ -184,22 +185,8 @@ def purchase_order_acknowledge(
             raise BusinessRuleError(
                 f"{po.number} has no line {', '.join(map(str, unknown))}.", field="lines"
             )
-        before = po.acknowledgment
-        po.acknowledgment = (
-            PurchaseOrder.Acknowledgment.ACCEPTED
-            if accepted
-            else PurchaseOrder.Acknowledgment.REJECTED
-        )
-        po.acknowledged_at = timezone.now()
-        po.acknowledgment_note = note.strip()[:300]
-        po.save(update_fields=["acknowledgment", "acknowledged_at", "acknowledgment_note"])
-        change_log(
-            document=po,
-            field="acknowledgment",
-            from_value=before,
-            to_value=po.acknowledgment,
-            acting_user=acting_user,
-            reason=note,
+        purchase_order_acknowledgment_record(
+            po=po, accepted=accepted, note=note, acting_user=acting_user
         )
         if accepted:
             for number, promised in promised_dates.items():
@@ -265,33 +252,11 @@ def purchase_order_cancel(*, po: PurchaseOrder, reason: str, acting_user=None) -
         raise BusinessRuleError("Say why the purchase order is cancelled.", field="reason")
     reason = reason.strip()
     with use_case():
-        po = PurchaseOrder.objects.select_for_update().get(pk=po.pk)
-        lines = list(po.lines.select_related("requisition_line").order_by("line_number"))
-        received = [line for line in lines if line.quantity_received > 0]
-        if received:
-            raise InvalidTransition(
-                f"Cannot cancel {po.number}: line {received[0].line_number} has receipts."
-            )
-        transition(po, "cancel", acting_user=acting_user, reason=reason)
-        for line in lines:
-            if line.status == PurchaseOrderLine.Status.CANCELLED:
-                continue
-            line.purchase_order = po
-            transition(
-                line,
-                "cancel",
-                acting_user=acting_user,
-                demand_line_id=line.demand_line_id,
-                reason=reason,
-            )
+        po, cancelled = purchase_order_cancel_document(
+            po=po, reason=reason, acting_user=acting_user
+        )
+        for line in cancelled:
             requisition = line.requisition_line
-            transition(
-                requisition,
-                "reopen",
-                acting_user=acting_user,
-                demand_line_id=line.demand_line_id,
-                reason=f"{po.number} cancelled",
-            )
             reservation = _active_reservation(line.demand_line_id, line)
             if reservation is not None:
                 reservation_move(

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from catalog.models import BillOfMaterials
 from core.documents import document_type_of
-from core.exceptions import BusinessRuleError, InvalidTransition
+from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.formatting import qty, quantity_problem
 from core.models import DocumentType
 from core.services import change_log, document_number_next, transition, use_case
@@ -261,4 +261,47 @@ def work_order_cancel_document(*, work_order: WorkOrder, reason: str, acting_use
         demand_line_id=work_order.demand_line_id,
         reason=reason,
     )
+    return work_order
+
+
+def work_order_change(
+    *, work_order: WorkOrder, quantity: Decimal | None = None, due_date=None, acting_user=None
+) -> WorkOrder:
+    """Change a locked work order in place: the quantity while it is UNRELEASED (its material
+    requirements follow), the due date while it is open. Anything else is refused (409)."""
+    if quantity is not None and quantity != work_order.quantity:
+        if work_order.status != Status.UNRELEASED:
+            raise Conflict(
+                f"{work_order.number} is {work_order.status}: its quantity no longer changes "
+                "in place."
+            )
+        before = work_order.quantity
+        work_order.quantity = quantity
+        components = _components(work_order)
+        for component in components:
+            component.quantity_required = component.quantity_per_unit * quantity
+        WorkOrderComponent.objects.bulk_update(components, ["quantity_required"])
+        work_order.save(update_fields=["quantity"])
+        change_log(
+            document=work_order,
+            field="quantity",
+            from_value=before,
+            to_value=quantity,
+            acting_user=acting_user,
+            demand_line_id=work_order.demand_line_id,
+        )
+    if due_date is not None and due_date != work_order.due_date:
+        if work_order.status not in WorkOrder.OPEN_STATES:
+            raise Conflict(f"{work_order.number} is {work_order.status}: its due date is final.")
+        before = work_order.due_date
+        work_order.due_date = due_date
+        work_order.save(update_fields=["due_date"])
+        change_log(
+            document=work_order,
+            field="due_date",
+            from_value=before,
+            to_value=due_date,
+            acting_user=acting_user,
+            demand_line_id=work_order.demand_line_id,
+        )
     return work_order

@@ -42,6 +42,33 @@ def requisition_line_create(
     return requisition
 
 
+def requisition_line_change(
+    *, requisition: RequisitionLine, quantity=None, need_by_date=None, acting_user=None
+) -> RequisitionLine:
+    """Change an OPEN requisition line in place (quantity, need-by date); once it is ordered
+    the PO line changes by change order, not here (409)."""
+    requisition = RequisitionLine.objects.select_for_update().get(pk=requisition.pk)
+    if requisition.status != RequisitionLine.Status.OPEN:
+        raise Conflict(
+            f"{requisition.number} is {requisition.status}: it no longer changes in place."
+        )
+    for field, value in (("quantity", quantity), ("need_by_date", need_by_date)):
+        before = getattr(requisition, field)
+        if value is None or value == before:
+            continue
+        setattr(requisition, field, value)
+        requisition.save(update_fields=[field])
+        change_log(
+            document=requisition,
+            field=field,
+            from_value=before,
+            to_value=value,
+            acting_user=acting_user,
+            demand_line_id=requisition.demand_line_id,
+        )
+    return requisition
+
+
 def requisition_lines_locked_open(ids) -> list[RequisitionLine]:
     """Lock requisition lines (id order) that are all still OPEN, or refuse naming the others."""
     requisitions = list(

@@ -3,6 +3,12 @@ change-management work, how the document changes or is cancelled). Supply creati
 on the type (`adapter_for`) instead of branching on it; each adapter calls the services of the
 app that owns its document.
 
+`change_quantity` / `change_date` change a document that has not gone out yet in place (an
+OPEN requisition, an UNRELEASED work order — its date while it is open —, an OPEN transfer);
+the line's reservation against it and its tracking line follow. A document that went out (a
+PO line, a released work order's quantity, a shipped transfer) is refused with 409: the change
+orders and new supply for those are change management's.
+
 `can_cancel` / `cancel` take a document back when its line is cancelled: a work order with
 nothing completed, a transfer that has not shipped. Buy documents are not taken back yet
 (changing or cancelling requisitions and POs from the demand side is change management's job):
@@ -24,21 +30,38 @@ from core.services import use_case
 from manufacturing.models import WorkOrder
 from manufacturing.services import (
     work_order_cancel_document,
+    work_order_change,
     work_order_create,
     work_order_locked,
 )
-from procurement.services import requisition_line_create
+from procurement.services import requisition_line_change, requisition_line_create
 from supply.models import SupplyOrder, SupplyTrackingLine
 from warehouse.models import Reservation, TransferOrder
-from warehouse.services import reservation_create_for_document
+from warehouse.services import (
+    reservation_create_for_document,
+    reservation_set_quantity,
+    reservations_active_by_line,
+)
 from warehouse.transfers import (
     transfer_order_cancel_document,
+    transfer_order_change,
     transfer_order_create,
     transfer_order_locked,
 )
 
 TOUCHLESS_RUN = "supply.convert_touchless_requisitions"
 Tracked = SupplyTrackingLine.DocumentType
+
+
+def _follow(tracking_line, source: str, document_id: int, quantity: Decimal) -> None:
+    """The document's quantity changed: the line's reservation against it and the tracking
+    line follow."""
+    line_id = tracking_line.supply_order.demand_line_id
+    for reservation in reservations_active_by_line([line_id], source=source)[line_id]:
+        if reservation.document_id == document_id:
+            reservation_set_quantity(reservation=reservation, quantity=quantity)
+    tracking_line.quantity = quantity
+    tracking_line.save(update_fields=["quantity"])
 
 
 def _track(supply_order, document_type: str, quantity: Decimal, **document) -> None:
@@ -79,6 +102,29 @@ class BuyAdapter:
             enqueue_on_commit(TOUCHLESS_RUN, supply_order.supplier_id)
         return requisition.number
 
+    def _requisition(self, tracking_line):
+        if tracking_line.purchase_order_line_id:
+            raise Conflict(
+                f"{tracking_line.document_number} is a purchase order: it changes by change "
+                "order (change management)."
+            )
+        return tracking_line.requisition_line
+
+    def change_quantity(self, tracking_line, quantity: Decimal, *, acting_user=None) -> None:
+        requisition = requisition_line_change(
+            requisition=self._requisition(tracking_line), quantity=quantity, acting_user=acting_user
+        )
+        _follow(tracking_line, Reservation.Source.REQUISITION, requisition.pk, quantity)
+
+    def change_date(self, tracking_line, need_by_date, *, acting_user=None) -> None:
+        requisition = self._requisition(tracking_line)
+        receiving_days = requisition.organization.receiving_days
+        requisition_line_change(
+            requisition=requisition,
+            need_by_date=need_by_date - timedelta(days=receiving_days),
+            acting_user=acting_user,
+        )
+
     def can_cancel(self, tracking_line) -> bool:
         return False
 
@@ -109,6 +155,21 @@ class MakeAdapter:
             document=work_order,
         )
         return work_order.number
+
+    def change_quantity(self, tracking_line, quantity: Decimal, *, acting_user=None) -> None:
+        work_order = work_order_change(
+            work_order=work_order_locked(tracking_line.work_order),
+            quantity=quantity,
+            acting_user=acting_user,
+        )
+        _follow(tracking_line, Reservation.Source.WORK_ORDER, work_order.pk, quantity)
+
+    def change_date(self, tracking_line, need_by_date, *, acting_user=None) -> None:
+        work_order_change(
+            work_order=work_order_locked(tracking_line.work_order),
+            due_date=need_by_date,
+            acting_user=acting_user,
+        )
 
     def can_cancel(self, tracking_line) -> bool:
         work_order = tracking_line.work_order
@@ -149,6 +210,21 @@ class TransferAdapter:
             document=transfer_order,
         )
         return transfer_order.number
+
+    def change_quantity(self, tracking_line, quantity: Decimal, *, acting_user=None) -> None:
+        transfer_order = transfer_order_change(
+            transfer_order=transfer_order_locked(tracking_line.transfer_order_line.transfer_order),
+            quantity=quantity,
+            acting_user=acting_user,
+        )
+        _follow(tracking_line, Reservation.Source.TRANSFER_ORDER, transfer_order.pk, quantity)
+
+    def change_date(self, tracking_line, need_by_date, *, acting_user=None) -> None:
+        transfer_order_change(
+            transfer_order=transfer_order_locked(tracking_line.transfer_order_line.transfer_order),
+            need_by_date=need_by_date,
+            acting_user=acting_user,
+        )
 
     def can_cancel(self, tracking_line) -> bool:
         transfer_order = tracking_line.transfer_order_line.transfer_order

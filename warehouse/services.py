@@ -496,3 +496,37 @@ def receipt_line_add(
         quantity=quantity,
         reserved_quantity=reserved,
     )
+
+
+def reservation_set_quantity(*, reservation: Reservation, quantity: Decimal) -> None:
+    """Resize an active reservation (its document's quantity changed). A stock hold grows only
+    where that much is available (refused with the figures otherwise) and gives back what it
+    no longer holds; a reservation against a document moves no stock."""
+    difference = Decimal(quantity) - reservation.quantity
+    if difference == 0:
+        return
+    if reservation.supply_source in Reservation.HOLDS_STOCK:
+        if difference < 0:
+            reservation_reduce(
+                reservation=reservation, quantity=-difference, status=Reservation.Status.RELEASED
+            )
+            return
+        held = _balance_move(
+            reservation.item_id,
+            reservation.organization_id,
+            Q(on_hand__gte=F("reserved") + difference),
+            empty_passes=False,
+            reserved=F("reserved") + difference,
+        )
+        if not held:
+            balance = InventoryBalance.objects.filter(
+                item_id=reservation.item_id, organization_id=reservation.organization_id
+            ).first()
+            available = balance.available if balance else Decimal(0)
+            raise BusinessRuleError(
+                f"Only {qty(available)} more available at {reservation.organization.code}: "
+                f"{qty(difference)} more cannot be held.",
+                field="quantity",
+            )
+    Reservation.objects.filter(pk=reservation.pk).update(quantity=F("quantity") + difference)
+    reservation.quantity += difference

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from core.documents import document_type_of
-from core.exceptions import BusinessRuleError, InvalidTransition
+from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.formatting import qty
 from core.models import DocumentType
 from core.services import change_log, document_number_next, transition, use_case
@@ -27,6 +27,7 @@ from warehouse.services import (
     receive_lines_check,
     reservation_reduce,
     reservation_release,
+    reservation_set_quantity,
     stock_hold,
     stock_holds,
 )
@@ -222,4 +223,52 @@ def transfer_order_cancel_document(
         demand_line_id=transfer_order.demand_line_id,
         reason=reason,
     )
+    return transfer_order
+
+
+def transfer_order_change(
+    *,
+    transfer_order: TransferOrder,
+    quantity: Decimal | None = None,
+    need_by_date=None,
+    acting_user=None,
+) -> TransferOrder:
+    """Change a locked OPEN transfer in place: its quantity (the hold at the source follows:
+    more only where it is available) or its need-by date. A shipped transfer is refused (409)."""
+    if transfer_order.status != Status.OPEN:
+        raise Conflict(
+            f"{transfer_order.number} is {transfer_order.status}: it no longer changes in place."
+        )
+    if quantity is not None:
+        (line,) = _lines(transfer_order)
+        if quantity != line.quantity:
+            for hold in stock_holds(
+                source=Reservation.Source.TRANSFER_SOURCE,
+                document_type=DOCUMENT,
+                document_ids=[transfer_order.pk],
+            ):
+                reservation_set_quantity(reservation=hold, quantity=quantity)
+            before = line.quantity
+            line.quantity = quantity
+            line.save(update_fields=["quantity"])
+            change_log(
+                document=transfer_order,
+                field="quantity",
+                from_value=before,
+                to_value=quantity,
+                acting_user=acting_user,
+                demand_line_id=transfer_order.demand_line_id,
+            )
+    if need_by_date is not None and need_by_date != transfer_order.need_by_date:
+        before = transfer_order.need_by_date
+        transfer_order.need_by_date = need_by_date
+        transfer_order.save(update_fields=["need_by_date"])
+        change_log(
+            document=transfer_order,
+            field="need_by_date",
+            from_value=before,
+            to_value=need_by_date,
+            acting_user=acting_user,
+            demand_line_id=transfer_order.demand_line_id,
+        )
     return transfer_order

@@ -101,6 +101,7 @@ def receiving(request):
         return _receive(request)
     search = request.GET.get("q", "").strip()
     page, query = paginate(request, selectors.expected_receipts(search=search), 100)
+    transfers = list(selectors.expected_transfer_receipts(search=search)[:100])
     return render(
         request,
         "warehouse/receiving.html",
@@ -109,7 +110,14 @@ def receiving(request):
             "page": page,
             "query": query,
             "q": search,
-            "transfers": selectors.expected_transfer_receipts(search=search)[:100],
+            "transfers": transfers,
+            # Scanner flow: when the search found exactly one line, its quantity has the
+            # focus (Enter receives it); otherwise the search box has it.
+            "focus": "po"
+            if page.paginator.count == 1 and not transfers
+            else "transfer"
+            if len(transfers) == 1 and not page.paginator.count
+            else "search",
             "history": selectors.recent_receipts(),
         },
     )

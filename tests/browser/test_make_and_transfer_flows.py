@@ -77,6 +77,7 @@ def test_make_and_transfer_lines_go_all_the_way_to_a_closed_order(
     page.get_by_test_id(re.compile("inbound-TO-")).get_by_role("link", name="Receive").click()
     quantity = page.get_by_label(re.compile("Quantity to receive on TO-"))
     expect(quantity).to_have_value("3")
+    expect(quantity).to_be_focused()  # scanner style: the open quantity, Enter
     quantity.press("Enter")
     expect(page.get_by_role("alert")).to_contain_text(f"3 reserved for {order.number} line 2")
     page.screenshot(path=str(tmp_path / "receiving_transfer.png"), full_page=True)

@@ -321,3 +321,11 @@ def test_the_schema_states_what_the_api_accepts_and_every_error_it_answers(clien
     assert "PENDING_APPROVAL" in status["schema"]["enum"]
     order_status = components["SalesOrderSummary"]["properties"]["status"]["enum"]
     assert order_status == ["DRAFT", "PROCESSING", "CLOSED", "CANCELLED"]
+
+
+def test_api_amounts_round_half_up():
+    from pydantic import TypeAdapter
+
+    from core.api import Amount
+
+    assert TypeAdapter(Amount).dump_python(Decimal("10.005")) == "10.01"

@@ -96,3 +96,21 @@ def test_the_order_entry_preview_says_a_quantity_is_too_large(csr, quantity):
     )
     assert response.status_code == 200 and len(response.content) < 2000
     assert "Ensure that there are no more than" in response.content.decode()
+
+
+def test_huge_numbers_are_validation_errors_not_crashes(world, client_for):
+    api = client_for("warehouse")
+    receipt = api.post(
+        "/api/v1/receipts",
+        {"purchase_order": "PO-000001", "lines": [{"line_number": 2**63, "quantity": 1}]},
+        content_type="application/json",
+    )
+    assert receipt.status_code == 422
+    buyer = client_for("buyer")
+    create = buyer.post(
+        "/api/v1/purchase-orders",
+        {"requisition_lines": [10**30, "²"]},
+        content_type="application/json",
+    )
+    assert create.status_code == 422
+    assert buyer.post("/procurement/requisitions/", {"requisition": ["²"]}).status_code == 302

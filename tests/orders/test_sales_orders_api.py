@@ -9,7 +9,10 @@ from django.utils import timezone
 from orders.models import SalesOrder
 from procurement.models import RequisitionLine
 from supply.models import SupplyOrder
-from supply.services import supply_order_create_document
+from supply.services import (
+    sales_order_submit,
+    supply_order_create_document,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -233,7 +236,6 @@ def test_supply_orders_and_reservations_are_listed(api, world):
 def test_a_shipped_and_invoiced_line_says_how_much_was_shipped_and_invoiced(api, world, client):
     from billing.services import invoices_create_for_shipment
     from supply.flows.ship import shipment_confirm
-    from supply.services import sales_order_submit
     from warehouse.shipments import ShipLine, shipment_create, shipment_move
 
     world.stock(world.laptop, 5)
@@ -277,3 +279,19 @@ def test_a_line_or_an_order_whose_amount_cannot_be_invoiced_is_refused_at_entry(
     over_total = api("post", "/sales-orders", body(lines=[half, half]))
     assert over_total.status_code == 422 and over_total.json()["errors"][0]["field"] == "lines"
     assert not SalesOrder.objects.exists()
+
+
+@pytest.mark.django_db
+def test_retrying_a_create_after_promising_split_the_line_returns_the_same_order(client, world):
+    world.stock(world.laptop, 5)
+    client.force_login(world.csr)
+    body = {
+        "customer": "C-ACME",
+        "external_reference": "PO-SPLIT",
+        "submit": True,
+        "lines": [{"item": "LAPTOP-15", "quantity": "50"}],
+    }
+    first = client.post("/api/v1/sales-orders", body, content_type="application/json")
+    again = client.post("/api/v1/sales-orders", body, content_type="application/json")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert len(again.json()["lines"]) == 2

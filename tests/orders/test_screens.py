@@ -8,7 +8,10 @@ from django.utils import timezone
 
 from orders.models import SalesOrder
 from supply.models import SupplyOrder
-from supply.services import sales_order_submit, supply_order_create_document
+from supply.services import (
+    sales_order_submit,
+    supply_order_create_document,
+)
 from tests.world import page_queries
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +175,23 @@ def test_other_roles_read_orders_but_cannot_enter_or_cancel(client, world, role_
         client.post(f"/orders/{order.number}/lines/1/cancel/", {"reason": "x"}).status_code == 403
     )
     assert order.lines.get().status == "DRAFT"
+
+
+@pytest.mark.django_db
+def test_line_filters_do_not_multiply_the_line_count(client, world):
+    client.force_login(world.csr)
+    world.order((world.laptop, 1), (world.laptop, 2), (world.laptop, 3))
+    today = timezone.localdate()
+    page = client.get(f"/orders/?from={today}&to={today + datetime.timedelta(days=1)}")
+    assert [o.line_count for o in page.context["page"]] == [3]
+
+
+@pytest.mark.django_db
+def test_odd_numbers_in_the_entry_form_never_crash_it(client, world):
+    client.force_login(world.csr)
+    preview = client.get("/orders/new/preview/?index=0&lines-0-item=LAPTOP-15&lines-0-quantity=NaN")
+    assert preview.status_code == 200
+    added = client.post(
+        "/orders/new/", {"customer": "C-ACME", "add_line": "1", "lines-TOTAL_FORMS": "x"}
+    )
+    assert added.status_code == 200

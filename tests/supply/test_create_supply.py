@@ -184,3 +184,11 @@ def test_backordered_lines_are_promised_when_stock_arrives_oldest_first(
         (Decimal(1), LineStatus.AWAITING_SHIPPING),
         (Decimal(1), LineStatus.BACKORDERED),
     ]
+
+
+@pytest.mark.django_db
+def test_a_draft_order_with_a_cancelled_line_stays_draft(world):
+    order = world.order((world.laptop, 1), (world.laptop, 2))
+    fulfillment_line_cancel(line=order.lines.get(line_number=2), reason="typo")
+    order.refresh_from_db()
+    assert order.status == "DRAFT"

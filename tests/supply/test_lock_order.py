@@ -14,14 +14,19 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from orders.models import FulfillmentLine, SalesOrder
+from orders.services import LineInput
 from procurement.models import PurchaseOrder, RequisitionLine
 from procurement.services import purchase_order_submit
 from supply.flows.buy import purchase_order_acknowledge, purchase_orders_create
 from supply.flows.receive import receipt_create
 from supply.flows.ship import shipment_confirm
 from supply.models import SupplyOrder
-from supply.services import sales_order_submit, supply_order_create_document
-from tests.factories import BuyRuleFactory, ItemFactory
+from supply.services import (
+    sales_order_submit,
+    supply_order_create_document,
+)
+from tests.factories import BuyRuleFactory, ItemFactory, OrganizationFactory
+from tests.world import run_concurrently
 from warehouse.models import InventoryBalance
 from warehouse.selectors import ledger_mismatches
 from warehouse.services import ReceiveLine
@@ -177,3 +182,29 @@ def test_a_receipt_locks_the_sales_order_before_its_line(world, settings):
         probe=FulfillmentLine.objects.filter(order=order),
     )
     assert order.lines.get().status == "AWAITING_SHIPPING"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_multi_line_submits_across_warehouses_do_not_deadlock(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    w2 = OrganizationFactory(code="W2")
+    items = [ItemFactory(sku=f"PART-{n}") for n in range(3)]
+    for item in items:
+        for org in (world.w1, w2):
+            BuyRuleFactory(item=item, organization=org, supplier=world.contoso)
+            world.stock(item, 5, org=org)
+    shapes = [
+        [(items[1], w2), (items[2], world.w1)],
+        [(items[0], world.w1), (items[2], w2)],
+        [(items[2], w2), (items[0], world.w1), (items[1], world.w1)],
+        [(items[2], world.w1), (items[1], w2)],
+    ] * 3
+    orders = [
+        world.order(*[LineInput(item=i, quantity=Decimal(2), ship_from=o) for i, o in shape])
+        for shape in shapes
+    ]
+
+    errors = run_concurrently(lambda o: sales_order_submit(order=o, acting_user=world.csr), orders)
+
+    assert errors == []

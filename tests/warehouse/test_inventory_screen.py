@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from tests.factories import ItemFactory, OrganizationFactory
 from tests.world import page_queries
@@ -93,3 +94,22 @@ def test_readers_see_no_adjustment_form_and_cannot_post_one(client_for):
     assert response.status_code == 403
     balance.refresh_from_db()
     assert balance.on_hand == Decimal("10")
+
+
+@pytest.mark.django_db
+def test_an_adjustment_past_the_largest_balance_is_refused_not_a_crash(client, world):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite stores any size")
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(roles=["warehouse"]))
+    body = {"item": "LAPTOP-15", "organization": "W1", "quantity": "999999999999", "reason": "x"}
+    assert (
+        client.post(
+            "/api/v1/inventory/adjustments", body, content_type="application/json"
+        ).status_code
+        == 201
+    )
+    second = client.post("/api/v1/inventory/adjustments", body, content_type="application/json")
+    assert second.status_code == 422
+    assert "largest quantity" in second.json()["detail"]

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from billing.services import invoices_create_for_shipment
+from catalog.models import SourcingRule
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from supply.flows.ship import shipment_confirm
 from supply.flows.transfer import transfer_order_cancel, transfer_order_receive
@@ -18,6 +19,7 @@ from supply.services import (
     sales_order_submit,
     supply_order_create_document,
 )
+from tests.factories import OrganizationFactory
 from tests.world import run_concurrently
 from warehouse.models import InventoryBalance, InventoryTransaction, TransferOrder
 from warehouse.selectors import ledger_mismatches
@@ -153,3 +155,24 @@ def test_a_line_whose_transfer_shipped_cannot_be_cancelled_yet(world):
 
     with pytest.raises(Conflict, match="change management"):
         fulfillment_line_cancel(line=order.lines.get(), reason="too late")
+
+
+@pytest.mark.django_db
+def test_a_transfer_line_whose_supply_is_in_exception_can_be_cancelled(world):
+    SourcingRule.objects.all().delete()
+    w2 = OrganizationFactory(code="W2")
+    world.stock(world.laptop, 10, org=w2)
+    SourcingRule.objects.create(
+        item=world.laptop, organization=world.w1, type="TRANSFER", source_organization=w2
+    )
+    order = world.order((world.laptop, 3))
+    sales_order_submit(order=order, acting_user=world.csr)
+    world.stock(world.laptop, -10, org=w2)  # the source sold out before the transfer was made
+    supply_order = SupplyOrder.objects.get()
+    supply_order_create_document(supply_order_id=supply_order.pk)
+    assert SupplyOrder.objects.get().status == "EXCEPTION"
+
+    fulfillment_line_cancel(line=order.lines.get(), reason="customer cancelled")
+
+    supply_order.refresh_from_db()
+    assert supply_order.status == "CANCELLED"

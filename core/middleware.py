@@ -1,5 +1,6 @@
 """Requests refused before any view reads them: NUL characters (no text column can store one:
-PostgreSQL refuses them with an error) and bodies over DATA_UPLOAD_MAX_MEMORY_SIZE."""
+PostgreSQL refuses them with an error) and bodies over DATA_UPLOAD_MAX_MEMORY_SIZE; and an API
+method a path does not take, answered in the error shape."""
 
 import base64
 import binascii
@@ -58,4 +59,18 @@ class RefuseUnreadableRequests:
             return _refuse(request, 413, TOO_BIG_MESSAGE.format(limit=limit), "too_large")
         if nul:
             return _refuse(request, 400, NUL_MESSAGE, "malformed_request")
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 405 and is_api_request(request):
+            # The API answers a method its path does not take in its error shape, naming the
+            # methods it does take (Django's own answer is an empty HTML page).
+            allowed = response.get("Allow", "")
+            refused = JsonResponse(
+                error_body(
+                    f"{request.method} is not allowed here: use {allowed or 'another method'}.",
+                    "method_not_allowed",
+                ),
+                status=405,
+            )
+            refused["Allow"] = allowed
+            return refused
+        return response

@@ -114,3 +114,14 @@ def test_huge_numbers_are_validation_errors_not_crashes(world, client_for):
     )
     assert create.status_code == 422
     assert buyer.post("/procurement/requisitions/", {"requisition": ["²"]}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_method_an_api_path_does_not_take_is_refused_in_the_error_shape(client_for):
+    response = client_for("customer_service").delete("/api/v1/sales-orders")
+
+    assert response.status_code == 405
+    body = response.json()
+    assert body["code"] == "method_not_allowed" and body["errors"] == []
+    assert body["detail"] == f"DELETE is not allowed here: use {response['Allow']}."
+    assert set(response["Allow"].split(", ")) == {"GET", "POST"}

@@ -35,16 +35,23 @@ Amount = Annotated[
 ]
 
 
+def _values(choices) -> list[str]:
+    """The values of a TextChoices class or of a field's (value, label) choices."""
+    return list(choices.values) if hasattr(choices, "values") else [v for v, _ in choices]
+
+
 def choice_of(choices) -> type:
-    """A field holding one of a TextChoices' values, stated inline as an enum in the OpenAPI
-    description (every model names its choices "Status": as shared components they clash)."""
-    return Annotated[choices, WithJsonSchema({"type": "string", "enum": list(choices.values)})]
+    """A field holding one of the values of `choices` (a TextChoices or a field's choices),
+    stated inline as an enum in the OpenAPI description (every model names its choices
+    "Status": as shared components they clash)."""
+    values = _values(choices)
+    return Annotated[Literal[tuple(values)], WithJsonSchema({"type": "string", "enum": values})]
 
 
 def choice_filter(choices) -> type:
-    """A list filter by one of a TextChoices' values (an enum in the OpenAPI description);
+    """A list filter by one of the values of `choices` (an enum in the OpenAPI description);
     left empty (`?status=`) it filters nothing, as leaving it out does."""
-    return Literal[(*choices.values, "")]
+    return Literal[(*_values(choices), "")]
 
 
 def _decimal_in(shape: dict, *, minimum: str, description: str):

@@ -65,9 +65,11 @@ def _follow(tracking_line, source: str, document_id: int, quantity: Decimal) -> 
 
 
 def _track(supply_order, document_type: str, quantity: Decimal, **document) -> None:
+    """The tracking line of a new document: the first of its supply order, or the next one when
+    a retry replaces a document that was cancelled (`supply_order.next_sequence`)."""
     SupplyTrackingLine.objects.create(
         supply_order=supply_order,
-        sequence=1,
+        sequence=getattr(supply_order, "next_sequence", 1),
         document_type=document_type,
         quantity=quantity,
         **document,

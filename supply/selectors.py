@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Prefetch, Sum
+from django.db.models import Count, DecimalField, OuterRef, Prefetch, Sum
 
 from catalog.models import QUANTITY
 from core.models import TransitionLog
@@ -100,12 +100,14 @@ def sales_order_lines(order: SalesOrder, *, with_timeline: bool = False) -> list
     return views
 
 
-def supply_orders(*, status: str = "", sales_order: str = ""):
+def supply_orders(*, status: str = "", sales_order: str = "", supply_type: str = ""):
     rows = SupplyOrder.objects.select_related(
-        "demand_line__order", "demand_line__item", "supplier", "source_organization"
+        "demand_line__order__customer", "demand_line__item", "supplier", "source_organization"
     )
     if status:
         rows = rows.filter(status=status)
+    if supply_type:
+        rows = rows.filter(supply_type=supply_type)
     if sales_order:
         rows = rows.filter(demand_line__order__number=sales_order)
     return rows.order_by("-id")
@@ -160,3 +162,36 @@ def promise_preview(*, item, quantity: Decimal, requested_date, ship_from, custo
     result = sourcing.choose(line, organization, lock=False)
     reason = "" if result.chosen else "no feasible source"
     return PromisePreview(organization, available, from_stock, to_source, result, reason)
+
+
+def supply_order_counts() -> dict:
+    """Supply orders by status and type, in one query: {status: {type: count, "total": n}}."""
+    counts = {status: {"total": 0} for status in SupplyOrder.Status.values}
+    rows = SupplyOrder.objects.values_list("status", "supply_type").annotate(n=Count("id"))
+    for status, supply_type, n in rows.order_by():
+        counts[status][supply_type] = n
+        counts[status]["total"] += n
+    return counts
+
+
+def supply_exceptions():
+    """The exceptions queue: supply orders in EXCEPTION, oldest first, with what deciding
+    needs (line, customer, item, requested date)."""
+    return supply_orders(status=SupplyOrder.Status.EXCEPTION).order_by("created_at", "id")
+
+
+def lines_in_jeopardy():
+    """Open lines whose scheduled ship date slipped past the promise, worst first."""
+    return (
+        FulfillmentLine.objects.filter(status__in=FulfillmentLine.OPEN_STATES, jeopardy_days__gt=0)
+        .select_related("order__customer", "item")
+        .order_by("-jeopardy_days", "scheduled_ship_date", "id")
+    )
+
+
+def backordered_lines():
+    return (
+        FulfillmentLine.objects.filter(status=FulfillmentLine.Status.BACKORDERED)
+        .select_related("order__customer", "item")
+        .order_by("requested_ship_date", "id")
+    )

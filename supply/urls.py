@@ -1,18 +1,11 @@
 from django.urls import path
 
-from core.views import placeholder
+from supply import views
 
 app_name = "supply"
 
 urlpatterns = [
-    path(
-        "",
-        placeholder(
-            title="Supply orders",
-            permission="supply.view_supplyorder",
-            arrives_with="the supply orchestration issue",
-            purpose="Supply orders and exceptions: retry, alternative source, re-promise.",
-        ),
-        name="supply_orders",
-    ),
+    path("", views.supply_orders, name="supply_orders"),
+    path("orders/<str:number>/", views.supply_order, name="supply_order"),
+    path("orders/<str:number>/retry/", views.retry, name="retry"),
 ]

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
 
 from core.formatting import qty as format_quantity
@@ -55,3 +56,15 @@ def qty(value):
     if value in (None, ""):
         return ""
     return format_quantity(Decimal(value))
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template (None when absent)."""
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def age_days(moment) -> int:
+    """Whole days since `moment` (how long something has waited)."""
+    return (timezone.now() - moment).days

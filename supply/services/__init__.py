@@ -9,6 +9,7 @@ from supply.services.orchestration import (
     sales_order_enter,
     sales_order_submit,
     supply_order_create_document,
+    supply_order_retry,
     supply_orders_requeue_stale,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "sales_order_enter",
     "sales_order_submit",
     "supply_order_create_document",
+    "supply_order_retry",
     "supply_orders_requeue_stale",
 ]

@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 LineStatus = FulfillmentLine.Status
 Outcome = SourcingDecision.Outcome
 MAX_REQUEUE_DELAY = timedelta(minutes=15)
+# Document statuses that mean the document no longer works for its supply order.
+DOCUMENT_GONE = {"CANCELLED"}
 # Celery tasks, by name (services never import tasks).
 CREATE_SUPPLY = "supply.create_supply"
 
@@ -377,6 +379,61 @@ def supply_orders_requeue_stale(*, limit: int = 100) -> list[int]:
     if stale:
         logger.warning("Re-queued %d stale supply orders", len(stale))
     return [s.pk for s in stale]
+
+
+def supply_order_retry(*, supply_order: SupplyOrder, acting_user=None) -> SupplyOrder:
+    """Try again to create the document of a supply order in EXCEPTION that has none working
+    for it (its creation was refused, or its work order or transfer was cancelled), from the
+    same source. A refusal leaves it in EXCEPTION with the new reason (and says so)."""
+    with use_case():
+        line = (
+            FulfillmentLine.objects.select_for_update(of=("self",))
+            .select_related("item", "order", "ship_from")
+            .get(pk=supply_order.demand_line_id)
+        )
+        supply_order = (
+            SupplyOrder.objects.select_for_update(of=("self",))
+            .select_related("supplier", "source_organization")
+            .get(pk=supply_order.pk)
+        )
+        if supply_order.status != SupplyOrder.Status.EXCEPTION:
+            raise InvalidTransition(
+                f"Cannot retry {supply_order.number}: it is {supply_order.status} (only supply "
+                "in EXCEPTION is retried)."
+            )
+        documents = list(
+            SupplyTrackingLine.objects.filter(supply_order=supply_order).select_related(
+                *TRACKED_DOCUMENTS
+            )
+        )
+        working = [d for d in documents if d.document_status not in DOCUMENT_GONE]
+        if working:
+            raise Conflict(
+                f"{working[0].document_number} still works for {supply_order.number} "
+                f"({working[0].document_status}): carry it on from its own page instead."
+            )
+        if line.status not in (LineStatus.SCHEDULED, LineStatus.AWAITING_SUPPLY):
+            raise InvalidTransition(
+                f"Cannot retry supply for line {line.number}: it is {line.status}."
+            )
+        supply_order.next_sequence = len(documents) + 1
+        try:
+            document = adapter_for(supply_order.supply_type).create(supply_order, line)
+        except BusinessRuleError as refused:  # nothing was written: it stays as it was
+            raise Conflict(f"Retry of {supply_order.number} refused: {refused.message}") from None
+        supply_order.exception_reason = ""
+        transition(
+            supply_order, "start", acting_user=acting_user, demand_line_id=line.pk, reason=document
+        )
+        if line.status == LineStatus.SCHEDULED:
+            transition(
+                line,
+                "await_supply",
+                acting_user=acting_user,
+                demand_line_id=line.pk,
+                reason=document,
+            )
+    return supply_order
 
 
 # --- cancellation --------------------------------------------------------------------------------

@@ -102,6 +102,34 @@ def change_log_batch():
         TransitionLog.objects.bulk_create(batch)
 
 
+def field_change(
+    document: models.Model,
+    field: str,
+    value,
+    *,
+    acting_user=None,
+    demand_line_id: int | None = None,
+    reason: str = "",
+) -> bool:
+    """Set one field of a document to `value`, save it and log the change (from → to); a
+    value that is None or unchanged writes nothing. Returns whether it changed."""
+    before = getattr(document, field)
+    if value is None or value == before:
+        return False
+    setattr(document, field, value)
+    document.save(update_fields=[field])
+    change_log(
+        document=document,
+        field=field,
+        from_value=before,
+        to_value=value,
+        acting_user=acting_user,
+        demand_line_id=demand_line_id,
+        reason=reason,
+    )
+    return True
+
+
 def transition(
     document: models.Model,
     name: str,

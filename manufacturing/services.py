@@ -9,7 +9,7 @@ from core.documents import document_type_of
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.formatting import qty, quantity_problem
 from core.models import DocumentType
-from core.services import change_log, document_number_next, transition, use_case
+from core.services import change_log, document_number_next, field_change, transition, use_case
 from manufacturing.models import WorkOrder, WorkOrderComponent
 from warehouse.models import InventoryTransaction, Reservation
 from warehouse.services import (
@@ -275,32 +275,18 @@ def work_order_change(
                 f"{work_order.number} is {work_order.status}: its quantity no longer changes "
                 "in place."
             )
-        before = work_order.quantity
-        work_order.quantity = quantity
         components = _components(work_order)
         for component in components:
             component.quantity_required = component.quantity_per_unit * quantity
         WorkOrderComponent.objects.bulk_update(components, ["quantity_required"])
-        work_order.save(update_fields=["quantity"])
-        change_log(
-            document=work_order,
-            field="quantity",
-            from_value=before,
-            to_value=quantity,
-            acting_user=acting_user,
-            demand_line_id=work_order.demand_line_id,
-        )
-    if due_date is not None and due_date != work_order.due_date:
-        if work_order.status not in WorkOrder.OPEN_STATES:
-            raise Conflict(f"{work_order.number} is {work_order.status}: its due date is final.")
-        before = work_order.due_date
-        work_order.due_date = due_date
-        work_order.save(update_fields=["due_date"])
-        change_log(
-            document=work_order,
-            field="due_date",
-            from_value=before,
-            to_value=due_date,
+    due_date_changes = due_date is not None and due_date != work_order.due_date
+    if due_date_changes and work_order.status not in WorkOrder.OPEN_STATES:
+        raise Conflict(f"{work_order.number} is {work_order.status}: its due date is final.")
+    for field, value in (("quantity", quantity), ("due_date", due_date)):
+        field_change(
+            work_order,
+            field,
+            value,
             acting_user=acting_user,
             demand_line_id=work_order.demand_line_id,
         )

@@ -12,7 +12,14 @@ from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.formatting import qty
 from core.models import DocumentType, OutboxMessage
 from core.outbox import outbox_handler, outbox_retry, outbox_write
-from core.services import change_log, document_number_next, transition, use_case, user_or_none
+from core.services import (
+    change_log,
+    document_number_next,
+    field_change,
+    transition,
+    use_case,
+    user_or_none,
+)
 from procurement.documents import purchase_order_pdf
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
 from procurement.selectors import purchase_order_lines, purchase_order_total, purchase_orders
@@ -53,16 +60,10 @@ def requisition_line_change(
             f"{requisition.number} is {requisition.status}: it no longer changes in place."
         )
     for field, value in (("quantity", quantity), ("need_by_date", need_by_date)):
-        before = getattr(requisition, field)
-        if value is None or value == before:
-            continue
-        setattr(requisition, field, value)
-        requisition.save(update_fields=[field])
-        change_log(
-            document=requisition,
-            field=field,
-            from_value=before,
-            to_value=value,
+        field_change(
+            requisition,
+            field,
+            value,
             acting_user=acting_user,
             demand_line_id=requisition.demand_line_id,
         )

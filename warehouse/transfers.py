@@ -12,7 +12,7 @@ from core.documents import document_type_of
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.formatting import qty
 from core.models import DocumentType
-from core.services import change_log, document_number_next, transition, use_case
+from core.services import change_log, document_number_next, field_change, transition, use_case
 from warehouse.models import (
     InventoryTransaction,
     Receipt,
@@ -239,6 +239,7 @@ def transfer_order_change(
         raise Conflict(
             f"{transfer_order.number} is {transfer_order.status}: it no longer changes in place."
         )
+    demand_line_id = transfer_order.demand_line_id
     if quantity is not None:
         (line,) = _lines(transfer_order)
         if quantity != line.quantity:
@@ -251,24 +252,19 @@ def transfer_order_change(
             before = line.quantity
             line.quantity = quantity
             line.save(update_fields=["quantity"])
-            change_log(
+            change_log(  # on the transfer order, whose page shows its timeline
                 document=transfer_order,
                 field="quantity",
                 from_value=before,
                 to_value=quantity,
                 acting_user=acting_user,
-                demand_line_id=transfer_order.demand_line_id,
+                demand_line_id=demand_line_id,
             )
-    if need_by_date is not None and need_by_date != transfer_order.need_by_date:
-        before = transfer_order.need_by_date
-        transfer_order.need_by_date = need_by_date
-        transfer_order.save(update_fields=["need_by_date"])
-        change_log(
-            document=transfer_order,
-            field="need_by_date",
-            from_value=before,
-            to_value=need_by_date,
-            acting_user=acting_user,
-            demand_line_id=transfer_order.demand_line_id,
-        )
+    field_change(
+        transfer_order,
+        "need_by_date",
+        need_by_date,
+        acting_user=acting_user,
+        demand_line_id=demand_line_id,
+    )
     return transfer_order

@@ -16,7 +16,8 @@ their lines are refused with 409.
 
 `create` runs inside the creating transaction, with the demand line and the supply order
 locked; it writes the document, its tracking line and the demand line's reservation against
-it, and returns the document's number. It either writes all of that or raises a
+it (tracking line `sequence`: 1, or the next after a cancelled document), and returns the
+document's number. It either writes all of that or raises a
 BusinessRuleError having written nothing (no bill of materials; the transfer source sold out,
 inside its own savepoint): the supply order then goes to EXCEPTION with that message.
 """
@@ -64,12 +65,12 @@ def _follow(tracking_line, source: str, document_id: int, quantity: Decimal) -> 
     tracking_line.save(update_fields=["quantity"])
 
 
-def _track(supply_order, document_type: str, quantity: Decimal, **document) -> None:
+def _track(supply_order, sequence: int, document_type: str, quantity: Decimal, **document):
     """The tracking line of a new document: the first of its supply order, or the next one when
-    a retry replaces a document that was cancelled (`supply_order.next_sequence`)."""
+    a retry replaces a document that was cancelled."""
     SupplyTrackingLine.objects.create(
         supply_order=supply_order,
-        sequence=getattr(supply_order, "next_sequence", 1),
+        sequence=sequence,
         document_type=document_type,
         quantity=quantity,
         **document,
@@ -80,7 +81,7 @@ class BuyAdapter:
     """A requisition line for the chosen supplier and price (a buyer, or the touchless run
     for automatic suppliers, turns it into a PO line)."""
 
-    def create(self, supply_order: SupplyOrder, line) -> str:
+    def create(self, supply_order: SupplyOrder, line, *, sequence: int = 1) -> str:
         organization = line.ship_from
         requisition = requisition_line_create(
             line=line,
@@ -91,7 +92,11 @@ class BuyAdapter:
             reason=f"for {supply_order.number}",
         )
         _track(
-            supply_order, Tracked.REQUISITION, requisition.quantity, requisition_line=requisition
+            supply_order,
+            sequence,
+            Tracked.REQUISITION,
+            requisition.quantity,
+            requisition_line=requisition,
         )
         reservation_create_for_document(
             line=line,
@@ -141,14 +146,16 @@ class MakeAdapter:
     """A work order at the plant (the fulfillment organization) from its bill of materials;
     the line is reserved against it."""
 
-    def create(self, supply_order: SupplyOrder, line) -> str:
+    def create(self, supply_order: SupplyOrder, line, *, sequence: int = 1) -> str:
         work_order = work_order_create(
             line=line,
             plant=line.ship_from,
             quantity=supply_order.quantity,
             due_date=supply_order.need_by_date,
         )
-        _track(supply_order, Tracked.WORK_ORDER, work_order.quantity, work_order=work_order)
+        _track(
+            supply_order, sequence, Tracked.WORK_ORDER, work_order.quantity, work_order=work_order
+        )
         reservation_create_for_document(
             line=line,
             organization=line.ship_from,
@@ -189,7 +196,7 @@ class TransferAdapter:
     """A transfer order from the rule's source organization to the fulfillment organization:
     the quantity is held at the source, and the line is reserved against the transfer."""
 
-    def create(self, supply_order: SupplyOrder, line) -> str:
+    def create(self, supply_order: SupplyOrder, line, *, sequence: int = 1) -> str:
         with use_case():  # a savepoint: the source may have sold out since the promise
             transfer_order = transfer_order_create(
                 line=line,
@@ -200,6 +207,7 @@ class TransferAdapter:
             )
         _track(
             supply_order,
+            sequence,
             Tracked.TRANSFER_ORDER,
             supply_order.quantity,
             transfer_order_line=transfer_order.lines.get(),

@@ -220,6 +220,19 @@ def balances_lock(pairs) -> dict[tuple[int, int], InventoryBalance]:
     return {(b.item_id, b.organization_id): b for b in rows}
 
 
+def _reserve_available(item_id: int, organization_id: int, quantity: Decimal) -> bool:
+    """Count `quantity` more as reserved where it is available (`on_hand >= reserved +
+    quantity`, a CheckConstraint backs it): the one guarded update behind every reservation and
+    hold of on-hand stock. False when someone else took the stock first (nothing written)."""
+    return _balance_move(
+        item_id,
+        organization_id,
+        Q(on_hand__gte=F("reserved") + quantity),
+        empty_passes=False,
+        reserved=F("reserved") + quantity,
+    )
+
+
 def reservation_reserve_on_hand(
     *, line, organization, quantity: Decimal, active: list[Reservation] | None = None
 ) -> None:
@@ -233,14 +246,7 @@ def reservation_reserve_on_hand(
     """
     quantity = Decimal(quantity)
     with transaction.atomic(savepoint=False):
-        reserved = _balance_move(
-            line.item_id,
-            organization.pk,
-            Q(on_hand__gte=F("reserved") + quantity),
-            empty_passes=False,
-            reserved=F("reserved") + quantity,
-        )
-        if reserved:
+        if _reserve_available(line.item_id, organization.pk, quantity):
             _on_hand_reservation_add(line, organization, quantity, active)
             return
     balance = InventoryBalance.objects.filter(
@@ -294,23 +300,9 @@ def stock_hold(*, line, item, organization, quantity: Decimal, source: str, docu
     take it. Returns the reservation, or None when not enough is available (nothing written).
     """
     quantity = Decimal(quantity)
-    held = _balance_move(
-        item.pk,
-        organization.pk,
-        Q(on_hand__gte=F("reserved") + quantity),
-        empty_passes=False,
-        reserved=F("reserved") + quantity,
-    )
-    if not held:
+    if not _reserve_available(item.pk, organization.pk, quantity):
         return None
-    return Reservation.objects.create(
-        demand_line=line,
-        item=item,
-        organization=organization,
-        quantity=quantity,
-        supply_source=source,
-        **document_reference(document),
-    )
+    return _document_reservation(line, item.pk, organization, quantity, source, document)
 
 
 def stock_holds(*, source: str, document_type: str, document_ids) -> list[Reservation]:
@@ -329,9 +321,13 @@ def reservation_create_for_document(
     *, line, organization, quantity: Decimal, source: str, document
 ) -> Reservation:
     """Reserve a demand line against a supply document line (requisition, PO, WO, transfer)."""
+    return _document_reservation(line, line.item_id, organization, quantity, source, document)
+
+
+def _document_reservation(line, item_id, organization, quantity, source, document):
     return Reservation.objects.create(
         demand_line=line,
-        item_id=line.item_id,
+        item_id=item_id,
         organization=organization,
         quantity=quantity,
         supply_source=source,
@@ -511,14 +507,7 @@ def reservation_set_quantity(*, reservation: Reservation, quantity: Decimal) -> 
                 reservation=reservation, quantity=-difference, status=Reservation.Status.RELEASED
             )
             return
-        held = _balance_move(
-            reservation.item_id,
-            reservation.organization_id,
-            Q(on_hand__gte=F("reserved") + difference),
-            empty_passes=False,
-            reserved=F("reserved") + difference,
-        )
-        if not held:
+        if not _reserve_available(reservation.item_id, reservation.organization_id, difference):
             balance = InventoryBalance.objects.filter(
                 item_id=reservation.item_id, organization_id=reservation.organization_id
             ).first()

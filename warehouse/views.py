@@ -124,73 +124,49 @@ def receiving(request):
 
 
 def _receive(request):
+    """One scanned line received: on a purchase order or on a transfer in transit."""
     if request.POST.get("transfer_order"):
-        return _receive_transfer(request)
-    number = request.POST.get("purchase_order", "")
-    po = PurchaseOrder.objects.filter(number=number).first()
+        number = request.POST.get("transfer_order", "")
+        document = TransferOrder.objects.filter(number=number).first()
+        what = "transfer order"
+    else:
+        number = request.POST.get("purchase_order", "")
+        document = PurchaseOrder.objects.filter(number=number).first()
+        what = "purchase order"
     raw_line, raw_quantity = request.POST.get("line_number", ""), request.POST.get("quantity", "")
-    problem = quantity_problem(raw_quantity.strip() or "x")
-    if po is None or not (raw_line.isascii() and raw_line.isdecimal() and len(raw_line) < 9):
-        messages.error(request, "Unknown purchase order or line: scan or type its number.")
+    if document is None or not (raw_line.isascii() and raw_line.isdecimal() and len(raw_line) < 9):
+        messages.error(request, f"Unknown {what} or line: scan or type its number.")
         return redirect("warehouse:receiving")
+    problem = quantity_problem(raw_quantity.strip() or "x")
     if problem:
         messages.error(request, problem)
-        return redirect(f"{request.path}?q={po.number}")
-    line_number, quantity = int(raw_line), Decimal(raw_quantity.strip())
+        return redirect(f"{request.path}?q={document.number}")
+    lines = [ReceiveLine(int(raw_line), Decimal(raw_quantity.strip()))]
     try:
-        receipt = receipt_create(
-            purchase_order=po,
-            lines=[ReceiveLine(line_number, quantity)],
-            acting_user=request.user,
-        )
+        if isinstance(document, TransferOrder):
+            receipt = transfer_order_receive(
+                transfer_order=document, lines=lines, acting_user=request.user
+            )
+        else:
+            receipt = receipt_create(purchase_order=document, lines=lines, acting_user=request.user)
     except BusinessRuleError as exc:
         messages.error(request, exc.message)
-        return redirect(f"{request.path}?q={po.number}")
+        return redirect(f"{request.path}?q={document.number}")
     line = receipt.lines.select_related(
-        "purchase_order_line__item", "purchase_order_line__demand_line__order"
+        "purchase_order_line__item",
+        "purchase_order_line__demand_line__order",
+        "transfer_order_line__item",
+        "transfer_order_line__transfer_order__demand_line__order",
     ).get()
-    demand = line.purchase_order_line.demand_line
+    demand = line.demand_line
     text = (
-        f"{receipt.number}: received {qty(line.quantity)} {line.purchase_order_line.item.sku} on "
-        f"{po.number}/{line_number}; {qty(line.reserved_quantity)} reserved for "
+        f"{receipt.number}: received {qty(line.quantity)} {line.document_line.item.sku} on "
+        f"{document.number}/{raw_line}; {qty(line.reserved_quantity)} reserved for "
         f"{demand.order.number} line {demand.line_number}"
     )
     if line.unreserved_quantity:
         text += f", {qty(line.unreserved_quantity)} to free stock"
     messages.success(request, text + ".")
-    return redirect("warehouse:receiving")
-
-
-def _receive_transfer(request):
-    number = request.POST.get("transfer_order", "")
-    transfer_order = TransferOrder.objects.filter(number=number).first()
-    raw_line, raw_quantity = request.POST.get("line_number", ""), request.POST.get("quantity", "")
-    if transfer_order is None or not (
-        raw_line.isascii() and raw_line.isdecimal() and len(raw_line) < 9
-    ):
-        messages.error(request, "Unknown transfer order or line: scan or type its number.")
-        return redirect("warehouse:receiving")
-    problem = quantity_problem(raw_quantity.strip() or "x")
-    if problem:
-        messages.error(request, problem)
-        return redirect(f"{request.path}?q={transfer_order.number}")
-    try:
-        receipt = transfer_order_receive(
-            transfer_order=transfer_order,
-            lines=[ReceiveLine(int(raw_line), Decimal(raw_quantity.strip()))],
-            acting_user=request.user,
-        )
-    except BusinessRuleError as exc:
-        messages.error(request, exc.message)
-        return redirect(f"{request.path}?q={transfer_order.number}")
-    line = receipt.lines.get()
-    demand = transfer_order.demand_line
-    messages.success(
-        request,
-        f"{receipt.number}: received {qty(line.quantity)} on {transfer_order.number}; "
-        f"{qty(line.reserved_quantity)} reserved for {demand.order.number} line "
-        f"{demand.line_number}.",
-    )
     return redirect("warehouse:receiving")
 
 

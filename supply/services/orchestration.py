@@ -326,16 +326,7 @@ def supply_order_create_document(*, supply_order_id: int) -> SupplyOrder:
     """
     line_id = SupplyOrder.objects.values_list("demand_line_id", flat=True).get(pk=supply_order_id)
     with use_case():
-        line = (
-            FulfillmentLine.objects.select_for_update(of=("self",))
-            .select_related("item", "order", "ship_from")
-            .get(pk=line_id)
-        )
-        supply_order = (
-            SupplyOrder.objects.select_for_update(of=("self",))
-            .select_related("supplier", "source_organization")
-            .get(pk=supply_order_id)
-        )
+        line, supply_order = _locked_for_creation(line_id, supply_order_id)
         if supply_order.status != SupplyOrder.Status.REQUESTED:
             return supply_order
         if line.status != LineStatus.SCHEDULED:
@@ -347,9 +338,36 @@ def supply_order_create_document(*, supply_order_id: int) -> SupplyOrder:
             supply_order.exception_reason = refused.message[:300]
             transition(supply_order, "fail", reason=refused.message, demand_line_id=line.pk)
             return supply_order
-        transition(supply_order, "start", demand_line_id=line.pk, reason=document)
-        transition(line, "await_supply", demand_line_id=line.pk, reason=document)
+        _document_started(supply_order, line, document)
     return supply_order
+
+
+def _locked_for_creation(line_id: int, supply_order_id: int):
+    """The demand line, then its supply order, locked (orders.locks), with what creating a
+    document reads."""
+    line = (
+        FulfillmentLine.objects.select_for_update(of=("self",))
+        .select_related("item", "order", "ship_from")
+        .get(pk=line_id)
+    )
+    supply_order = (
+        SupplyOrder.objects.select_for_update(of=("self",))
+        .select_related("supplier", "source_organization")
+        .get(pk=supply_order_id)
+    )
+    return line, supply_order
+
+
+def _document_started(supply_order, line, document: str, acting_user=None) -> None:
+    """A document works for the supply order now: IN_PROCESS, the line AWAITING_SUPPLY."""
+    supply_order.exception_reason = ""
+    transition(
+        supply_order, "start", acting_user=acting_user, demand_line_id=line.pk, reason=document
+    )
+    if line.status == LineStatus.SCHEDULED:
+        transition(
+            line, "await_supply", acting_user=acting_user, demand_line_id=line.pk, reason=document
+        )
 
 
 def supply_orders_requeue_stale(*, limit: int = 100) -> list[int]:
@@ -384,18 +402,9 @@ def supply_orders_requeue_stale(*, limit: int = 100) -> list[int]:
 def supply_order_retry(*, supply_order: SupplyOrder, acting_user=None) -> SupplyOrder:
     """Try again to create the document of a supply order in EXCEPTION that has none working
     for it (its creation was refused, or its work order or transfer was cancelled), from the
-    same source. A refusal leaves it in EXCEPTION with the new reason (and says so)."""
+    same source. A refusal writes nothing and says why (409)."""
     with use_case():
-        line = (
-            FulfillmentLine.objects.select_for_update(of=("self",))
-            .select_related("item", "order", "ship_from")
-            .get(pk=supply_order.demand_line_id)
-        )
-        supply_order = (
-            SupplyOrder.objects.select_for_update(of=("self",))
-            .select_related("supplier", "source_organization")
-            .get(pk=supply_order.pk)
-        )
+        line, supply_order = _locked_for_creation(supply_order.demand_line_id, supply_order.pk)
         if supply_order.status != SupplyOrder.Status.EXCEPTION:
             raise InvalidTransition(
                 f"Cannot retry {supply_order.number}: it is {supply_order.status} (only supply "
@@ -416,23 +425,13 @@ def supply_order_retry(*, supply_order: SupplyOrder, acting_user=None) -> Supply
             raise InvalidTransition(
                 f"Cannot retry supply for line {line.number}: it is {line.status}."
             )
-        supply_order.next_sequence = len(documents) + 1
         try:
-            document = adapter_for(supply_order.supply_type).create(supply_order, line)
+            document = adapter_for(supply_order.supply_type).create(
+                supply_order, line, sequence=len(documents) + 1
+            )
         except BusinessRuleError as refused:  # nothing was written: it stays as it was
             raise Conflict(f"Retry of {supply_order.number} refused: {refused.message}") from None
-        supply_order.exception_reason = ""
-        transition(
-            supply_order, "start", acting_user=acting_user, demand_line_id=line.pk, reason=document
-        )
-        if line.status == LineStatus.SCHEDULED:
-            transition(
-                line,
-                "await_supply",
-                acting_user=acting_user,
-                demand_line_id=line.pk,
-                reason=document,
-            )
+        _document_started(supply_order, line, document, acting_user)
     return supply_order
 
 

@@ -138,6 +138,7 @@ def transition(
     reason: str = "",
     demand_line_id: int | None = None,
     save: bool = True,
+    consequence: bool = False,
     **kwargs,
 ) -> TransitionLog:
     """Move a document through the django-fsm transition `name`, save it and log it.
@@ -145,7 +146,9 @@ def transition(
     Refuses (InvalidTransition) a move the state machine does not allow from the current state,
     and (PermissionDenied) one whose transition permission the acting user lacks; the caller
     holds the row lock and the transaction. `save=False` when the caller moves the document on
-    again and saves once (every move is still logged).
+    again and saves once (every move is still logged). A `consequence` is a move the rules make
+    follow from the user's own change (a PO line cancelled because its sales order line was):
+    logged with the user, without the transition's own permission.
     """
     _require_transaction("transition")
     method = getattr(document, name)
@@ -155,7 +158,7 @@ def transition(
     label = f"{document._meta.verbose_name} {getattr(document, 'number', '') or document.pk}"
     if not can_proceed(method):
         raise InvalidTransition(f"Cannot {name.replace('_', ' ')} {label}: it is {before}.")
-    if acting_user is not None and not has_transition_perm(method, acting_user):
+    if acting_user is not None and not consequence and not has_transition_perm(method, acting_user):
         raise PermissionDenied(f"You may not {name.replace('_', ' ')} {label}.")
     method(**kwargs)
     if save:

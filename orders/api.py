@@ -24,7 +24,13 @@ from orders.models import FulfillmentLine, SalesOrder
 from orders.services import LineInput
 from supply.models import SupplyOrder
 from supply.selectors import LineView
-from supply.services import fulfillment_line_cancel, sales_order_enter, sales_order_submit
+from supply.services import (
+    line_cancel,
+    line_change,
+    order_cancel,
+    sales_order_enter,
+    sales_order_submit,
+)
 
 router = Router(tags=["sales orders"])
 
@@ -49,6 +55,12 @@ class SalesOrderIn(Schema):
 
 class CancelIn(Schema):
     reason: str = Field(min_length=1, max_length=200)
+
+
+class LineChangeIn(Schema):
+    quantity: QuantityIn | None = None
+    requested_ship_date: datetime.date | None = None
+    reason: str = Field(default="", max_length=200)
 
 
 class SalesOrderSummary(Schema):
@@ -261,11 +273,42 @@ def submit_sales_order(request, number: str):
     return order_out(_get_order(number))
 
 
+def _get_line(order: SalesOrder, line_number: int) -> FulfillmentLine:
+    return get_object_or_404(order.lines, line_number=line_number)
+
+
+@router.patch("/sales-orders/{number}/lines/{line_number}", response=SalesOrderOut)
+def change_line(request, number: str, line_number: int, payload: LineChangeIn):
+    """Change a line's quantity and/or requested ship date; its supply follows (change
+    orders, new supply for more, documents cut or cancelled for less, need-by dates moved).
+    A shipped or cancelled line, or one on a shipment, answers 409."""
+    require_permission(request, "orders.change_salesorder")
+    if payload.quantity is None and payload.requested_ship_date is None:
+        raise FieldErrors([("quantity", "Give a new quantity or requested_ship_date.")])
+    order = _get_order(number)
+    line_change(
+        line=_get_line(order, line_number),
+        quantity=payload.quantity,
+        requested_ship_date=payload.requested_ship_date,
+        reason=payload.reason,
+        acting_user=request.user,
+    )
+    return order_out(_get_order(number))
+
+
 @router.post("/sales-orders/{number}/lines/{line_number}/cancel", response=SalesOrderOut)
 def cancel_line(request, number: str, line_number: int, payload: CancelIn):
-    """Cancel a line without a supply document (DRAFT, SCHEDULED, BACKORDERED, on hand)."""
+    """Cancel a line that has not shipped: supply still to come is taken back (documents
+    cancelled, a PO line cut by change order), reservations released."""
     require_permission(request, "orders.change_salesorder")
     order = _get_order(number)
-    line = get_object_or_404(order.lines, line_number=line_number)
-    fulfillment_line_cancel(line=line, reason=payload.reason, acting_user=request.user)
+    line_cancel(line=_get_line(order, line_number), reason=payload.reason, acting_user=request.user)
+    return order_out(_get_order(number))
+
+
+@router.post("/sales-orders/{number}/cancel", response=SalesOrderOut)
+def cancel_order(request, number: str, payload: CancelIn):
+    """Cancel every line of the order that has not shipped (409 while one is on a shipment)."""
+    require_permission(request, "orders.change_salesorder")
+    order_cancel(order=_get_order(number), reason=payload.reason, acting_user=request.user)
     return order_out(_get_order(number))

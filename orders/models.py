@@ -141,6 +141,10 @@ class FulfillmentLine(FSMModelMixin, models.Model):
     def await_supply(self):
         """The supply document exists and the line is reserved against it."""
 
+    @transition(field=status, source=Status.AWAITING_SHIPPING, target=Status.AWAITING_SUPPLY)
+    def await_more_supply(self):
+        """The line grew beyond what is reserved on hand: more supply is on its way."""
+
     @transition(field=status, source=Status.AWAITING_SUPPLY, target=Status.AWAITING_SHIPPING)
     def supply_reserved(self):
         """The full quantity is now reserved on hand."""

@@ -18,12 +18,7 @@ from orders.forms import LineForm, LineFormSet, OrderForm
 from orders.models import FulfillmentLine, SalesOrder
 from orders.services import LineInput
 from supply.selectors import promise_preview
-from supply.services import (
-    fulfillment_line_cancel,
-    line_cancellable,
-    sales_order_enter,
-    sales_order_submit,
-)
+from supply.services import line_cancel, sales_order_enter, sales_order_submit
 
 
 def _date(value: str):
@@ -137,9 +132,7 @@ def _detail_context(request, order):
     views = sales_order_line_views(order, with_timeline=True)
     can_change = request.user.has_perm("orders.change_salesorder")
     for view in views:
-        view.can_cancel = can_change and line_cancellable(
-            status=view.line.status, documents=view.documents
-        )
+        view.can_cancel = can_change and view.line.status in FulfillmentLine.OPEN_STATES
     return {
         "order": order,
         "lines": views,
@@ -196,7 +189,7 @@ def cancel_line(request, number: str, line_number: int):
     line = get_object_or_404(order.lines, line_number=line_number)
     reason = request.POST.get("reason", "")
     try:
-        fulfillment_line_cancel(line=line, reason=reason, acting_user=request.user)
+        line_cancel(line=line, reason=reason, acting_user=request.user)
     except BusinessRuleError as exc:
         messages.error(request, f"Line {line_number}: {exc.message}")
     else:

@@ -7,7 +7,15 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from core.api import Amount, Price, Quantity, choice_filter, choice_of, require_permission
+from core.api import (
+    Amount,
+    Price,
+    Quantity,
+    QuantityIn,
+    choice_filter,
+    choice_of,
+    require_permission,
+)
 from core.exceptions import FieldErrors
 from core.paging import KeysFirstPagination
 from procurement import selectors
@@ -21,6 +29,8 @@ from procurement.services import (
 from supply.flows.buy import (
     purchase_order_acknowledge,
     purchase_order_cancel,
+    purchase_order_line_revise,
+    purchase_order_line_take_back,
     purchase_orders_create,
 )
 
@@ -83,6 +93,11 @@ class CreateIn(Schema):
 
 class ReasonIn(Schema):
     reason: str = Field(min_length=1, max_length=300)
+
+
+class LineChangeIn(Schema):
+    quantity: QuantityIn | None = None
+    promised_date: datetime.date | None = None
 
 
 class AcknowledgedLineIn(Schema):
@@ -217,3 +232,38 @@ def cancel(request, number: str, payload: ReasonIn):
     return po_out(
         purchase_order_cancel(po=_po(number), reason=payload.reason, acting_user=request.user)
     )
+
+
+def _po_line(number: str, line_number: int) -> PurchaseOrderLine:
+    return get_object_or_404(
+        PurchaseOrderLine, purchase_order__number=number, line_number=line_number
+    )
+
+
+@router.patch("/purchase-orders/{number}/lines/{line_number}", response=PurchaseOrderOut)
+def change_line(request, number: str, line_number: int, payload: LineChangeIn):
+    """The buyer's change order: a new quantity (an OPEN PO gets revision + 1, approval again
+    when a larger total reaches the threshold, and goes to the supplier again) and/or the
+    supplier's promised date (the pegged line is rescheduled when it is later). A cut below
+    what the sales order line waits for sends the difference to the next feasible source."""
+    require_permission(request, "procurement.change_purchaseorder")
+    if payload.quantity is None and payload.promised_date is None:
+        raise FieldErrors([("quantity", "Give a new quantity or promised_date.")])
+    purchase_order_line_revise(
+        po_line=_po_line(number, line_number),
+        quantity=payload.quantity,
+        promised_date=payload.promised_date,
+        acting_user=request.user,
+    )
+    return po_out(_po(number))
+
+
+@router.post("/purchase-orders/{number}/lines/{line_number}/cancel", response=PurchaseOrderOut)
+def cancel_line(request, number: str, line_number: int, payload: ReasonIn):
+    """Cancel one PO line (cut to what was received, if anything was); its sales order line's
+    supply goes to the next feasible source."""
+    require_permission(request, "procurement.change_purchaseorder")
+    purchase_order_line_take_back(
+        po_line=_po_line(number, line_number), reason=payload.reason, acting_user=request.user
+    )
+    return po_out(_po(number))

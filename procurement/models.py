@@ -152,6 +152,10 @@ class PurchaseOrder(FSMModelMixin, models.Model):
     def reject(self):
         pass
 
+    @transition(field=status, source=Status.OPEN, target=Status.PENDING_APPROVAL)
+    def require_approval(self):
+        """A change order took the total to the approval threshold: approved again first."""
+
     @transition(field=status, source=Status.OPEN, target=Status.CLOSED_FOR_RECEIVING)
     def close_for_receiving(self):
         pass

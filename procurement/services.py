@@ -143,11 +143,11 @@ def purchase_order_create_from_requisitions(
 
 
 def purchase_order_cancel_document(
-    *, po: PurchaseOrder, reason: str, acting_user=None
+    *, po: PurchaseOrder, reason: str, acting_user=None, consequence: bool = False
 ) -> tuple[PurchaseOrder, list[PurchaseOrderLine]]:
-    """Cancel a PO before anything was received: the PO and its open lines CANCELLED, their
-    requisition lines OPEN again. Returns the locked PO and the lines it cancelled (with their
-    requisition lines); the Buy flow moves the pegging back."""
+    """Cancel a PO before anything was received: the PO, its open lines and their requisition
+    lines CANCELLED. Returns the locked PO and the lines it cancelled; the Buy flow reports the
+    lost supply to its demand lines. `consequence`: the supplier's rejection, not the buyer."""
     po = PurchaseOrder.objects.select_for_update().get(pk=po.pk)
     lines = list(po.lines.select_related("requisition_line").order_by("line_number"))
     received = [line for line in lines if line.quantity_received > 0]
@@ -155,7 +155,7 @@ def purchase_order_cancel_document(
         raise InvalidTransition(
             f"Cannot cancel {po.number}: line {received[0].line_number} has receipts."
         )
-    transition(po, "cancel", acting_user=acting_user, reason=reason)
+    transition(po, "cancel", acting_user=acting_user, reason=reason, consequence=consequence)
     cancelled = []
     for line in lines:
         if line.status == PurchaseOrderLine.Status.CANCELLED:
@@ -170,7 +170,7 @@ def purchase_order_cancel_document(
         )
         transition(
             line.requisition_line,
-            "reopen",
+            "cancel",
             acting_user=acting_user,
             demand_line_id=line.demand_line_id,
             reason=f"{po.number} cancelled",
@@ -248,8 +248,9 @@ def purchase_order_approve(*, po: PurchaseOrder, acting_user) -> PurchaseOrder:
         po.approved_by = acting_user
         po.approved_at = timezone.now()
         transition(po, "approve", acting_user=acting_user, reason="approved")
-        if po.touchless:
-            # Nobody is there to send it: an approved touchless PO is communicated at once.
+        if po.touchless or po.communicated_revision >= 0:
+            # Nobody is there to send it (touchless), or the supplier has an earlier revision
+            # (a change order that needed approval again): it goes out at once.
             purchase_order_communicate_if_possible(po=po)
     return po
 

@@ -8,10 +8,16 @@ from ninja.pagination import paginate
 
 from catalog.models import SOURCE_TYPES
 from core.api import Quantity, choice_filter, choice_of, require_permission
+from core.exceptions import FieldErrors
 from core.paging import KeysFirstPagination
 from supply import selectors
-from supply.models import SupplyOrder
-from supply.services import supply_order_retry
+from supply.models import SupplyException, SupplyOrder
+from supply.services import (
+    SourceChoice,
+    supply_order_cancel_supply,
+    supply_order_choose_source,
+    supply_order_retry,
+)
 
 router = Router(tags=["supply"])
 
@@ -38,8 +44,28 @@ class SupplyOrderOut(Schema):
     exception: str = Field(alias="exception_reason")
 
 
+class SupplyExceptionOut(Schema):
+    kind: choice_of(SupplyException.Kind)
+    reason: str
+    raised_at: datetime.datetime
+    resolved_at: datetime.datetime | None
+    resolved_by: str | None = Field(default=None, alias="resolved_by.username")
+    resolution: str
+
+
 class SupplyOrderDetailOut(SupplyOrderOut):
     documents: list[SupplyDocumentOut]
+    exceptions: list[SupplyExceptionOut] = Field(alias="exception_list")
+
+
+class AlternativeSourceIn(Schema):
+    type: choice_of(SOURCE_TYPES)
+    supplier: str | None = Field(default=None, max_length=20)
+    source_organization: str | None = Field(default=None, max_length=20)
+
+
+class CancelSupplyIn(Schema):
+    reason: str = Field(min_length=1, max_length=200)
 
 
 @router.get("/supply-orders", response=list[SupplyOrderOut])
@@ -49,9 +75,14 @@ def list_supply_orders(
     status: choice_filter(SupplyOrder.Status) = "",
     sales_order: str = "",
     type: choice_filter(SOURCE_TYPES) = "",
+    exception: choice_filter(SupplyException.Kind) = "",
 ):
+    """Supply orders, newest first; `exception=` a kind keeps those with an open exception of
+    that kind."""
     require_permission(request, "supply.view_supplyorder")
-    return selectors.supply_orders(status=status, sales_order=sales_order, supply_type=type)
+    return selectors.supply_orders(
+        status=status, sales_order=sales_order, supply_type=type, exception=exception
+    )
 
 
 @router.get("/supply-orders/{number}", response=SupplyOrderDetailOut)
@@ -59,14 +90,59 @@ def get_supply_order(request, number: str):
     require_permission(request, "supply.view_supplyorder")
     supply_order = get_object_or_404(selectors.supply_orders(), number=number)
     supply_order.documents = selectors.supply_documents(supply_order)
+    supply_order.exception_list = selectors.exceptions_of(supply_order)
     return supply_order
 
 
 @router.post("/supply-orders/{number}/retry", response=SupplyOrderDetailOut)
 def retry_supply_order(request, number: str):
-    """Create the document of a supply order in EXCEPTION again, from the same source (409
-    when a document still works for it, or the source still refuses)."""
+    """Supply what the line of a supply order in EXCEPTION lacks again, from the same source
+    (409 when its documents still cover the line, or the source still refuses)."""
     require_permission(request, "supply.change_supplyorder")
     supply_order = get_object_or_404(selectors.supply_orders(), number=number)
     supply_order_retry(supply_order=supply_order, acting_user=request.user)
+    return get_supply_order(request, number)
+
+
+@router.post("/supply-orders/{number}/alternative-source", response=SupplyOrderDetailOut)
+def alternative_source(request, number: str, payload: AlternativeSourceIn):
+    """Cover what the line of a supply order in EXCEPTION lacks from another source: one of
+    the sourcing rules' candidates (409 with its reason when it is not feasible)."""
+    require_permission(request, "supply.change_supplyorder")
+    if payload.type == "BUY" and not payload.supplier:
+        raise FieldErrors([("supplier", "Say which supplier to buy from.")])
+    if payload.type == "TRANSFER" and not payload.source_organization:
+        raise FieldErrors([("source_organization", "Say which organization ships it.")])
+    supply_order = get_object_or_404(selectors.supply_orders(), number=number)
+    supply_order_choose_source(
+        supply_order=supply_order,
+        choice=SourceChoice(
+            type=payload.type,
+            supplier=payload.supplier or "",
+            source_organization=payload.source_organization or "",
+        ),
+        acting_user=request.user,
+    )
+    return get_supply_order(request, number)
+
+
+@router.post("/supply-orders/{number}/re-promise", response=SupplyOrderDetailOut)
+def re_promise(request, number: str):
+    """Cover what the line of a supply order in EXCEPTION lacks from the best feasible source
+    by the sourcing rules now (409 when none is feasible)."""
+    require_permission(request, "supply.change_supplyorder")
+    supply_order = get_object_or_404(selectors.supply_orders(), number=number)
+    supply_order_choose_source(supply_order=supply_order, choice=None, acting_user=request.user)
+    return get_supply_order(request, number)
+
+
+@router.post("/supply-orders/{number}/cancel", response=SupplyOrderDetailOut)
+def cancel_supply(request, number: str, payload: CancelSupplyIn):
+    """Give up a supply order in EXCEPTION: its supply still to come is taken back and the
+    line is backordered for re-promising."""
+    require_permission(request, "supply.change_supplyorder")
+    supply_order = get_object_or_404(selectors.supply_orders(), number=number)
+    supply_order_cancel_supply(
+        supply_order=supply_order, reason=payload.reason, acting_user=request.user
+    )
     return get_supply_order(request, number)

@@ -1,32 +1,33 @@
-"""One execution adapter per supply type: how a supply order gets its document (and, for the
-change-management work, how the document changes or is cancelled). Supply creation dispatches
-on the type (`adapter_for`) instead of branching on it; each adapter calls the services of the
-app that owns its document.
+"""One execution adapter per supply type: how a supply order gets its document, and how that
+document changes or is taken back when its demand changes. Supply creation and change
+management (supply.services.changes) dispatch on the type (`adapter_for`) instead of
+branching on it; each adapter calls the services of the app that owns its document.
 
-`change_quantity` / `change_date` change a document that has not gone out yet in place (an
-OPEN requisition, an UNRELEASED work order — its date while it is open —, an OPEN transfer);
-the line's reservation against it and its tracking line follow. A document that went out (a
-PO line, a released work order's quantity, a shipped transfer) is refused with 409: the change
-orders and new supply for those are change management's.
+- `create` runs inside the creating transaction, with the demand line and the supply order
+  locked; it writes the document (for `quantity`, by default the supply order's), its tracking
+  line (`sequence`: 1, or the next one) and the demand line's reservation against it, and
+  returns the document's number. It either writes all of that or raises a BusinessRuleError
+  having written nothing (no bill of materials; the transfer source sold out, inside its own
+  savepoint).
+- `arrived` is how much of the document is already on hand at the fulfillment organization
+  (received, completed, received from the transfer).
+- `resize` / `redate` change the document's quantity or need-by date where it still can: an
+  OPEN requisition, a PO line by change order (procurement.changes), an UNRELEASED work order
+  (its due date while it is open), an OPEN transfer. They return False, writing nothing, where
+  it cannot (a released work order's quantity, a shipped transfer, a closed PO).
+- `take_back` cancels the document (a PO line with receipts is cut to what was received), or
+  returns False where it cannot (a work order with completions, a shipped transfer): the goods
+  it still brings then become free stock.
 
-`can_cancel` / `cancel` take a document back when its line is cancelled: a work order with
-nothing completed, a transfer that has not shipped. Buy documents are not taken back yet
-(changing or cancelling requisitions and POs from the demand side is change management's job):
-their lines are refused with 409.
-
-`create` runs inside the creating transaction, with the demand line and the supply order
-locked; it writes the document, its tracking line and the demand line's reservation against
-it (tracking line `sequence`: 1, or the next after a cancelled document), and returns the
-document's number. It either writes all of that or raises a
-BusinessRuleError having written nothing (no bill of materials; the transfer source sold out,
-inside its own savepoint): the supply order then goes to EXCEPTION with that message.
+The line's reservation against the document is the pegged quantity still to come; change
+management keeps it equal to what the line still needs from the document (`peg`).
 """
 
 from datetime import timedelta
 from decimal import Decimal
 
 from core.enqueue import enqueue_on_commit
-from core.exceptions import Conflict
+from core.exceptions import BusinessRuleError
 from core.services import use_case
 from manufacturing.models import WorkOrder
 from manufacturing.services import (
@@ -35,13 +36,21 @@ from manufacturing.services import (
     work_order_create,
     work_order_locked,
 )
+from procurement.changes import (
+    purchase_order_line_can_change,
+    purchase_order_line_cancel,
+    purchase_order_line_change,
+    purchase_order_line_locked,
+    requisition_cancel,
+)
+from procurement.models import RequisitionLine
 from procurement.services import requisition_line_change, requisition_line_create
 from supply.models import SupplyOrder, SupplyTrackingLine
 from warehouse.models import Reservation, TransferOrder
 from warehouse.services import (
     reservation_create_for_document,
+    reservation_release,
     reservation_set_quantity,
-    reservations_active_by_line,
 )
 from warehouse.transfers import (
     transfer_order_cancel_document,
@@ -52,22 +61,12 @@ from warehouse.transfers import (
 
 TOUCHLESS_RUN = "supply.convert_touchless_requisitions"
 Tracked = SupplyTrackingLine.DocumentType
-
-
-def _follow(tracking_line, source: str, document_id: int, quantity: Decimal) -> None:
-    """The document's quantity changed: the line's reservation against it and the tracking
-    line follow."""
-    line_id = tracking_line.supply_order.demand_line_id
-    for reservation in reservations_active_by_line([line_id], source=source)[line_id]:
-        if reservation.document_id == document_id:
-            reservation_set_quantity(reservation=reservation, quantity=quantity)
-    tracking_line.quantity = quantity
-    tracking_line.save(update_fields=["quantity"])
+ZERO = Decimal(0)
 
 
 def _track(supply_order, sequence: int, document_type: str, quantity: Decimal, **document):
-    """The tracking line of a new document: the first of its supply order, or the next one when
-    a retry replaces a document that was cancelled."""
+    """The tracking line of a new document: the first of its supply order, or the next one
+    (more supply for the same line, or a retry after a cancelled document)."""
     SupplyTrackingLine.objects.create(
         supply_order=supply_order,
         sequence=sequence,
@@ -77,16 +76,58 @@ def _track(supply_order, sequence: int, document_type: str, quantity: Decimal, *
     )
 
 
-class BuyAdapter:
+class _Adapter:
+    def reserved_against(self, tracking_line) -> tuple[str, int]:
+        """The reservation source and document id the line's pegged quantity sits on."""
+        raise NotImplementedError
+
+    def peg(self, tracking_line, reservations: list, quantity: Decimal) -> Decimal:
+        """Set the line's reservation against the document to `quantity` (released at 0,
+        created when missing); `reservations` are the line's active ones. Returns the
+        quantity it was."""
+        source, document_id = self.reserved_against(tracking_line)
+        found = [
+            r
+            for r in reservations
+            if r.supply_source == source
+            and r.document_id == document_id
+            and r.status == Reservation.Status.ACTIVE
+        ]
+        before = found[0].quantity if found else ZERO
+        if found and quantity <= 0:
+            reservation_release(reservation=found[0])
+        elif found:
+            reservation_set_quantity(reservation=found[0], quantity=quantity)
+            found[0].quantity = quantity
+        elif quantity > 0:
+            line = tracking_line.supply_order.demand_line
+            reservations.append(
+                reservation_create_for_document(
+                    line=line,
+                    organization=line.ship_from,
+                    quantity=quantity,
+                    source=source,
+                    document=tracking_line.pegged_document,
+                )
+            )
+        return before
+
+    @staticmethod
+    def _tracked_quantity(tracking_line, quantity: Decimal) -> None:
+        tracking_line.quantity = quantity
+        tracking_line.save(update_fields=["quantity"])
+
+
+class BuyAdapter(_Adapter):
     """A requisition line for the chosen supplier and price (a buyer, or the touchless run
     for automatic suppliers, turns it into a PO line)."""
 
-    def create(self, supply_order: SupplyOrder, line, *, sequence: int = 1) -> str:
+    def create(self, supply_order: SupplyOrder, line, *, sequence: int = 1, quantity=None) -> str:
         organization = line.ship_from
         requisition = requisition_line_create(
             line=line,
             supplier=supply_order.supplier,
-            quantity=supply_order.quantity,
+            quantity=quantity or supply_order.quantity,
             unit_price=supply_order.unit_price,
             need_by_date=supply_order.need_by_date - timedelta(days=organization.receiving_days),
             reason=f"for {supply_order.number}",
@@ -109,48 +150,78 @@ class BuyAdapter:
             enqueue_on_commit(TOUCHLESS_RUN, supply_order.supplier_id)
         return requisition.number
 
-    def _requisition(self, tracking_line):
+    def reserved_against(self, tracking_line):
         if tracking_line.purchase_order_line_id:
-            raise Conflict(
-                f"{tracking_line.document_number} is a purchase order: it changes by change "
-                "order (change management)."
+            return Reservation.Source.PURCHASE_ORDER, tracking_line.purchase_order_line_id
+        return Reservation.Source.REQUISITION, tracking_line.requisition_line_id
+
+    def arrived(self, tracking_line) -> Decimal:
+        if tracking_line.purchase_order_line_id:
+            return tracking_line.purchase_order_line.quantity_received
+        return ZERO
+
+    def _po_line(self, tracking_line):
+        po_line = purchase_order_line_locked(tracking_line.purchase_order_line)
+        tracking_line.purchase_order_line = po_line
+        return None if purchase_order_line_can_change(po_line) else po_line
+
+    def _requisition(self, tracking_line):
+        requisition = RequisitionLine.objects.select_for_update().get(
+            pk=tracking_line.requisition_line_id
+        )
+        tracking_line.requisition_line = requisition
+        return requisition if requisition.status == RequisitionLine.Status.OPEN else None
+
+    def _change(self, tracking_line, acting_user, reason, **change) -> bool:
+        if tracking_line.purchase_order_line_id:
+            po_line = self._po_line(tracking_line)
+            if po_line is None:
+                return False
+            purchase_order_line_change(
+                po_line=po_line, acting_user=acting_user, reason=reason, **change
             )
-        return tracking_line.requisition_line
-
-    def change_quantity(self, tracking_line, quantity: Decimal, *, acting_user=None) -> None:
-        requisition = requisition_line_change(
-            requisition=self._requisition(tracking_line), quantity=quantity, acting_user=acting_user
-        )
-        _follow(tracking_line, Reservation.Source.REQUISITION, requisition.pk, quantity)
-
-    def change_date(self, tracking_line, need_by_date, *, acting_user=None) -> None:
+            return True
         requisition = self._requisition(tracking_line)
-        receiving_days = requisition.organization.receiving_days
-        requisition_line_change(
-            requisition=requisition,
-            need_by_date=need_by_date - timedelta(days=receiving_days),
-            acting_user=acting_user,
-        )
+        if requisition is None:
+            return False
+        requisition_line_change(requisition=requisition, acting_user=acting_user, **change)
+        return True
 
-    def can_cancel(self, tracking_line) -> bool:
-        return False
+    def resize(self, tracking_line, quantity, *, acting_user=None, reason="") -> bool:
+        changed = self._change(tracking_line, acting_user, reason, quantity=quantity)
+        if changed:
+            self._tracked_quantity(tracking_line, quantity)
+        return changed
 
-    def cancel(self, tracking_line, *, reason: str, acting_user=None) -> None:
-        raise Conflict(
-            f"{tracking_line.document_number} works for this line: it cannot be cancelled "
-            "until change management supports it."
-        )
+    def redate(self, tracking_line, need_by_date, *, acting_user=None, reason="") -> bool:
+        organization = tracking_line.supply_order.demand_line.ship_from
+        need_by = need_by_date - timedelta(days=organization.receiving_days)
+        return self._change(tracking_line, acting_user, reason, need_by_date=need_by)
+
+    def take_back(self, tracking_line, *, reason: str, acting_user=None) -> bool:
+        if tracking_line.purchase_order_line_id:
+            po_line = self._po_line(tracking_line)
+            if po_line is None:
+                return False
+            purchase_order_line_cancel(po_line=po_line, reason=reason, acting_user=acting_user)
+            self._tracked_quantity(tracking_line, po_line.quantity_received)
+            return True
+        requisition = self._requisition(tracking_line)
+        if requisition is None:
+            return False
+        requisition_cancel(requisition=requisition, reason=reason, acting_user=acting_user)
+        return True
 
 
-class MakeAdapter:
+class MakeAdapter(_Adapter):
     """A work order at the plant (the fulfillment organization) from its bill of materials;
     the line is reserved against it."""
 
-    def create(self, supply_order: SupplyOrder, line, *, sequence: int = 1) -> str:
+    def create(self, supply_order: SupplyOrder, line, *, sequence: int = 1, quantity=None) -> str:
         work_order = work_order_create(
             line=line,
             plant=line.ship_from,
-            quantity=supply_order.quantity,
+            quantity=quantity or supply_order.quantity,
             due_date=supply_order.need_by_date,
         )
         _track(
@@ -165,87 +236,114 @@ class MakeAdapter:
         )
         return work_order.number
 
-    def change_quantity(self, tracking_line, quantity: Decimal, *, acting_user=None) -> None:
-        work_order = work_order_change(
-            work_order=work_order_locked(tracking_line.work_order),
-            quantity=quantity,
-            acting_user=acting_user,
-        )
-        _follow(tracking_line, Reservation.Source.WORK_ORDER, work_order.pk, quantity)
+    def reserved_against(self, tracking_line):
+        return Reservation.Source.WORK_ORDER, tracking_line.work_order_id
 
-    def change_date(self, tracking_line, need_by_date, *, acting_user=None) -> None:
-        work_order_change(
-            work_order=work_order_locked(tracking_line.work_order),
-            due_date=need_by_date,
-            acting_user=acting_user,
-        )
+    def arrived(self, tracking_line) -> Decimal:
+        return tracking_line.work_order.quantity_completed
 
-    def can_cancel(self, tracking_line) -> bool:
-        work_order = tracking_line.work_order
-        return work_order.status in WorkOrder.OPEN_STATES and not work_order.quantity_completed
+    def _locked(self, tracking_line) -> WorkOrder:
+        tracking_line.work_order = work_order_locked(tracking_line.work_order)
+        return tracking_line.work_order
 
-    def cancel(self, tracking_line, *, reason: str, acting_user=None) -> None:
-        work_order_cancel_document(
-            work_order=work_order_locked(tracking_line.work_order),
-            reason=reason,
-            acting_user=acting_user,
-        )
+    def resize(self, tracking_line, quantity, *, acting_user=None, reason="") -> bool:
+        work_order = self._locked(tracking_line)
+        if work_order.status != WorkOrder.Status.UNRELEASED:
+            return False
+        work_order_change(work_order=work_order, quantity=quantity, acting_user=acting_user)
+        self._tracked_quantity(tracking_line, quantity)
+        return True
+
+    def redate(self, tracking_line, need_by_date, *, acting_user=None, reason="") -> bool:
+        work_order = self._locked(tracking_line)
+        if work_order.status not in WorkOrder.OPEN_STATES:
+            return False
+        work_order_change(work_order=work_order, due_date=need_by_date, acting_user=acting_user)
+        return True
+
+    def take_back(self, tracking_line, *, reason: str, acting_user=None) -> bool:
+        work_order = self._locked(tracking_line)
+        if work_order.status not in WorkOrder.OPEN_STATES or work_order.quantity_completed:
+            return False
+        work_order_cancel_document(work_order=work_order, reason=reason, acting_user=acting_user)
+        return True
 
 
-class TransferAdapter:
+class TransferAdapter(_Adapter):
     """A transfer order from the rule's source organization to the fulfillment organization:
     the quantity is held at the source, and the line is reserved against the transfer."""
 
-    def create(self, supply_order: SupplyOrder, line, *, sequence: int = 1) -> str:
+    def create(self, supply_order: SupplyOrder, line, *, sequence: int = 1, quantity=None) -> str:
+        quantity = quantity or supply_order.quantity
         with use_case():  # a savepoint: the source may have sold out since the promise
             transfer_order = transfer_order_create(
                 line=line,
                 source=supply_order.source_organization,
                 destination=line.ship_from,
-                quantity=supply_order.quantity,
+                quantity=quantity,
                 need_by_date=supply_order.need_by_date,
             )
         _track(
             supply_order,
             sequence,
             Tracked.TRANSFER_ORDER,
-            supply_order.quantity,
+            quantity,
             transfer_order_line=transfer_order.lines.get(),
         )
         reservation_create_for_document(
             line=line,
             organization=line.ship_from,
-            quantity=supply_order.quantity,
+            quantity=quantity,
             source=Reservation.Source.TRANSFER_ORDER,
             document=transfer_order,
         )
         return transfer_order.number
 
-    def change_quantity(self, tracking_line, quantity: Decimal, *, acting_user=None) -> None:
-        transfer_order = transfer_order_change(
-            transfer_order=transfer_order_locked(tracking_line.transfer_order_line.transfer_order),
-            quantity=quantity,
-            acting_user=acting_user,
+    def reserved_against(self, tracking_line):
+        return (
+            Reservation.Source.TRANSFER_ORDER,
+            tracking_line.transfer_order_line.transfer_order_id,
         )
-        _follow(tracking_line, Reservation.Source.TRANSFER_ORDER, transfer_order.pk, quantity)
 
-    def change_date(self, tracking_line, need_by_date, *, acting_user=None) -> None:
+    def arrived(self, tracking_line) -> Decimal:
+        return tracking_line.transfer_order_line.quantity_received
+
+    def _open(self, tracking_line) -> TransferOrder | None:
+        transfer_order = transfer_order_locked(tracking_line.transfer_order_line.transfer_order)
+        tracking_line.transfer_order_line.transfer_order = transfer_order
+        return transfer_order if transfer_order.status == TransferOrder.Status.OPEN else None
+
+    def resize(self, tracking_line, quantity, *, acting_user=None, reason="") -> bool:
+        transfer_order = self._open(tracking_line)
+        if transfer_order is None:
+            return False
+        try:
+            with use_case():  # more is held at the source only where it is available
+                transfer_order_change(
+                    transfer_order=transfer_order, quantity=quantity, acting_user=acting_user
+                )
+        except BusinessRuleError:
+            return False
+        self._tracked_quantity(tracking_line, quantity)
+        return True
+
+    def redate(self, tracking_line, need_by_date, *, acting_user=None, reason="") -> bool:
+        transfer_order = self._open(tracking_line)
+        if transfer_order is None:
+            return False
         transfer_order_change(
-            transfer_order=transfer_order_locked(tracking_line.transfer_order_line.transfer_order),
-            need_by_date=need_by_date,
-            acting_user=acting_user,
+            transfer_order=transfer_order, need_by_date=need_by_date, acting_user=acting_user
         )
+        return True
 
-    def can_cancel(self, tracking_line) -> bool:
-        transfer_order = tracking_line.transfer_order_line.transfer_order
-        return transfer_order.status == TransferOrder.Status.OPEN
-
-    def cancel(self, tracking_line, *, reason: str, acting_user=None) -> None:
+    def take_back(self, tracking_line, *, reason: str, acting_user=None) -> bool:
+        transfer_order = self._open(tracking_line)
+        if transfer_order is None:
+            return False
         transfer_order_cancel_document(
-            transfer_order=transfer_order_locked(tracking_line.transfer_order_line.transfer_order),
-            reason=reason,
-            acting_user=acting_user,
+            transfer_order=transfer_order, reason=reason, acting_user=acting_user
         )
+        return True
 
 
 ADAPTERS = {
@@ -257,3 +355,18 @@ ADAPTERS = {
 
 def adapter_for(supply_type: str):
     return ADAPTERS[SupplyOrder.Type(supply_type)]
+
+
+# The supply type each document kind belongs to: a supply order's documents may come from more
+# than one source (more supply, the next source after a failure), each changed by its own kind.
+DOCUMENT_SUPPLY_TYPES = {
+    Tracked.REQUISITION: SupplyOrder.Type.BUY,
+    Tracked.PURCHASE_ORDER: SupplyOrder.Type.BUY,
+    Tracked.WORK_ORDER: SupplyOrder.Type.MAKE,
+    Tracked.TRANSFER_ORDER: SupplyOrder.Type.TRANSFER,
+}
+
+
+def adapter_of(tracking_line):
+    """The adapter of the document a tracking line follows."""
+    return ADAPTERS[DOCUMENT_SUPPLY_TYPES[tracking_line.document_type]]

@@ -3,6 +3,7 @@ and the execution documents (requisition/PO lines, work orders, transfer lines) 
 
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -130,6 +131,10 @@ class SupplyOrder(FSMModelMixin, models.Model):
     def fulfil(self):
         """Received and reserved on hand (also after an exception: the goods came anyway)."""
 
+    @transition(field=status, source=Status.FULFILLED, target=Status.IN_PROCESS)
+    def reopen(self):
+        """The line grew: more supply is on its way for it."""
+
     @transition(field=status, source=Status.FULFILLED, target=Status.CLOSED)
     def close(self):
         pass
@@ -195,6 +200,13 @@ class SupplyTrackingLine(models.Model):
         )
 
     @property
+    def pegged_document(self):
+        """The document the demand line's reservation names (a transfer order, not its line)."""
+        if self.transfer_order_line_id:
+            return self.transfer_order_line.transfer_order
+        return self.document
+
+    @property
     def document_number(self) -> str:
         if self.purchase_order_line_id:
             return self.purchase_order_line.purchase_order.number
@@ -227,3 +239,37 @@ class SupplyTrackingLine(models.Model):
         if self.transfer_order_line_id:
             return self.transfer_order_line.transfer_order.status
         return self.document.status if self.document is not None else ""
+
+
+class SupplyException(models.Model):
+    """Why a supply order cannot deliver what its line needs, until someone (or the automatic
+    next source) resolves it: the orchestration manager's exceptions queue."""
+
+    class Kind(models.TextChoices):
+        CREATION_REFUSED = "CREATION_REFUSED", "Document refused"
+        DOCUMENT_CANCELLED = "DOCUMENT_CANCELLED", "Document cancelled"
+        SUPPLIER_REJECTED = "SUPPLIER_REJECTED", "Supplier rejected"
+        QUANTITY_REDUCED = "QUANTITY_REDUCED", "Supply reduced"
+
+    supply_order = models.ForeignKey(
+        SupplyOrder, on_delete=models.CASCADE, related_name="exceptions"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reason = models.CharField(max_length=300)
+    raised_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolution = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+        indexes = [models.Index(fields=["resolved_at", "kind"])]
+
+    def __str__(self):
+        return f"{self.supply_order.number}: {self.get_kind_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

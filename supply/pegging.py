@@ -6,10 +6,12 @@ come through here (supply.flows: receive, make, transfer)."""
 
 from decimal import Decimal
 
+from django.utils import timezone
+
 from core.exceptions import BusinessRuleError
-from core.services import transition
+from core.services import transition, user_or_none
 from orders.models import FulfillmentLine
-from supply.models import SupplyOrder
+from supply.models import SupplyException, SupplyOrder
 from warehouse.models import Reservation
 from warehouse.services import (
     reservation_reduce,
@@ -76,22 +78,40 @@ def open_supply_orders(line_ids) -> dict[int, SupplyOrder]:
     return found
 
 
-def supply_document_cancelled(demand, supply_order, source, document, reason, acting_user=None):
+def document_reservation_release(demand, source: str, document) -> None:
     """A supply document was cancelled before its goods arrived: the line's reservation
-    against it is released and its open supply order goes to EXCEPTION with the reason, for
-    the orchestration manager to source again (the caller holds the locks)."""
+    against it is released (the caller holds the locks, then reports the lost supply)."""
     for reservation in reservations_active_by_line([demand.pk], source=source)[demand.pk]:
         if reservation.document_id == document.pk:
             reservation_release(reservation=reservation)
-    if supply_order is not None and supply_order.status == SupplyOrder.Status.IN_PROCESS:
-        supply_order.exception_reason = f"{document.number} cancelled: {reason}"[:300]
+
+
+def supply_exception_raise(supply_order, kind: str, reason: str, acting_user=None):
+    """Record why a (locked) supply order cannot deliver what its line needs: a typed
+    exception for the queue, and the supply order in EXCEPTION with the reason."""
+    reason = reason[:300]
+    supply_order.exception_reason = reason
+    if supply_order.status in (SupplyOrder.Status.REQUESTED, SupplyOrder.Status.IN_PROCESS):
         transition(
             supply_order,
             "fail",
             acting_user=acting_user,
-            demand_line_id=demand.pk,
-            reason=supply_order.exception_reason,
+            demand_line_id=supply_order.demand_line_id,
+            reason=reason,
         )
+    else:
+        supply_order.save(update_fields=["exception_reason"])
+    return SupplyException.objects.create(supply_order=supply_order, kind=kind, reason=reason)
+
+
+def supply_exceptions_resolve(supply_order, resolution: str, acting_user=None) -> int:
+    """Close the open exceptions of a supply order with what resolved them (and who)."""
+    supply_order.exception_reason = ""
+    return SupplyException.objects.filter(supply_order=supply_order, resolved_at=None).update(
+        resolved_at=timezone.now(),
+        resolved_by=user_or_none(acting_user),
+        resolution=resolution[:300],
+    )
 
 
 def cancel_reason_required(reason: str) -> str:

@@ -3,13 +3,13 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, OuterRef, Prefetch, Sum
+from django.db.models import Count, DecimalField, Exists, OuterRef, Prefetch, Sum
 
 from catalog.models import QUANTITY
 from core.models import TransitionLog
 from core.queries import per_row
 from orders.models import FulfillmentLine, SalesOrder
-from supply.models import SupplyOrder, SupplyTrackingLine
+from supply.models import SupplyException, SupplyOrder, SupplyTrackingLine
 from warehouse.models import InventoryBalance, Reservation, Shipment, ShipmentLine
 
 QUANTITY_FIELD = DecimalField(**QUANTITY)
@@ -100,10 +100,20 @@ def sales_order_lines(order: SalesOrder, *, with_timeline: bool = False) -> list
     return views
 
 
-def supply_orders(*, status: str = "", sales_order: str = "", supply_type: str = ""):
+def supply_orders(
+    *, status: str = "", sales_order: str = "", supply_type: str = "", exception: str = ""
+):
     rows = SupplyOrder.objects.select_related(
         "demand_line__order__customer", "demand_line__item", "supplier", "source_organization"
     )
+    if exception:
+        rows = rows.filter(
+            Exists(
+                SupplyException.objects.filter(
+                    supply_order=OuterRef("pk"), kind=exception, resolved_at__isnull=True
+                )
+            )
+        )
     if status:
         rows = rows.filter(status=status)
     if supply_type:
@@ -111,6 +121,11 @@ def supply_orders(*, status: str = "", sales_order: str = "", supply_type: str =
     if sales_order:
         rows = rows.filter(demand_line__order__number=sales_order)
     return rows.order_by("-id")
+
+
+def exceptions_of(supply_order: SupplyOrder) -> list[SupplyException]:
+    """A supply order's exceptions, open and resolved, oldest first."""
+    return list(supply_order.exceptions.select_related("resolved_by"))
 
 
 def supply_documents(supply_order: SupplyOrder) -> list[SupplyTrackingLine]:

@@ -133,13 +133,21 @@ def _shares_demand(result: sourcing_decision.SourcingResult, requested: datetime
 
 
 def choose(
-    line: FulfillmentLine, organization: Organization, *, lock: bool
+    line: FulfillmentLine,
+    organization: Organization,
+    *,
+    lock: bool,
+    quantity=None,
+    excluded: dict[int, str] | None = None,
 ) -> sourcing_decision.SourcingResult:
-    """Run the sourcing decision for a line (saved or not) at an organization.
+    """Run the sourcing decision for a line (saved or not) at an organization, for its whole
+    quantity or `quantity` of it; `excluded` rules (by id, with why) are infeasible (a source
+    that just failed the line).
 
     With `lock`, the rules that share demand by allocation are locked before their allocated
     totals are read, so concurrent submits see each other's choices (inside a transaction).
     """
+    quantity = line.quantity if quantity is None else quantity
     rules = _rule_options(line.item_id, organization.pk)
     transfer_sources = {r.source_organization_id for r in rules if r.type == SupplyType.TRANSFER}
     available = {
@@ -158,7 +166,7 @@ def choose(
         return sourcing_decision.SourcingRequest(
             today=_today(),
             requested_date=line.requested_ship_date,
-            quantity=line.quantity,
+            quantity=quantity,
             item_id=line.item_id,
             standard_cost=line.item.standard_cost,
             organization_id=organization.pk,
@@ -166,8 +174,9 @@ def choose(
             receiving_days=organization.receiving_days,
             rules=tuple(_as_option(r) for r in rules),
             source_available={codes[o]: q for o, q in available.items() if o in codes},
-            components_short=_components_short(line.item_id, rules, line.quantity),
+            components_short=_components_short(line.item_id, rules, quantity),
             allocated=allocated,
+            excluded=excluded or {},
         )
 
     result = sourcing_decision.choose_source(request({}))

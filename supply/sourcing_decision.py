@@ -6,7 +6,7 @@ availability and the BOM shortages, locks the rule rows while choosing, and reco
 as the line's SourcingDecision.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -71,6 +71,7 @@ class SourcingRequest:
     # plant code -> SKUs of BOM components the plant lacks for this quantity; absent = no BOM
     components_short: dict[str, tuple[str, ...]]
     allocated: dict[int, Decimal]  # rule_id -> quantity already allocated to that rule
+    excluded: dict[int, str] = field(default_factory=dict)  # rule_id -> why it may not supply
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,9 @@ def _assess(rule: RuleOption, *, request: SourcingRequest) -> Candidate:
             reason=infeasible,
         )
 
+    if rule.rule_id in request.excluded:
+        cost = rule.unit_price if rule.type == BUY else request.standard_cost
+        return candidate(None, cost or ZERO, request.excluded[rule.rule_id])
     if not _is_effective(rule, today=request.today):
         cost = rule.unit_price if rule.type == BUY else request.standard_cost
         return candidate(None, cost or ZERO, _not_effective(rule, today=request.today))

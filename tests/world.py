@@ -86,6 +86,38 @@ class World:
         )
         return order
 
+    def supplied(self, item, quantity, ship_from=None):
+        """An order line for `quantity` of `item`, submitted, with its supply document created;
+        returns the line."""
+        from supply.models import SupplyOrder
+        from supply.services import sales_order_submit, supply_order_create_document
+
+        order = self.order(LineInput(item, Decimal(quantity), ship_from=ship_from))
+        sales_order_submit(order=order, acting_user=self.csr)
+        for supply_order in SupplyOrder.objects.filter(demand_line__order=order):
+            supply_order_create_document(supply_order_id=supply_order.pk)
+        return order.lines.order_by("line_number").first()
+
+    def on_po(self, line, *, communicated=True):
+        """The line's requisition ordered on a PO, submitted (open under the threshold) and,
+        with `communicated`, emailed to the supplier; returns the PO line."""
+        from core.outbox import outbox_relay
+        from procurement.models import PurchaseOrderLine
+        from procurement.services import purchase_order_communicate, purchase_order_submit
+        from supply.flows.buy import purchase_orders_create
+
+        buyer = UserFactory(username="bruno", roles=["buyer"])
+        (po,) = purchase_orders_create(
+            requisition_line_ids=[line.requisition_lines.get(status="OPEN").pk], acting_user=buyer
+        )
+        po = purchase_order_submit(po=po, acting_user=buyer)
+        if communicated and po.status == "OPEN":
+            purchase_order_communicate(po=po, acting_user=buyer)
+            outbox_relay()
+        return PurchaseOrderLine.objects.select_related("purchase_order").get(
+            purchase_order=po, demand_line=line
+        )
+
 
 def api_order(reference: str, *, quantity=1, lines: int = 1) -> dict:
     """The body of POST /api/v1/sales-orders entering and submitting an order of World's
@@ -136,3 +168,107 @@ def page_queries(client, url) -> int:
         response = client.get(url)
     assert response.status_code == 200, url
     return len(captured)
+
+
+def pegging_problems() -> list[str]:
+    """What breaks the pegging invariants now (empty: none). After any change, on any side:
+    - an open line's quantity is covered exactly by what is reserved for it on hand plus its
+      active pegged supply still to come (less only while its supply has an open exception or
+      it is backordered; a SCHEDULED line's supply order asks for the rest);
+    - no reservation waits on a cancelled document or for more than the document still brings;
+    - a closed, shipped or cancelled line holds nothing; every balance's reserved is the sum of
+      the reservations holding its stock, and the ledger adds up to every balance."""
+    from django.db.models import Count, Sum
+
+    from manufacturing.models import WorkOrder
+    from orders.models import FulfillmentLine
+    from procurement.models import PurchaseOrderLine, RequisitionLine
+    from supply.models import SupplyException, SupplyOrder
+    from warehouse.models import InventoryBalance, Reservation, TransferOrder
+    from warehouse.selectors import ledger_mismatches
+
+    problems = []
+    documents = {
+        "REQUISITION": (
+            RequisitionLine,
+            lambda d: d.quantity if d.status == "OPEN" else 0,
+        ),
+        "PURCHASE_ORDER": (
+            PurchaseOrderLine,
+            lambda d: d.quantity - d.quantity_received if d.status == "OPEN" else 0,
+        ),
+        "WORK_ORDER": (
+            WorkOrder,
+            lambda d: d.quantity - d.quantity_completed if d.status in WorkOrder.OPEN_STATES else 0,
+        ),
+        "TRANSFER_ORDER": (
+            TransferOrder,
+            lambda d: (
+                sum(x.quantity - x.quantity_received for x in d.lines.all())
+                if d.status != "CANCELLED"
+                else 0
+            ),
+        ),
+    }
+    S = FulfillmentLine.Status
+    for line in FulfillmentLine.objects.select_related("order"):
+        active = list(line.reservations.filter(status="ACTIVE"))
+        on_hand = sum((r.quantity for r in active if r.supply_source == "ON_HAND"), Decimal(0))
+        pegged = [r for r in active if r.supply_source in documents]
+        to_come = sum((r.quantity for r in pegged), Decimal(0))
+        for reservation in pegged:
+            model, still = documents[reservation.supply_source]
+            document = model.objects.get(pk=reservation.document_id)
+            if reservation.quantity > still(document):
+                problems.append(
+                    f"{line}: waits for {reservation.quantity} on {reservation.document_number}"
+                    f" which brings {still(document)}"
+                )
+        supply = line.supply_orders.exclude(status__in=["CANCELLED", "CLOSED"]).first()
+        exception_open = (
+            supply is not None
+            and SupplyException.objects.filter(supply_order=supply, resolved_at=None).exists()
+        )
+        covered = on_hand + to_come
+        if line.status in (S.DRAFT, S.SHIPPED, S.AWAITING_BILLING, S.CLOSED, S.CANCELLED):
+            if active:
+                problems.append(f"{line} is {line.status} but holds {active}")
+        elif line.status == S.SCHEDULED:
+            asked = supply.quantity if supply and supply.status == "REQUESTED" else 0
+            if covered + asked != line.quantity and not exception_open:
+                problems.append(f"{line} SCHEDULED: {covered} + {asked} != {line.quantity}")
+        elif line.status == S.BACKORDERED:
+            if covered > line.quantity or (covered == line.quantity and covered):
+                problems.append(f"{line} BACKORDERED yet covered {covered} of {line.quantity}")
+        elif line.status == S.AWAITING_SHIPPING:
+            if on_hand != line.quantity or to_come:
+                problems.append(f"{line} AWAITING_SHIPPING: on hand {on_hand}, coming {to_come}")
+        elif line.status == S.AWAITING_SUPPLY and (
+            covered > line.quantity or (covered < line.quantity and not exception_open)
+        ):
+            problems.append(f"{line} AWAITING_SUPPLY: covered {covered} of {line.quantity}")
+        if supply is not None and supply.status == "EXCEPTION" and not exception_open:
+            problems.append(f"{supply} is in EXCEPTION without an open exception")
+        if exception_open and supply.status != "EXCEPTION":
+            problems.append(f"{supply} is {supply.status} with an open exception")
+    active_supply = SupplyOrder.objects.exclude(status__in=["CANCELLED", "CLOSED"])
+    if active_supply.values("demand_line").annotate(n=Count("id")).filter(n__gt=1).exists():
+        problems.append("a line has two active supply orders")
+    for balance in InventoryBalance.objects.all():
+        held = Reservation.objects.filter(
+            item_id=balance.item_id,
+            organization_id=balance.organization_id,
+            status="ACTIVE",
+            supply_source__in=Reservation.HOLDS_STOCK,
+        ).aggregate(n=Sum("quantity"))["n"] or Decimal(0)
+        if held != balance.reserved:
+            problems.append(f"{balance}: reserved {balance.reserved}, held {held}")
+        if balance.reserved > balance.on_hand:
+            problems.append(f"{balance}: reserved more than on hand")
+    problems += [f"ledger differs from {b}" for b in ledger_mismatches()]
+    return problems
+
+
+def assert_pegging_holds() -> None:
+    problems = pegging_problems()
+    assert not problems, "\n".join(problems)

@@ -5,11 +5,13 @@ import datetime
 import logging
 from collections import defaultdict
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db.models import Exists, OuterRef
 
 from core.documents import document_type_of
-from core.exceptions import BusinessRuleError, InvalidTransition
+from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
+from core.formatting import qty
 from core.services import (
     change_log,
     transition,
@@ -17,6 +19,12 @@ from core.services import (
 )
 from orders.locks import lock_orders_and_lines
 from orders.services import line_reschedule
+from procurement.changes import (
+    purchase_order_line_can_change,
+    purchase_order_line_cancel,
+    purchase_order_line_change,
+    purchase_order_line_locked,
+)
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
 from procurement.services import (
     purchase_order_acknowledgment_record,
@@ -26,9 +34,10 @@ from procurement.services import (
     purchase_order_submit,
     requisition_lines_locked_open,
 )
-from supply.models import SupplyOrder, SupplyTrackingLine
+from supply.models import SupplyException, SupplyOrder, SupplyTrackingLine
+from supply.services.changes import supply_lost
 from warehouse.models import Reservation
-from warehouse.services import reservation_move
+from warehouse.services import reservation_move, reservation_reduce, reservation_release
 
 logger = logging.getLogger(__name__)
 RequisitionStatus = RequisitionLine.Status
@@ -159,7 +168,9 @@ def purchase_order_acknowledge(
 ) -> PurchaseOrder:
     """Record the supplier's answer. Accepted with promised dates: each pegged demand line whose
     supply now arrives after its scheduled ship date is rescheduled (jeopardy = days past the
-    promise). Rejected: the supply orders go to EXCEPTION with the reason."""
+    promise). Rejected: the PO is taken back (cancelled; lines with receipts cut to what
+    arrived) and each line's lost supply goes to the next feasible source (else backordered,
+    the exception open for the orchestration manager)."""
     with use_case():
         # Lock order (orders.locks): the pegged sales orders and lines before the PO, as
         # receiving and shipping do.
@@ -195,8 +206,7 @@ def purchase_order_acknowledge(
             reason = f"Supplier rejected {po.number}" + (
                 f": {note.strip()}" if note.strip() else ""
             )
-            for line in lines.values():
-                _supply_exception(line, reason, acting_user)
+            _take_back_po(po, demands, reason, SupplyException.Kind.SUPPLIER_REJECTED, acting_user)
     return po
 
 
@@ -224,46 +234,122 @@ def _promise_po_line(po_line, promised: datetime.date, receiving_days: int, acti
         demand.save(update_fields=["scheduled_ship_date", "promised_ship_date", "jeopardy_days"])
 
 
-def _supply_exception(po_line, reason: str, acting_user):
-    track = (
-        SupplyTrackingLine.objects.select_related("supply_order")
-        .filter(purchase_order_line=po_line)
-        .first()
-    )
-    if track is None:
-        return
-    supply_order = SupplyOrder.objects.select_for_update().get(pk=track.supply_order_id)
-    if supply_order.status in (SupplyOrder.Status.IN_PROCESS, SupplyOrder.Status.REQUESTED):
-        supply_order.exception_reason = reason[:300]
-        transition(
-            supply_order,
-            "fail",
-            acting_user=acting_user,
-            demand_line_id=po_line.demand_line_id,
-            reason=reason,
+def _take_back_po(po, demands, reason: str, kind: str, acting_user) -> None:
+    """A whole PO is taken back (the buyer cancelled it, the supplier rejected it): nothing
+    received → cancelled; else each line cut to what arrived. The demand lines lose what was
+    still to come from it and look for the next source."""
+    lines = list(po.lines.exclude(status=PurchaseOrderLine.Status.CANCELLED))
+    if any(line.quantity_received for line in lines):
+        for po_line in lines:
+            po_line = purchase_order_line_locked(po_line)
+            if not purchase_order_line_can_change(po_line):
+                purchase_order_line_cancel(po_line=po_line, reason=reason, acting_user=acting_user)
+        lost = lines
+    else:
+        _, lost = purchase_order_cancel_document(
+            po=po, reason=reason, acting_user=acting_user, consequence=True
         )
+    for po_line in lost:
+        _lost_on(demands[po_line.demand_line_id], po_line, reason, kind, acting_user)
+
+
+def _lost_on(demand, po_line, reason: str, kind: str, acting_user) -> None:
+    """The demand line no longer waits for what was still to come on `po_line`."""
+    reservation = _active_reservation(demand.pk, po_line)
+    if reservation is not None:
+        reservation_release(reservation=reservation)
+    supply_lost(line=demand, kind=kind, reason=reason, acting_user=acting_user)
 
 
 def purchase_order_cancel(*, po: PurchaseOrder, reason: str, acting_user=None) -> PurchaseOrder:
-    """Cancel a PO before anything was received: its requisition lines go back to OPEN, the
-    reservations back to the requisitions, and the supply orders to EXCEPTION with the reason
-    (the orchestration manager or the buyer picks the next step)."""
+    """The buyer cancels a PO before anything was received: its lines and requisitions are
+    cancelled and each pegged line's supply goes to the next feasible source (else the line is
+    backordered with the exception open for the orchestration manager)."""
     if not reason or not reason.strip():
         raise BusinessRuleError("Say why the purchase order is cancelled.", field="reason")
     reason = reason.strip()
     with use_case():
+        demands = lock_orders_and_lines(
+            PurchaseOrderLine.objects.filter(purchase_order_id=po.pk).values_list(
+                "demand_line_id", flat=True
+            )
+        )
         po, cancelled = purchase_order_cancel_document(
             po=po, reason=reason, acting_user=acting_user
         )
-        for line in cancelled:
-            requisition = line.requisition_line
-            reservation = _active_reservation(line.demand_line_id, line)
-            if reservation is not None:
-                reservation_move(
-                    reservation=reservation, source=Source.REQUISITION, document=requisition
-                )
-            _supply_exception(line, f"{po.number} cancelled: {reason}", acting_user)
-            SupplyTrackingLine.objects.filter(purchase_order_line=line).update(
-                document_type=SupplyTrackingLine.DocumentType.REQUISITION, purchase_order_line=None
+        for po_line in cancelled:
+            _lost_on(
+                demands[po_line.demand_line_id],
+                po_line,
+                f"{po.number} cancelled: {reason}",
+                SupplyException.Kind.DOCUMENT_CANCELLED,
+                acting_user,
             )
     return po
+
+
+def purchase_order_line_revise(
+    *,
+    po_line: PurchaseOrderLine,
+    quantity: Decimal | None = None,
+    promised_date: datetime.date | None = None,
+    acting_user=None,
+) -> PurchaseOrderLine:
+    """The buyer's change order on one PO line (procurement.changes: in place before the PO
+    is approved, a new revision after). A quantity cut below what the demand line waits for is
+    lost supply: the next feasible source covers the difference. More than the line needs
+    arrives as free stock. A promised date later than the line's schedule reschedules it
+    (jeopardy), as an acknowledgment does."""
+    with use_case():
+        demand = lock_orders_and_lines([po_line.demand_line_id])[po_line.demand_line_id]
+        po_line = purchase_order_line_locked(po_line)
+        po_line.demand_line = demand
+        if quantity is not None:
+            purchase_order_line_change(
+                po_line=po_line, quantity=quantity, acting_user=acting_user, reason="buyer change"
+            )
+            reservation = _active_reservation(demand.pk, po_line)
+            still_to_come = po_line.quantity - po_line.quantity_received
+            if reservation is not None and reservation.quantity > still_to_come:
+                cut = reservation.quantity - still_to_come
+                reservation_reduce(
+                    reservation=reservation, quantity=cut, status=Reservation.Status.RELEASED
+                )
+                supply_lost(
+                    line=demand,
+                    kind=SupplyException.Kind.QUANTITY_REDUCED,
+                    reason=f"{po_line.number} cut to {qty(po_line.quantity)} by the buyer",
+                    acting_user=acting_user,
+                )
+        if promised_date is not None:
+            refusal = purchase_order_line_can_change(po_line)
+            if refusal:
+                raise Conflict(refusal)
+            _promise_po_line(
+                po_line,
+                promised_date,
+                po_line.purchase_order.organization.receiving_days,
+                acting_user,
+            )
+    return po_line
+
+
+def purchase_order_line_take_back(
+    *, po_line: PurchaseOrderLine, reason: str, acting_user=None
+) -> PurchaseOrderLine:
+    """The buyer cancels one PO line (cut to what was received, if anything was): the demand
+    line's supply still to come on it goes to the next feasible source."""
+    if not reason or not reason.strip():
+        raise BusinessRuleError("Say why the line is cancelled.", field="reason")
+    with use_case():
+        demand = lock_orders_and_lines([po_line.demand_line_id])[po_line.demand_line_id]
+        po_line = purchase_order_line_locked(po_line)
+        purchase_order_line_cancel(po_line=po_line, reason=reason.strip(), acting_user=acting_user)
+        _lost_on(
+            demand,
+            po_line,
+            f"{po_line.number} cancelled by the buyer: {reason.strip()}",
+            SupplyException.Kind.DOCUMENT_CANCELLED,
+            acting_user,
+        )
+    return po_line

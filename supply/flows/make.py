@@ -1,5 +1,5 @@
 """Make: a work-order completion fulfils the demand line it is pegged to; a cancelled work
-order leaves its line's supply in EXCEPTION for the orchestration manager."""
+order is lost supply: the next feasible source covers the line (supply.services.changes)."""
 
 from decimal import Decimal
 
@@ -11,13 +11,15 @@ from manufacturing.services import (
     work_order_record_completion,
 )
 from orders.locks import lock_orders_and_lines
+from supply.models import SupplyException
 from supply.pegging import (
     cancel_reason_required,
+    document_reservation_release,
     open_supply_orders,
     supply_arrived,
-    supply_document_cancelled,
     supply_fulfilled_check,
 )
+from supply.services.changes import supply_lost
 from warehouse.models import Reservation
 from warehouse.services import balances_lock, reservations_active_by_line
 
@@ -50,14 +52,18 @@ def work_order_complete(*, work_order: WorkOrder, quantity: Decimal, acting_user
 
 def work_order_cancel(*, work_order: WorkOrder, reason: str, acting_user=None):
     """Cancel a work order before completion: components back to stock, the line's
-    reservation against it released, its supply order in EXCEPTION with the reason."""
+    reservation against it released, then the
+    next feasible source covers the line (else it is backordered with the exception open)."""
     reason = cancel_reason_required(reason)
     with use_case():
         demand = lock_orders_and_lines([work_order.demand_line_id])[work_order.demand_line_id]
         work_order = work_order_locked(work_order)
-        supply_order = open_supply_orders([demand.pk]).get(demand.pk)
         work_order_cancel_document(work_order=work_order, reason=reason, acting_user=acting_user)
-        supply_document_cancelled(
-            demand, supply_order, Reservation.Source.WORK_ORDER, work_order, reason, acting_user
+        document_reservation_release(demand, Reservation.Source.WORK_ORDER, work_order)
+        supply_lost(
+            line=demand,
+            kind=SupplyException.Kind.DOCUMENT_CANCELLED,
+            reason=f"{work_order.number} cancelled: {reason}",
+            acting_user=acting_user,
         )
     return work_order

@@ -1,15 +1,17 @@
 """Transfer: goods received at the destination fulfil the demand line the transfer is pegged
-to; a cancelled transfer leaves its line's supply in EXCEPTION."""
+to; a cancelled transfer is lost supply: the next feasible source covers the line."""
 
 from core.services import use_case
 from orders.locks import lock_orders_and_lines
+from supply.models import SupplyException
 from supply.pegging import (
     cancel_reason_required,
+    document_reservation_release,
     open_supply_orders,
     supply_arrived,
-    supply_document_cancelled,
     supply_fulfilled_check,
 )
+from supply.services.changes import supply_lost
 from warehouse.models import Reservation, TransferOrder
 from warehouse.services import balances_lock, receipt_line_add, reservations_active_by_line
 from warehouse.transfers import (
@@ -55,23 +57,22 @@ def transfer_order_receive(
 
 def transfer_order_cancel(*, transfer_order: TransferOrder, reason: str, acting_user=None):
     """Cancel a transfer before it ships: the source's stock is released, the line's
-    reservation against the transfer too, and its supply order is in EXCEPTION."""
+    reservation against the transfer too; the next feasible source covers the line (else it
+    is backordered with the exception open)."""
     reason = cancel_reason_required(reason)
     with use_case():
         demand = lock_orders_and_lines([transfer_order.demand_line_id])[
             transfer_order.demand_line_id
         ]
         transfer_order = transfer_order_locked(transfer_order)
-        supply_order = open_supply_orders([demand.pk]).get(demand.pk)
         transfer_order_cancel_document(
             transfer_order=transfer_order, reason=reason, acting_user=acting_user
         )
-        supply_document_cancelled(
-            demand,
-            supply_order,
-            Reservation.Source.TRANSFER_ORDER,
-            transfer_order,
-            reason,
-            acting_user,
+        document_reservation_release(demand, Reservation.Source.TRANSFER_ORDER, transfer_order)
+        supply_lost(
+            line=demand,
+            kind=SupplyException.Kind.DOCUMENT_CANCELLED,
+            reason=f"{transfer_order.number} cancelled: {reason}",
+            acting_user=acting_user,
         )
     return transfer_order

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from catalog.models import Organization, SupplyType
 from core.enqueue import enqueue_on_commit
-from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
+from core.exceptions import BusinessRuleError, InvalidTransition
 from core.models import DocumentType
 from core.services import change_log, document_number_next, transition, use_case
 from orders.models import FulfillmentLine, SalesOrder
@@ -23,12 +23,11 @@ from orders.services import (
 )
 from supply import sourcing, sourcing_decision
 from supply.execution import adapter_for
-from supply.models import SourcingDecision, SupplyOrder, SupplyTrackingLine
-from supply.selectors import TRACKED_DOCUMENTS
-from warehouse.models import InventoryBalance, Reservation, ShipmentLine
+from supply.models import SourcingDecision, SupplyException, SupplyOrder, SupplyTrackingLine
+from supply.pegging import supply_exception_raise
+from warehouse.models import InventoryBalance
 from warehouse.services import (
     balances_lock,
-    reservation_release,
     reservation_reserve_on_hand,
 )
 
@@ -54,7 +53,7 @@ def _today() -> datetime.date:
 # --- promising --------------------------------------------------------------------------------
 
 
-def _candidate_json(candidate: sourcing_decision.Candidate) -> dict:
+def candidate_json(candidate: sourcing_decision.Candidate) -> dict:
     return {
         "type": candidate.type,
         "rule_id": candidate.rule_id,
@@ -104,7 +103,7 @@ def _backorder(line, organization, acting_user, *, reason, result=None) -> None:
         quantity=line.quantity,
         organization=organization,
         level=result.level if result else "",
-        candidates=[_candidate_json(c) for c in result.candidates] if result else [],
+        candidates=[candidate_json(c) for c in result.candidates] if result else [],
         reason=reason,
     )
     transition(line, "backorder", acting_user=acting_user, demand_line_id=line.pk, reason=reason)
@@ -130,19 +129,6 @@ def _source(line, organization, acting_user) -> None:
         _backorder(line, organization, acting_user, reason=reason[:300], result=result)
         return
     chosen = result.chosen
-    rule = sourcing.rule(chosen.rule_id, line.item_id, organization.pk)
-    decision = SourcingDecision.objects.create(
-        line=line,
-        outcome=Outcome.SOURCED,
-        quantity=line.quantity,
-        organization=organization,
-        level=result.level,
-        chosen_rule=rule,
-        chosen_type=chosen.type,
-        available_date=chosen.available_date,
-        candidates=[_candidate_json(c) for c in result.candidates],
-        reason=chosen.reason[:300],
-    )
     line.supply_type = chosen.type
     line_reschedule(line=line, scheduled=result.scheduled_date, acting_user=acting_user)
     transition(
@@ -152,16 +138,41 @@ def _source(line, organization, acting_user) -> None:
         demand_line_id=line.pk,
         reason=f"{chosen.type} from {chosen.supplier or chosen.source_organization}",
     )
+    supply_order = supply_order_new(line, result, quantity=line.quantity, acting_user=acting_user)
+    enqueue_on_commit(CREATE_SUPPLY, supply_order.pk)
+
+
+def supply_order_new(
+    line, result, *, quantity, acting_user=None, reason: str = "supply requested", decision=None
+) -> SupplyOrder:
+    """A REQUESTED supply order for `quantity` of the line from the sourcing result's chosen
+    source (or an already written `decision`), with the decision that says why."""
+    if decision is None:
+        chosen = result.chosen
+        decision = SourcingDecision.objects.create(
+            line=line,
+            outcome=Outcome.SOURCED,
+            quantity=quantity,
+            organization=line.ship_from,
+            level=result.level,
+            chosen_rule=sourcing.rule(chosen.rule_id, line.item_id, line.ship_from_id),
+            chosen_type=chosen.type,
+            available_date=chosen.available_date,
+            candidates=[candidate_json(c) for c in result.candidates],
+            reason=chosen.reason[:300],
+        )
+    rule = decision.chosen_rule
+    buy = decision.chosen_type == SupplyType.BUY
     supply_order = SupplyOrder.objects.create(
         number=document_number_next(DocumentType.SUPPLY_ORDER),
         demand_line=line,
         decision=decision,
-        supply_type=chosen.type,
-        quantity=line.quantity,
-        need_by_date=result.scheduled_date,
-        supplier=rule.supplier if chosen.type == SupplyType.BUY else None,
+        supply_type=decision.chosen_type,
+        quantity=quantity,
+        need_by_date=max(line.requested_ship_date, decision.available_date or _today()),
+        supplier=rule.supplier if buy else None,
         source_organization=rule.source_organization,
-        unit_price=rule.unit_price if chosen.type == SupplyType.BUY else None,
+        unit_price=rule.unit_price if buy else None,
         next_requeue_at=timezone.now() + stale_after(),
     )
     change_log(
@@ -169,9 +180,9 @@ def _source(line, organization, acting_user) -> None:
         to_value=supply_order.status,
         acting_user=acting_user,
         demand_line_id=line.pk,
-        reason="supply requested",
+        reason=reason,
     )
-    enqueue_on_commit(CREATE_SUPPLY, supply_order.pk)
+    return supply_order
 
 
 def _promise(line: FulfillmentLine, balance: InventoryBalance, organization, acting_user):
@@ -335,10 +346,11 @@ def supply_order_create_document(*, supply_order_id: int) -> SupplyOrder:
         try:  # an adapter either writes its document or refuses having written nothing
             document = adapter_for(supply_order.supply_type).create(supply_order, line)
         except BusinessRuleError as refused:
-            supply_order.exception_reason = refused.message[:300]
-            transition(supply_order, "fail", reason=refused.message, demand_line_id=line.pk)
+            supply_exception_raise(
+                supply_order, SupplyException.Kind.CREATION_REFUSED, refused.message
+            )
             return supply_order
-        _document_started(supply_order, line, document)
+        document_started(supply_order, line, document)
     return supply_order
 
 
@@ -358,7 +370,7 @@ def _locked_for_creation(line_id: int, supply_order_id: int):
     return line, supply_order
 
 
-def _document_started(supply_order, line, document: str, acting_user=None) -> None:
+def document_started(supply_order, line, document: str, acting_user=None) -> None:
     """A document works for the supply order now: IN_PROCESS, the line AWAITING_SUPPLY."""
     supply_order.exception_reason = ""
     transition(
@@ -397,113 +409,3 @@ def supply_orders_requeue_stale(*, limit: int = 100) -> list[int]:
     if stale:
         logger.warning("Re-queued %d stale supply orders", len(stale))
     return [s.pk for s in stale]
-
-
-def supply_order_retry(*, supply_order: SupplyOrder, acting_user=None) -> SupplyOrder:
-    """Try again to create the document of a supply order in EXCEPTION that has none working
-    for it (its creation was refused, or its work order or transfer was cancelled), from the
-    same source. A refusal writes nothing and says why (409)."""
-    with use_case():
-        line, supply_order = _locked_for_creation(supply_order.demand_line_id, supply_order.pk)
-        if supply_order.status != SupplyOrder.Status.EXCEPTION:
-            raise InvalidTransition(
-                f"Cannot retry {supply_order.number}: it is {supply_order.status} (only supply "
-                "in EXCEPTION is retried)."
-            )
-        documents = list(
-            SupplyTrackingLine.objects.filter(supply_order=supply_order).select_related(
-                *TRACKED_DOCUMENTS
-            )
-        )
-        working = [d for d in documents if d.document_status not in DOCUMENT_GONE]
-        if working:
-            raise Conflict(
-                f"{working[0].document_number} still works for {supply_order.number} "
-                f"({working[0].document_status}): carry it on from its own page instead."
-            )
-        if line.status not in (LineStatus.SCHEDULED, LineStatus.AWAITING_SUPPLY):
-            raise InvalidTransition(
-                f"Cannot retry supply for line {line.number}: it is {line.status}."
-            )
-        try:
-            document = adapter_for(supply_order.supply_type).create(
-                supply_order, line, sequence=len(documents) + 1
-            )
-        except BusinessRuleError as refused:  # nothing was written: it stays as it was
-            raise Conflict(f"Retry of {supply_order.number} refused: {refused.message}") from None
-        _document_started(supply_order, line, document, acting_user)
-    return supply_order
-
-
-# --- cancellation --------------------------------------------------------------------------------
-
-
-def line_cancellable(*, status: str, documents) -> bool:
-    """A line can be cancelled before it ships when every supply document working for it
-    (its tracking lines) can be taken back: a work order with nothing completed, a transfer
-    not shipped; requisitions and POs not yet (change management's job)."""
-    return status in FulfillmentLine.OPEN_STATES and all(
-        adapter_for(document.supply_order.supply_type).can_cancel(document)
-        for document in documents
-    )
-
-
-def fulfillment_line_cancel(*, line: FulfillmentLine, reason: str, acting_user=None):
-    """Cancel a line before it ships; its supply order, its reservations and the supply
-    documents that can be taken back (a work order with nothing completed, a transfer not
-    shipped: through their execution adapters) go too.
-
-    Lines with a requisition or PO, a completion or a shipped transfer are refused (409) until
-    change management can take that supply back.
-    """
-    if not reason or not reason.strip():
-        raise BusinessRuleError("Say why the line is cancelled.", field="reason")
-    with use_case():
-        SalesOrder.objects.select_for_update().filter(pk=line.order_id).exists()
-        line = (
-            FulfillmentLine.objects.select_for_update(of=("self",))
-            .select_related("order")
-            .get(pk=line.pk)
-        )
-        if line.status not in FulfillmentLine.OPEN_STATES:
-            raise InvalidTransition(f"Cannot cancel line {line.number}: it is {line.status}.")
-        if ShipmentLine.objects.filter(demand_line=line, active=True).exists():
-            raise Conflict(
-                f"Line {line.number} is on a planned shipment: cancel the shipment (or ship "
-                "it) first."
-            )
-        open_supply = ~Q(status__in=[SupplyOrder.Status.CANCELLED, SupplyOrder.Status.CLOSED])
-        documents = list(
-            SupplyTrackingLine.objects.filter(
-                supply_order__in=SupplyOrder.objects.filter(open_supply, demand_line=line)
-            ).select_related("supply_order", *TRACKED_DOCUMENTS)
-        )
-        if not line_cancellable(status=line.status, documents=documents):
-            raise Conflict(
-                f"Line {line.number} has supply {documents[0].supply_order.number} with a "
-                "document that cannot be taken back: it cannot be cancelled until change "
-                "management supports it."
-            )
-        for document in documents:  # the documents lock first (orders.locks), then supply
-            adapter_for(document.supply_order.supply_type).cancel(
-                document,
-                reason=f"line {line.number} cancelled: {reason.strip()}",
-                acting_user=acting_user,
-            )
-        supply_orders = SupplyOrder.objects.select_for_update().filter(
-            open_supply, demand_line=line
-        )
-        for supply_order in supply_orders:
-            transition(
-                supply_order,
-                "cancel",
-                acting_user=acting_user,
-                demand_line_id=line.pk,
-                reason="demand cancelled",
-            )
-        for reservation in line.reservations.filter(status=Reservation.Status.ACTIVE):
-            reservation_release(reservation=reservation)
-        line.cancel_reason = reason.strip()[:200]
-        transition(line, "cancel", acting_user=acting_user, demand_line_id=line.pk, reason=reason)
-        sales_order_refresh_status(order=line.order, acting_user=acting_user)
-    return line

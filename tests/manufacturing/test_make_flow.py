@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from billing.services import invoices_create_for_shipment
-from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
+from core.exceptions import BusinessRuleError, InvalidTransition
 from manufacturing.models import WorkOrder
 from manufacturing.services import work_order_issue_materials, work_order_release
 from orders.services import LineInput
@@ -17,11 +17,11 @@ from supply.flows.make import work_order_cancel, work_order_complete
 from supply.flows.ship import shipment_confirm
 from supply.models import SupplyOrder
 from supply.services import (
-    fulfillment_line_cancel,
+    line_cancel,
     sales_order_submit,
     supply_order_create_document,
 )
-from tests.world import run_concurrently
+from tests.world import assert_pegging_holds, run_concurrently
 from warehouse.models import InventoryBalance, InventoryTransaction
 from warehouse.selectors import ledger_mismatches
 from warehouse.shipments import ShipLine, shipment_create, shipment_move
@@ -178,7 +178,7 @@ def test_cancelling_the_line_takes_back_a_work_order_with_nothing_completed(worl
     order, work_order = made_to_order(world, quantity=2)
     work_order_release(work_order=work_order)
 
-    fulfillment_line_cancel(line=order.lines.get(), reason="customer changed plans")
+    line_cancel(line=order.lines.get(), reason="customer changed plans")
 
     work_order.refresh_from_db()
     assert work_order.status == "CANCELLED"
@@ -187,17 +187,21 @@ def test_cancelling_the_line_takes_back_a_work_order_with_nothing_completed(worl
     assert order.lines.get().status == "CANCELLED"
 
 
-def test_a_line_whose_work_order_has_completions_cannot_be_cancelled_yet(world):
+def test_cancelling_a_line_whose_work_order_has_completions_leaves_the_plant_free_stock(world):
     order, work_order = made_to_order(world, quantity=2)
     work_order_release(work_order=work_order)
     work_order_issue_materials(work_order=work_order)
     work_order_complete(work_order=work_order, quantity=Decimal(1))
 
-    with pytest.raises(Conflict, match="change management"):
-        fulfillment_line_cancel(line=order.lines.get(), reason="too late")
+    line_cancel(line=order.lines.get(), reason="too late")
 
     work_order.refresh_from_db()
-    assert work_order.status == "IN_PROGRESS"
+    assert work_order.status == "IN_PROGRESS"  # the plant finishes it: the desks become stock
+    assert available(world, world.desk) == 1
+    work_order_complete(work_order=work_order, quantity=Decimal(1))
+    assert available(world, world.desk) == 2
+    assert order.lines.get().status == "CANCELLED"
+    assert_pegging_holds()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -137,14 +137,17 @@ def test_cancel_a_scheduled_line_with_a_reason(api, world):
     assert response.json()["status"] == "CANCELLED"
 
 
-def test_a_line_with_a_requisition_cannot_be_cancelled_yet(api, world):
+def test_cancelling_a_line_with_a_requisition_cancels_the_requisition(api, world):
     number = api("post", "/sales-orders", body(submit=True)).json()["number"]
     supply_order_create_document(supply_order_id=SupplyOrder.objects.get().pk)
 
     response = api("post", f"/sales-orders/{number}/lines/1/cancel", {"reason": "no"})
 
-    assert response.status_code == 409 and response.json()["code"] == "conflict"
-    assert RequisitionLine.objects.get().status == "OPEN"
+    assert response.status_code == 200
+    line = response.json()["lines"][0]
+    assert (line["status"], line["supply"]["status"]) == ("CANCELLED", "CANCELLED")
+    assert line["supply"]["documents"][0]["status"] == "CANCELLED"
+    assert RequisitionLine.objects.get().status == "CANCELLED"
 
 
 @pytest.mark.parametrize(

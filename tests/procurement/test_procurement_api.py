@@ -157,7 +157,7 @@ def test_the_submitter_cannot_approve_their_own_po(world, as_role, settings):
     assert PurchaseOrder.objects.get(number=number).status == "PENDING_APPROVAL"
 
 
-def test_reject_needs_a_reason_and_cancel_reopens(world, as_role, settings):
+def test_reject_needs_a_reason_and_cancel_takes_the_requisition_too(world, as_role, settings):
     settings.PO_APPROVAL_THRESHOLD = Decimal("1")
     req = requisition(world)
     buyer = as_role("buyer")
@@ -180,7 +180,8 @@ def test_reject_needs_a_reason_and_cancel_reopens(world, as_role, settings):
 
     assert cancelled.json()["status"] == "CANCELLED"
     req.refresh_from_db()
-    assert req.status == "OPEN"
+    assert req.status == "CANCELLED"  # the line looks for its next source (here: none)
+    assert req.demand_line.status == "BACKORDERED"
 
 
 @pytest.mark.parametrize(

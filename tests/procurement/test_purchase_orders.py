@@ -26,9 +26,13 @@ from supply.flows.buy import (
     touchless_run,
 )
 from supply.models import SupplyOrder, SupplyTrackingLine
-from supply.services import sales_order_submit, supply_order_create_document
+from supply.services import (
+    sales_order_submit,
+    supply_order_create_document,
+    supply_order_retry,
+)
 from tests.factories import BuyRuleFactory, ItemFactory, SupplierFactory, UserFactory
-from tests.world import run_concurrently
+from tests.world import assert_pegging_holds, run_concurrently
 from warehouse.models import Reservation
 
 pytestmark = pytest.mark.django_db
@@ -285,7 +289,7 @@ def test_a_rejection_by_the_supplier_puts_the_supply_in_exception(world, buyer):
     assert supply_order.exception_reason == f"Supplier rejected {po.number}: discontinued"
 
 
-def test_cancelling_a_po_reopens_its_requisitions(world, buyer):
+def test_cancelling_a_po_without_another_source_backorders_its_line_for_the_manager(world, buyer):
     requisition = requisition_for(world)
     (po,) = purchase_orders_create(requisition_line_ids=[requisition.pk], acting_user=buyer)
     purchase_order_submit(po=po, acting_user=buyer)
@@ -294,19 +298,24 @@ def test_cancelling_a_po_reopens_its_requisitions(world, buyer):
 
     po.refresh_from_db()
     requisition.refresh_from_db()
-    supply_order = SupplyOrder.objects.get(demand_line=requisition.demand_line)
-    assert (po.status, requisition.status) == ("CANCELLED", "OPEN")
-    assert po.lines.get().status == "CANCELLED"
-    active = Reservation.objects.get(demand_line=requisition.demand_line, status="ACTIVE")
-    assert active.supply_source == "REQUISITION"
+    line = requisition.demand_line
+    line.refresh_from_db()
+    supply_order = SupplyOrder.objects.get(demand_line=line)
+    assert (po.status, requisition.status, line.status) == ("CANCELLED", "CANCELLED", "BACKORDERED")
+    assert not Reservation.objects.filter(demand_line=line, status="ACTIVE").exists()
     assert (supply_order.status, supply_order.exception_reason) == (
         "EXCEPTION",
         f"{po.number} cancelled: wrong supplier",
     )
-    # the buyer can order it again; the supply order is back in process
-    (again,) = purchase_orders_create(requisition_line_ids=[requisition.pk], acting_user=buyer)
-    supply_order.refresh_from_db()
-    assert supply_order.status == "IN_PROCESS" and again.lines.count() == 1
+    exception = supply_order.exceptions.get()
+    assert (exception.kind, exception.resolved_at) == ("DOCUMENT_CANCELLED", None)
+    # the orchestration manager tries the supplier again: a new requisition for the line
+    supply_order_retry(supply_order=supply_order, acting_user=buyer)
+    line.refresh_from_db()
+    exception.refresh_from_db()
+    assert line.status == "AWAITING_SUPPLY" and exception.resolved_by == buyer
+    assert RequisitionLine.objects.filter(demand_line=line, status="OPEN").count() == 1
+    assert_pegging_holds()
 
 
 def test_a_po_with_receipts_cannot_be_cancelled(world, buyer):

@@ -7,14 +7,13 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.exceptions import Conflict
 from orders.models import FulfillmentLine
 from orders.services import LineInput
 from procurement.models import RequisitionLine
 from supply.models import SupplyOrder, SupplyTrackingLine
 from supply.services import (
     backorders_repromise,
-    fulfillment_line_cancel,
+    line_cancel,
     sales_order_submit,
     supply_order_create_document,
     supply_orders_requeue_stale,
@@ -121,7 +120,7 @@ def test_supply_orders_without_a_document_are_requeued_with_a_back_off(world):
 @pytest.mark.django_db
 def test_cancelling_a_scheduled_line_cancels_its_supply_request(world):
     supply_order = submitted(world)
-    line = fulfillment_line_cancel(line=supply_order.demand_line, reason="customer changed mind")
+    line = line_cancel(line=supply_order.demand_line, reason="customer changed mind")
 
     supply_order.refresh_from_db()
     assert (line.status, supply_order.status) == (LineStatus.CANCELLED, "CANCELLED")
@@ -139,19 +138,21 @@ def test_cancelling_an_on_hand_line_releases_its_reservation(world):
     sales_order_submit(order=order, acting_user=world.csr)
     line = order.lines.get()
 
-    fulfillment_line_cancel(line=line, reason="duplicate order")
+    line_cancel(line=line, reason="duplicate order")
 
     assert InventoryBalance.objects.get(item=world.laptop).reserved == 0
     assert Reservation.objects.get(demand_line=line).status == "RELEASED"
 
 
 @pytest.mark.django_db
-def test_a_line_with_a_supply_document_cannot_be_cancelled_yet(world):
+def test_cancelling_a_line_cancels_its_open_requisition(world):
     supply_order = submitted(world)
     supply_order_create_document(supply_order_id=supply_order.pk)
-    with pytest.raises(Conflict, match="change management"), transaction.atomic():
-        fulfillment_line_cancel(line=supply_order.demand_line, reason="no")
-    assert supply_order.demand_line.reservations.filter(status="ACTIVE").count() == 1
+
+    line_cancel(line=supply_order.demand_line, reason="no")
+
+    assert RequisitionLine.objects.get().status == "CANCELLED"
+    assert not supply_order.demand_line.reservations.filter(status="ACTIVE").exists()
 
 
 @pytest.mark.django_db
@@ -189,6 +190,6 @@ def test_backordered_lines_are_promised_when_stock_arrives_oldest_first(
 @pytest.mark.django_db
 def test_a_draft_order_with_a_cancelled_line_stays_draft(world):
     order = world.order((world.laptop, 1), (world.laptop, 2))
-    fulfillment_line_cancel(line=order.lines.get(line_number=2), reason="typo")
+    line_cancel(line=order.lines.get(line_number=2), reason="typo")
     order.refresh_from_db()
     assert order.status == "DRAFT"

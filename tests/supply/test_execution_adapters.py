@@ -1,13 +1,13 @@
-"""Each supply type's execution adapter changes a document that has not gone out in place —
-quantity and date — and the line's reservation against it and its tracking line follow; a
-document that went out is refused (409) for change management to handle."""
+"""Each supply type's execution adapter changes its document where it still can — quantity and
+date, in place before it goes out, a PO line by change order — and says so (True); where it
+cannot (a released work order's quantity, a shipped transfer, more than the source holds) it
+writes nothing and answers False, for change management to supply otherwise."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
 
-from core.exceptions import BusinessRuleError, Conflict
 from core.services import use_case
 from manufacturing.services import work_order_release
 from orders.services import LineInput
@@ -37,13 +37,20 @@ def tracking(supply_order):
     )
 
 
-def change(tracking_line, *, quantity=None, need_by=None):
+def change(tracking_line, *, quantity=None, need_by=None) -> bool:
     adapter = adapter_for(tracking_line.supply_order.supply_type)
+    done = True
     with use_case():
         if quantity is not None:
-            adapter.change_quantity(tracking_line, Decimal(quantity))
+            done = adapter.resize(tracking_line, Decimal(quantity))
+            if done:
+                line = tracking_line.supply_order.demand_line
+                adapter.peg(
+                    tracking_line, list(line.reservations.filter(status="ACTIVE")), quantity
+                )
         if need_by is not None:
-            adapter.change_date(tracking_line, need_by)
+            done = adapter.redate(tracking_line, need_by) and done
+    return done
 
 
 def reserved_against_document(line):
@@ -51,7 +58,7 @@ def reserved_against_document(line):
     return line.reservations.get(status="ACTIVE", supply_source__in=kinds).quantity
 
 
-def test_an_open_requisition_changes_in_place_and_a_po_line_is_refused(world):
+def test_an_open_requisition_changes_in_place_then_its_po_line(world):
     line, tracked = supplied(world, world.laptop, 5)
 
     change(tracked, quantity=3, need_by=LATER)
@@ -59,9 +66,9 @@ def test_an_open_requisition_changes_in_place_and_a_po_line_is_refused(world):
     requisition = RequisitionLine.objects.get()
     assert (requisition.quantity, requisition.need_by_date) == (3, LATER - datetime.timedelta(1))
     assert reserved_against_document(line) == 3 and tracked.quantity == 3
-    purchase_orders_create(requisition_line_ids=[requisition.pk])
-    with pytest.raises(Conflict, match="change order"):
-        change(tracking(tracked.supply_order), quantity=2)
+    (po,) = purchase_orders_create(requisition_line_ids=[requisition.pk])
+    assert change(tracking(tracked.supply_order), quantity=2)
+    assert (po.lines.get().quantity, reserved_against_document(line)) == (2, 2)
 
 
 def test_an_unreleased_work_order_changes_its_quantity_and_requirements(world):
@@ -77,8 +84,9 @@ def test_an_unreleased_work_order_changes_its_quantity_and_requirements(world):
     assert requirements == {"LEG": 12, "TOP": 3}
     assert reserved_against_document(line) == 3
     work_order_release(work_order=work_order)
-    with pytest.raises(Conflict, match="RELEASED"):
-        change(tracking(tracked.supply_order), quantity=1)
+    assert not change(tracking(tracked.supply_order), quantity=1)
+    work_order.refresh_from_db()
+    assert work_order.quantity == 3
 
 
 def test_an_open_transfer_changes_and_its_hold_at_the_source_follows(world):
@@ -92,8 +100,7 @@ def test_an_open_transfer_changes_and_its_hold_at_the_source_follows(world):
     assert reserved_against_document(line) == 7
     tracked.transfer_order_line.refresh_from_db()
     assert tracked.transfer_order_line.quantity == 7
-    with pytest.raises(BusinessRuleError, match="Only 3 more available at W2"):
-        change(tracking(tracked.supply_order), quantity=11)
+    assert not change(tracking(tracked.supply_order), quantity=11)  # W2 has only 3 more
     change(tracking(tracked.supply_order), quantity=2)
     source.refresh_from_db()
     assert (source.reserved, source.available) == (2, 8)

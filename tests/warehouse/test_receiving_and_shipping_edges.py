@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from core.exceptions import BusinessRuleError, Conflict
+from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from procurement.models import RequisitionLine
 from procurement.services import purchase_order_submit
 from supply.flows.buy import purchase_order_acknowledge, purchase_orders_create
@@ -15,7 +15,7 @@ from supply.flows.receive import receipt_create
 from supply.flows.ship import shipment_confirm
 from supply.models import SupplyOrder
 from supply.services import (
-    fulfillment_line_cancel,
+    line_cancel,
     sales_order_submit,
     supply_order_create_document,
 )
@@ -63,12 +63,14 @@ def test_odd_receipt_quantities_are_refused(world, quantity):
         receipt_create(purchase_order=po, lines=[ReceiveLine(1, Decimal(quantity))])
 
 
-def test_goods_received_after_a_supplier_rejection_still_fulfil_the_supply(world):
+def test_a_po_the_supplier_rejected_is_cancelled_and_takes_no_receipt(world):
     po = po_for(world, 3)
     purchase_order_acknowledge(po=po, accepted=False, promised_dates={}, note="no stock")
-    receipt_create(purchase_order=po, lines=[ReceiveLine(1, Decimal(3))])
+    with pytest.raises(InvalidTransition, match="CANCELLED"), transaction.atomic():
+        receipt_create(purchase_order=po, lines=[ReceiveLine(1, Decimal(3))])
     supply_order = SupplyOrder.objects.get()
-    assert (supply_order.status, supply_order.exception_reason) == ("FULFILLED", "")
+    assert supply_order.status == "EXCEPTION"
+    assert supply_order.exceptions.get().kind == "SUPPLIER_REJECTED"
 
 
 def test_a_line_on_a_planned_shipment_cannot_be_cancelled(world):
@@ -77,7 +79,7 @@ def test_a_line_on_a_planned_shipment_cannot_be_cancelled(world):
     sales_order_submit(order=order, acting_user=world.csr)
     shipment_create(organization=world.w1, lines=[ShipLine(order.lines.get())])
     with pytest.raises(Conflict, match="planned shipment"), transaction.atomic():
-        fulfillment_line_cancel(line=order.lines.get(), reason="changed mind")
+        line_cancel(line=order.lines.get(), reason="changed mind")
 
 
 def test_the_same_line_twice_in_a_shipment_is_refused(world, client_for):

@@ -10,17 +10,17 @@ from django.db import connection
 
 from billing.services import invoices_create_for_shipment
 from catalog.models import SourcingRule
-from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
+from core.exceptions import BusinessRuleError, InvalidTransition
 from supply.flows.ship import shipment_confirm
 from supply.flows.transfer import transfer_order_cancel, transfer_order_receive
 from supply.models import SupplyOrder
 from supply.services import (
-    fulfillment_line_cancel,
+    line_cancel,
     sales_order_submit,
     supply_order_create_document,
 )
 from tests.factories import OrganizationFactory
-from tests.world import run_concurrently
+from tests.world import assert_pegging_holds, run_concurrently
 from warehouse.models import InventoryBalance, InventoryTransaction, TransferOrder
 from warehouse.selectors import ledger_mismatches
 from warehouse.shipments import ShipLine, shipment_create, shipment_move
@@ -141,7 +141,7 @@ def test_two_ships_at_once_post_once(world):
 def test_cancelling_the_line_takes_back_a_transfer_not_yet_shipped(world):
     order, transfer_order = transferred(world, quantity=4)
 
-    fulfillment_line_cancel(line=order.lines.get(), reason="customer changed plans")
+    line_cancel(line=order.lines.get(), reason="customer changed plans")
 
     transfer_order.refresh_from_db()
     assert transfer_order.status == "CANCELLED"
@@ -149,12 +149,16 @@ def test_cancelling_the_line_takes_back_a_transfer_not_yet_shipped(world):
     assert order.lines.get().status == "CANCELLED"
 
 
-def test_a_line_whose_transfer_shipped_cannot_be_cancelled_yet(world):
+def test_cancelling_a_line_whose_transfer_shipped_makes_the_arrival_free_stock(world):
     order, transfer_order = transferred(world, quantity=4)
     transfer_order_ship(transfer_order=transfer_order)
 
-    with pytest.raises(Conflict, match="change management"):
-        fulfillment_line_cancel(line=order.lines.get(), reason="too late")
+    line_cancel(line=order.lines.get(), reason="too late")
+    transfer_order_receive(transfer_order=transfer_order, lines=[ReceiveLine(1, Decimal(4))])
+
+    assert balance(world, world.w1).available == 4
+    assert order.lines.get().status == "CANCELLED"
+    assert_pegging_holds()
 
 
 @pytest.mark.django_db
@@ -172,7 +176,7 @@ def test_a_transfer_line_whose_supply_is_in_exception_can_be_cancelled(world):
     supply_order_create_document(supply_order_id=supply_order.pk)
     assert SupplyOrder.objects.get().status == "EXCEPTION"
 
-    fulfillment_line_cancel(line=order.lines.get(), reason="customer cancelled")
+    line_cancel(line=order.lines.get(), reason="customer cancelled")
 
     supply_order.refresh_from_db()
     assert supply_order.status == "CANCELLED"

@@ -244,6 +244,7 @@ def _take_back_po(po, demands, reason: str, kind: str, acting_user) -> None:
             po_line = purchase_order_line_locked(po_line)
             if not purchase_order_line_can_change(po_line):
                 purchase_order_line_cancel(po_line=po_line, reason=reason, acting_user=acting_user)
+                _tracked(po_line)
         lost = lines
     else:
         _, lost = purchase_order_cancel_document(
@@ -251,6 +252,13 @@ def _take_back_po(po, demands, reason: str, kind: str, acting_user) -> None:
         )
     for po_line in lost:
         _lost_on(demands[po_line.demand_line_id], po_line, reason, kind, acting_user)
+
+
+def _tracked(po_line) -> None:
+    """The supply tracking line reads what the PO line now carries."""
+    SupplyTrackingLine.objects.filter(purchase_order_line=po_line).update(
+        quantity=po_line.quantity
+    )
 
 
 def _lost_on(demand, po_line, reason: str, kind: str, acting_user) -> None:
@@ -308,6 +316,7 @@ def purchase_order_line_revise(
             purchase_order_line_change(
                 po_line=po_line, quantity=quantity, acting_user=acting_user, reason="buyer change"
             )
+            _tracked(po_line)
             reservation = _active_reservation(demand.pk, po_line)
             still_to_come = po_line.quantity - po_line.quantity_received
             if reservation is not None and reservation.quantity > still_to_come:
@@ -345,6 +354,7 @@ def purchase_order_line_take_back(
         demand = lock_orders_and_lines([po_line.demand_line_id])[po_line.demand_line_id]
         po_line = purchase_order_line_locked(po_line)
         purchase_order_line_cancel(po_line=po_line, reason=reason.strip(), acting_user=acting_user)
+        _tracked(po_line)
         _lost_on(
             demand,
             po_line,

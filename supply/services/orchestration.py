@@ -4,6 +4,7 @@ warehouse and supply (DESIGN §5, §6)."""
 import datetime
 import logging
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
@@ -12,6 +13,7 @@ from django.utils import timezone
 from catalog.models import Organization, SupplyType
 from core.enqueue import enqueue_on_commit
 from core.exceptions import BusinessRuleError, InvalidTransition
+from core.formatting import qty
 from core.models import DocumentType
 from core.services import change_log, document_number_next, transition, use_case
 from orders.models import FulfillmentLine, SalesOrder
@@ -25,10 +27,12 @@ from supply import sourcing, sourcing_decision
 from supply.execution import adapter_for
 from supply.models import SourcingDecision, SupplyException, SupplyOrder, SupplyTrackingLine
 from supply.pegging import supply_exception_raise
-from warehouse.models import InventoryBalance
+from warehouse.models import InventoryBalance, Reservation
 from warehouse.services import (
     balances_lock,
     reservation_reserve_on_hand,
+    reservations_active,
+    reserved_on_hand,
 )
 
 logger = logging.getLogger(__name__)
@@ -295,8 +299,17 @@ def _promise_lines(
 
 
 def backorders_repromise(*, item_id: int | None = None, limit: int = 200) -> int:
-    """Re-promise BACKORDERED lines, oldest requested ship date first; returns how many moved."""
-    lines = FulfillmentLine.objects.filter(status=LineStatus.BACKORDERED)
+    """Re-promise BACKORDERED lines, oldest requested ship date first; returns how many moved.
+
+    A line whose supply has an open exception waits for the orchestration manager. A line that
+    already holds part of its quantity on hand (its supply failed after a partial receipt)
+    keeps that part and ships it; the rest is split off and promised as a line of its own."""
+    open_exception = SupplyException.objects.filter(
+        supply_order__demand_line=OuterRef("pk"), resolved_at__isnull=True
+    )
+    lines = FulfillmentLine.objects.filter(status=LineStatus.BACKORDERED).exclude(
+        Exists(open_exception)
+    )
     if item_id is not None:
         lines = lines.filter(item_id=item_id)
     moved = 0
@@ -315,6 +328,11 @@ def backorders_repromise(*, item_id: int | None = None, limit: int = 200) -> int
             organization = _fulfillment_org(line)
             if organization is None:
                 continue
+            held = reserved_on_hand(
+                reservations_active(line=line, source=Reservation.Source.ON_HAND)
+            )
+            if held:
+                line = _keep_what_is_held(line, held)
             balance = balances_lock([(line.item_id, organization.pk)])[
                 line.item_id, organization.pk
             ]
@@ -323,6 +341,21 @@ def backorders_repromise(*, item_id: int | None = None, limit: int = 200) -> int
                 moved += 1
                 sales_order_refresh_status(order=line.order)
     return moved
+
+
+def _keep_what_is_held(line: FulfillmentLine, held: Decimal) -> FulfillmentLine:
+    """A backordered line holding `held` on hand: that part awaits shipping, the rest is split
+    off (BACKORDERED) and returned to be promised."""
+    reason = f"{qty(held)} already reserved on hand"
+    rest = line_split(
+        line=line,
+        quantity=line.quantity - held,
+        reason=reason,
+        status=LineStatus.BACKORDERED,
+    )
+    transition(line, "reserve_on_hand", demand_line_id=line.pk, reason=reason)
+    rest.item, rest.ship_from, rest.order = line.item, line.ship_from, line.order
+    return rest
 
 
 # --- supply creation ------------------------------------------------------------------------------

@@ -288,6 +288,7 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "core.tasks.record_worker_heartbeat", "schedule": 30.0},
     "requeue-stale-supply": {"task": "supply.requeue_stale_supply_orders", "schedule": 30.0},
     "repromise-backorders": {"task": "supply.repromise_backorders", "schedule": 300.0},
+    "scan-late-supply": {"task": "supply.scan_late_supply", "schedule": 3600.0},
     "touchless-purchase-orders": {
         "task": "supply.convert_touchless_requisitions",
         "schedule": 60.0,

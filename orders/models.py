@@ -67,6 +67,14 @@ class FulfillmentLine(FSMModelMixin, models.Model):
 
     SupplyType = SupplyType  # catalog.models.SupplyType, the one enum of the concept
 
+    # The fields a (re)schedule writes.
+    SCHEDULE_FIELDS = [
+        "scheduled_ship_date",
+        "promised_ship_date",
+        "jeopardy_days",
+        "jeopardy_reason",
+    ]
+
     OPEN_STATES = [
         Status.DRAFT,
         Status.SCHEDULED,
@@ -87,6 +95,9 @@ class FulfillmentLine(FSMModelMixin, models.Model):
     promised_ship_date = models.DateField(null=True, blank=True)
     scheduled_ship_date = models.DateField(null=True, blank=True)
     jeopardy_days = models.PositiveIntegerField(default=0)
+    jeopardy_reason = models.CharField(
+        max_length=200, blank=True, help_text="Why the schedule slipped past the promise."
+    )
     supply_type = models.CharField(max_length=10, choices=SupplyType.choices, blank=True)
     split_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="splits"

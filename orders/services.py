@@ -250,6 +250,7 @@ def line_reschedule(
     if line.promised_ship_date is None:
         line.promised_ship_date = scheduled
     line.jeopardy_days = max(0, (scheduled - line.promised_ship_date).days)
+    line.jeopardy_reason = reason[:200] if line.jeopardy_days else ""
     if before != scheduled:
         change_log(
             document=line,

@@ -5,6 +5,7 @@ from django.db import InterfaceError, OperationalError
 
 from supply import services
 from supply.flows import buy
+from supply.services import jeopardy
 
 TRANSIENT = (OperationalError, InterfaceError)
 
@@ -51,3 +52,16 @@ def repromise_backorders(item_id: int | None = None) -> int:
 def convert_touchless_requisitions(supplier_id: int | None = None) -> int:
     """Touchless POs: open requisitions of automatic suppliers become POs without a buyer."""
     return len(buy.touchless_run(supplier_id=supplier_id))
+
+
+@shared_task(
+    name="supply.scan_late_supply",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def scan_late_supply() -> int:
+    """Lines whose supply is late are rescheduled, in jeopardy with the reason."""
+    return jeopardy.late_supply_scan()

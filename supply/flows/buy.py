@@ -18,6 +18,7 @@ from core.services import (
     use_case,
 )
 from orders.locks import lock_orders_and_lines
+from orders.models import FulfillmentLine
 from orders.services import line_reschedule
 from procurement.changes import (
     purchase_order_line_can_change,
@@ -231,7 +232,7 @@ def _promise_po_line(po_line, promised: datetime.date, receiving_days: int, acti
             acting_user=acting_user,
             reason=f"supplier promised {promised} on {po_line.number}",
         )
-        demand.save(update_fields=["scheduled_ship_date", "promised_ship_date", "jeopardy_days"])
+        demand.save(update_fields=FulfillmentLine.SCHEDULE_FIELDS)
 
 
 def _take_back_po(po, demands, reason: str, kind: str, acting_user) -> None:
@@ -256,9 +257,7 @@ def _take_back_po(po, demands, reason: str, kind: str, acting_user) -> None:
 
 def _tracked(po_line) -> None:
     """The supply tracking line reads what the PO line now carries."""
-    SupplyTrackingLine.objects.filter(purchase_order_line=po_line).update(
-        quantity=po_line.quantity
-    )
+    SupplyTrackingLine.objects.filter(purchase_order_line=po_line).update(quantity=po_line.quantity)
 
 
 def _lost_on(demand, po_line, reason: str, kind: str, acting_user) -> None:

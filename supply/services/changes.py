@@ -470,8 +470,8 @@ def _promise_again(line, available: datetime.date | None, reason: str, acting_us
         return
     before = line.promised_ship_date
     line.promised_ship_date = line.scheduled_ship_date = scheduled
-    line.jeopardy_days = 0
-    line.save(update_fields=["promised_ship_date", "scheduled_ship_date", "jeopardy_days"])
+    line.jeopardy_days, line.jeopardy_reason = 0, ""
+    line.save(update_fields=FulfillmentLine.SCHEDULE_FIELDS)
     change_log(
         document=line,
         field="promised_ship_date",
@@ -498,8 +498,8 @@ def _repromise(cov: Coverage, requested: datetime.date, reason: str, acting_user
     scheduled = max(requested, _earliest(cov))
     before = (line.promised_ship_date, line.scheduled_ship_date)
     line.promised_ship_date = line.scheduled_ship_date = scheduled
-    line.jeopardy_days = 0
-    line.save(update_fields=["promised_ship_date", "scheduled_ship_date", "jeopardy_days"])
+    line.jeopardy_days, line.jeopardy_reason = 0, ""
+    line.save(update_fields=FulfillmentLine.SCHEDULE_FIELDS)
     change_log(
         document=line,
         field="promised_ship_date",
@@ -771,7 +771,7 @@ def supply_next_source(
     line_reschedule(
         line=line, scheduled=scheduled, acting_user=acting_user, reason=f"supplied by {number}"
     )
-    line.save(update_fields=["scheduled_ship_date", "promised_ship_date", "jeopardy_days"])
+    line.save(update_fields=FulfillmentLine.SCHEDULE_FIELDS)
     source = chosen.supplier or chosen.source_organization
     supply_exceptions_resolve(
         supply_order,

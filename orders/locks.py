@@ -2,7 +2,7 @@
 in a circle (PostgreSQL; SQLite serialises writers anyway):
 
     shipments → sales orders → fulfillment lines → purchase orders → PO lines
-    → work orders / transfer orders → supply orders → balances
+    → requisition lines → work orders / transfer orders → supply orders → balances
 
 Each helper locks its rows in primary-key order and only its own table (`of=("self",)`).
 Orders and lines take two statements on purpose: one `FOR UPDATE OF line, order` would lock

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0001_initial'),
+        ("orders", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='fulfillmentline',
-            name='jeopardy_reason',
-            field=models.CharField(blank=True, help_text='Why the schedule slipped past the promise.', max_length=200),
+            model_name="fulfillmentline",
+            name="jeopardy_reason",
+            field=models.CharField(
+                blank=True, help_text="Why the schedule slipped past the promise.", max_length=200
+            ),
         ),
     ]

@@ -78,6 +78,11 @@ def purchase_orders_create(
     if not ids:
         raise BusinessRuleError("Select at least one requisition line.", field="requisition_lines")
     with use_case():
+        # Lock order (orders.locks): the demand lines before their requisitions, as a line
+        # change or cancel takes them.
+        lock_orders_and_lines(
+            RequisitionLine.objects.filter(pk__in=ids).values_list("demand_line_id", flat=True)
+        )
         requisitions = requisition_lines_locked_open(ids)
         groups = defaultdict(list)
         for requisition in requisitions:
@@ -139,6 +144,9 @@ def touchless_run(*, supplier_id: int | None = None) -> list[PurchaseOrder]:
     if supplier_id is not None:
         candidates = candidates.filter(supplier_id=supplier_id)
     with use_case():
+        # The demand lines lock first (orders.locks), then the requisitions still open: one a
+        # buyer or a line cancel took meanwhile is skipped.
+        lock_orders_and_lines(candidates.values_list("demand_line_id", flat=True))
         ids = list(
             candidates.select_for_update(skip_locked=True, of=("self",))
             .order_by("pk")

@@ -208,3 +208,40 @@ def test_concurrent_multi_line_submits_across_warehouses_do_not_deadlock(world):
     errors = run_concurrently(lambda o: sales_order_submit(order=o, acting_user=world.csr), orders)
 
     assert errors == []
+
+
+def test_a_line_change_locks_the_line_before_the_po(world, settings):
+    from supply.services import line_change
+
+    settings.PO_APPROVAL_THRESHOLD = Decimal("1e9")
+    po = submitted_po(world, world.laptop)
+    line = po.lines.get().demand_line
+
+    def change():
+        line_change(line=line, quantity=Decimal(3))
+
+    assert run_into_lock(
+        change,
+        hold=FulfillmentLine.objects.filter(pk=line.pk),
+        probe=PurchaseOrder.objects.filter(pk=po.pk),
+    )
+    assert po.lines.get().quantity == 3
+
+
+def test_a_buyer_change_order_locks_the_demand_line_before_the_po(world, settings):
+    from supply.flows.buy import purchase_order_line_revise
+
+    settings.PO_APPROVAL_THRESHOLD = Decimal("1e9")
+    po = submitted_po(world, world.laptop)
+    po_line = po.lines.get()
+
+    def revise():
+        purchase_order_line_revise(po_line=po_line, quantity=Decimal(2))
+
+    assert run_into_lock(
+        revise,
+        hold=FulfillmentLine.objects.filter(pk=po_line.demand_line_id),
+        probe=PurchaseOrder.objects.filter(pk=po.pk),
+    )
+    po.refresh_from_db()
+    assert po.revision == 1

@@ -50,4 +50,23 @@ class LineForm(forms.Form):
         return date
 
 
+class LineChangeForm(forms.Form):
+    """A line's new quantity and/or requested ship date, with why (order page)."""
+
+    quantity = forms.DecimalField(
+        max_digits=15,
+        decimal_places=3,
+        min_value=0.001,
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "any", "class": "text-end"}),
+        error_messages={"min_value": "Enter a quantity greater than zero, or cancel the line."},
+    )
+    requested_ship_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Requested ship date"
+    )
+    reason = forms.CharField(max_length=200, required=False)
+
+    clean_requested_ship_date = LineForm.clean_requested_ship_date
+
+
 LineFormSet = formset_factory(LineForm, extra=0, min_num=1, validate_min=True, max_num=200)

@@ -8,6 +8,12 @@ from django.db.models import Count, DateField, Exists, IntegerField, Max, Min, O
 from core.queries import per_row
 from orders.models import FulfillmentLine, SalesOrder
 
+# A line a CSR must look at: backordered, or its supply in exception (the supply app's rows,
+# reached by their relation name).
+NEEDS_ATTENTION = Q(status=FulfillmentLine.Status.BACKORDERED) | Q(
+    status__in=FulfillmentLine.OPEN_STATES, supply_orders__status="EXCEPTION"
+)
+
 
 @dataclass(frozen=True)
 class OrderFilters:
@@ -15,6 +21,7 @@ class OrderFilters:
     customer: str = ""
     search: str = ""
     jeopardy: bool = False
+    attention: bool = False
     ship_from: datetime.date | None = None  # requested ship date range
     ship_to: datetime.date | None = None
 
@@ -31,7 +38,10 @@ def sales_orders(filters: OrderFilters = OrderFilters()):
     rows = SalesOrder.objects.select_related("customer").annotate(
         line_count=per_row(lines, Count("pk"), IntegerField(), default=0),
         next_ship_date=per_row(open_lines, Min("scheduled_ship_date"), DateField()),
-        max_jeopardy=per_row(lines, Max("jeopardy_days"), IntegerField()),
+        max_jeopardy=per_row(open_lines, Max("jeopardy_days"), IntegerField()),
+        attention=per_row(
+            lines.filter(NEEDS_ATTENTION), Count("pk", distinct=True), IntegerField(), default=0
+        ),
     )
     if filters.status:
         rows = rows.filter(status=filters.status)
@@ -41,6 +51,8 @@ def sales_orders(filters: OrderFilters = OrderFilters()):
         term = filters.search.strip()
         rows = rows.filter(Q(number__icontains=term) | Q(external_reference__icontains=term))
     line = Q()
+    if filters.attention:
+        line &= NEEDS_ATTENTION
     if filters.jeopardy:
         line &= Q(jeopardy_days__gt=0)
     if filters.ship_from:

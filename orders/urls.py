@@ -10,5 +10,7 @@ urlpatterns = [
     path("new/preview/", views.preview, name="preview"),
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/submit/", views.submit, name="submit"),
+    path("<str:number>/cancel/", views.cancel_order, name="cancel_order"),
+    path("<str:number>/lines/<int:line_number>/change/", views.change_line, name="change_line"),
     path("<str:number>/lines/<int:line_number>/cancel/", views.cancel_line, name="cancel_line"),
 ]

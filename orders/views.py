@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from billing.selectors import invoices_of_order, sales_order_line_views
@@ -14,11 +15,17 @@ from catalog.models import Customer, Item, Organization
 from core.exceptions import BusinessRuleError
 from core.paging import paginate
 from orders import selectors
-from orders.forms import LineForm, LineFormSet, OrderForm
+from orders.forms import LineChangeForm, LineForm, LineFormSet, OrderForm
 from orders.models import FulfillmentLine, SalesOrder
 from orders.services import LineInput
 from supply.selectors import promise_preview
-from supply.services import line_cancel, sales_order_enter, sales_order_submit
+from supply.services import (
+    line_cancel,
+    line_change,
+    order_cancel,
+    sales_order_enter,
+    sales_order_submit,
+)
 
 
 def _date(value: str):
@@ -36,6 +43,7 @@ def worklist(request):
         customer=request.GET.get("customer", ""),
         search=request.GET.get("q", "").strip(),
         jeopardy=request.GET.get("jeopardy") == "1",
+        attention=request.GET.get("attention") == "1",
         ship_from=_date(request.GET.get("from", "")),
         ship_to=_date(request.GET.get("to", "")),
     )
@@ -139,6 +147,9 @@ def _detail_context(request, order):
         "invoices": invoices_of_order(order)
         if request.user.has_perm("billing.view_invoice")
         else None,
+        "open_states": FulfillmentLine.OPEN_STATES,
+        "can_cancel_order": can_change and any(v.can_cancel for v in views),
+        "attention": sum(1 for v in views if v.needs_attention),
         "can_submit": request.user.has_perm("orders.add_salesorder")
         and any(v.line.status == FulfillmentLine.Status.DRAFT for v in views),
         # keep refreshing while supply is being created
@@ -194,4 +205,58 @@ def cancel_line(request, number: str, line_number: int):
         messages.error(request, f"Line {line_number}: {exc.message}")
     else:
         messages.success(request, f"Line {line_number} cancelled.")
+    return redirect("orders:detail", number=number)
+
+
+def _line_page(number: str, line_number: int):
+    return redirect(f"{reverse('orders:detail', args=[number])}#line-{line_number}")
+
+
+@require_POST
+def change_line(request, number: str, line_number: int):
+    """The order page's line change: quantity and/or requested date, with why."""
+    if not request.user.has_perm("orders.change_salesorder"):
+        raise PermissionDenied("Only customer service changes order lines.")
+    order = _order(number)
+    line = get_object_or_404(order.lines, line_number=line_number)
+    form = LineChangeForm(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(" ".join(errors) for errors in form.errors.values())
+        messages.error(request, f"Line {line_number} not changed: {problems}")
+        return _line_page(number, line_number)
+    quantity = form.cleaned_data["quantity"]
+    date = form.cleaned_data["requested_ship_date"]
+    quantity = None if quantity == line.quantity else quantity
+    date = None if date == line.requested_ship_date else date
+    if quantity is None and date is None:
+        messages.info(request, f"Line {line_number}: nothing to change.")
+        return _line_page(number, line_number)
+    try:
+        line_change(
+            line=line,
+            quantity=quantity,
+            requested_ship_date=date,
+            reason=form.cleaned_data["reason"],
+            acting_user=request.user,
+        )
+    except BusinessRuleError as exc:
+        messages.error(request, f"Line {line_number} not changed: {exc.message}")
+    else:
+        messages.success(
+            request, f"Line {line_number} changed; its supply follows (Details shows how)."
+        )
+    return _line_page(number, line_number)
+
+
+@require_POST
+def cancel_order(request, number: str):
+    if not request.user.has_perm("orders.change_salesorder"):
+        raise PermissionDenied("Only customer service cancels orders.")
+    order = _order(number)
+    try:
+        order_cancel(order=order, reason=request.POST.get("reason", ""), acting_user=request.user)
+    except BusinessRuleError as exc:
+        messages.error(request, f"Order {number} not cancelled: {exc.message}")
+    else:
+        messages.success(request, f"Order {number} cancelled; its supply was taken back.")
     return redirect("orders:detail", number=number)

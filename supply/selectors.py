@@ -3,10 +3,10 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Prefetch, Sum
+from django.db.models import Count, DecimalField, Exists, OuterRef, Prefetch, Subquery, Sum
 
 from catalog.models import QUANTITY
-from core.models import TransitionLog
+from core.models import SupplyDocumentKind, TransitionLog
 from core.queries import per_row
 from orders.models import FulfillmentLine, SalesOrder
 from supply.models import SupplyException, SupplyOrder, SupplyTrackingLine
@@ -39,6 +39,15 @@ class LineView:
     def quantity_shipped(self) -> Decimal:
         """What confirmed shipments carried of this line."""
         return self.line.shipped
+
+    @property
+    def needs_attention(self) -> bool:
+        """Backordered, or its supply in exception, while the line is open (the CSR's flag)."""
+        line = self.line
+        if line.status not in FulfillmentLine.OPEN_STATES:
+            return False
+        exception = self.supply_order is not None and self.supply_order.status == "EXCEPTION"
+        return exception or line.status == FulfillmentLine.Status.BACKORDERED
 
     @property
     def quantity_reserved(self) -> Decimal:
@@ -189,10 +198,48 @@ def supply_order_counts() -> dict:
     return counts
 
 
-def supply_exceptions():
-    """The exceptions queue: supply orders in EXCEPTION, oldest first, with what deciding
-    needs (line, customer, item, requested date)."""
-    return supply_orders(status=SupplyOrder.Status.EXCEPTION).order_by("created_at", "id")
+def supply_exceptions(kind: str = ""):
+    """The exceptions queue: supply orders in EXCEPTION, oldest open exception first, with what
+    deciding needs (kind, when raised, line, customer, item, requested date)."""
+    open_exceptions = SupplyException.objects.filter(
+        supply_order=OuterRef("pk"), resolved_at__isnull=True
+    ).order_by("raised_at", "id")
+    rows = supply_orders(status=SupplyOrder.Status.EXCEPTION, exception=kind).annotate(
+        exception_kind=Subquery(open_exceptions.values("kind")[:1]),
+        exception_raised_at=Subquery(open_exceptions.values("raised_at")[:1]),
+    )
+    return rows.order_by("exception_raised_at", "id")
+
+
+# What covers a demand line: its reservations on hand and against supply documents (stock
+# held for a document's components or at a transfer's source is the document's, not the line's).
+COVERING_SOURCES = frozenset({"ON_HAND", *SupplyDocumentKind.values})
+
+
+def covered(reservations) -> Decimal:
+    """How much of a line its active reservations cover (the one rule, read and write side)."""
+    return sum(
+        (
+            r.quantity
+            for r in reservations
+            if r.supply_source in COVERING_SOURCES and r.status == Reservation.Status.ACTIVE
+        ),
+        Decimal(0),
+    )
+
+
+def alternative_sources(supply_order: SupplyOrder):
+    """What the orchestration manager may choose for a supply order in exception: the sourcing
+    rules' candidates for the quantity its line lacks (the "why this source" table). Returns
+    (quantity lacking, candidates)."""
+    from supply import sourcing
+
+    line = supply_order.demand_line
+    lacking = line.quantity - covered(line.reservations.filter(status=Reservation.Status.ACTIVE))
+    if lacking <= 0 or line.ship_from is None:
+        return max(lacking, Decimal(0)), ()
+    result = sourcing.choose(line, line.ship_from, lock=False, quantity=lacking)
+    return lacking, result.candidates
 
 
 def lines_in_jeopardy():

@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.supply_orders, name="supply_orders"),
     path("orders/<str:number>/", views.supply_order, name="supply_order"),
     path("orders/<str:number>/retry/", views.retry, name="retry"),
+    path("orders/<str:number>/source/", views.choose_source, name="choose_source"),
+    path("orders/<str:number>/cancel/", views.cancel_supply, name="cancel_supply"),
 ]

@@ -9,8 +9,13 @@ from core.documents import document_type_of
 from core.exceptions import BusinessRuleError
 from core.models import TransitionLog
 from supply import selectors
-from supply.models import SupplyOrder
-from supply.services import supply_order_retry
+from supply.models import SupplyException, SupplyOrder
+from supply.services import (
+    SourceChoice,
+    supply_order_cancel_supply,
+    supply_order_choose_source,
+    supply_order_retry,
+)
 
 WORKBENCH_ROWS = 100
 
@@ -19,7 +24,10 @@ WORKBENCH_ROWS = 100
 @require_GET
 def supply_orders(request):
     """The orchestration manager's workbench: supply by status and type, the exceptions queue
-    (oldest first), lines in jeopardy and backorders; every row links to its documents."""
+    (oldest first, by kind), lines in jeopardy and backorders; every row links to its documents."""
+    kind = request.GET.get("kind", "")
+    if kind not in SupplyException.Kind.values:
+        kind = ""
     return render(
         request,
         "supply/workbench.html",
@@ -27,7 +35,9 @@ def supply_orders(request):
             "counts": selectors.supply_order_counts(),
             "types": SOURCE_TYPES,
             "statuses": SupplyOrder.Status.choices,
-            "exceptions": list(selectors.supply_exceptions()[:WORKBENCH_ROWS]),
+            "exceptions": list(selectors.supply_exceptions(kind)[:WORKBENCH_ROWS]),
+            "kinds": SupplyException.Kind.choices,
+            "kind": kind,
             "jeopardy": list(selectors.lines_in_jeopardy()[:WORKBENCH_ROWS]),
             "backorders": list(selectors.backordered_lines()[:WORKBENCH_ROWS]),
             "can_change": request.user.has_perm("supply.change_supplyorder"),
@@ -45,30 +55,77 @@ def supply_order(request, number: str):
         Q(document_type=document_type_of(SupplyOrder), document_id=order.pk)
         | Q(demand_line_id=order.demand_line_id)
     ).select_related("actor")
-    return render(
-        request,
-        "supply/supply_order.html",
-        {
-            "so": order,
-            "documents": documents,
-            "timeline": timeline,
-            "can_change": request.user.has_perm("supply.change_supplyorder"),
-        },
-    )
+    context = {
+        "so": order,
+        "documents": documents,
+        "exceptions": selectors.exceptions_of(order),
+        "timeline": timeline,
+        "can_change": request.user.has_perm("supply.change_supplyorder"),
+    }
+    if order.status == SupplyOrder.Status.EXCEPTION:
+        context["lacking"], context["candidates"] = selectors.alternative_sources(order)
+    return render(request, "supply/supply_order.html", context)
+
+
+def _acted(request, number: str, action, done: str):
+    """Run one of the manager's actions on a supply order; say what happened or why not."""
+    order = get_object_or_404(SupplyOrder, number=number)
+    try:
+        action(order)
+    except BusinessRuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        order.refresh_from_db()
+        messages.success(
+            request, done.format(order=order, status=order.get_status_display().lower())
+        )
+    back = request.POST.get("next", "")
+    if back.startswith("/supply/"):
+        return redirect(back)
+    return redirect("supply:supply_order", number=order.number)
 
 
 @permission_required("supply.change_supplyorder", raise_exception=True)
 @require_POST
 def retry(request, number: str):
-    order = get_object_or_404(SupplyOrder, number=number)
-    try:
-        supply_order_retry(supply_order=order, acting_user=request.user)
-    except BusinessRuleError as exc:
-        messages.error(request, exc.message)
-    else:
-        order.refresh_from_db()
-        messages.success(request, f"{order.number} is {order.get_status_display().lower()} again.")
-    back = request.POST.get("next", "")
-    if back.startswith("/supply/"):
-        return redirect(back)
-    return redirect("supply:supply_order", number=order.number)
+    return _acted(
+        request,
+        number,
+        lambda order: supply_order_retry(supply_order=order, acting_user=request.user),
+        "{order.number} is {status} again.",
+    )
+
+
+@permission_required("supply.change_supplyorder", raise_exception=True)
+@require_POST
+def choose_source(request, number: str):
+    """Use one of the candidate sources (type and supplier or organization) for what the line
+    lacks; without one, re-promise from the best feasible source now."""
+    choice = None
+    if request.POST.get("type"):
+        choice = SourceChoice(
+            type=request.POST["type"],
+            supplier=request.POST.get("supplier", ""),
+            source_organization=request.POST.get("source_organization", ""),
+        )
+    return _acted(
+        request,
+        number,
+        lambda order: supply_order_choose_source(
+            supply_order=order, choice=choice, acting_user=request.user
+        ),
+        "{order.number} is {status}: the new source covers the line.",
+    )
+
+
+@permission_required("supply.change_supplyorder", raise_exception=True)
+@require_POST
+def cancel_supply(request, number: str):
+    return _acted(
+        request,
+        number,
+        lambda order: supply_order_cancel_supply(
+            supply_order=order, reason=request.POST.get("reason", ""), acting_user=request.user
+        ),
+        "{order.number} cancelled: its line is backordered for re-promising.",
+    )

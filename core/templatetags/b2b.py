@@ -59,6 +59,20 @@ def qty(value):
 
 
 @register.filter
+def qty_input(value):
+    """A quantity as a number input takes it: plain digits, no trailing zeros (50, 12.5)."""
+    if value in (None, ""):
+        return ""
+    return f"{Decimal(value).normalize():f}"
+
+
+@register.filter
+def kind_label(value: str) -> str:
+    """An enum value as words: SUPPLIER_REJECTED → Supplier rejected."""
+    return (value or "").replace("_", " ").capitalize()
+
+
+@register.filter
 def get_item(mapping, key):
     """mapping[key] in a template (None when absent)."""
     return mapping.get(key) if mapping else None

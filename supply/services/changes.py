@@ -45,7 +45,7 @@ from supply.pegging import (
     supply_exception_raise,
     supply_exceptions_resolve,
 )
-from supply.selectors import TRACKED_DOCUMENTS
+from supply.selectors import TRACKED_DOCUMENTS, covered
 from supply.services.orchestration import (
     candidate_json,
     document_started,
@@ -107,7 +107,7 @@ class Coverage:
 
     @property
     def covered(self) -> Decimal:
-        return self.on_hand + self.to_come
+        return covered(self.reservations)
 
     @property
     def uncovered(self) -> Decimal:

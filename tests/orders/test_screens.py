@@ -164,6 +164,54 @@ def test_cancelling_a_line_from_the_order_page(csr, world):
     assert order.lines.get().status == "CANCELLED"
 
 
+def test_changing_a_line_on_the_order_page_and_what_its_supply_did(csr, world):
+    order = world.order((world.laptop, 5))
+    sales_order_submit(order=order, acting_user=world.csr)
+    supply_order_create_document(supply_order_id=order.lines.get().supply_orders.get().pk)
+
+    bad = csr.post(f"/orders/{order.number}/lines/1/change/", {"quantity": "0"}, follow=True)
+    assert "Line 1 not changed: Enter a quantity greater than zero" in bad.content.decode()
+    answer = csr.post(
+        f"/orders/{order.number}/lines/1/change/",
+        {"quantity": "3", "reason": "budget"},
+        follow=True,
+    )
+
+    page = answer.content.decode()
+    assert "Line 1 changed; its supply follows" in page
+    assert order.lines.get().quantity == 3
+    assert "Requisition line" in page or "REQ-000001" in page
+    from procurement.models import RequisitionLine
+
+    assert RequisitionLine.objects.get().quantity == 3
+
+
+def test_cancelling_the_whole_order_from_its_page(csr, world):
+    order = world.order((world.laptop, 2), (world.laptop, 1))
+    sales_order_submit(order=order, acting_user=world.csr)
+
+    csr.post(f"/orders/{order.number}/cancel/", {"reason": "customer went elsewhere"})
+
+    order.refresh_from_db()
+    assert order.status == "CANCELLED"
+
+
+def test_the_worklist_flags_orders_that_need_attention(csr, world):
+    world.rule.delete()  # nothing can supply the laptop: backordered
+    flagged = world.order((world.laptop, 2))
+    sales_order_submit(order=flagged, acting_user=world.csr)
+    world.stock(world.laptop, 5)
+    fine = world.order((world.laptop, 1))
+    sales_order_submit(order=fine, acting_user=world.csr)
+
+    page = csr.get("/orders/?attention=1").content.decode()
+
+    assert flagged.number in page and fine.number not in page
+    assert "1 line needs attention" in page
+    detail = csr.get(f"/orders/{flagged.number}/").content.decode()
+    assert "Needs attention" in detail
+
+
 def test_other_roles_read_orders_but_cannot_enter_or_cancel(client, world, role_users):
     order = world.order((world.laptop, 2))
     client.force_login(role_users["buyer"])

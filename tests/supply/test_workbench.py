@@ -95,3 +95,49 @@ def test_retry_through_the_api_and_who_may(client_for, world):
     assert again.status_code == 409
     listed = client_for("orchestration_manager").get("/api/v1/supply-orders?type=MAKE").json()
     assert [s["number"] for s in listed["items"]] == [supply_order.number]
+
+
+def test_the_manager_sees_the_candidates_and_uses_another_source(client_for, world):
+    from tests.factories import BuyRuleFactory
+
+    supply_order = make_exception(world)  # the only MAKE rule failed: line backordered
+    BuyRuleFactory(item=world.desk, organization=world.p1, rank=2, supplier=world.contoso)
+    manager = client_for("orchestration_manager")
+
+    queue = manager.get("/supply/?kind=DOCUMENT_CANCELLED").content.decode()
+    assert supply_order.number in queue and "Document cancelled" in queue
+    assert (
+        supply_order.number not in manager.get("/supply/?kind=SUPPLIER_REJECTED").content.decode()
+    )
+    page = manager.get(f"/supply/orders/{supply_order.number}/").content.decode()
+    assert "Choose an alternative source for the 2 the line lacks" in page
+    assert "Use S-CONTOSO" in page
+    answer = manager.post(
+        f"/supply/orders/{supply_order.number}/source/",
+        {"type": "BUY", "supplier": "S-CONTOSO"},
+        follow=True,
+    )
+
+    assert "the new source covers the line" in answer.content.decode()
+    supply_order.refresh_from_db()
+    assert (supply_order.status, supply_order.supply_type) == ("IN_PROCESS", "BUY")
+    assert supply_order.exceptions.get().resolved_by.username == "orchestration_manager"
+    assert (
+        client_for("customer_service")
+        .post(f"/supply/orders/{supply_order.number}/cancel/", {"reason": "x"})
+        .status_code
+        == 403
+    )
+
+
+def test_cancel_supply_needs_a_reason_on_the_page(client_for, world):
+    supply_order = make_exception(world)
+    manager = client_for("orchestration_manager")
+
+    refused = manager.post(
+        f"/supply/orders/{supply_order.number}/cancel/", {"reason": ""}, follow=True
+    )
+    assert "Say why it is cancelled." in refused.content.decode()
+    manager.post(f"/supply/orders/{supply_order.number}/cancel/", {"reason": "no plant capacity"})
+    supply_order.refresh_from_db()
+    assert supply_order.status == "CANCELLED"

@@ -224,6 +224,7 @@ ROUTE_PERMISSIONS: dict[str, str | None] = {
     "procurement:purchase_order": "procurement.view_purchaseorder",
     "procurement:document": "procurement.view_purchaseorder",
     "procurement:acknowledge": "procurement.change_purchaseorder",
+    "procurement:change_line": "procurement.change_purchaseorder",
     "procurement:purchase_order_action[submit]": "procurement.change_purchaseorder",
     "procurement:purchase_order_action[approve]": "procurement.approve_purchaseorder",
     "procurement:purchase_order_action[reject]": "procurement.approve_purchaseorder",

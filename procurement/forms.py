@@ -24,3 +24,18 @@ class AcknowledgmentForm(forms.Form):
             for line in self.po_lines
             if self.cleaned_data.get(f"promised_{line.line_number}")
         }
+
+
+class PurchaseOrderLineChangeForm(forms.Form):
+    """A buyer's change order on one PO line, or the reason to cancel it."""
+
+    line_number = forms.IntegerField(min_value=1)
+    quantity = forms.DecimalField(
+        max_digits=15,
+        decimal_places=3,
+        min_value=0.001,
+        required=False,
+        error_messages={"min_value": "Enter a quantity greater than zero, or cancel the line."},
+    )
+    promised_date = forms.DateField(required=False)
+    reason = forms.CharField(max_length=300, required=False)

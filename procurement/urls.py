@@ -10,6 +10,7 @@ urlpatterns = [
     path("purchase-orders/<str:number>/", views.purchase_order, name="purchase_order"),
     path("purchase-orders/<str:number>/document/", views.document, name="document"),
     path("purchase-orders/<str:number>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("purchase-orders/<str:number>/lines/change/", views.change_line, name="change_line"),
     path(
         "purchase-orders/<str:number>/<str:action>/",
         views.purchase_order_action,

@@ -15,8 +15,9 @@ from core.exceptions import BusinessRuleError
 from core.models import TransitionLog
 from core.paging import paginate
 from procurement import selectors
+from procurement.changes import CHANGEABLE
 from procurement.documents import purchase_order_pdf
-from procurement.forms import AcknowledgmentForm
+from procurement.forms import AcknowledgmentForm, PurchaseOrderLineChangeForm
 from procurement.models import PurchaseOrder, PurchaseOrderLine
 from procurement.services import (
     purchase_order_approve,
@@ -27,6 +28,8 @@ from procurement.services import (
 from supply.flows.buy import (
     purchase_order_acknowledge,
     purchase_order_cancel,
+    purchase_order_line_revise,
+    purchase_order_line_take_back,
     purchase_orders_create,
 )
 
@@ -143,6 +146,9 @@ def purchase_order(request, number: str):
             "email": email,
             "actions": _actions(request, po, email),
             "ack_form": AcknowledgmentForm(lines=lines),
+            "can_change_lines": request.user.has_perm("procurement.change_purchaseorder")
+            and po.status in CHANGEABLE
+            and any(line.status == PurchaseOrderLine.Status.OPEN for line in lines),
         },
     )
 
@@ -250,3 +256,42 @@ def approvals(request):
     page, query = paginate(request, pending)
     own = {po.pk for po in page if po.prepared_by(request.user)}  # segregation of duties
     return render(request, "procurement/approvals.html", {"page": page, "query": query, "own": own})
+
+
+@require_POST
+def change_line(request, number: str):
+    """The buyer's change order on one line (quantity, promised date) or its cancellation."""
+    if not request.user.has_perm("procurement.change_purchaseorder"):
+        raise PermissionDenied("Only buyers change purchase orders.")
+    po = _po(number)
+    form = PurchaseOrderLineChangeForm(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(" ".join(errors) for errors in form.errors.values())
+        messages.error(request, f"Not changed: {problems}")
+        return redirect("procurement:purchase_order", number=number)
+    data = form.cleaned_data
+    po_line = get_object_or_404(po.lines, line_number=data["line_number"])
+    try:
+        if request.POST.get("do") == "cancel":
+            purchase_order_line_take_back(
+                po_line=po_line, reason=data["reason"], acting_user=request.user
+            )
+            done = "cancelled"
+        else:
+            if data["quantity"] is None and data["promised_date"] is None:
+                raise BusinessRuleError("Give a new quantity or a promised date.")
+            purchase_order_line_revise(
+                po_line=po_line,
+                quantity=data["quantity"],
+                promised_date=data["promised_date"],
+                acting_user=request.user,
+            )
+            done = "changed"
+    except BusinessRuleError as exc:
+        messages.error(request, f"Line {po_line.line_number}: {exc.message}")
+    else:
+        po.refresh_from_db()
+        messages.success(
+            request, f"Line {po_line.line_number} {done}: {po.number} is at revision {po.revision}."
+        )
+    return redirect("procurement:purchase_order", number=number)

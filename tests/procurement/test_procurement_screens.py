@@ -186,3 +186,24 @@ def test_the_po_page_says_an_email_is_on_its_way_then_why_it_failed_and_sends_it
 
     buyer.post(f"{url}communicate/")
     assert OutboxMessage.objects.get().status == "PENDING"
+
+
+def test_the_buyer_revises_and_cancels_po_lines_on_the_po_page(client_for, world, settings):
+    settings.PO_APPROVAL_THRESHOLD = Decimal("100000")
+    po_line = world.on_po(world.supplied(world.laptop, 5))
+    po = po_line.purchase_order
+    buyer = client_for("buyer")
+    url = f"/procurement/purchase-orders/{po.number}/lines/change/"
+
+    assert "Change order" in buyer.get(f"/procurement/purchase-orders/{po.number}/").content.decode()
+    empty = buyer.post(url, {"line_number": 1, "do": "change"}, follow=True).content.decode()
+    assert "Give a new quantity or a promised date." in empty
+    changed = buyer.post(url, {"line_number": 1, "quantity": "4", "do": "change"}, follow=True)
+    assert f"Line 1 changed: {po.number} is at revision 1." in changed.content.decode()
+    cancelled = buyer.post(
+        url, {"line_number": 1, "reason": "discontinued", "do": "cancel"}, follow=True
+    )
+    assert "Line 1 cancelled" in cancelled.content.decode()
+    po.refresh_from_db()
+    assert po.status == "CANCELLED"
+    assert client_for("customer_service").post(url, {"line_number": 1}).status_code == 403

@@ -195,7 +195,9 @@ def test_the_buyer_revises_and_cancels_po_lines_on_the_po_page(client_for, world
     buyer = client_for("buyer")
     url = f"/procurement/purchase-orders/{po.number}/lines/change/"
 
-    assert "Change order" in buyer.get(f"/procurement/purchase-orders/{po.number}/").content.decode()
+    assert (
+        "Change order" in buyer.get(f"/procurement/purchase-orders/{po.number}/").content.decode()
+    )
     empty = buyer.post(url, {"line_number": 1, "do": "change"}, follow=True).content.decode()
     assert "Give a new quantity or a promised date." in empty
     changed = buyer.post(url, {"line_number": 1, "quantity": "4", "do": "change"}, follow=True)

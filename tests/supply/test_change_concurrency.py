@@ -108,3 +108,49 @@ def test_two_changes_of_one_line_at_once_leave_one_answer(world):
     line.refresh_from_db()
     assert line.quantity in (2, 8)
     assert_pegging_holds()
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_line_cancel_racing_the_touchless_run(world, attempt):
+    from supply.flows.buy import touchless_run
+
+    world.contoso.automatic_po = True
+    world.contoso.save()
+    line = world.supplied(world.laptop, 4)
+
+    only_refusals(
+        run_concurrently(
+            lambda which: line_cancel(line=line, reason="no") if which else touchless_run(),
+            [True, False],
+        )
+    )
+
+    line.refresh_from_db()
+    assert line.status == "CANCELLED"
+    assert not PurchaseOrderLine.objects.filter(status="OPEN").exists()
+    assert_pegging_holds()
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_quantity_change_racing_a_shipment_being_planned(world, attempt):
+    from warehouse.shipments import ShipLine, shipment_create
+
+    world.stock(world.laptop, 10)
+    order = world.order((world.laptop, 4))
+    from supply.services import sales_order_submit
+
+    sales_order_submit(order=order, acting_user=world.csr)
+    line = order.lines.get()
+
+    def work(which):
+        if which == "change":
+            line_change(line=line, quantity=Decimal(6))
+        else:
+            shipment_create(organization=world.w1, lines=[ShipLine(line)])
+
+    only_refusals(run_concurrently(work, ["change", "plan"]))
+
+    line.refresh_from_db()
+    shipped = line.shipment_lines.filter(active=True).first()
+    assert shipped is None or shipped.quantity == line.quantity
+    assert_pegging_holds()

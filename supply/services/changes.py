@@ -243,17 +243,8 @@ def line_change(
 
 def _requantify(cov: Coverage, quantity: Decimal, reason: str, acting_user) -> None:
     line = cov.line
-    before = line.quantity
-    line.quantity = quantity
-    line.save(update_fields=["quantity"])
-    change_log(
-        document=line,
-        field="quantity",
-        from_value=before,
-        to_value=quantity,
-        acting_user=acting_user,
-        demand_line_id=line.pk,
-        reason=reason,
+    field_change(
+        line, "quantity", quantity, acting_user=acting_user, demand_line_id=line.pk, reason=reason
     )
     supply_order = cov.supply_order
     if supply_order is not None and supply_order.status == SupplyStatus.REQUESTED:
@@ -468,6 +459,11 @@ def _promise_again(line, available: datetime.date | None, reason: str, acting_us
     scheduled = max(dates)
     if scheduled == line.scheduled_ship_date and not line.jeopardy_days:
         return
+    _promise_at(line, scheduled, reason, acting_user)
+
+
+def _promise_at(line, scheduled: datetime.date, reason: str, acting_user) -> None:
+    """Promise the line again: promised = scheduled = `scheduled`, no jeopardy (logged)."""
     before = line.promised_ship_date
     line.promised_ship_date = line.scheduled_ship_date = scheduled
     line.jeopardy_days, line.jeopardy_reason = 0, ""
@@ -496,19 +492,7 @@ def _repromise(cov: Coverage, requested: datetime.date, reason: str, acting_user
         reason=reason,
     )
     scheduled = max(requested, _earliest(cov))
-    before = (line.promised_ship_date, line.scheduled_ship_date)
-    line.promised_ship_date = line.scheduled_ship_date = scheduled
-    line.jeopardy_days, line.jeopardy_reason = 0, ""
-    line.save(update_fields=FulfillmentLine.SCHEDULE_FIELDS)
-    change_log(
-        document=line,
-        field="promised_ship_date",
-        from_value=before[0],
-        to_value=scheduled,
-        acting_user=acting_user,
-        demand_line_id=line.pk,
-        reason=f"re-promised: {reason}",
-    )
+    _promise_at(line, scheduled, reason, acting_user)
     supply_order = cov.supply_order
     if supply_order is None:
         return

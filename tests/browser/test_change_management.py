@@ -11,27 +11,20 @@ from playwright.sync_api import expect
 
 from procurement.models import PurchaseOrder, RequisitionLine
 from supply.flows.buy import purchase_order_cancel
-from tests.factories import PASSWORD, BuyRuleFactory, SupplierFactory, UserFactory
+from tests.factories import BuyRuleFactory, SupplierFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_a_csr_changes_a_quantity_and_cancels_a_line_and_the_supply_follows(
-    live_server, page, world, settings, tmp_path
+    live_server, page, world, settings, tmp_path, sign_in
 ):
     settings.PO_APPROVAL_THRESHOLD = Decimal("100000")
     first = world.supplied(world.laptop, 5)
     world.on_po(first, communicated=False)
     second = world.supplied(world.laptop, 2)
 
-    sign_in(page, live_server, "csr")
+    sign_in("customer_service")
     page.goto(f"{live_server.url}/orders/{first.order.number}/")
     line = page.get_by_test_id("line-1")
     line.get_by_role("button", name="Details").click()
@@ -61,7 +54,7 @@ def test_a_csr_changes_a_quantity_and_cancels_a_line_and_the_supply_follows(
 
 
 def test_the_orchestration_manager_chooses_an_alternative_source(
-    live_server, page, world, settings, tmp_path
+    live_server, page, world, settings, tmp_path, sign_in
 ):
     settings.PO_APPROVAL_THRESHOLD = Decimal("100000")
     line = world.supplied(world.laptop, 4)
@@ -74,10 +67,9 @@ def test_the_orchestration_manager_chooses_an_alternative_source(
         supplier=SupplierFactory(number="S-NORTHWIND"),
         unit_price=Decimal("950"),
     )
-    UserFactory(username="olga", roles=["orchestration_manager"])
     supply_order = line.supply_orders.get()
 
-    sign_in(page, live_server, "olga")
+    sign_in("orchestration_manager")
     page.goto(f"{live_server.url}/supply/")
     row = page.get_by_test_id(f"exception-{supply_order.number}")
     expect(row).to_contain_text("Document cancelled")
@@ -91,7 +83,7 @@ def test_the_orchestration_manager_chooses_an_alternative_source(
     sources.get_by_role("button", name="Use S-NORTHWIND").click()
 
     expect(page.get_by_role("alert")).to_contain_text("the new source covers the line")
-    expect(page.get_by_test_id("exceptions")).to_contain_text("olga")
+    expect(page.get_by_test_id("exceptions")).to_contain_text("orchestration_manager")
     page.screenshot(path=str(tmp_path / "exception_resolved.png"), full_page=True)
     line.refresh_from_db()
     assert line.status == "AWAITING_SUPPLY"

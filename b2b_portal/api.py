@@ -8,6 +8,7 @@ from orders.api import router as orders_router
 from procurement.api import router as procurement_router
 from supply.api import router as supply_router
 from warehouse.api import router as warehouse_router
+from webhooks.api import router as webhooks_router
 
 api = PortalAPI(
     title="B2B Portal API",
@@ -26,3 +27,4 @@ api.add_router("/", supply_router)
 api.add_router("/", warehouse_router)
 api.add_router("/", manufacturing_router)
 api.add_router("/", billing_router)
+api.add_router("/", webhooks_router)

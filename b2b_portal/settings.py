@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "manufacturing",
     "supply",
     "billing",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -303,6 +304,12 @@ OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=30)
 OUTBOX_BACKOFF_MAX_SECONDS = env.int("OUTBOX_BACKOFF_MAX_SECONDS", default=3600)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+# Webhook URLs on private, loopback or link-local addresses are refused (SSRF) unless DEBUG is
+# on or this is set (an installation whose receivers live on its own network).
+WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
+# How long a process trusts its list of active subscriptions: a subscription made in another
+# process gets events from at most this many seconds after it was made.
+WEBHOOKS_SUBSCRIPTIONS_CACHE_SECONDS = env.int("WEBHOOKS_SUBSCRIPTIONS_CACHE_SECONDS", default=5)
 # Supply orders still REQUESTED this long after creation are re-queued (beat, every 30 s).
 SUPPLY_STALE_AFTER_SECONDS = env.int("SUPPLY_STALE_AFTER_SECONDS", default=60)
 

@@ -34,17 +34,27 @@ RELAY_TASK = "core.relay_outbox"
 # rule the data breaks): the message is FAILED at once, for a person to look at.
 NEVER_SUCCEEDS = (DataError, BusinessRuleError)
 _handlers: dict[str, Callable[[dict], None]] = {}
+# Per topic: (attempts before FAILED, first wait in seconds, longest wait in seconds); topics
+# without one use the OUTBOX_* settings.
+_policies: dict[str, tuple[int, int, int]] = {}
 
 
-def outbox_handler(topic: str):
+def outbox_handler(topic: str, *, retry: tuple[int, int, int] | None = None):
     """Register the function that performs the side effect of `topic` (called with the
-    payload; raising means "try again later")."""
+    payload; raising means "try again later"), with its own retry policy if given:
+    (attempts, first wait, longest wait) in seconds."""
 
     def register(function):
         _handlers[topic] = function
+        if retry is not None:
+            _policies[topic] = retry
         return function
 
     return register
+
+
+def _max_attempts(topic: str) -> int:
+    return _policies[topic][0] if topic in _policies else settings.OUTBOX_MAX_ATTEMPTS
 
 
 def outbox_write(*, topic: str, key: str, payload: dict) -> tuple[OutboxMessage, bool]:
@@ -72,10 +82,13 @@ def outbox_retry(*, message: OutboxMessage) -> OutboxMessage:
     return message
 
 
-def backoff(attempts: int) -> timedelta:
-    """The wait before attempt `attempts + 1`: doubling from OUTBOX_BACKOFF_SECONDS, capped."""
-    seconds = settings.OUTBOX_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0)
-    return timedelta(seconds=min(seconds, settings.OUTBOX_BACKOFF_MAX_SECONDS))
+def backoff(attempts: int, topic: str = "") -> timedelta:
+    """The wait before attempt `attempts + 1`: doubling from the topic's first wait
+    (OUTBOX_BACKOFF_SECONDS by default), capped at its longest (OUTBOX_BACKOFF_MAX_SECONDS)."""
+    _, first, longest = _policies.get(
+        topic, (0, settings.OUTBOX_BACKOFF_SECONDS, settings.OUTBOX_BACKOFF_MAX_SECONDS)
+    )
+    return timedelta(seconds=min(first * 2 ** max(attempts - 1, 0), longest))
 
 
 def _due(now):
@@ -92,7 +105,7 @@ def _lease() -> OutboxMessage | None:
     due = _due(now).select_for_update(skip_locked=True).order_by("next_attempt_at", "id")
     with transaction.atomic():
         while (message := due.first()) is not None:
-            if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            if message.attempts >= _max_attempts(message.topic):
                 # Every attempt so far died with its relay (the lease ran out each time).
                 message.last_error = message.last_error or "every attempt's relay stopped"
                 message.fail()
@@ -118,14 +131,14 @@ def _settle(message: OutboxMessage, error: Exception | None, note: str = "") -> 
             return  # the lease ran out and another relay holds it now: its outcome counts
         else:
             current.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if current.attempts >= settings.OUTBOX_MAX_ATTEMPTS or isinstance(
+            if current.attempts >= _max_attempts(current.topic) or isinstance(
                 error, NEVER_SUCCEEDS
             ):
                 current.fail()
                 logger.error("Outbox %s failed for good: %s", current.key, current.last_error)
             else:
                 current.locked_until = None
-                current.next_attempt_at = timezone.now() + backoff(current.attempts)
+                current.next_attempt_at = timezone.now() + backoff(current.attempts, current.topic)
                 logger.warning(
                     "Outbox %s attempt %d failed, next at %s: %s",
                     current.key,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
 from core.documents import document_reference
+from core.events import change_log_written
 from core.exceptions import InvalidTransition
 from core.models import ApiToken, DocumentCounter, DocumentType, TransitionLog, WorkerHeartbeat
 
@@ -55,6 +56,7 @@ def change_log(
     batch = _log_batch.get()
     if batch is None:
         entry.save(force_insert=True)
+        change_log_written([entry])
     else:
         batch.append(entry)
     return entry
@@ -100,6 +102,7 @@ def change_log_batch():
     if batch:
         _require_transaction("change_log_batch")
         TransitionLog.objects.bulk_create(batch)
+        change_log_written(batch)
 
 
 def field_change(

@@ -156,6 +156,15 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(autouse=True)
+def no_webhook_subscriptions_cached():
+    """Each test starts with the subscriptions of its own database (a rolled-back test's
+    subscription must not linger in the process's cache)."""
+    from webhooks.services import subscriptions_changed
+
+    subscriptions_changed()
+
+
+@pytest.fixture(autouse=True)
 def no_content_security_policy_violations(request):
     """Every browser test fails on anything the Content-Security-Policy blocked (an inline
     script, style or handler that crept back into a template)."""

@@ -14,6 +14,9 @@ os.environ.setdefault("B2B_LOCAL_SECRET_KEY", "1")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from it are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Subscriptions are made in the test process (which forgets its cache on every save and at
+# every test's start): a long cache keeps statement counts steady.
+os.environ.setdefault("WEBHOOKS_SUBSCRIPTIONS_CACHE_SECONDS", "3600")
 
 from b2b_portal.settings import *  # noqa: E402, F403
 from b2b_portal.settings import DATABASES, INSTALLED_APPS, VAR_DIR  # noqa: E402

@@ -1,0 +1,97 @@
+"""Webhook subscriptions API (staff only): subscribe, list, read, delete, and the delivery
+attempts of a subscription."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
+
+from core.paging import KeysFirstPagination
+from webhooks.events import EVENT_TYPES
+from webhooks.models import DeliveryAttempt, Subscription
+from webhooks.services import subscription_create
+
+router = Router(tags=["webhooks"])
+
+
+def require_staff(request) -> None:
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff users manage webhooks.")
+
+
+class SubscriptionIn(Schema):
+    url: str = Field(min_length=1, max_length=500)
+    events: list[str] = Field(
+        min_length=1, max_length=len(EVENT_TYPES) + 1, description=f"{', '.join(EVENT_TYPES)} or *"
+    )
+    secret: str | None = Field(default=None, max_length=100)
+    description: str = Field(default="", max_length=200)
+
+
+class SubscriptionOut(Schema):
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+    description: str
+    created_at: datetime.datetime
+
+
+class SubscriptionCreatedOut(SubscriptionOut):
+    secret: str = Field(description="Shown only in this answer: keep it to verify signatures.")
+
+
+class DeliveryOut(Schema):
+    event: str = Field(alias="event_id")
+    type: str = Field(alias="event.type")
+    attempted_at: datetime.datetime
+    status_code: int | None
+    error: str
+    duration_ms: int
+
+
+@router.post("/webhooks", response={201: SubscriptionCreatedOut})
+def create_webhook(request, payload: SubscriptionIn):
+    """Subscribe a URL to event types (["*"] for all). Without a secret one is generated
+    (`whsec_` + base64 of 32 random bytes) and returned only here."""
+    require_staff(request)
+    subscription = subscription_create(
+        url=payload.url,
+        events=payload.events,
+        secret=payload.secret or "",
+        description=payload.description,
+        acting_user=request.user,
+    )
+    return Status(201, subscription)
+
+
+@router.get("/webhooks", response=list[SubscriptionOut])
+@paginate(KeysFirstPagination)
+def list_webhooks(request):
+    require_staff(request)
+    return Subscription.objects.order_by("id")
+
+
+@router.get("/webhooks/{subscription_id}", response=SubscriptionOut)
+def get_webhook(request, subscription_id: int):
+    require_staff(request)
+    return get_object_or_404(Subscription, pk=subscription_id)
+
+
+@router.delete("/webhooks/{subscription_id}", response={204: None})
+def delete_webhook(request, subscription_id: int):
+    """Stop sending to the URL; deliveries still owed to it are dropped."""
+    require_staff(request)
+    get_object_or_404(Subscription, pk=subscription_id).delete()
+    return Status(204, None)
+
+
+@router.get("/webhooks/{subscription_id}/deliveries", response=list[DeliveryOut])
+@paginate(KeysFirstPagination)
+def list_deliveries(request, subscription_id: int):
+    """Every delivery attempt, newest first: time, HTTP status (null: no answer), error."""
+    require_staff(request)
+    subscription = get_object_or_404(Subscription, pk=subscription_id)
+    return DeliveryAttempt.objects.filter(subscription=subscription).select_related("event")

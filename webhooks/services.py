@@ -1,0 +1,214 @@
+"""Outbound webhooks, Standard Webhooks style.
+
+Events come from the change log (core.events): `events_from_change_log` maps each entry of a
+use case to at most one event type (EVENT_TYPES, one mapping), stores the event and owes one
+delivery per subscription that wants it — outbox messages written in the transaction of the
+change, so no event is lost and none describes a change that rolled back. Nothing is written
+while no subscription is active.
+
+A delivery (`webhook_deliver`, an outbox handler) POSTs `{"id", "type", "occurred_at", "data"}`
+with the headers `webhook-id` (the event id, the same on every retry), `webhook-timestamp`
+(Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`
+keyed with the base64-decoded secret after `whsec_`). Any 2xx is success; anything else, a
+timeout (10 s) or a connection error is tried again with the same id and body — 15 s first,
+doubling to an hour, for more than 24 hours — and every attempt is recorded.
+"""
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import secrets
+import socket
+import time
+import uuid
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+
+from core.exceptions import BusinessRuleError, FieldErrors
+from core.outbox import outbox_handler, outbox_write
+from core.services import user_or_none
+from webhooks.events import EVENT_TYPES, events_of
+from webhooks.models import DeliveryAttempt, Event, Subscription
+
+DELIVER = "webhooks.deliver"
+TIMEOUT_SECONDS = 10
+# 32 attempts, 15 s first, doubling up to an hour: the last one more than 24 hours after the
+# event (15 + 30 + … + 1920 s, then hourly).
+RETRY = (32, 15, 3600)
+
+
+class DeliveryRefused(Exception):
+    """The receiver did not take the event (not 2xx, or no answer): try again later."""
+
+
+# --- subscriptions ----------------------------------------------------------------------------
+
+
+def secret_new() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _private(host: str) -> bool:
+    """Whether `host` is or resolves to a loopback, private, link-local or reserved address."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError):
+        return False  # an unknown name cannot reach anything; delivery will report it
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved:
+            return True
+        if ip.is_multicast or ip.is_unspecified:
+            return True
+    return False
+
+
+def url_problem(url: str) -> str:
+    """Why a webhook URL is refused ("" when it is fine): http(s) only, and no private or
+    loopback address (SSRF) unless DEBUG or WEBHOOKS_ALLOW_PRIVATE_URLS."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Give an http:// or https:// URL."
+    if parts.username or parts.password:
+        return "Put no credentials in the URL: the signature authenticates us."
+    allowed = settings.DEBUG or settings.WEBHOOKS_ALLOW_PRIVATE_URLS
+    if not allowed and _private(parts.hostname):
+        return "Private, loopback and link-local addresses are refused: give a public URL."
+    return ""
+
+
+def subscription_create(
+    *, url: str, events: list[str], secret: str = "", description: str = "", acting_user=None
+) -> Subscription:
+    """A new active subscription; without a secret one is generated (the caller shows it once)."""
+    errors = []
+    problem = url_problem(url)
+    if problem:
+        errors.append(("url", problem))
+    if not events:
+        errors.append(("events", 'Name at least one event type, or ["*"] for all.'))
+    for index, name in enumerate(events):
+        if name != "*" and name not in EVENT_TYPES:
+            errors.append((f"events[{index}]", f"Unknown event type “{name}”."))
+    if secret and not _key(secret):
+        errors.append(("secret", "A secret is whsec_ followed by base64 (24 to 64 bytes)."))
+    if errors:
+        raise FieldErrors(errors)
+    return Subscription.objects.create(
+        url=url,
+        events=sorted(set(events)),
+        secret=secret or secret_new(),
+        description=description,
+        created_by=user_or_none(acting_user),
+    )
+
+
+def _key(secret: str) -> bytes | None:
+    if not secret.startswith("whsec_"):
+        return None
+    try:
+        key = base64.b64decode(secret[len("whsec_") :], validate=True)
+    except ValueError:
+        return None
+    return key if 24 <= len(key) <= 64 else None
+
+
+def signature(secret: str, event_id: str, timestamp: int, body: str) -> str:
+    """The Standard Webhooks signature of one delivery."""
+    message = f"{event_id}.{timestamp}.{body}".encode()
+    digest = hmac.new(_key(secret), message, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+# --- events -------------------------------------------------------------------------------------
+
+
+_active: dict = {"read_at": None, "subscriptions": []}
+
+
+def active_subscriptions() -> list[Subscription]:
+    """The active subscriptions, read at most every WEBHOOKS_SUBSCRIPTIONS_CACHE_SECONDS per
+    process (a change in this process is seen at once: `subscriptions_changed`), so a use case
+    pays no query for webhooks while nobody subscribes."""
+    read_at = _active["read_at"]
+    now = time.monotonic()
+    if read_at is None or now - read_at >= settings.WEBHOOKS_SUBSCRIPTIONS_CACHE_SECONDS:
+        _active["subscriptions"] = list(Subscription.objects.filter(active=True))
+        _active["read_at"] = now
+    return _active["subscriptions"]
+
+
+def subscriptions_changed(**kwargs) -> None:
+    """Forget the cached subscriptions (a subscription was saved or deleted)."""
+    _active["read_at"] = None
+
+
+def events_from_change_log(entries) -> None:
+    """The change-log listener: events of a use case's entries, owed to the subscriptions that
+    want them (inside the use case's transaction)."""
+    subscriptions = active_subscriptions()
+    if not subscriptions:
+        return
+    for event_type, occurred_at, data in events_of(entries):
+        wanting = [s for s in subscriptions if s.wants(event_type)]
+        if not wanting:
+            continue
+        event = Event.objects.create(
+            id=f"evt_{uuid.uuid4().hex}", type=event_type, occurred_at=occurred_at, data=data
+        )
+        for subscription in wanting:
+            outbox_write(
+                topic=DELIVER,
+                key=f"webhook:{event.id}:{subscription.pk}",
+                payload={"event": event.id, "subscription": subscription.pk},
+            )
+
+
+@outbox_handler(DELIVER, retry=RETRY)
+def webhook_deliver(payload: dict) -> str | None:
+    """POST one event to one subscription; raise (try again later) unless it answers 2xx."""
+    subscription = Subscription.objects.filter(pk=payload["subscription"]).first()
+    if subscription is None or not subscription.active:
+        return "the subscription was deleted or deactivated"
+    event = Event.objects.get(pk=payload["event"])
+    body = json.dumps(event.body, separators=(",", ":"), ensure_ascii=False)
+    timestamp = int(time.time())
+    headers = {
+        "content-type": "application/json",
+        "user-agent": "B2B-Portal-Webhooks/1",
+        "webhook-id": event.id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature(subscription.secret, event.id, timestamp, body),
+    }
+    attempt = DeliveryAttempt(subscription=subscription, event=event)
+    started = time.monotonic()
+    problem = url_problem(subscription.url)  # again: the name may point elsewhere now
+    if problem:
+        attempt.error = problem
+    else:
+        try:
+            answer = requests.post(
+                subscription.url,
+                data=body.encode(),
+                headers=headers,
+                timeout=TIMEOUT_SECONDS,
+                allow_redirects=False,
+            )
+            attempt.status_code = answer.status_code
+            if not attempt.succeeded:
+                attempt.error = f"HTTP {answer.status_code}: {answer.text[:200]}"
+        except requests.RequestException as exc:
+            attempt.error = f"{type(exc).__name__}: {exc}"[:500]
+    attempt.duration_ms = int((time.monotonic() - started) * 1000)
+    attempt.attempted_at = timezone.now()
+    attempt.save()
+    if problem:
+        raise BusinessRuleError(problem)  # no retry can cure it: FAILED, shown in the admin
+    if not attempt.succeeded:
+        raise DeliveryRefused(attempt.error)
+    return None

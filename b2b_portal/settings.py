@@ -295,6 +295,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "relay-outbox": {"task": "core.relay_outbox", "schedule": 30.0},
+    "relay-webhooks": {"task": "core.relay_outbox", "schedule": 15.0, "args": ("webhooks",)},
 }
 
 # The transactional outbox (core/outbox.py): a message being sent is leased for this long (more

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DataError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -37,17 +38,22 @@ _handlers: dict[str, Callable[[dict], None]] = {}
 # Per topic: (attempts before FAILED, first wait in seconds, longest wait in seconds); topics
 # without one use the OUTBOX_* settings.
 _policies: dict[str, tuple[int, int, int]] = {}
+# Topics relayed in a lane of their own (by their own relay task), so that a slow receiver
+# there never holds up the default lane's messages (invoices, supplier emails).
+_lanes: dict[str, str] = {}
 
 
-def outbox_handler(topic: str, *, retry: tuple[int, int, int] | None = None):
+def outbox_handler(topic: str, *, retry: tuple[int, int, int] | None = None, lane: str = ""):
     """Register the function that performs the side effect of `topic` (called with the
     payload; raising means "try again later"), with its own retry policy if given:
-    (attempts, first wait, longest wait) in seconds."""
+    (attempts, first wait, longest wait) in seconds, and its own relay `lane` if given."""
 
     def register(function):
         _handlers[topic] = function
         if retry is not None:
             _policies[topic] = retry
+        if lane:
+            _lanes[topic] = lane
         return function
 
     return register
@@ -66,7 +72,7 @@ def outbox_write(*, topic: str, key: str, payload: dict) -> tuple[OutboxMessage,
         key=key, defaults={"topic": topic, "payload": payload}
     )
     if created:
-        enqueue_on_commit(RELAY_TASK)
+        enqueue_on_commit(RELAY_TASK, *([_lanes[topic]] if topic in _lanes else []))
     return message, created
 
 
@@ -91,18 +97,21 @@ def backoff(attempts: int, topic: str = "") -> timedelta:
     return timedelta(seconds=min(first * 2 ** max(attempts - 1, 0), longest))
 
 
-def _due(now):
-    return OutboxMessage.objects.filter(
+def _due(now, lane: str = ""):
+    due = OutboxMessage.objects.filter(
         status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now
     ).filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now))
+    if lane:
+        return due.filter(topic__in=[t for t, name in _lanes.items() if name == lane])
+    return due.exclude(topic__in=list(_lanes)) if _lanes else due
 
 
-def _lease() -> OutboxMessage | None:
+def _lease(lane: str = "") -> OutboxMessage | None:
     """Take the next due message for this relay, one at a time: a lease must outlast the one
     send it covers (OUTBOX_LEASE_SECONDS > EMAIL_TIMEOUT), not a batch of them. SKIP LOCKED:
     relays running at the same time take different messages (on SQLite, writers queue)."""
     now = timezone.now()
-    due = _due(now).select_for_update(skip_locked=True).order_by("next_attempt_at", "id")
+    due = _due(now, lane).select_for_update(skip_locked=True).order_by("next_attempt_at", "id")
     with transaction.atomic():
         while (message := due.first()) is not None:
             if message.attempts >= _max_attempts(message.topic):
@@ -149,12 +158,25 @@ def _settle(message: OutboxMessage, error: Exception | None, note: str = "") -> 
         current.save()
 
 
-def outbox_relay(*, limit: int = 100) -> int:
-    """Perform up to `limit` due side effects; returns how many were delivered. A handler may
-    return a note (why nothing needed sending), kept on the delivered message."""
+def outbox_relay(*, limit: int = 100, lane: str = "") -> int:
+    """Perform up to `limit` due side effects of a lane (the default one: every topic without
+    a lane of its own); returns how many were delivered. A handler may return a note (why
+    nothing needed sending), kept on the delivered message."""
+    if lane:  # one relay at a time per lane: a slow receiver holds up one worker process only
+        token = f"outbox-relay-lane:{lane}"
+        if not cache.add(token, "busy", timeout=settings.OUTBOX_LEASE_SECONDS):
+            return 0
+        try:
+            return _relay(limit, lane)
+        finally:
+            cache.delete(token)
+    return _relay(limit, lane)
+
+
+def _relay(limit: int, lane: str) -> int:
     delivered = 0
     for _ in range(limit):
-        message = _lease()
+        message = _lease(lane)
         if message is None:
             break
         handler = _handlers.get(message.topic)

@@ -13,6 +13,7 @@ def record_worker_heartbeat() -> str:
 
 
 @shared_task(name="core.relay_outbox", acks_late=True, ignore_result=True)
-def relay_outbox() -> int:
-    """Sends what the outbox owes: after each commit that wrote to it, and from beat."""
-    return outbox_relay()
+def relay_outbox(lane: str = "") -> int:
+    """Sends what the outbox owes in one lane: after each commit that wrote to it, and from
+    beat."""
+    return outbox_relay(lane=lane)

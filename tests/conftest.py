@@ -71,6 +71,8 @@ WORKER_SETTINGS = {
     "OUTBOX_BACKOFF_SECONDS": "1",
     "OUTBOX_BACKOFF_MAX_SECONDS": "2",
     "SUPPLY_STALE_AFTER_SECONDS": "2",
+    "WEBHOOKS_ALLOW_PRIVATE_URLS": "1",  # the tests' receivers listen on loopback
+    "WEBHOOKS_SUBSCRIPTIONS_CACHE_SECONDS": "0",  # subscriptions are made by the test process
 }
 
 

@@ -169,7 +169,7 @@ def events_from_change_log(entries) -> None:
             )
 
 
-@outbox_handler(DELIVER, retry=RETRY)
+@outbox_handler(DELIVER, retry=RETRY, lane="webhooks")
 def webhook_deliver(payload: dict) -> str | None:
     """POST one event to one subscription; raise (try again later) unless it answers 2xx."""
     subscription = Subscription.objects.filter(pk=payload["subscription"]).first()

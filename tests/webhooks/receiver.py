@@ -3,11 +3,13 @@ with the status codes it is given (then 200)."""
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Receiver:
-    def __init__(self):
+    def __init__(self, *, delay: float = 0):
+        self.delay = delay  # seconds to wait before answering (a hanging receiver)
         self.requests = []
         self.answers = []  # status codes to answer, in order; then 200
         receiver = self
@@ -19,6 +21,7 @@ class Receiver:
                     {"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
                 )
                 status = receiver.answers.pop(0) if receiver.answers else 200
+                time.sleep(receiver.delay)
                 self.send_response(status)
                 self.end_headers()
                 self.wfile.write(b"ok" if status < 300 else b"nope")

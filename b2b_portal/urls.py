@@ -21,6 +21,9 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("profile/", core_views.profile, name="profile"),
+    path("profile/email/", core_views.email_preferences, name="email_preferences"),
+    path("notifications/", core_views.notifications, name="notifications"),
+    path("notifications/read/", core_views.notifications_read, name="notifications_read"),
     path("profile/tokens/", core_views.api_token_new, name="api_token_new"),
     path(
         "profile/tokens/<int:token_id>/revoke/",

@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
+from core.models import Notification
 from core.navigation import navigation_for
 from core.roles import roles_of
 
@@ -12,4 +14,7 @@ def navigation(request):
         "nav_items": navigation_for(user, request.path),
         "user_roles": roles_of(user),
         "currency": settings.CURRENCY,
+        "unread_notifications": SimpleLazyObject(
+            lambda: Notification.objects.filter(user=user, read_at__isnull=True).count()
+        ),
     }

@@ -164,3 +164,44 @@ class OutboxMessage(FSMModelMixin, models.Model):
         self.attempts = 0
         self.next_attempt_at = timezone.now()
         self.locked_until = None
+
+
+class Notification(models.Model):
+    """Something a user should know (a line of their order in exception, a PO waiting for
+    their approval): the bell in the header counts the unread ones. Later apps decide who hears
+    of what (notifications app); `core` only keeps the inbox."""
+
+    class Kind(models.TextChoices):
+        LINE_EXCEPTION = "line_exception", "A line of my order: its supply in exception"
+        LINE_BACKORDERED = "line_backordered", "A line of my order: backordered"
+        LINE_JEOPARDY = "line_jeopardy", "A line of my order: in jeopardy"
+        PO_REJECTED = "po_rejected", "My purchase order: rejected by an approver or the supplier"
+        PO_AWAITING_APPROVAL = "po_awaiting_approval", "A purchase order waits for my approval"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    message = models.CharField(max_length=300)
+    url = models.CharField(max_length=200, blank=True, help_text="The document it is about.")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.user}: {self.message}"
+
+
+class NotificationPreference(models.Model):
+    """A user's choices: the notification kinds they do not want by email."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email_off = models.JSONField(default=list, blank=True)
+
+    def __str__(self):
+        return f"{self.user}: no email for {', '.join(self.email_off) or 'nothing'}"

@@ -203,6 +203,9 @@ def sync_roles(using: str = "default") -> None:
 ROUTE_PERMISSIONS: dict[str, str | None] = {
     "home": None,
     "profile": None,
+    "email_preferences": None,
+    "notifications": None,
+    "notifications_read": None,
     "api_token_new": None,
     "api_token_revoke": None,
     "dashboard": "orders.view_salesorder",

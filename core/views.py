@@ -2,13 +2,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import ApiTokenForm
 from core.health import check_broker, check_database, last_worker_heartbeat
-from core.models import ApiToken
+from core.models import ApiToken, Notification, NotificationPreference
 from core.roles import roles_of
 from core.services import api_token_create, api_token_revoke
 
@@ -40,7 +41,49 @@ def healthz(request):
 def profile(request):
     """The user's own page: their roles and their personal API tokens."""
     tokens = ApiToken.objects.filter(user=request.user)
-    return render(request, "core/profile.html", {"tokens": tokens, "form": ApiTokenForm()})
+    return render(
+        request,
+        "core/profile.html",
+        {"tokens": tokens, "form": ApiTokenForm(), **_email_context(request.user)},
+    )
+
+
+def _email_context(user) -> dict:
+    preference = NotificationPreference.objects.filter(user=user).first()
+    off = set(preference.email_off) if preference else set()
+    return {"email_kinds": [(k, label, k not in off) for k, label in Notification.Kind.choices]}
+
+
+@require_POST
+def email_preferences(request):
+    """Which notifications the user also gets by email (all by default)."""
+    wanted = set(request.POST.getlist("email"))
+    off = [kind for kind in Notification.Kind.values if kind not in wanted]
+    NotificationPreference.objects.update_or_create(user=request.user, defaults={"email_off": off})
+    messages.success(request, "Email choices saved.")
+    return redirect("profile")
+
+
+@require_GET
+def notifications(request):
+    """The user's notifications, newest first (100), unread ones marked."""
+    rows = list(Notification.objects.filter(user=request.user)[:100])
+    return render(request, "core/notifications.html", {"rows": rows})
+
+
+@require_POST
+def notifications_read(request):
+    """Mark one notification (`id`) or all of them read; then go to its document, or back."""
+    unread = Notification.objects.filter(user=request.user, read_at__isnull=True)
+    one = request.POST.get("id", "")
+    if one.isdigit():
+        notification = get_object_or_404(Notification, pk=int(one), user=request.user)
+        unread.filter(pk=notification.pk).update(read_at=timezone.now())
+        if notification.url.startswith("/"):
+            return redirect(notification.url)
+    else:
+        unread.update(read_at=timezone.now())
+    return redirect("notifications")
 
 
 @require_POST
@@ -48,7 +91,12 @@ def api_token_new(request):
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
         tokens = ApiToken.objects.filter(user=request.user)
-        return render(request, "core/profile.html", {"tokens": tokens, "form": form}, status=422)
+        return render(
+            request,
+            "core/profile.html",
+            {"tokens": tokens, "form": form, **_email_context(request.user)},
+            status=422,
+        )
     token, key = api_token_create(
         user=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
     )
@@ -56,7 +104,13 @@ def api_token_new(request):
     response = render(
         request,
         "core/profile.html",
-        {"tokens": tokens, "form": ApiTokenForm(), "new_key": key, "new_token": token},
+        {
+            "tokens": tokens,
+            "form": ApiTokenForm(),
+            "new_key": key,
+            "new_token": token,
+            **_email_context(request.user),
+        },
     )
     add_never_cache_headers(response)  # the key is on this page: no cache may keep it
     return response

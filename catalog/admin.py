@@ -46,7 +46,7 @@ class ItemAdmin(admin.ModelAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["number", "name", "default_ship_from", "transit_days"]
+    list_display = ["number", "name", "email", "default_ship_from", "transit_days"]
     list_filter = ["default_ship_from"]
     search_fields = ["number", "name"]
     list_select_related = ["default_ship_from"]

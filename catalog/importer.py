@@ -208,6 +208,7 @@ _SPECS = {
         "number": (_text, {"max_length": 40}),
         "name": (_text, {}),
         "ship_to_address": (_text, {"required": False, "max_length": 2000}),
+        "email": (_text, {"required": False, "max_length": 254}),
         "default_ship_from": (_text, {"required": False, "max_length": 20}),
         "transit_days": (_int, {}),
     },
@@ -315,6 +316,11 @@ def validate(data: Any) -> ImportPlan:
     customers = _entries(plan, data, "customers")
     _no_duplicates(plan, "customers", [(i, c.get("number")) for i, _, _, c in customers])
     for _, path, _, clean in customers:
+        if clean.get("email"):
+            try:
+                validate_email(clean["email"])
+            except ValidationError:
+                plan.error(f"{path}.email", "must be an email address")
         _ref(
             plan,
             clean,
@@ -532,7 +538,7 @@ def write(plan: ImportPlan) -> None:
         return suppliers[number]
 
     for c in s["customers"]:
-        values = _given(c, "name", "ship_to_address", "transit_days")
+        values = _given(c, "name", "ship_to_address", "email", "transit_days")
         if "default_ship_from" in c:
             values["default_ship_from"] = orgs.get(c["default_ship_from"])
         _upsert_counted(plan, "customers", Customer, {"number": c["number"]}, values)

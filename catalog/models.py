@@ -57,6 +57,10 @@ class Customer(models.Model):
     number = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
     ship_to_address = models.TextField(blank=True)
+    email = models.EmailField(
+        blank=True,
+        help_text="The customer's contact: order acknowledgments, ship notices and invoices.",
+    )
     default_ship_from = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -1,4 +1,4 @@
-"""Who hears of what, in the app (the bell) and by email.
+"""Who hears of what, in the app (the bell) and by email — users, and customers' contacts.
 
 From the change log of each use case (core.events), like the webhooks: a line of an order
 whose supply goes to EXCEPTION, that is BACKORDERED or whose schedule slips into jeopardy →
@@ -7,7 +7,11 @@ the supplier → the buyer who created or submitted it (every buyer for a touchl
 waiting for approval → every procurement manager but its submitter. Each notification is a
 row in the recipient's inbox and, unless they opted out of its kind on their profile, an
 email owed through the outbox in the same transaction (sent once, retried until the mail
-server takes it)."""
+server takes it).
+
+A customer with a contact email gets an order acknowledgment with the promised dates when
+the order is submitted, a ship notice with carrier and tracking when a shipment is confirmed,
+and each invoice as a PDF."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,11 +20,14 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from billing.documents import invoice_pdf
+from billing.models import Invoice
 from core.models import Notification, NotificationPreference
 from core.outbox import outbox_handler, outbox_write
-from orders.models import FulfillmentLine
+from orders.models import FulfillmentLine, SalesOrder
 from procurement.models import PurchaseOrder
 from supply.models import SupplyOrder
+from warehouse.models import Shipment
 
 Kind = Notification.Kind
 EMAIL = "notifications.email"
@@ -105,8 +112,49 @@ def _recipients_and_message(kind: str, entry):
     return sorted(buyers, key=lambda u: u.pk), f"{po.number} was rejected by {by}{reason}", url
 
 
+CUSTOMER_EMAIL = "notifications.customer_email"
+# (document type, status before, status after) → the customer email it owes; "*": any.
+CUSTOMER_EMAILS = {
+    ("orders.salesorder", "DRAFT", "PROCESSING"): "order_acknowledgment",
+    ("warehouse.shipment", "*", "SHIPPED"): "ship_notice",
+    ("billing.invoice", "", "POSTED"): "invoice",
+}
+CUSTOMER_OF = {
+    "orders.salesorder": "customer__email",
+    "warehouse.shipment": "customer__email",
+    "billing.invoice": "sales_order__customer__email",
+}
+
+
+def _customer_emails(entries) -> None:
+    for entry in entries:
+        if entry.field != "status":
+            continue
+        kind = CUSTOMER_EMAILS.get(
+            (entry.document_type, entry.from_value, entry.to_value)
+        ) or CUSTOMER_EMAILS.get((entry.document_type, "*", entry.to_value))
+        if kind is None:
+            continue
+        model = {"orders.salesorder": SalesOrder, "warehouse.shipment": Shipment}.get(
+            entry.document_type, Invoice
+        )
+        address = (
+            model.objects.filter(pk=entry.document_id)
+            .values_list(CUSTOMER_OF[entry.document_type], flat=True)
+            .first()
+        )
+        if address:
+            outbox_write(
+                topic=CUSTOMER_EMAIL,
+                key=f"customer-email:{kind}:{entry.document_id}",
+                payload={"kind": kind, "id": entry.document_id},
+            )
+
+
 def notify_from_change_log(entries) -> None:
-    """The change-log listener: notifications (and their emails) of a use case's entries."""
+    """The change-log listener: notifications (and their emails) of a use case's entries, and
+    the emails owed to customers."""
+    _customer_emails(entries)
     for entry in entries:
         kind = _kind_of(entry)
         if kind is None:
@@ -156,4 +204,46 @@ def notification_email_send(payload: dict) -> str | None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.user.email],
     ).send()
+    return None
+
+
+@outbox_handler(CUSTOMER_EMAIL)
+def customer_email_send(payload: dict) -> str | None:
+    """Email a customer's contact: the order acknowledgment, a ship notice or an invoice."""
+    kind, pk = payload["kind"], payload["id"]
+    attachments = []
+    if kind == "order_acknowledgment":
+        order = SalesOrder.objects.select_related("customer").get(pk=pk)
+        lines = order.lines.select_related("item").order_by("line_number")
+        address = order.customer.email
+        subject = f"Order {order.number} received" + (
+            f" (your PO {order.external_reference})" if order.external_reference else ""
+        )
+        body = render_to_string(
+            "notifications/order_acknowledgment.txt", {"order": order, "lines": lines}
+        )
+    elif kind == "ship_notice":
+        shipment = Shipment.objects.select_related("customer").get(pk=pk)
+        lines = shipment.lines.filter(active=True).select_related(
+            "demand_line__order", "demand_line__item"
+        )
+        address = shipment.customer.email
+        subject = f"Shipment {shipment.number} is on its way"
+        body = render_to_string(
+            "notifications/ship_notice.txt", {"shipment": shipment, "lines": lines}
+        )
+    else:
+        invoice = Invoice.objects.select_related("sales_order__customer", "shipment").get(pk=pk)
+        address = invoice.sales_order.customer.email
+        subject = f"Invoice {invoice.number}"
+        body = render_to_string("notifications/invoice.txt", {"invoice": invoice})
+        attachments.append((f"{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf"))
+    if not address:
+        return "the customer has no email address any more"
+    message = EmailMessage(
+        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[address]
+    )
+    for attachment in attachments:
+        message.attach(*attachment)
+    message.send()
     return None

@@ -1,7 +1,8 @@
 """The worker is SIGKILLed (with its pool processes) at random moments while four users enter
 orders through the API, and started again: on both brokers, every line still gets exactly one
-supply order, requisition line and PO line, every touchless PO reaches the supplier, and no
-worker exits on what a crash left behind."""
+supply order, requisition line and PO line, every touchless PO reaches the supplier, every
+webhook event reaches its subscriber at least once with the same id, and no worker exits on
+what a crash left behind."""
 
 import random
 import threading
@@ -18,8 +19,11 @@ from procurement.selectors import purchase_order_total
 from supply.models import SupplyOrder
 from supply.tasks import convert_touchless_requisitions, requeue_stale_supply_orders
 from tests.conftest import WORKER_SETTINGS
+from tests.webhooks.receiver import Receiver
 from tests.workers import WebServer, post_json, wait_for
 from tests.world import api_order
+from webhooks.models import Event
+from webhooks.services import subscription_create
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -41,10 +45,12 @@ def everything_supplied_and_sent(send) -> bool:
     """One beat of every safety net (what Celery beat sends), then: is the flow through?"""
     for task in (requeue_stale_supply_orders, convert_touchless_requisitions, relay_outbox):
         send(task)
+    send(relay_outbox, "webhooks")
     lines = FulfillmentLine.objects.count()
     ordered = PurchaseOrderLine.objects.values("demand_line").distinct().count()
     unsent = PurchaseOrder.objects.filter(status="OPEN", communicated_at=None).count()
-    return lines > 0 and ordered == lines and unsent == 0
+    undelivered = Event.objects.exclude(attempts__status_code__range=(200, 299)).count()
+    return lines > 0 and ordered == lines and unsent == 0 and undelivered == 0
 
 
 def flow_state() -> dict:
@@ -63,7 +69,7 @@ def duplicates(model, field="demand_line") -> list:
 
 @pytest.mark.parametrize(("broker", "seed"), [("embedded", 20261202), ("redis", 7)])
 def test_killing_the_worker_loses_nothing_and_duplicates_nothing(
-    broker, seed, request, world, mail_server
+    broker, seed, request, world, mail_server, settings
 ):
     world.contoso.automatic_po = True  # 2 × 900 per line: touchless POs, opened at once
     world.contoso.save()
@@ -75,17 +81,21 @@ def test_killing_the_worker_loses_nothing_and_duplicates_nothing(
         redis_url = request.getfixturevalue("redis_url")
         web = WebServer(env={"CELERY_BROKER_URL": redis_url, **WORKER_SETTINGS})
 
-        def send(task):
+        def send(task, *args):
             with Connection(redis_url) as connection:
-                task.apply_async(connection=connection)
+                task.apply_async(args=args, connection=connection)
     else:
         worker = request.getfixturevalue("celery_worker")
         web = WebServer(env=WORKER_SETTINGS)
 
-        def send(task):
-            task.delay()
+        def send(task, *args):
+            task.delay(*args)
 
     _, key = api_token_create(user=world.csr, name="fault test")
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = True
+    receiver = Receiver()
+    request.addfinalizer(receiver.close)
+    subscription_create(url=receiver.url, events=["*"])
     statuses: list[int] = []
     stop = threading.Event()
     users = [
@@ -132,5 +142,8 @@ def test_killing_the_worker_loses_nothing_and_duplicates_nothing(
     # A touchless run groups lines into one PO: from 10,000 on it waits for a manager.
     for po in PurchaseOrder.objects.exclude(status="OPEN"):
         assert po.status == "PENDING_APPROVAL" and purchase_order_total(po) >= 10_000
+    received = {r["headers"]["webhook-id"] for r in receiver.requests}
+    assert received == set(Event.objects.values_list("id", flat=True))  # each, none invented
+    assert Event.objects.filter(type="sales_order.created").count() == len(statuses)
     log = worker.log()
     assert "Unrecoverable error" not in log and worker.alive(), log[-3000:]

@@ -28,25 +28,31 @@ from orders.models import FulfillmentLine, SalesOrder
 from procurement.models import PurchaseOrder
 from supply.models import SupplyOrder
 from warehouse.models import Shipment
+from webhooks.events import event_type_of
 
 Kind = Notification.Kind
 EMAIL = "notifications.email"
 
 
 def _kind_of(entry) -> str | None:
-    kind, field, before, after = entry.document_type, entry.field, entry.from_value, entry.to_value
-    if kind == "supply.supplyorder" and field == "status" and after == "EXCEPTION":
+    """The notification kind of a change-log entry, from its event type (webhooks.events: the
+    one mapping of log entries to events)."""
+    event, before, after = event_type_of(entry), entry.from_value, entry.to_value
+    if event == "supply_order.exception":
         return Kind.LINE_EXCEPTION
-    if kind == "orders.fulfillmentline" and field == "status" and after == "BACKORDERED":
+    if event == "sales_order.line.status_changed" and after == "BACKORDERED":
         return Kind.LINE_BACKORDERED
-    if kind == "orders.fulfillmentline" and field == "scheduled_ship_date" and before:
+    if event == "sales_order.line.rescheduled" and entry.field == "scheduled_ship_date" and before:
         return Kind.LINE_JEOPARDY  # a move, not the first schedule; only when now behind
-    if kind == "procurement.purchaseorder" and field == "status":
-        if before == "PENDING_APPROVAL" and after == "DRAFT":
-            return Kind.PO_REJECTED
-        if after == "PENDING_APPROVAL":
-            return Kind.PO_AWAITING_APPROVAL
-    if kind == "procurement.purchaseorder" and field == "acknowledgment" and after == "REJECTED":
+    if (
+        event == "purchase_order.status_changed"
+        and before == "PENDING_APPROVAL"
+        and after == "DRAFT"
+    ):
+        return Kind.PO_REJECTED
+    if event == "purchase_order.status_changed" and after == "PENDING_APPROVAL":
+        return Kind.PO_AWAITING_APPROVAL
+    if event == "purchase_order.acknowledged" and after == "REJECTED":
         return Kind.PO_REJECTED
     return None
 
@@ -113,12 +119,8 @@ def _recipients_and_message(kind: str, entry):
 
 
 CUSTOMER_EMAIL = "notifications.customer_email"
-# (document type, status before, status after) → the customer email it owes; "*": any.
-CUSTOMER_EMAILS = {
-    ("orders.salesorder", "DRAFT", "PROCESSING"): "order_acknowledgment",
-    ("warehouse.shipment", "*", "SHIPPED"): "ship_notice",
-    ("billing.invoice", "", "POSTED"): "invoice",
-}
+# What a customer's contact is sent, by event: the order submitted, a shipment confirmed, an
+# invoice posted.
 CUSTOMER_OF = {
     "orders.salesorder": "customer__email",
     "warehouse.shipment": "customer__email",
@@ -126,13 +128,16 @@ CUSTOMER_OF = {
 }
 
 
+def _customer_email_of(entry) -> str | None:
+    event = event_type_of(entry)
+    if event == "sales_order.status_changed" and entry.from_value == "DRAFT":
+        return "order_acknowledgment"
+    return {"shipment.confirmed": "ship_notice", "invoice.posted": "invoice"}.get(event)
+
+
 def _customer_emails(entries) -> None:
     for entry in entries:
-        if entry.field != "status":
-            continue
-        kind = CUSTOMER_EMAILS.get(
-            (entry.document_type, entry.from_value, entry.to_value)
-        ) or CUSTOMER_EMAILS.get((entry.document_type, "*", entry.to_value))
+        kind = _customer_email_of(entry)
         if kind is None:
             continue
         model = {"orders.salesorder": SalesOrder, "warehouse.shipment": Shipment}.get(

@@ -61,12 +61,15 @@ def create_webhook(request, payload: SubscriptionIn):
     headers `webhook-id`, `webhook-timestamp` and `webhook-signature` (`v1,` + base64
     HMAC-SHA256 over `{id}.{timestamp}.{body}`, keyed with the decoded secret). Event types and
     their data: `sales_order.created` (sales_order, customer, external_reference, currency);
+    `sales_order.status_changed` (sales_order, customer, from, to);
     `sales_order.line.status_changed` (sales_order, line_number, item, quantity, supply_type,
     sequence, from, to); `sales_order.line.rescheduled` (the line fields, field,
     scheduled_ship_date, promised_ship_date, jeopardy_days, reason); `supply_order.exception`
     (supply_order, sales_order, line_number, supply_type, reason);
     `purchase_order.status_changed` (purchase_order, supplier, revision, from, to);
-    `purchase_order.communicated` (purchase_order, supplier, revision); `shipment.confirmed`
+    `purchase_order.communicated` (purchase_order, supplier, revision);
+    `purchase_order.acknowledged` (purchase_order, supplier, revision, acknowledgment, note);
+    `shipment.confirmed`
     (shipment, customer, carrier, tracking_number, lines); `invoice.posted` (invoice,
     sales_order, total, currency). Non-2xx answers are retried with the same id for over 24
     hours."""

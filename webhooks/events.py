@@ -1,10 +1,12 @@
 """The one mapping from change-log entries to event types, and each event's data.
 
 An entry is (document type, field, from, to): a sales order's first status is
-`sales_order.created`; a line's status change `sales_order.line.status_changed`; a line's
-scheduled or promised date `sales_order.line.rescheduled`; a supply order going to EXCEPTION
-`supply_order.exception`; a PO's status `purchase_order.status_changed` and its email taken by
-the mail server `purchase_order.communicated`; a shipment going SHIPPED `shipment.confirmed`;
+`sales_order.created`, a later one `sales_order.status_changed`; a line's status change
+`sales_order.line.status_changed`; a line's scheduled or promised date
+`sales_order.line.rescheduled`; a supply order going to EXCEPTION
+`supply_order.exception`; a PO's status `purchase_order.status_changed`, its email taken by
+the mail server `purchase_order.communicated` and the supplier's answer
+`purchase_order.acknowledged`; a shipment going SHIPPED `shipment.confirmed`;
 an invoice created `invoice.posted`. Line events carry `sequence` (the log entry's number: it
 only grows, so a receiver can order events of one sales order even when a retry comes late).
 """
@@ -19,20 +21,26 @@ from warehouse.models import Shipment
 
 EVENT_TYPES = (
     "sales_order.created",
+    "sales_order.status_changed",
     "sales_order.line.status_changed",
     "sales_order.line.rescheduled",
     "supply_order.exception",
     "purchase_order.status_changed",
     "purchase_order.communicated",
+    "purchase_order.acknowledged",
     "shipment.confirmed",
     "invoice.posted",
 )
 
 
-def _type_of(entry) -> str | None:
+def event_type_of(entry) -> str | None:
+    """The event type of a change-log entry (None: not an event). Notifications classify
+    entries through this too: one mapping."""
     kind, field, before, after = entry.document_type, entry.field, entry.from_value, entry.to_value
     if kind == "orders.salesorder" and field == "status" and not before:
         return "sales_order.created"
+    if kind == "orders.salesorder" and field == "status":
+        return "sales_order.status_changed"
     if kind == "orders.fulfillmentline" and field == "status" and before and before != after:
         return "sales_order.line.status_changed"
     if kind == "orders.fulfillmentline" and field in ("scheduled_ship_date", "promised_ship_date"):
@@ -43,6 +51,8 @@ def _type_of(entry) -> str | None:
         return "purchase_order.status_changed"
     if kind == "procurement.purchaseorder" and field == "communicated":
         return "purchase_order.communicated"
+    if kind == "procurement.purchaseorder" and field == "acknowledgment":
+        return "purchase_order.acknowledged"
     if kind == "warehouse.shipment" and field == "status" and after == "SHIPPED":
         return "shipment.confirmed"
     if kind == "billing.invoice" and field == "status" and not before:
@@ -98,12 +108,16 @@ def _data(event_type: str, document, entry) -> dict:
             "supply_type": document.supply_type,
             "reason": entry.reason or document.exception_reason,
         }
-    if event_type in ("purchase_order.status_changed", "purchase_order.communicated"):
+    if event_type == "sales_order.status_changed":
+        return {"sales_order": document.number, "customer": document.customer.number} | change
+    if event_type.startswith("purchase_order."):
         data = {
             "purchase_order": document.number,
             "supplier": document.supplier.number,
             "revision": document.revision,
         }
+        if event_type == "purchase_order.acknowledged":
+            return data | {"acknowledgment": entry.to_value, "note": entry.reason}
         return data | change if event_type == "purchase_order.status_changed" else data
     if event_type == "shipment.confirmed":
         lines = document.lines.filter(active=True).select_related("demand_line__order")
@@ -131,7 +145,7 @@ def _data(event_type: str, document, entry) -> dict:
 
 def events_of(entries) -> list[tuple[str, object, dict]]:
     """(type, occurred_at, data) of the entries that are events, in log order."""
-    typed = [(entry, _type_of(entry)) for entry in entries]
+    typed = [(entry, event_type_of(entry)) for entry in entries]
     typed = [(entry, kind) for entry, kind in typed if kind]
     ids = defaultdict(set)
     for entry, _ in typed:

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "billing",
     "webhooks",
     "notifications",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

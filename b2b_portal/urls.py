@@ -30,16 +30,7 @@ urlpatterns = [
         core_views.api_token_revoke_view,
         name="api_token_revoke",
     ),
-    path(
-        "dashboard/",
-        core_views.placeholder(
-            title="Dashboard",
-            permission="orders.view_salesorder",
-            arrives_with="the dashboard issue",
-            purpose="KPIs: lines by status, on-time ship %, order-to-ship days, late POs.",
-        ),
-        name="dashboard",
-    ),
+    path("dashboard/", include("dashboard.urls")),
     path("orders/", include("orders.urls")),
     path("supply/", include("supply.urls")),
     path("procurement/", include("procurement.urls")),

@@ -24,6 +24,10 @@ class OrderFilters:
     attention: bool = False
     ship_from: datetime.date | None = None  # requested ship date range
     ship_to: datetime.date | None = None
+    line_status: str = ""  # a line in this status
+    supply_type: str = ""  # a line of this supply type ("NONE": not sourced yet)
+    shipped_from: datetime.date | None = None  # a line shipped in this range
+    shipped_to: datetime.date | None = None
 
 
 def sales_orders(filters: OrderFilters = OrderFilters()):
@@ -59,6 +63,23 @@ def sales_orders(filters: OrderFilters = OrderFilters()):
         line &= Q(requested_ship_date__gte=filters.ship_from)
     if filters.ship_to:
         line &= Q(requested_ship_date__lte=filters.ship_to)
+    if filters.line_status:
+        line &= Q(status=filters.line_status)
+    if filters.supply_type:
+        line &= Q(supply_type="" if filters.supply_type == "NONE" else filters.supply_type)
+    if filters.shipped_from or filters.shipped_to:
+        line &= _shipped_between(filters.shipped_from, filters.shipped_to)
     if line:
         rows = rows.filter(Exists(FulfillmentLine.objects.filter(line, order=OuterRef("pk"))))
     return rows.order_by("-id")
+
+
+def _shipped_between(start: datetime.date | None, end: datetime.date | None) -> Q:
+    """A line on a shipment confirmed between the dates (the warehouse's rows, reached by their
+    relation name)."""
+    shipped = Q(shipment_lines__active=True, shipment_lines__shipment__status="SHIPPED")
+    if start:
+        shipped &= Q(shipment_lines__shipment__ship_date__gte=start)
+    if end:
+        shipped &= Q(shipment_lines__shipment__ship_date__lte=end)
+    return shipped

@@ -35,6 +35,10 @@ def _date(value: str):
         return None
 
 
+def _choice(value: str, allowed) -> str:
+    return value if value in allowed else ""
+
+
 @permission_required("orders.view_salesorder", raise_exception=True)
 @require_GET
 def worklist(request):
@@ -46,6 +50,12 @@ def worklist(request):
         attention=request.GET.get("attention") == "1",
         ship_from=_date(request.GET.get("from", "")),
         ship_to=_date(request.GET.get("to", "")),
+        line_status=_choice(request.GET.get("line_status", ""), FulfillmentLine.Status.values),
+        supply_type=_choice(
+            request.GET.get("supply_type", ""), [*FulfillmentLine.SupplyType.values, "NONE"]
+        ),
+        shipped_from=_date(request.GET.get("shipped_from", "")),
+        shipped_to=_date(request.GET.get("shipped_to", "")),
     )
     page, query = paginate(request, selectors.sales_orders(filters))
     context = {

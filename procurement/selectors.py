@@ -82,13 +82,8 @@ def purchase_orders(filters: PurchaseOrderFilters = PurchaseOrderFilters()):
     if filters.search:
         rows = rows.filter(number__icontains=filters.search)
     if filters.late:
-        late_lines = PurchaseOrderLine.objects.filter(
-            purchase_order=OuterRef("pk"),
-            status=PurchaseOrderLine.Status.OPEN,
-            need_by_date__lt=timezone.localdate(),
-            quantity_received__lt=F("quantity"),
-        )
-        rows = rows.filter(status=PurchaseOrder.Status.OPEN).filter(Exists(late_lines))
+        late_lines = late_purchase_order_lines().filter(purchase_order=OuterRef("pk"))
+        rows = rows.filter(Exists(late_lines))
     if filters.awaiting_acknowledgment:
         rows = rows.filter(
             status=PurchaseOrder.Status.OPEN,
@@ -110,3 +105,14 @@ def purchase_order_lines(po: PurchaseOrder, *, ordered_only: bool = False):
 def purchase_order_total(po: PurchaseOrder) -> Decimal:
     """The total every screen, the API, the PDF, the email and the approval threshold use."""
     return purchase_orders().filter(pk=po.pk).values_list("total", flat=True).get()
+
+
+def late_purchase_order_lines():
+    """Lines of OPEN POs whose need-by date has passed and that are not fully received: the
+    one rule of a late PO (the PO list's filter, the dashboard, the late-supply scan's buyers)."""
+    return PurchaseOrderLine.objects.filter(
+        purchase_order__status=PurchaseOrder.Status.OPEN,
+        status=PurchaseOrderLine.Status.OPEN,
+        need_by_date__lt=timezone.localdate(),
+        quantity_received__lt=F("quantity"),
+    )

@@ -1,0 +1,36 @@
+"""The dashboard's date range."""
+
+from django import forms
+
+from dashboard.selectors import Period
+
+MAX_DAYS = 731
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        default = Period.default()
+        start, end = data.get("start") or None, data.get("end") or None
+        end = end or default.end
+        start = start or end - (default.end - default.start)
+        if start > end:
+            self.add_error("end", "The end date must be on or after the start date.")
+        elif (end - start).days > MAX_DAYS:
+            self.add_error("start", "Choose a range of at most two years.")
+        else:
+            data["period"] = Period(start, end)
+        return data
+
+    def period(self) -> Period:
+        """The chosen range, or the last 12 weeks when none (or a wrong one) was chosen."""
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["period"]
+        return Period.default()

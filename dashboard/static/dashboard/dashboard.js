@@ -13,6 +13,7 @@
       backgroundColor: palette[index % palette.length],
       borderColor: palette[index % palette.length],
       spanGaps: true,
+      maxBarThickness: 56,
       tension: 0.2,
     }));
     const valueAxis = spec.horizontal ? "x" : "y";

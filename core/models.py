@@ -31,8 +31,21 @@ class DocumentType(models.TextChoices):
     INVOICE = "INV", "Invoice"
 
 
+# Series that must have no gaps (an invoice number the tax office can account for): numbered by
+# a counter row locked until the creating transaction commits. Every other series may have
+# gaps (a rolled-back order loses its number) and takes its numbers from a database sequence
+# on PostgreSQL, so concurrent creators never wait for one another.
+GAPLESS_SERIES = frozenset({DocumentType.INVOICE})
+
+
+def number_sequence_name(prefix: str) -> str:
+    """The PostgreSQL sequence of a numbering series."""
+    return f"b2b_number_{prefix.lower()}"
+
+
 class DocumentCounter(models.Model):
-    """The last number issued per document type; its row is locked by the creating transaction."""
+    """The last number issued per gapless series (and per series on SQLite, whose writers queue
+    anyway); its row is locked by the creating transaction."""
 
     prefix = models.CharField(max_length=8, primary_key=True, choices=DocumentType.choices)
     last_value = models.PositiveBigIntegerField(default=0)

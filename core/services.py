@@ -14,7 +14,15 @@ from django_fsm import can_proceed, has_transition_perm
 from core.documents import document_reference
 from core.events import change_log_written
 from core.exceptions import InvalidTransition
-from core.models import ApiToken, DocumentCounter, DocumentType, TransitionLog, WorkerHeartbeat
+from core.models import (
+    GAPLESS_SERIES,
+    ApiToken,
+    DocumentCounter,
+    DocumentType,
+    TransitionLog,
+    WorkerHeartbeat,
+    number_sequence_name,
+)
 
 
 def _require_transaction(what: str) -> None:
@@ -178,31 +186,52 @@ def transition(
 
 
 def document_number_next(document_type: DocumentType | str) -> str:
-    """The next number of a document type (`PO-000042`), without gaps.
+    """The next number of a document type (`PO-000042`)."""
+    return document_numbers_next(document_type, 1)[0]
 
-    The counter row is updated in the caller's transaction: the update locks it until commit, so
-    concurrent creators queue on it, and a rollback gives the number back.
+
+def document_numbers_next(document_type: DocumentType | str, count: int) -> list[str]:
+    """The next `count` numbers of a document type, ascending, in one statement.
+
+    A gapless series (GAPLESS_SERIES: invoices) bumps its counter row in the caller's
+    transaction: the update locks the row until commit, so concurrent creators queue on it and
+    a rollback gives the numbers back. Other series take them from a sequence on PostgreSQL:
+    nobody waits, and a rolled-back document leaves a gap.
     """
     _require_transaction("document_number_next")
     prefix = DocumentType(document_type).value
-    value = _counter_increment(prefix)
-    if value is None:
-        DocumentCounter.objects.bulk_create(
-            [DocumentCounter(prefix=prefix, last_value=0)], ignore_conflicts=True
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql" and prefix not in GAPLESS_SERIES:
+        values = _sequence_next(connection, prefix, count)
+    else:
+        last = _counter_increment(prefix, count)
+        if last is None:
+            DocumentCounter.objects.bulk_create(
+                [DocumentCounter(prefix=prefix, last_value=0)], ignore_conflicts=True
+            )
+            last = _counter_increment(prefix, count)
+        values = range(last - count + 1, last + 1)
+    return [f"{prefix}-{value:06d}" for value in values]
+
+
+def _sequence_next(connection, prefix: str, count: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(%s) FROM generate_series(1, %s)",
+            [number_sequence_name(prefix), count],
         )
-        value = _counter_increment(prefix)
-    return f"{prefix}-{value:06d}"
+        return sorted(row[0] for row in cursor.fetchall())
 
 
-def _counter_increment(prefix: str) -> int | None:
+def _counter_increment(prefix: str, count: int) -> int | None:
     """One statement: bump the counter and read the new value (None: no counter row yet)."""
     connection = transaction.get_connection()
     table = connection.ops.quote_name(DocumentCounter._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET last_value = last_value + 1 WHERE prefix = %s "
+            f"UPDATE {table} SET last_value = last_value + %s WHERE prefix = %s "
             "RETURNING last_value",
-            [prefix],
+            [count, prefix],
         )
         row = cursor.fetchone()
     return None if row is None else row[0]

@@ -1,30 +1,45 @@
+import threading
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from core.exceptions import InvalidTransition
-from core.models import TransitionLog
-from core.services import change_log, document_number_next, transition, use_case
+from core.models import GAPLESS_SERIES, DocumentType, TransitionLog, number_sequence_name
+from core.services import (
+    change_log,
+    document_number_next,
+    document_numbers_next,
+    transition,
+    use_case,
+)
 from tests.factories import UserFactory
 from tests.testapp.models import Memo
 from tests.world import run_concurrently
 
 
+def number(text: str) -> int:
+    return int(text.split("-")[1])
+
+
 @pytest.mark.django_db
-def test_numbers_are_sequential_per_document_type():
+def test_numbers_ascend_per_document_type():
     with transaction.atomic():
-        assert document_number_next("PO") == "PO-000001"
-        assert document_number_next("PO") == "PO-000002"
+        first, second = document_number_next("PO"), document_number_next("PO")
+        batch = document_numbers_next("PO", 3)
         assert document_number_next("INV") == "INV-000001"
 
+    assert first.startswith("PO-") and len(first) == len("PO-000001")
+    assert [number(n) for n in [second, *batch]] == [number(first) + i for i in range(1, 5)]
+
 
 @pytest.mark.django_db
-def test_a_rolled_back_document_gives_its_number_back():
+def test_a_rolled_back_invoice_gives_its_number_back():
     with transaction.atomic():
         document_number_next("INV")
     with pytest.raises(RuntimeError), transaction.atomic():
-        document_number_next("INV")
+        document_numbers_next("INV", 2)
         raise RuntimeError("the invoice could not be created")
     with transaction.atomic():
         assert document_number_next("INV") == "INV-000002"
@@ -36,21 +51,69 @@ def test_numbers_are_only_issued_inside_the_creating_transaction():
         document_number_next("SO")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_creators_never_get_the_same_number():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
+def _concurrent_numbers(series: str) -> list[str]:
     numbers = []
 
     def create_many(_):
         for _ in range(20):
             with transaction.atomic():
-                numbers.append(document_number_next("SHP"))
+                numbers.append(document_number_next(series))
 
-    errors = run_concurrently(create_many, range(4))
+    assert not run_concurrently(create_many, range(4))
+    return numbers
 
-    assert not errors
-    assert sorted(numbers) == [f"SHP-{n:06d}" for n in range(1, 81)]
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_creators_never_get_the_same_number():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and sequences need PostgreSQL")
+    shipments = _concurrent_numbers("SHP")
+    invoices = _concurrent_numbers("INV")
+
+    assert len(set(shipments)) == 80
+    assert sorted(invoices) == [f"INV-{n:06d}" for n in range(1, 81)]  # and no gap
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_series_with_gaps_does_not_make_concurrent_creators_wait():
+    """An order being entered holds its transaction open; another CSR's order gets its number
+    at once (with a counter row it would wait for the first to commit)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("sequences need PostgreSQL")
+    started, done = threading.Event(), threading.Event()
+
+    def long_entry():
+        try:
+            with transaction.atomic():
+                document_number_next("SO")
+                started.set()
+                done.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=long_entry)
+    thread.start()
+    try:
+        assert started.wait(10)
+        with transaction.atomic():
+            cursor = connection.cursor()
+            cursor.execute("SET LOCAL lock_timeout = '2s'")
+            assert document_number_next("SO").startswith("SO-")
+    finally:
+        done.set()
+        thread.join()
+
+
+@pytest.mark.django_db
+def test_every_series_with_gaps_has_its_sequence():
+    if connection.vendor != "postgresql":
+        pytest.skip("sequences need PostgreSQL")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_class WHERE relkind = 'S'")
+        sequences = {row[0] for row in cursor.fetchall()}
+
+    expected = {number_sequence_name(p) for p in DocumentType.values if p not in GAPLESS_SERIES}
+    assert expected <= sequences
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from manufacturing.models import WorkOrder
 from orders.services import LineInput
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
@@ -41,7 +42,7 @@ def test_a_bad_completion_quantity_is_refused_with_what_to_do(client_for, world)
     world.make_setup()
     work_orders(world, 1)
     production = client_for("production")
-    number = "WO-000001"
+    number = WorkOrder.objects.get().number
     production.post(f"/manufacturing/work-orders/{number}/release/")
     production.post(f"/manufacturing/work-orders/{number}/issue/")
 

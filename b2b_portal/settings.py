@@ -298,6 +298,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     "relay-outbox": {"task": "core.relay_outbox", "schedule": 30.0},
     "relay-webhooks": {"task": "core.relay_outbox", "schedule": 15.0, "args": ("webhooks",)},
+    # Shipments are invoiced one by one right after ship confirm (through the outbox); the
+    # batch run invoices in bulk whatever is still owed (a pick wave's many shipments).
+    "invoice-shipped": {"task": "billing.invoice_shipped", "schedule": 300.0},
 }
 
 # The transactional outbox (core/outbox.py): a message being sent is leased for this long (more

@@ -13,6 +13,8 @@ A customer with a contact email gets an order acknowledgment with the promised d
 the order is submitted, a ship notice with carrier and tracking when a shipment is confirmed,
 and each invoice as a PDF."""
 
+from collections import defaultdict
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
@@ -136,24 +138,26 @@ def _customer_email_of(entry) -> str | None:
 
 
 def _customer_emails(entries) -> None:
+    """Owe the customer emails of a use case's entries; the contacts' addresses are read in
+    one query per kind of document, however many documents the use case wrote."""
+    owed: dict[str, dict[int, str]] = defaultdict(dict)  # document type: {id: email kind}
     for entry in entries:
         kind = _customer_email_of(entry)
-        if kind is None:
-            continue
+        if kind is not None:
+            owed[entry.document_type][entry.document_id] = kind
+    for document_type, kinds in owed.items():
         model = {"orders.salesorder": SalesOrder, "warehouse.shipment": Shipment}.get(
-            entry.document_type, Invoice
+            document_type, Invoice
         )
-        address = (
-            model.objects.filter(pk=entry.document_id)
-            .values_list(CUSTOMER_OF[entry.document_type], flat=True)
-            .first()
-        )
-        if address:
-            outbox_write(
-                topic=CUSTOMER_EMAIL,
-                key=f"customer-email:{kind}:{entry.document_id}",
-                payload={"kind": kind, "id": entry.document_id},
-            )
+        addresses = model.objects.filter(pk__in=kinds).values_list("pk", CUSTOMER_OF[document_type])
+        for document_id, address in addresses.order_by("pk"):
+            if address:
+                kind = kinds[document_id]
+                outbox_write(
+                    topic=CUSTOMER_EMAIL,
+                    key=f"customer-email:{kind}:{document_id}",
+                    payload={"kind": kind, "id": document_id},
+                )
 
 
 def notify_from_change_log(entries) -> None:

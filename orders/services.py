@@ -1,6 +1,7 @@
 """Order entry use cases: create a draft order, split a line, roll the order status up."""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -297,3 +298,23 @@ def sales_order_refresh_status(
     for field, value in also.items():
         setattr(order, field, value)
     return order
+
+
+def sales_orders_refresh_status(*, orders, acting_user=None) -> None:
+    """Roll the status of several orders up from their lines, set-based: one read of their
+    lines' statuses, one UPDATE per status reached, a log entry per order that moved."""
+    orders = list(orders)
+    statuses: dict[int, set[str]] = defaultdict(set)
+    rows = FulfillmentLine.objects.filter(order__in=orders).values_list("order_id", "status")
+    for order_id, status in rows:
+        statuses[order_id].add(status)
+    moved: dict[str, list[SalesOrder]] = defaultdict(list)
+    for order in orders:
+        status = sales_order_status(statuses[order.pk])
+        if status != order.status:
+            moved[status].append(order)
+    for status, group in moved.items():
+        SalesOrder.objects.filter(pk__in=[order.pk for order in group]).update(status=status)
+        for order in group:
+            before, order.status = order.status, status
+            change_log(document=order, from_value=before, to_value=status, acting_user=acting_user)

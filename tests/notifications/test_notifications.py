@@ -40,8 +40,9 @@ def test_the_csr_hears_of_a_line_whose_supply_failed_in_the_bell_and_by_email(wo
 
     assert kinds_of(world.csr) == ["line_backordered", "line_exception"]
     exception = Notification.objects.get(user=world.csr, kind="line_exception")
+    supply_order = line.supply_orders.earliest("id")
     assert exception.message.startswith(
-        f"{line.number} (LAPTOP-15): supply SUP-000001 is in exception"
+        f"{line.number} (LAPTOP-15): supply {supply_order.number} is in exception"
     )
     assert exception.url == f"/orders/{line.order.number}/"
     assert sorted(m.to[0] for m in mailoutbox) == [world.csr.email, world.csr.email]

@@ -11,14 +11,16 @@ RUN_ENV := DEBUG=1
 PYTEST_ARGS ?=
 
 BENCH_ARGS ?=
+LOADTEST_ARGS ?=
 
-.PHONY: help venv run test bench lint format clean lock audit
+.PHONY: help venv run test bench loadtest lint format clean lock audit
 
 help:
 	@echo "make run     set up (venv, migrations, demo data) and start web + Celery worker + beat"
 	@echo "make test    set up and run the whole test suite on a throwaway PostgreSQL"
 	@echo "             (B2B_TEST_DB=sqlite make test: the quick loop on SQLite)"
 	@echo "make bench   the Buy-flow benchmark (BENCH_ARGS=\"--orders 500 --skip-pages\")"
+	@echo "make loadtest 16 users on gunicorn: p50/p95/p99 per request (LOADTEST_ARGS=\"--seconds 30\")"
 	@echo "make lint    ruff check + ruff format --check + the import layering check"
 	@echo "make lock    renew requirements.lock (hashes) from pyproject.toml"
 	@echo "make audit   pip-audit of requirements.lock (needs the vulnerability database online)"
@@ -63,6 +65,9 @@ endif
 bench: venv
 	PG_EXTRA_OPTS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.max=20000" \
 		scripts/with-test-postgres.sh $(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
+loadtest: venv
+	scripts/with-test-postgres.sh $(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

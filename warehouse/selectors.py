@@ -1,4 +1,6 @@
 from django.db.models import (
+    Case,
+    CharField,
     DecimalField,
     Exists,
     ExpressionWrapper,
@@ -6,16 +8,20 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    Subquery,
     Sum,
+    When,
 )
 
-from catalog.models import QUANTITY
+from catalog.models import QUANTITY, Organization
+from core.documents import document_type_of
 from core.queries import per_row
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder, PurchaseOrderLine
 from warehouse.models import (
     InventoryBalance,
     InventoryTransaction,
+    Receipt,
     ReceiptLine,
     Reservation,
     Shipment,
@@ -46,8 +52,33 @@ def inventory_balances(*, item: str = "", organization: str = "", search: str = 
 
 
 def ledger_for(*, item_id: int, organization_id: int):
+    """The movements of one balance, newest first, with what their documents point to: the
+    sales order of the line moved, and the PO or transfer order a receipt received."""
+    receipt = Receipt.objects.filter(pk=OuterRef("document_id"))
+
+    def of_receipt(field):
+        rows = receipt.values(field)[:1]
+        return Case(
+            When(document_type=document_type_of(Receipt), then=Subquery(rows)),
+            output_field=CharField(),
+        )
+
     return (
         InventoryTransaction.objects.filter(item_id=item_id, organization_id=organization_id)
+        .annotate(
+            sales_order_number=Subquery(
+                FulfillmentLine.objects.filter(pk=OuterRef("demand_line_id")).values(
+                    "order__number"
+                )[:1]
+            ),
+            sales_order_line=Subquery(
+                FulfillmentLine.objects.filter(pk=OuterRef("demand_line_id")).values("line_number")[
+                    :1
+                ]
+            ),
+            receipt_purchase_order=of_receipt("purchase_order__number"),
+            receipt_transfer_order=of_receipt("transfer_order__number"),
+        )
         .select_related("created_by")
         .order_by("-created_at", "-id")
     )
@@ -136,13 +167,31 @@ def recent_receipts(*, limit: int = 20):
     ).order_by("-receipt__received_at", "-id")[:limit]
 
 
+# A shipment holds its lines from planning until ship confirm (or cancel).
+OPEN_SHIPMENT_STATES = (Shipment.Status.PLANNED, Shipment.Status.PICKED, Shipment.Status.PACKED)
+
+
 def lines_to_ship(*, organization: str = ""):
-    """Lines with stock reserved on hand and not on an active shipment: every AWAITING_SHIPPING
-    line, and lines still awaiting supply whose received part can ship now."""
+    """Lines with stock reserved on hand that no open shipment holds yet: every
+    AWAITING_SHIPPING line, and lines still awaiting supply whose received part can ship now.
+
+    `ready_quantity` (reserved on hand less what open shipments hold of the line) is the
+    figure of "Ready to ship": the remainder of a line planned in part stays listed, with the
+    shipment that holds the rest (`planned_on`, `planned_quantity`).
+    """
     active_on_hand = Reservation.objects.filter(
         demand_line=OuterRef("pk"),
         status=Reservation.Status.ACTIVE,
         supply_source=Reservation.Source.ON_HAND,
+    )
+    planned = ShipmentLine.objects.filter(
+        demand_line=OuterRef("pk"), active=True, shipment__status__in=OPEN_SHIPMENT_STATES
+    )
+    reserved_on_hand = per_row(
+        active_on_hand.values("demand_line"), Sum("quantity"), QUANTITY_FIELD, default=0
+    )
+    planned_quantity = per_row(
+        planned.values("demand_line"), Sum("quantity"), QUANTITY_FIELD, default=0
     )
     rows = (
         FulfillmentLine.objects.filter(
@@ -152,12 +201,15 @@ def lines_to_ship(*, organization: str = ""):
             ]
         )
         .filter(Exists(active_on_hand))
-        .exclude(Exists(ShipmentLine.objects.filter(demand_line=OuterRef("pk"), active=True)))
-        # computed for the rows of the page only (a count leaves it out)
+        .alias(ready=ExpressionWrapper(reserved_on_hand - planned_quantity, QUANTITY_FIELD))
+        .filter(ready__gt=0)
         .annotate(
-            reserved_on_hand=per_row(
-                active_on_hand.values("demand_line"), Sum("quantity"), QUANTITY_FIELD
-            )
+            reserved_on_hand=reserved_on_hand,
+            planned_quantity=planned_quantity,
+            ready_quantity=ExpressionWrapper(
+                F("reserved_on_hand") - F("planned_quantity"), QUANTITY_FIELD
+            ),
+            planned_on=Subquery(planned.values("shipment__number")[:1]),
         )
         .select_related("order__customer", "item", "ship_from")
     )
@@ -168,22 +220,44 @@ def lines_to_ship(*, organization: str = ""):
     )
 
 
-def active_shipments(*, organization: str = ""):
-    rows = (
-        Shipment.objects.exclude(status__in=[Shipment.Status.SHIPPED, Shipment.Status.CANCELLED])
-        .select_related("customer", "organization")
-        .prefetch_related(
-            Prefetch(
-                "lines",
-                queryset=ShipmentLine.objects.filter(active=True).select_related(
-                    "demand_line__order", "demand_line__item"
-                ),
-            )
+def open_shipments():
+    return Shipment.objects.filter(status__in=OPEN_SHIPMENT_STATES)
+
+
+def shipping_organizations_with_work() -> list[str]:
+    """Codes of the organizations with something to ship: lines ready to ship or open
+    shipments (what the shipping screen opens on when no organization is chosen)."""
+    ready = lines_to_ship().filter(ship_from=OuterRef("pk"))
+    shipments = open_shipments().filter(organization=OuterRef("pk"))
+    return list(
+        Organization.objects.filter(Q(Exists(ready)) | Q(Exists(shipments)))
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+
+
+def _with_lines(shipments, lines=None):
+    return shipments.select_related("customer", "organization").prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=(lines or ShipmentLine.objects.all())
+            .select_related("demand_line__order", "demand_line__item")
+            .order_by("id"),
         )
     )
+
+
+def active_shipments(*, organization: str = ""):
+    rows = _with_lines(open_shipments(), ShipmentLine.objects.filter(active=True))
     if organization:
         rows = rows.filter(organization__code=organization)
     return rows.order_by("id")
+
+
+def shipment_card(shipment_id: int) -> Shipment:
+    """One shipment as the shipping screen shows it, whatever its status (a card just shipped
+    or cancelled stays in view until the next visit)."""
+    return _with_lines(Shipment.objects.all()).get(pk=shipment_id)
 
 
 def reservations_of_balance(balance: InventoryBalance):

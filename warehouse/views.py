@@ -1,19 +1,26 @@
 from decimal import Decimal
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from catalog.models import Organization
+from core.csv_export import csv_response, wants_csv
 from core.documents import document_type_of
 from core.exceptions import BusinessRuleError
 from core.formatting import qty, quantity_problem
 from core.models import TransitionLog
 from core.paging import paginate
+from core.services import use_case
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder
 from supply.flows.receive import receipt_create
@@ -27,12 +34,75 @@ from warehouse.shipments import ShipLine, shipment_cancel, shipment_create, ship
 from warehouse.transfers import transfer_order_ship
 
 
+def grouped(quantity) -> str:
+    """A quantity in a message: as on the screens, with thousands separators (12,500.5)."""
+    return intcomma(qty(quantity))
+
+
+INVENTORY_CSV_HEADER = [
+    "Item",
+    "Description",
+    "Organization",
+    "On hand",
+    "Reserved",
+    "Available",
+    "In transit",
+]
+
+
+def _inventory_csv_row(balance) -> list:
+    return [
+        balance.item.sku,
+        balance.item.description,
+        balance.organization.code,
+        qty(balance.on_hand),
+        qty(balance.reserved),
+        qty(balance.available_qty),
+        qty(balance.in_transit),
+    ]
+
+
+LEDGER_CSV_HEADER = [
+    "When",
+    "Kind",
+    "Bucket",
+    "Quantity",
+    "Document",
+    "Received on",
+    "Sales order",
+    "Line",
+    "Reason",
+    "By",
+]
+
+
+def _ledger_csv_row(row) -> list:
+    return [
+        row.created_at.isoformat(),
+        row.get_kind_display(),
+        row.get_bucket_display(),
+        qty(row.quantity),
+        row.document_number,
+        row.receipt_purchase_order or row.receipt_transfer_order,
+        row.sales_order_number,
+        row.sales_order_line,
+        row.reason,
+        row.created_by.get_username() if row.created_by else "system",
+    ]
+
+
 @permission_required("warehouse.view_inventorybalance", raise_exception=True)
 def inventory(request):
-    """Balances per item and organization, searchable, 50 a page."""
+    """Balances per item and organization, searchable, 50 a page; all of them as CSV."""
     search = request.GET.get("q", "").strip()
     organization = request.GET.get("organization", "")
     rows = selectors.inventory_balances(organization=organization, search=search)
+    if wants_csv(request):
+        return csv_response(
+            "inventory.csv",
+            INVENTORY_CSV_HEADER,
+            map(_inventory_csv_row, rows.iterator(chunk_size=2000)),
+        )
     page, query = paginate(request, rows)
     context = {
         "page": page,
@@ -45,12 +115,56 @@ def inventory(request):
     return render(request, template, context)
 
 
+# Where each kind of document referenced by number (ledger rows, reservations) has its page.
+DOCUMENT_PAGES = {
+    "procurement.purchaseorder": "procurement:purchase_order",
+    "procurement.purchaseorderline": "procurement:purchase_order",
+    "manufacturing.workorder": "manufacturing:work_order",
+    "manufacturing.workordercomponent": "manufacturing:work_order",
+    "warehouse.transferorder": "warehouse:transfer_order",
+    "warehouse.transferorderline": "warehouse:transfer_order",
+    "warehouse.shipment": "warehouse:packing_slip",
+}
+
+
+def document_url(document_type: str, number: str) -> str:
+    """The page of a document referenced by type and number ("" when it has none); a line's
+    number (PO-000001/2) leads to its document."""
+    page = DOCUMENT_PAGES.get(document_type)
+    if not page or not number:
+        return ""
+    return reverse(page, args=[number.split("/")[0]])
+
+
+def _ledger_row_links(row) -> None:
+    """A ledger row's links: its document (a receipt leads to the PO or transfer order it
+    received) and the sales order of the line it moved."""
+    row.via = row.receipt_purchase_order or row.receipt_transfer_order or ""
+    if row.via:
+        kind = (
+            "procurement.purchaseorder" if row.receipt_purchase_order else "warehouse.transferorder"
+        )
+        row.document_url = document_url(kind, row.via)
+    else:
+        row.document_url = document_url(row.document_type, row.document_number)
+    row.order_url = (
+        reverse("orders:detail", args=[row.sales_order_number]) if row.sales_order_number else ""
+    )
+
+
 @permission_required("warehouse.view_inventorybalance", raise_exception=True)
 def inventory_detail(request, balance_id: int):
-    """One balance, its ledger and (for warehouse operators) an adjustment form."""
+    """One balance, its ledger (as CSV too) and (for warehouse operators) an adjustment form."""
     balance = get_object_or_404(
         InventoryBalance.objects.select_related("item", "organization"), pk=balance_id
     )
+    rows = selectors.ledger_for(item_id=balance.item_id, organization_id=balance.organization_id)
+    if wants_csv(request) and request.method == "GET":
+        return csv_response(
+            f"ledger-{balance.item.sku}-{balance.organization.code}.csv",
+            LEDGER_CSV_HEADER,
+            map(_ledger_csv_row, rows.iterator(chunk_size=2000)),
+        )
     can_adjust = request.user.has_perm("warehouse.adjust_inventorybalance")
     form = AdjustmentForm(request.POST or None) if can_adjust else None
     status = 200
@@ -75,56 +189,82 @@ def inventory_detail(request, balance_id: int):
                 messages.success(request, "Adjustment posted.")
                 return redirect("warehouse:inventory_detail", balance_id=balance.pk)
         status = 422
-    ledger = Paginator(
-        selectors.ledger_for(item_id=balance.item_id, organization_id=balance.organization_id), 50
-    ).get_page(request.GET.get("page"))
+    ledger = Paginator(rows, 50).get_page(request.GET.get("page"))
+    for row in ledger:
+        _ledger_row_links(row)
+    reservations = list(selectors.reservations_of_balance(balance))
+    for reservation in reservations:
+        reservation.document_url = document_url(
+            reservation.document_type, reservation.document_number
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "warehouse/inventory_detail.html",
         {
             "balance": balance,
             "ledger": ledger,
+            "query": query.urlencode(),
             "form": form,
-            "reservations": selectors.reservations_of_balance(balance),
+            "reservations": reservations,
         },
         status=status,
+    )
+
+
+def _fragments(request, template: str, *names: str, context: dict) -> HttpResponse:
+    """The parts of a screen that an htmx action changed, each swapped in place by its id
+    (out of band), messages included."""
+    return HttpResponse(
+        "".join(
+            render_to_string(f"{template}#{name}", context, request)
+            for name in (*names, "messages")
+        )
     )
 
 
 # --- receiving ------------------------------------------------------------------------------------
 
 
+def _receiving_context(request, search: str) -> dict:
+    page, query = paginate(request, selectors.expected_receipts(search=search), 100)
+    transfers = list(selectors.expected_transfer_receipts(search=search)[:100])
+    return {
+        "rows": page,
+        "page": page,
+        "query": query,
+        "q": search,
+        "transfers": transfers,
+        # Scanner flow: when the search found exactly one line, its quantity has the
+        # focus (Enter receives it); otherwise the search box has it.
+        "focus": "po"
+        if page.paginator.count == 1 and not transfers
+        else "transfer"
+        if len(transfers) == 1 and not page.paginator.count
+        else "search",
+        "history": selectors.recent_receipts(),
+    }
+
+
 @permission_required("warehouse.add_receipt", raise_exception=True)
 def receiving(request):
     """Expected receipts with a scanner-friendly receive form per PO line."""
     if request.method == "POST":
-        return _receive(request)
+        search = _receive(request)
+        if request.htmx:
+            # The lists, the history and the search box (cleared after a receipt, the
+            # document again after a refusal) change; the page stays.
+            context = _receiving_context(request, search)
+            return _fragments(request, "warehouse/receiving.html", "work", context=context)
+        return redirect(f"{request.path}?q={search}" if search else request.path)
     search = request.GET.get("q", "").strip()
-    page, query = paginate(request, selectors.expected_receipts(search=search), 100)
-    transfers = list(selectors.expected_transfer_receipts(search=search)[:100])
-    return render(
-        request,
-        "warehouse/receiving.html",
-        {
-            "rows": page,
-            "page": page,
-            "query": query,
-            "q": search,
-            "transfers": transfers,
-            # Scanner flow: when the search found exactly one line, its quantity has the
-            # focus (Enter receives it); otherwise the search box has it.
-            "focus": "po"
-            if page.paginator.count == 1 and not transfers
-            else "transfer"
-            if len(transfers) == 1 and not page.paginator.count
-            else "search",
-            "history": selectors.recent_receipts(),
-        },
-    )
+    return render(request, "warehouse/receiving.html", _receiving_context(request, search))
 
 
-def _receive(request):
-    """One scanned line received: on a purchase order or on a transfer in transit."""
+def _receive(request) -> str:
+    """One scanned line received: on a purchase order or on a transfer in transit. Returns
+    what to search for next: nothing after a receipt, the document after a refusal."""
     if request.POST.get("transfer_order"):
         number = request.POST.get("transfer_order", "")
         document = TransferOrder.objects.filter(number=number).first()
@@ -136,11 +276,11 @@ def _receive(request):
     raw_line, raw_quantity = request.POST.get("line_number", ""), request.POST.get("quantity", "")
     if document is None or not (raw_line.isascii() and raw_line.isdecimal() and len(raw_line) < 9):
         messages.error(request, f"Unknown {what} or line: scan or type its number.")
-        return redirect("warehouse:receiving")
+        return ""
     problem = quantity_problem(raw_quantity.strip() or "x")
     if problem:
         messages.error(request, problem)
-        return redirect(f"{request.path}?q={document.number}")
+        return document.number
     lines = [ReceiveLine(int(raw_line), Decimal(raw_quantity.strip()))]
     try:
         if isinstance(document, TransferOrder):
@@ -151,7 +291,7 @@ def _receive(request):
             receipt = receipt_create(purchase_order=document, lines=lines, acting_user=request.user)
     except BusinessRuleError as exc:
         messages.error(request, exc.message)
-        return redirect(f"{request.path}?q={document.number}")
+        return document.number
     line = receipt.lines.select_related(
         "purchase_order_line__item",
         "purchase_order_line__demand_line__order",
@@ -160,14 +300,14 @@ def _receive(request):
     ).get()
     demand = line.demand_line
     text = (
-        f"{receipt.number}: received {qty(line.quantity)} {line.document_line.item.sku} on "
-        f"{document.number}/{raw_line}; {qty(line.reserved_quantity)} reserved for "
+        f"{receipt.number}: received {grouped(line.quantity)} {line.document_line.item.sku} on "
+        f"{document.number}/{raw_line}; {grouped(line.reserved_quantity)} reserved for "
         f"{demand.order.number} line {demand.line_number}"
     )
     if line.unreserved_quantity:
-        text += f", {qty(line.unreserved_quantity)} to free stock"
+        text += f", {grouped(line.unreserved_quantity)} to free stock"
     messages.success(request, text + ".")
-    return redirect("warehouse:receiving")
+    return ""
 
 
 # --- transfers ------------------------------------------------------------------------------------
@@ -247,35 +387,62 @@ def transfer_action(request, number: str, action: str):
 
 # --- shipping -------------------------------------------------------------------------------------
 
+# The organization the user last chose on the shipping screen (the session remembers it).
+SHIPPING_ORGANIZATION = "warehouse.shipping_organization"
+
+
+def _shipping_organization(request, organizations) -> str:
+    """The organization the shipping screen shows: the one asked for (remembered); otherwise
+    one with something to ship — the last chosen if it has work, else the first with work —
+    and only then the last chosen or the first."""
+    codes = [organization.code for organization in organizations]
+    asked = request.POST.get("organization") or request.GET.get("organization", "")
+    if asked in codes:
+        request.session[SHIPPING_ORGANIZATION] = asked
+        return asked
+    last = request.session.get(SHIPPING_ORGANIZATION, "")
+    with_work = selectors.shipping_organizations_with_work()
+    if last in with_work:
+        return last
+    if with_work:
+        return with_work[0]
+    return last if last in codes else (codes[0] if codes else "")
+
+
+def _shipping_context(request, organization: str) -> dict:
+    page, _ = paginate(request, selectors.lines_to_ship(organization=organization), 100)
+    customers = {}
+    for line in page:
+        customers.setdefault(line.order.customer, []).append(line)
+    return {
+        "customers": customers.items(),
+        "shipments": selectors.active_shipments(organization=organization),
+        "page": page,
+        "query": urlencode({"organization": organization}),
+        "organization": organization,
+        "can_ship_in_one_step": request.user.has_perm("warehouse.change_shipment"),
+    }
+
 
 @permission_required("warehouse.add_shipment", raise_exception=True)
 def shipping(request):
     """Lines ready to ship by customer → shipments → pick, pack, ship confirm."""
-    organizations = Organization.objects.order_by("code")
-    organization = request.GET.get("organization") or (
-        organizations.first().code if organizations else ""
-    )
+    organizations = list(Organization.objects.order_by("code"))
+    organization = _shipping_organization(request, organizations)
     if request.method == "POST":
-        return _create_shipment(request, organization)
-    page, query = paginate(request, selectors.lines_to_ship(organization=organization), 100)
-    customers = {}
-    for line in page:
-        customers.setdefault(line.order.customer, []).append(line)
-    return render(
-        request,
-        "warehouse/shipping.html",
-        {
-            "customers": customers.items(),
-            "shipments": selectors.active_shipments(organization=organization),
-            "page": page,
-            "query": query,
-            "organization": organization,
-            "organizations": organizations,
-        },
-    )
+        _create_shipment(request, organization)
+        if request.htmx:
+            context = _shipping_context(request, organization)
+            return _fragments(
+                request, "warehouse/shipping.html", "shipments", "ready", context=context
+            )
+        return redirect(f"{request.path}?organization={organization}")
+    context = _shipping_context(request, organization)
+    context["organizations"] = organizations
+    return render(request, "warehouse/shipping.html", context)
 
 
-def _create_shipment(request, organization_code):
+def _create_shipment(request, organization_code) -> None:
     organization = get_object_or_404(Organization, code=organization_code)
     lines = []
     for line_id in request.POST.getlist("line"):
@@ -288,7 +455,7 @@ def _create_shipment(request, organization_code):
             messages.error(
                 request, f"{line.order.number} line {line.line_number}: {quantity_problem(raw)}"
             )
-            return redirect(f"{request.path}?organization={organization.code}")
+            return
         lines.append(ShipLine(line, Decimal(raw) if raw else None))
     try:
         shipment = shipment_create(organization=organization, lines=lines, acting_user=request.user)
@@ -298,10 +465,25 @@ def _create_shipment(request, organization_code):
         messages.success(
             request, f"{shipment.number} planned: pick it, pack it, then ship confirm."
         )
-    return redirect(f"{request.path}?organization={organization.code}")
 
 
-SHIPMENT_ACTIONS = {"pick", "pack", "confirm", "cancel"}
+def _pick_pack_and_ship(*, shipment, carrier: str, tracking_number: str, acting_user):
+    """Pick, pack and ship confirm in one go (a one-person warehouse): the three steps of the
+    state machine, each with its own permission and log entry, in one transaction — all
+    three happen or none."""
+    with use_case():
+        shipment_move(shipment=shipment, action="pick", acting_user=acting_user)
+        shipment_move(shipment=shipment, action="pack", acting_user=acting_user)
+        return shipment_confirm(
+            shipment=shipment,
+            carrier=carrier,
+            tracking_number=tracking_number,
+            acting_user=acting_user,
+        )
+
+
+SHIPMENT_ACTIONS = {"pick", "pack", "confirm", "cancel", "ship"}
+SHIPPED = "shipped: the invoice follows"
 
 
 @permission_required("warehouse.change_shipment", raise_exception=True)
@@ -310,25 +492,44 @@ def shipment_action(request, number: str, action: str):
     shipment = get_object_or_404(Shipment, number=number)
     if action not in SHIPMENT_ACTIONS:
         return HttpResponse(status=404)
+    carrier = request.POST.get("carrier", "")
+    tracking_number = request.POST.get("tracking_number", "")
     try:
-        if action == "confirm":
+        if action == "ship":
+            _pick_pack_and_ship(
+                shipment=shipment,
+                carrier=carrier,
+                tracking_number=tracking_number,
+                acting_user=request.user,
+            )
+        elif action == "confirm":
             shipment_confirm(
                 shipment=shipment,
-                carrier=request.POST.get("carrier", ""),
-                tracking_number=request.POST.get("tracking_number", ""),
+                carrier=carrier,
+                tracking_number=tracking_number,
                 acting_user=request.user,
             )
         elif action == "cancel":
             shipment_cancel(shipment=shipment, acting_user=request.user)
         else:
             shipment_move(shipment=shipment, action=action, acting_user=request.user)
-    except BusinessRuleError as exc:
-        messages.error(request, exc.message)
+    except (BusinessRuleError, PermissionDenied) as exc:
+        messages.error(request, getattr(exc, "message", None) or str(exc))
     else:
         shipment.refresh_from_db()
-        done = "shipped: the invoice follows" if action == "confirm" else shipment.status.lower()
+        done = SHIPPED if action in ("confirm", "ship") else shipment.status.lower()
+        if action == "ship":
+            done = f"picked, packed and {done}"
         messages.success(request, f"{shipment.number} {done}.")
-    return redirect(f"{reverse('warehouse:shipping')}?organization={shipment.organization.code}")
+    organization = shipment.organization.code
+    if not request.htmx:
+        return redirect(f"{reverse('warehouse:shipping')}?organization={organization}")
+    # The shipment's card changes; lines go back to (cancel) or come off (ship) the lines
+    # ready to ship, and the remainder of a line shipped in part can be planned now.
+    context = _shipping_context(request, organization)
+    context.update(s=selectors.shipment_card(shipment.pk), card_oob=True)
+    parts = ("shipment",) if action in ("pick", "pack") else ("shipment", "ready")
+    return _fragments(request, "warehouse/shipping.html", *parts, context=context)
 
 
 @permission_required("warehouse.view_shipment", raise_exception=True)
@@ -336,5 +537,19 @@ def packing_slip(request, number: str):
     shipment = get_object_or_404(
         Shipment.objects.select_related("customer", "organization"), number=number
     )
-    lines = shipment.lines.select_related("demand_line__order", "demand_line__item").order_by("id")
-    return render(request, "warehouse/packing_slip.html", {"shipment": shipment, "lines": lines})
+    lines = list(
+        shipment.lines.select_related("demand_line__order", "demand_line__item").order_by("id")
+    )
+    return render(
+        request,
+        "warehouse/packing_slip.html",
+        {
+            "shipment": shipment,
+            "lines": lines,
+            "customer_pos": sorted(
+                {line.demand_line.order.external_reference for line in lines} - {""}
+            ),
+            "company_name": getattr(settings, "COMPANY_NAME", "B2B Portal"),
+            "company_address": getattr(settings, "COMPANY_ADDRESS", ""),
+        },
+    )

@@ -1,7 +1,10 @@
 """Purchase order use cases that stay inside procurement: submit with the approval threshold,
 approve/reject with segregation of duties, supplier communication sent once."""
 
+import datetime
 import logging
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -15,6 +18,7 @@ from core.outbox import outbox_handler, outbox_retry, outbox_write
 from core.services import (
     change_log,
     document_number_next,
+    document_numbers_next,
     field_change,
     transition,
     use_case,
@@ -32,21 +36,46 @@ def requisition_line_create(
     *, line, supplier, quantity, unit_price, need_by_date, reason: str
 ) -> RequisitionLine:
     """A requisition to buy for one demand line from the supplier sourcing chose."""
-    requisition = RequisitionLine.objects.create(
-        number=document_number_next(DocumentType.REQUISITION),
-        demand_line=line,
-        item_id=line.item_id,
-        organization=line.ship_from,
-        supplier=supplier,
-        quantity=quantity,
-        unit_price=unit_price,
-        currency=line.order.currency,
-        need_by_date=need_by_date,
+    spec = RequisitionSpec(line, supplier, quantity, unit_price, need_by_date, reason)
+    return requisition_lines_create([spec])[0]
+
+
+@dataclass(frozen=True)
+class RequisitionSpec:
+    line: object  # the demand line (with its order and ship-from organization loaded)
+    supplier: object
+    quantity: Decimal
+    unit_price: Decimal
+    need_by_date: datetime.date
+    reason: str
+
+
+def requisition_lines_create(specs: list[RequisitionSpec]) -> list[RequisitionLine]:
+    """Requisitions for many demand lines at once: numbers in one statement, rows in one
+    INSERT, their log in the use case's one INSERT."""
+    numbers = document_numbers_next(DocumentType.REQUISITION, len(specs))
+    requisitions = RequisitionLine.objects.bulk_create(
+        RequisitionLine(
+            number=number,
+            demand_line=spec.line,
+            item_id=spec.line.item_id,
+            organization=spec.line.ship_from,
+            supplier=spec.supplier,
+            quantity=spec.quantity,
+            unit_price=spec.unit_price,
+            currency=spec.line.order.currency,
+            need_by_date=spec.need_by_date,
+        )
+        for spec, number in zip(specs, numbers, strict=True)
     )
-    change_log(
-        document=requisition, to_value=requisition.status, demand_line_id=line.pk, reason=reason
-    )
-    return requisition
+    for requisition, spec in zip(requisitions, specs, strict=True):
+        change_log(
+            document=requisition,
+            to_value=requisition.status,
+            demand_line_id=spec.line.pk,
+            reason=spec.reason,
+        )
+    return requisitions
 
 
 def requisition_line_change(

@@ -23,6 +23,7 @@ The line's reservation against the document is the pegged quantity still to come
 management keeps it equal to what the line still needs from the document (`peg`).
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -44,13 +45,14 @@ from procurement.changes import (
     requisition_cancel,
 )
 from procurement.models import RequisitionLine
-from procurement.services import requisition_line_change, requisition_line_create
+from procurement.services import RequisitionSpec, requisition_line_change, requisition_lines_create
 from supply.models import SupplyOrder, SupplyTrackingLine
 from warehouse.models import Reservation, TransferOrder
 from warehouse.services import (
     reservation_create_for_document,
     reservation_release,
     reservation_set_quantity,
+    reservations_create_for_documents,
 )
 from warehouse.transfers import (
     transfer_order_cancel_document,
@@ -76,7 +78,40 @@ def _track(supply_order, sequence: int, document_type: str, quantity: Decimal, *
     )
 
 
+@dataclass(frozen=True)
+class Creation:
+    """A document to create for a (locked) supply order and its (locked) demand line: for
+    `quantity` (default the supply order's) as tracking line `sequence`."""
+
+    supply_order: SupplyOrder
+    line: object
+    sequence: int = 1
+    quantity: Decimal | None = None
+
+
 class _Adapter:
+    def create(self, supply_order: SupplyOrder, line, *, sequence: int = 1, quantity=None) -> str:
+        raise NotImplementedError
+
+    def create_many(self, creations: list[Creation]) -> dict[int, str | BusinessRuleError]:
+        """The documents of many supply orders, by supply order id: the document number, or
+        the refusal (BusinessRuleError) of one that could not be created — written nothing,
+        its savepoint rolled back — while the others are. One by one unless the adapter
+        creates them set-based."""
+        outcomes = {}
+        for creation in creations:
+            try:
+                with use_case():
+                    outcomes[creation.supply_order.pk] = self.create(
+                        creation.supply_order,
+                        creation.line,
+                        sequence=creation.sequence,
+                        quantity=creation.quantity,
+                    )
+            except BusinessRuleError as refused:
+                outcomes[creation.supply_order.pk] = refused
+        return outcomes
+
     def reserved_against(self, tracking_line) -> tuple[str, int]:
         """The reservation source and document id the line's pegged quantity sits on."""
         raise NotImplementedError
@@ -123,32 +158,46 @@ class BuyAdapter(_Adapter):
     for automatic suppliers, turns it into a PO line)."""
 
     def create(self, supply_order: SupplyOrder, line, *, sequence: int = 1, quantity=None) -> str:
-        organization = line.ship_from
-        requisition = requisition_line_create(
-            line=line,
-            supplier=supply_order.supplier,
-            quantity=quantity or supply_order.quantity,
-            unit_price=supply_order.unit_price,
-            need_by_date=supply_order.need_by_date - timedelta(days=organization.receiving_days),
-            reason=f"for {supply_order.number}",
+        creation = Creation(supply_order, line, sequence, quantity)
+        return self.create_many([creation])[supply_order.pk]
+
+    def create_many(self, creations: list[Creation]) -> dict[int, str]:
+        """Set-based: the requisitions, their tracking lines and the lines' reservations in
+        one INSERT each (a requisition is never refused)."""
+        requisitions = requisition_lines_create(
+            [
+                RequisitionSpec(
+                    line=c.line,
+                    supplier=c.supply_order.supplier,
+                    quantity=c.quantity or c.supply_order.quantity,
+                    unit_price=c.supply_order.unit_price,
+                    need_by_date=c.supply_order.need_by_date
+                    - timedelta(days=c.line.ship_from.receiving_days),
+                    reason=f"for {c.supply_order.number}",
+                )
+                for c in creations
+            ]
         )
-        _track(
-            supply_order,
-            sequence,
-            Tracked.REQUISITION,
-            requisition.quantity,
-            requisition_line=requisition,
+        pairs = list(zip(creations, requisitions, strict=True))
+        SupplyTrackingLine.objects.bulk_create(
+            SupplyTrackingLine(
+                supply_order=c.supply_order,
+                sequence=c.sequence,
+                document_type=Tracked.REQUISITION,
+                quantity=requisition.quantity,
+                requisition_line=requisition,
+            )
+            for c, requisition in pairs
         )
-        reservation_create_for_document(
-            line=line,
-            organization=organization,
-            quantity=requisition.quantity,
-            source=Reservation.Source.REQUISITION,
-            document=requisition,
+        reservations_create_for_documents(
+            (c.line, c.line.ship_from, r.quantity, Reservation.Source.REQUISITION, r)
+            for c, r in pairs
         )
-        if supply_order.supplier.automatic_po:
-            enqueue_on_commit(TOUCHLESS_RUN, supply_order.supplier_id)
-        return requisition.number
+        for supplier_id in sorted(
+            {c.supply_order.supplier_id for c in creations if c.supply_order.supplier.automatic_po}
+        ):
+            enqueue_on_commit(TOUCHLESS_RUN, supplier_id)
+        return {c.supply_order.pk: requisition.number for c, requisition in pairs}
 
     def reserved_against(self, tracking_line):
         if tracking_line.purchase_order_line_id:

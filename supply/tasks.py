@@ -20,8 +20,10 @@ TRANSIENT = (OperationalError, InterfaceError)
     ignore_result=True,
 )
 def create_supply(supply_order_id: int) -> None:
-    """Create the document of a supply order; safe to run any number of times."""
-    services.supply_order_create_document(supply_order_id=supply_order_id)
+    """Create the document of a supply order, and those of other supply orders waiting, up
+    to a batch, set-based; safe to run any number of times (a message whose supply order a
+    batch already created finds nothing to do)."""
+    services.supply_orders_create_documents(including=supply_order_id)
 
 
 @shared_task(name="supply.requeue_stale_supply_orders", acks_late=True, ignore_result=True)

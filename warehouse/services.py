@@ -302,7 +302,9 @@ def stock_hold(*, line, item, organization, quantity: Decimal, source: str, docu
     quantity = Decimal(quantity)
     if not _reserve_available(item.pk, organization.pk, quantity):
         return None
-    return _document_reservation(line, item.pk, organization, quantity, source, document)
+    reservation = _document_reservation(line, item.pk, organization, quantity, source, document)
+    reservation.save(force_insert=True)
+    return reservation
 
 
 def stock_holds(*, source: str, document_type: str, document_ids) -> list[Reservation]:
@@ -321,11 +323,21 @@ def reservation_create_for_document(
     *, line, organization, quantity: Decimal, source: str, document
 ) -> Reservation:
     """Reserve a demand line against a supply document line (requisition, PO, WO, transfer)."""
-    return _document_reservation(line, line.item_id, organization, quantity, source, document)
+    return reservations_create_for_documents([(line, organization, quantity, source, document)])[0]
+
+
+def reservations_create_for_documents(specs) -> list[Reservation]:
+    """Many reservations against supply documents in one INSERT: (line, organization,
+    quantity, source, document) each."""
+    return Reservation.objects.bulk_create(
+        _document_reservation(line, line.item_id, organization, quantity, source, document)
+        for line, organization, quantity, source, document in specs
+    )
 
 
 def _document_reservation(line, item_id, organization, quantity, source, document):
-    return Reservation.objects.create(
+    """An unsaved reservation of a demand line against a supply document."""
+    return Reservation(
         demand_line=line,
         item_id=item_id,
         organization=organization,

@@ -17,6 +17,7 @@ from supply.services.orchestration import (
     sales_order_enter,
     sales_order_submit,
     supply_order_create_document,
+    supply_orders_create_documents,
     supply_orders_requeue_stale,
 )
 
@@ -33,5 +34,6 @@ __all__ = [
     "supply_order_choose_source",
     "supply_order_create_document",
     "supply_order_retry",
+    "supply_orders_create_documents",
     "supply_orders_requeue_stale",
 ]

@@ -24,7 +24,7 @@ from orders.services import (
     sales_order_refresh_status,
 )
 from supply import sourcing, sourcing_decision
-from supply.execution import adapter_for
+from supply.execution import Creation, adapter_for
 from supply.models import SourcingDecision, SupplyException, SupplyOrder, SupplyTrackingLine
 from supply.pegging import supply_exception_raise
 from warehouse.models import InventoryBalance, Reservation
@@ -361,58 +361,111 @@ def _keep_what_is_held(line: FulfillmentLine, held: Decimal) -> FulfillmentLine:
 # --- supply creation ------------------------------------------------------------------------------
 
 
+# How many supply orders a worker takes in one set-based transaction.
+CREATE_BATCH = 200
+
+
 def supply_order_create_document(*, supply_order_id: int) -> SupplyOrder:
-    """Create the execution document of a REQUESTED supply order — exactly once.
+    """Create the execution document of a REQUESTED supply order — exactly once (a batch of
+    one: see supply_orders_create_documents)."""
+    created = supply_orders_create_documents(including=supply_order_id, limit=1)
+    if supply_order_id in created:
+        return created[supply_order_id]
+    return SupplyOrder.objects.get(pk=supply_order_id)
 
-    Idempotent: a duplicate message, a retry after a crash or a second worker finds the order
-    no longer REQUESTED (row locks on the demand line, then the supply order) and does nothing;
-    the unique (supply order, sequence) of tracking lines is the database's backstop.
+
+def supply_orders_create_documents(
+    *, including: int | None = None, limit: int = CREATE_BATCH
+) -> dict[int, SupplyOrder]:
+    """Create the documents of up to `limit` REQUESTED supply orders in one transaction,
+    set-based per supply type (supply.execution adapters' create_many); returns the supply
+    orders worked on, by id.
+
+    The worker claims SCHEDULED demand lines with SKIP LOCKED — several workers never take
+    the same lines, nor wait for one another — oldest first; `including` (the supply order a
+    message names) is claimed first and waited for. Then their REQUESTED supply orders are
+    locked (orders.locks: demand line, then supply order). Exactly once: a duplicate message,
+    a retry after a crash or a second worker finds nothing left to claim; the unique (supply
+    order, sequence) of tracking lines is the database's backstop. A document an adapter
+    refuses (no bill of materials, the transfer source sold out) leaves its supply order in
+    EXCEPTION with the reason, the others are created.
     """
-    line_id = SupplyOrder.objects.values_list("demand_line_id", flat=True).get(pk=supply_order_id)
+    waiting = Exists(
+        SupplyOrder.objects.filter(demand_line=OuterRef("pk"), status=SupplyOrder.Status.REQUESTED)
+    )
+    lines = FulfillmentLine.objects.select_related("item", "order", "ship_from").filter(
+        waiting, status=LineStatus.SCHEDULED
+    )
     with use_case():
-        line, supply_order = _locked_for_creation(line_id, supply_order_id)
-        if supply_order.status != SupplyOrder.Status.REQUESTED:
-            return supply_order
-        if line.status != LineStatus.SCHEDULED:
-            logger.info("%s: line %s is %s, nothing to create", supply_order, line, line.status)
-            return supply_order
-        try:  # an adapter either writes its document or refuses having written nothing
-            document = adapter_for(supply_order.supply_type).create(supply_order, line)
-        except BusinessRuleError as refused:
-            supply_exception_raise(
-                supply_order, SupplyException.Kind.CREATION_REFUSED, refused.message
+        claimed = []
+        if including is not None:
+            line_id = SupplyOrder.objects.filter(pk=including).values("demand_line_id")
+            claimed = list(lines.select_for_update(of=("self",)).filter(pk__in=line_id))
+        if len(claimed) < limit:
+            others = lines.select_for_update(skip_locked=True, of=("self",)).exclude(
+                pk__in=[line.pk for line in claimed]
             )
-            return supply_order
-        document_started(supply_order, line, document)
-    return supply_order
-
-
-def _locked_for_creation(line_id: int, supply_order_id: int):
-    """The demand line, then its supply order, locked (orders.locks), with what creating a
-    document reads."""
-    line = (
-        FulfillmentLine.objects.select_for_update(of=("self",))
-        .select_related("item", "order", "ship_from")
-        .get(pk=line_id)
-    )
-    supply_order = (
-        SupplyOrder.objects.select_for_update(of=("self",))
-        .select_related("supplier", "source_organization")
-        .get(pk=supply_order_id)
-    )
-    return line, supply_order
+            claimed += list(others.order_by("pk")[: limit - len(claimed)])
+        if not claimed:
+            return {}
+        by_id = {line.pk: line for line in claimed}
+        supply_orders = list(
+            SupplyOrder.objects.select_for_update(of=("self",))
+            .select_related("supplier", "source_organization")
+            .filter(demand_line_id__in=by_id, status=SupplyOrder.Status.REQUESTED)
+            .order_by("pk")
+        )
+        started = []
+        for supply_type in sorted({so.supply_type for so in supply_orders}):
+            group = [so for so in supply_orders if so.supply_type == supply_type]
+            outcomes = adapter_for(supply_type).create_many(
+                [Creation(so, by_id[so.demand_line_id]) for so in group]
+            )
+            for supply_order in group:
+                outcome = outcomes[supply_order.pk]
+                if isinstance(outcome, BusinessRuleError):
+                    supply_exception_raise(
+                        supply_order, SupplyException.Kind.CREATION_REFUSED, outcome.message
+                    )
+                else:
+                    started.append((supply_order, by_id[supply_order.demand_line_id], outcome))
+        documents_started(started)
+    return {supply_order.pk: supply_order for supply_order in supply_orders}
 
 
 def document_started(supply_order, line, document: str, acting_user=None) -> None:
     """A document works for the supply order now: IN_PROCESS, the line AWAITING_SUPPLY."""
-    supply_order.exception_reason = ""
-    transition(
-        supply_order, "start", acting_user=acting_user, demand_line_id=line.pk, reason=document
-    )
-    if line.status == LineStatus.SCHEDULED:
+    documents_started([(supply_order, line, document)], acting_user)
+
+
+def documents_started(started, acting_user=None) -> None:
+    """(supply order, line, document number) each: the supply orders IN_PROCESS, their lines
+    AWAITING_SUPPLY, in one UPDATE per table (every move logged)."""
+    moved_lines = []
+    for supply_order, line, document in started:
+        supply_order.exception_reason = ""
         transition(
-            line, "await_supply", acting_user=acting_user, demand_line_id=line.pk, reason=document
+            supply_order,
+            "start",
+            acting_user=acting_user,
+            demand_line_id=line.pk,
+            reason=document,
+            save=False,
         )
+        if line.status == LineStatus.SCHEDULED:
+            transition(
+                line,
+                "await_supply",
+                acting_user=acting_user,
+                demand_line_id=line.pk,
+                reason=document,
+                save=False,
+            )
+            moved_lines.append(line)
+    SupplyOrder.objects.bulk_update(
+        [supply_order for supply_order, _, _ in started], ["status", "exception_reason"]
+    )
+    FulfillmentLine.objects.bulk_update(moved_lines, ["status"])
 
 
 def supply_orders_requeue_stale(*, limit: int = 100) -> list[int]:

@@ -72,10 +72,8 @@ def test_through_htmx_it_answers_with_the_card_the_lines_and_the_message(world, 
 
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
-    assert (
-        f'id="shipment-{shipment.number}" data-testid="shipment-{shipment.number}" hx-swap-oob="true"'
-        in html
-    )
+    card = f'id="shipment-{shipment.number}" data-testid="shipment-{shipment.number}"'
+    assert f'{card} hx-swap-oob="true"' in html
     assert 'data-status="SHIPPED"' in html
     assert 'id="ready" hx-swap-oob="true"' in html
     # the rest of the line (3) can now be planned on its own

@@ -91,7 +91,7 @@ def test_receipts_link_to_their_po_and_shipments_to_their_sales_orders(world, cl
     shipping = client.get("/warehouse/shipping/?organization=W1").content.decode()
 
     po_url = f"/procurement/purchase-orders/{po.number}/"
-    assert f'<td><a href="{po_url}">{receipt.number}</a></td>' in receiving
+    assert f'<td data-label="Receipt"><a href="{po_url}">{receipt.number}</a></td>' in receiving
     order = line.order.number
     assert f'<li><a href="/orders/{order}/">{order}</a> / 1 · LAPTOP-15 × 2</li>' in shipping
 

@@ -326,6 +326,10 @@ SUPPLY_STALE_AFTER_SECONDS = env.int("SUPPLY_STALE_AFTER_SECONDS", default=60)
 CURRENCY = env.str("CURRENCY", default="USD")
 PO_APPROVAL_THRESHOLD = Decimal(env.str("PO_APPROVAL_THRESHOLD", default="10000"))
 PAYMENT_TERMS_DAYS = env.int("PAYMENT_TERMS_DAYS", default=30)
+# The company on customer documents (invoice, packing slip); the address may span lines
+# ("\n" in the variable).
+COMPANY_NAME = env.str("COMPANY_NAME", default="B2B Portal")
+COMPANY_ADDRESS = env.str("COMPANY_ADDRESS", default="", multiline=True)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

@@ -139,6 +139,7 @@ def choose(
     lock: bool,
     quantity=None,
     excluded: dict[int, str] | None = None,
+    also_allocated: Counter | None = None,
 ) -> sourcing_decision.SourcingResult:
     """Run the sourcing decision for a line (saved or not) at an organization, for its whole
     quantity or `quantity` of it; `excluded` rules (by id, with why) are infeasible (a source
@@ -146,6 +147,7 @@ def choose(
 
     With `lock`, the rules that share demand by allocation are locked before their allocated
     totals are read, so concurrent submits see each other's choices (inside a transaction).
+    `also_allocated` adds what the caller chose but has not written yet (a set-based promise).
     """
     quantity = line.quantity if quantity is None else quantity
     rules = _rule_options(line.item_id, organization.pk)
@@ -186,7 +188,9 @@ def choose(
             if lock:
                 rules_locked = SourcingRule.objects.select_for_update().filter(pk__in=sharing)
                 list(rules_locked.order_by("pk"))
-            result = sourcing_decision.choose_source(request(_allocated(sharing)))
+            allocated = Counter(_allocated(sharing))
+            allocated.update({r: q for r, q in (also_allocated or {}).items() if r in sharing})
+            result = sourcing_decision.choose_source(request(dict(allocated)))
     return result
 
 

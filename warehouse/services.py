@@ -319,6 +319,28 @@ def stock_holds(*, source: str, document_type: str, document_ids) -> list[Reserv
     )
 
 
+def reservations_on_hand_create(rows) -> list[Reservation]:
+    """New on-hand reservations of demand lines, (line, organization, quantity) each, in one
+    INSERT. The caller counted them in the balance rows it locked (balances_lock) and writes
+    those with balances_save_reserved."""
+    return Reservation.objects.bulk_create(
+        Reservation(
+            demand_line=line,
+            item_id=line.item_id,
+            organization=organization,
+            quantity=quantity,
+            supply_source=Source.ON_HAND,
+        )
+        for line, organization, quantity in rows
+    )
+
+
+def balances_save_reserved(balances) -> None:
+    """Write the reserved quantity of balance rows the caller locked (balances_lock) and moved
+    in memory, in one UPDATE; the CheckConstraint (on hand ≥ reserved) backs it."""
+    InventoryBalance.objects.bulk_update(list(balances), ["reserved"])
+
+
 def reservation_create_for_document(
     *, line, organization, quantity: Decimal, source: str, document
 ) -> Reservation:

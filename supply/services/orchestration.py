@@ -6,7 +6,6 @@ import logging
 from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -18,19 +17,24 @@ from core.models import DocumentType
 from core.services import change_log, document_number_next, transition, use_case
 from orders.models import FulfillmentLine, SalesOrder
 from orders.services import (
-    line_reschedule,
     line_split,
     sales_order_create,
     sales_order_refresh_status,
 )
-from supply import sourcing, sourcing_decision
+from supply import sourcing
 from supply.execution import Creation, adapter_for
 from supply.models import SourcingDecision, SupplyException, SupplyOrder, SupplyTrackingLine
 from supply.pegging import supply_exception_raise
-from warehouse.models import InventoryBalance, Reservation
+from supply.promising import (
+    CREATE_BATCH,
+    CREATE_SUPPLY,
+    candidate_json,
+    promise_lines,
+    stale_after,
+)
+from warehouse.models import Reservation
 from warehouse.services import (
     balances_lock,
-    reservation_reserve_on_hand,
     reservations_active,
     reserved_on_hand,
 )
@@ -41,13 +45,6 @@ Outcome = SourcingDecision.Outcome
 MAX_REQUEUE_DELAY = timedelta(minutes=15)
 # Document statuses that mean the document no longer works for its supply order.
 DOCUMENT_GONE = {"CANCELLED"}
-# Celery tasks, by name (services never import tasks).
-CREATE_SUPPLY = "supply.create_supply"
-
-
-def stale_after() -> timedelta:
-    """How long a supply order may wait for its document before the safety net re-queues it."""
-    return timedelta(seconds=settings.SUPPLY_STALE_AFTER_SECONDS)
 
 
 def _today() -> datetime.date:
@@ -55,95 +52,6 @@ def _today() -> datetime.date:
 
 
 # --- promising --------------------------------------------------------------------------------
-
-
-def candidate_json(candidate: sourcing_decision.Candidate) -> dict:
-    return {
-        "type": candidate.type,
-        "rule_id": candidate.rule_id,
-        "rank": candidate.rank,
-        "supplier": candidate.supplier,
-        "source_organization": candidate.source_organization,
-        "available_date": candidate.available_date.isoformat()
-        if candidate.available_date
-        else None,
-        "cost": str(candidate.cost),
-        "feasible": candidate.feasible,
-        "reason": candidate.reason,
-        "chosen": candidate.chosen,
-    }
-
-
-def _fill_from_stock(line, organization, quantity, acting_user) -> None:
-    reservation_reserve_on_hand(line=line, organization=organization, quantity=quantity)
-    line.supply_type = FulfillmentLine.SupplyType.ON_HAND
-    line_reschedule(
-        line=line, scheduled=max(line.requested_ship_date, _today()), acting_user=acting_user
-    )
-    SourcingDecision.objects.create(
-        line=line,
-        outcome=Outcome.ON_HAND,
-        quantity=quantity,
-        organization=organization,
-        chosen_type="ON_HAND",
-        available_date=_today(),
-        reason=f"{quantity.normalize():f} available on hand at {organization.code}",
-    )
-    transition(
-        line,
-        "reserve_on_hand",
-        acting_user=acting_user,
-        demand_line_id=line.pk,
-        reason=f"reserved on hand at {organization.code}",
-    )
-
-
-def _backorder(line, organization, acting_user, *, reason, result=None) -> None:
-    if line.status == LineStatus.BACKORDERED:
-        return  # still nothing: keep the decision in force, write nothing
-    SourcingDecision.objects.create(
-        line=line,
-        outcome=Outcome.BACKORDERED,
-        quantity=line.quantity,
-        organization=organization,
-        level=result.level if result else "",
-        candidates=[candidate_json(c) for c in result.candidates] if result else [],
-        reason=reason,
-    )
-    transition(line, "backorder", acting_user=acting_user, demand_line_id=line.pk, reason=reason)
-
-
-def _source(line, organization, acting_user) -> None:
-    """Choose a source for the whole line and request its supply (or backorder it)."""
-    if not line.item.back_to_back:
-        _backorder(
-            line,
-            organization,
-            acting_user,
-            reason=f"{line.item.sku} is not back-to-back: it is filled from stock only",
-        )
-        return
-    result = sourcing.choose(line, organization, lock=True)
-    if result.chosen is None:
-        reason = (
-            "no effective sourcing rule"
-            if result.level == "none"
-            else "no feasible source: " + "; ".join(c.reason for c in result.candidates)
-        )
-        _backorder(line, organization, acting_user, reason=reason[:300], result=result)
-        return
-    chosen = result.chosen
-    line.supply_type = chosen.type
-    line_reschedule(line=line, scheduled=result.scheduled_date, acting_user=acting_user)
-    transition(
-        line,
-        "schedule",
-        acting_user=acting_user,
-        demand_line_id=line.pk,
-        reason=f"{chosen.type} from {chosen.supplier or chosen.source_organization}",
-    )
-    supply_order = supply_order_new(line, result, quantity=line.quantity, acting_user=acting_user)
-    enqueue_on_commit(CREATE_SUPPLY, supply_order.pk)
 
 
 def supply_order_new(
@@ -187,28 +95,6 @@ def supply_order_new(
         reason=reason,
     )
     return supply_order
-
-
-def _promise(line: FulfillmentLine, balance: InventoryBalance, organization, acting_user):
-    """Stock first, supply the rest: reserve what is available, source the remainder.
-    Returns the quantity reserved on hand and the line split off for the rest (or None)."""
-    from_stock, to_source = sourcing_decision.split_quantity(
-        quantity=line.quantity, available=balance.on_hand - balance.reserved
-    )
-    target = line
-    if from_stock and to_source:
-        target = line_split(
-            line=line,
-            quantity=to_source,
-            acting_user=acting_user,
-            reason=f"only {from_stock.normalize():f} on hand at {organization.code}",
-        )
-        target.item = line.item
-    if from_stock:
-        _fill_from_stock(line, organization, from_stock, acting_user)
-    if to_source:
-        _source(target, organization, acting_user)
-    return from_stock, target if target is not line else None
 
 
 def _fulfillment_org(line: FulfillmentLine) -> Organization | None:
@@ -280,20 +166,13 @@ def _promise_lines(
             )
         line.ship_from = organization
     balances = balances_lock((line.item_id, line.ship_from_id) for line in lines)
-    split_lines = []
     with sourcing.rules_cache():
         sourcing.lock_shared_rules((line.item_id, line.ship_from_id) for line in lines)
-        for line in lines:
-            balance = balances[line.item_id, line.ship_from_id]
-            reserved, split_off = _promise(line, balance, line.ship_from, acting_user)
-            # What this line reserved is gone for the next lines of the same item.
-            balance.reserved += reserved
-            if split_off is not None:
-                split_lines.append(split_off)
+        promised = promise_lines(lines, balances, acting_user)
     sales_order_refresh_status(
         order=order,
         acting_user=acting_user,
-        statuses={line.status for line in lines + split_lines} if all_lines else None,
+        statuses={line.status for line in promised} if all_lines else None,
         submitted_at=timezone.now(),
     )
 
@@ -336,7 +215,8 @@ def backorders_repromise(*, item_id: int | None = None, limit: int = 200) -> int
             balance = balances_lock([(line.item_id, organization.pk)])[
                 line.item_id, organization.pk
             ]
-            _promise(line, balance, organization, None)
+            with sourcing.rules_cache():
+                promise_lines([line], {(line.item_id, organization.pk): balance})
             if line.status != LineStatus.BACKORDERED:
                 moved += 1
                 sales_order_refresh_status(order=line.order)
@@ -359,10 +239,6 @@ def _keep_what_is_held(line: FulfillmentLine, held: Decimal) -> FulfillmentLine:
 
 
 # --- supply creation ------------------------------------------------------------------------------
-
-
-# How many supply orders a worker takes in one set-based transaction.
-CREATE_BATCH = 200
 
 
 def supply_order_create_document(*, supply_order_id: int) -> SupplyOrder:

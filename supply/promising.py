@@ -1,0 +1,324 @@
+"""Promising many lines set-based: stock first, supply the rest (DESIGN §5), for one order at
+submit, a bulk import of a thousand orders, or a backordered line promised again — one
+implementation, whose statements do not grow with the number of lines.
+
+The caller holds the transaction and the locks (sales orders and lines, then the balance rows
+from `balances_lock`, then the rules that share demand). `Promise.line()` decides each line in
+order, in memory, against the locked balances (what a line reserves is gone for the next);
+`Promise.write()` then writes what was decided in one statement per kind of row: split lines,
+reservations, balances, lines, sourcing decisions, supply orders, and the log in the use
+case's one INSERT. Every line moves through its state machine (django-fsm) before it is
+written, and each change is logged as when lines were promised one at a time.
+"""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
+
+from catalog.models import SupplyType
+from core.enqueue import enqueue_on_commit
+from core.formatting import qty
+from core.models import DocumentType
+from core.services import change_log, document_numbers_next, transition
+from orders.models import FulfillmentLine
+from orders.services import line_reschedule
+from supply import sourcing, sourcing_decision
+from supply.models import SourcingDecision, SupplyOrder
+from warehouse.services import balances_save_reserved, reservations_on_hand_create
+
+LineStatus = FulfillmentLine.Status
+Outcome = SourcingDecision.Outcome
+# The worker's task (services never import tasks), and how many supply orders it creates in
+# one set-based transaction.
+CREATE_SUPPLY = "supply.create_supply"
+CREATE_BATCH = 200
+
+
+def candidate_json(candidate: sourcing_decision.Candidate) -> dict:
+    return {
+        "type": candidate.type,
+        "rule_id": candidate.rule_id,
+        "rank": candidate.rank,
+        "supplier": candidate.supplier,
+        "source_organization": candidate.source_organization,
+        "available_date": candidate.available_date.isoformat()
+        if candidate.available_date
+        else None,
+        "cost": str(candidate.cost),
+        "feasible": candidate.feasible,
+        "reason": candidate.reason,
+        "chosen": candidate.chosen,
+    }
+
+
+def stale_after() -> datetime.timedelta:
+    """How long a supply order may wait for its document before the safety net re-queues it."""
+    return datetime.timedelta(seconds=settings.SUPPLY_STALE_AFTER_SECONDS)
+
+
+def promise_lines(lines, balances, acting_user=None) -> list[FulfillmentLine]:
+    """Promise `lines` (their ship-from organization set, their rows and the balance rows
+    `balances` locked by the caller, inside `sourcing.rules_cache()` with the shared rules
+    locked); returns them with the lines split off, every one promised. The new supply
+    orders are handed to the worker after commit, a batch per message."""
+    promise = Promise(acting_user=acting_user)
+    plan = promise.plan_splits(lines, balances)
+    for line, from_stock in plan:
+        promise.line(line, from_stock)
+    supply_orders = promise.write()
+    for supply_order in supply_orders[::CREATE_BATCH]:
+        enqueue_on_commit(CREATE_SUPPLY, supply_order.pk)
+    return [line for line, _ in plan]
+
+
+@dataclass
+class _Sourced:
+    line: FulfillmentLine
+    decision: SourcingDecision
+    need_by: datetime.date
+
+
+@dataclass
+class Promise:
+    """The promise of a set of lines, decided line by line, written at once."""
+
+    acting_user: object = None
+    today: datetime.date = field(default_factory=timezone.localdate)
+    on_hand: list = field(default_factory=list)  # (line, organization, quantity)
+    balances: dict = field(default_factory=dict)  # the locked rows moved in memory
+    lines: dict = field(default_factory=dict)  # id: line, to write
+    decisions: list = field(default_factory=list)
+    sourced: list = field(default_factory=list)
+    allocated: Counter = field(default_factory=Counter)  # rule id: quantity chosen here
+    splits: list = field(default_factory=list)  # (line, quantity to split off, reason)
+    next_numbers: dict = field(default_factory=dict)  # order id: next free line number
+
+    # --- deciding ------------------------------------------------------------------------------
+
+    def plan_splits(self, lines, balances) -> list[tuple[FulfillmentLine, Decimal]]:
+        """Stock first: per line (in order), how much comes from stock, against the locked
+        balances moved in memory; a line that is only partly in stock is split (the split-off
+        lines are created in one INSERT by `split`). Returns (line, from stock) for every line
+        and split-off line."""
+        plan = []
+        for line in lines:
+            balance = balances[line.item_id, line.ship_from_id]
+            from_stock, to_source = sourcing_decision.split_quantity(
+                quantity=line.quantity, available=balance.on_hand - balance.reserved
+            )
+            if from_stock:
+                balance.reserved += from_stock
+                self.balances[line.item_id, line.ship_from_id] = balance
+            if from_stock and to_source:
+                self.splits.append(
+                    (line, to_source, f"only {qty(from_stock)} on hand at {line.ship_from.code}")
+                )
+            plan.append((line, from_stock))
+        return plan + [(split_off, Decimal(0)) for split_off in self._split()]
+
+    def _split(self) -> list[FulfillmentLine]:
+        """The split-off lines, created in one INSERT, with the log of both sides."""
+        if not self.splits:
+            return []
+        orders = {line.order_id for line, _, _ in self.splits}
+        missing = orders - set(self.next_numbers)
+        if missing:
+            last = (
+                FulfillmentLine.objects.filter(order_id__in=missing)
+                .values_list("order_id")
+                .annotate(n=Max("line_number"))
+                .order_by()
+            )
+            self.next_numbers.update({order_id: n + 1 for order_id, n in last})
+        new_lines = []
+        for line, quantity, _reason in self.splits:
+            number = self.next_numbers[line.order_id]
+            self.next_numbers[line.order_id] = number + 1
+            line.quantity -= quantity
+            self.lines[line.pk] = line
+            new_lines.append(
+                FulfillmentLine(
+                    order_id=line.order_id,
+                    line_number=number,
+                    item=line.item,
+                    quantity=quantity,
+                    unit_price=line.unit_price,
+                    requested_ship_date=line.requested_ship_date,
+                    ship_from=line.ship_from,
+                    split_from=line,
+                )
+            )
+        FulfillmentLine.objects.bulk_create(new_lines)
+        for (line, quantity, reason), new_line in zip(self.splits, new_lines, strict=True):
+            new_line.order = line.order
+            change_log(
+                document=line,
+                field="quantity",
+                from_value=line.quantity + quantity,
+                to_value=line.quantity,
+                acting_user=self.acting_user,
+                demand_line_id=line.pk,
+                reason=f"{reason}: {qty(quantity)} split to line {new_line.line_number}",
+            )
+            change_log(
+                document=new_line,
+                to_value=new_line.status,
+                acting_user=self.acting_user,
+                demand_line_id=new_line.pk,
+                reason=f"split from line {line.line_number}: {reason}",
+            )
+        self.splits = []
+        return new_lines
+
+    def line(self, line: FulfillmentLine, from_stock: Decimal) -> None:
+        """Decide one line: reserve it on hand (`from_stock` is all of it), or source it, or
+        backorder it."""
+        self.lines[line.pk] = line
+        if from_stock:
+            self._from_stock(line, from_stock)
+        elif not line.item.back_to_back:
+            self._backorder(
+                line, reason=f"{line.item.sku} is not back-to-back: it is filled from stock only"
+            )
+        else:
+            self._source(line)
+
+    def _from_stock(self, line, quantity) -> None:
+        organization = line.ship_from
+        self.on_hand.append((line, organization, quantity))
+        line.supply_type = FulfillmentLine.SupplyType.ON_HAND
+        line_reschedule(
+            line=line,
+            scheduled=max(line.requested_ship_date, self.today),
+            acting_user=self.acting_user,
+        )
+        self.decisions.append(
+            SourcingDecision(
+                line=line,
+                outcome=Outcome.ON_HAND,
+                quantity=quantity,
+                organization=organization,
+                chosen_type="ON_HAND",
+                available_date=self.today,
+                reason=f"{quantity.normalize():f} available on hand at {organization.code}",
+            )
+        )
+        self._move(line, "reserve_on_hand", f"reserved on hand at {organization.code}")
+
+    def _backorder(self, line, *, reason, result=None) -> None:
+        if line.status == LineStatus.BACKORDERED:
+            return  # still nothing: keep the decision in force, write nothing
+        self.decisions.append(
+            SourcingDecision(
+                line=line,
+                outcome=Outcome.BACKORDERED,
+                quantity=line.quantity,
+                organization=line.ship_from,
+                level=result.level if result else "",
+                candidates=[candidate_json(c) for c in result.candidates] if result else [],
+                reason=reason,
+            )
+        )
+        self._move(line, "backorder", reason)
+
+    def _source(self, line) -> None:
+        """Choose a source for the whole line and request its supply (or backorder it)."""
+        result = sourcing.choose(line, line.ship_from, lock=True, also_allocated=self.allocated)
+        if result.chosen is None:
+            reason = (
+                "no effective sourcing rule"
+                if result.level == "none"
+                else "no feasible source: " + "; ".join(c.reason for c in result.candidates)
+            )
+            self._backorder(line, reason=reason[:300], result=result)
+            return
+        chosen = result.chosen
+        line.supply_type = chosen.type
+        line_reschedule(line=line, scheduled=result.scheduled_date, acting_user=self.acting_user)
+        self._move(
+            line, "schedule", f"{chosen.type} from {chosen.supplier or chosen.source_organization}"
+        )
+        decision = SourcingDecision(
+            line=line,
+            outcome=Outcome.SOURCED,
+            quantity=line.quantity,
+            organization=line.ship_from,
+            level=result.level,
+            chosen_rule=sourcing.rule(chosen.rule_id, line.item_id, line.ship_from_id),
+            chosen_type=chosen.type,
+            available_date=chosen.available_date,
+            candidates=[candidate_json(c) for c in result.candidates],
+            reason=chosen.reason[:300],
+        )
+        self.decisions.append(decision)
+        self.allocated[chosen.rule_id] += line.quantity
+        need_by = max(line.requested_ship_date, decision.available_date or self.today)
+        self.sourced.append(_Sourced(line, decision, need_by))
+
+    def _move(self, line, name: str, reason: str) -> None:
+        transition(
+            line,
+            name,
+            acting_user=self.acting_user,
+            demand_line_id=line.pk,
+            reason=reason,
+            save=False,
+        )
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def write(self) -> list[SupplyOrder]:
+        """Write what was decided; returns the new supply orders (REQUESTED, to be created by
+        the worker)."""
+        reservations_on_hand_create(self.on_hand)
+        balances_save_reserved(self.balances.values())
+        FulfillmentLine.objects.bulk_update(
+            list(self.lines.values()), ["quantity", "status", "ship_from", *_PROMISE_FIELDS]
+        )
+        SourcingDecision.objects.bulk_create(self.decisions)
+        supply_orders = self._supply_orders()
+        return supply_orders
+
+    def _supply_orders(self) -> list[SupplyOrder]:
+        if not self.sourced:
+            return []
+        numbers = document_numbers_next(DocumentType.SUPPLY_ORDER, len(self.sourced))
+        requeue_at = timezone.now() + stale_after()
+        supply_orders = []
+        for sourced, number in zip(self.sourced, numbers, strict=True):
+            decision, line = sourced.decision, sourced.line
+            rule = decision.chosen_rule
+            buy = decision.chosen_type == SupplyType.BUY
+            supply_orders.append(
+                SupplyOrder(
+                    number=number,
+                    demand_line=line,
+                    decision=decision,
+                    supply_type=decision.chosen_type,
+                    quantity=line.quantity,
+                    need_by_date=sourced.need_by,
+                    supplier=rule.supplier if buy else None,
+                    source_organization=rule.source_organization,
+                    unit_price=rule.unit_price if buy else None,
+                    next_requeue_at=requeue_at,
+                )
+            )
+        SupplyOrder.objects.bulk_create(supply_orders)
+        for supply_order in supply_orders:
+            change_log(
+                document=supply_order,
+                to_value=supply_order.status,
+                acting_user=self.acting_user,
+                demand_line_id=supply_order.demand_line_id,
+                reason="supply requested",
+            )
+        return supply_orders
+
+
+# What a promise writes on a line besides its quantity (a split) and status.
+_PROMISE_FIELDS = ["supply_type", *FulfillmentLine.SCHEDULE_FIELDS]

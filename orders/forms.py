@@ -1,5 +1,5 @@
 from django import forms
-from django.forms import formset_factory
+from django.forms import BaseFormSet, formset_factory
 from django.utils import timezone
 
 from catalog.models import Customer, Item, Organization
@@ -17,7 +17,17 @@ class OrderForm(forms.Form):
     )
 
 
+class RequestedShipDateField(forms.DateField):
+    """A line's requested ship date: empty means today, so the form shows today prefilled;
+    a row holding only that date (or none) is still a blank row."""
+
+    def has_changed(self, initial, data):
+        return bool(data) and super().has_changed(initial, data)
+
+
 class LineForm(forms.Form):
+    # The draft line a row of the edit form changes (empty on a new line).
+    line_number = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     item = forms.ModelChoiceField(
         queryset=Item.objects.all(),
         to_field_name="sku",
@@ -33,8 +43,11 @@ class LineForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "any", "class": "text-end"}),
         error_messages={"min_value": "Enter a quantity greater than zero."},
     )
-    requested_ship_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Requested ship date"
+    requested_ship_date = RequestedShipDateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="Requested ship date",
+        initial=timezone.localdate,
     )
     ship_from = forms.ModelChoiceField(
         queryset=Organization.objects.order_by("code"),
@@ -48,6 +61,17 @@ class LineForm(forms.Form):
         if date and date < timezone.localdate():
             raise forms.ValidationError("Choose today or a later date.")
         return date
+
+    @staticmethod
+    def initial_of(line) -> dict:
+        """A draft line as its row of the edit form shows it."""
+        return {
+            "line_number": line.line_number,
+            "item": line.item.sku,
+            "quantity": f"{line.quantity.normalize():f}",
+            "requested_ship_date": line.requested_ship_date,
+            "ship_from": line.ship_from.code if line.ship_from_id else "",
+        }
 
 
 class LineChangeForm(forms.Form):
@@ -69,4 +93,28 @@ class LineChangeForm(forms.Form):
     clean_requested_ship_date = LineForm.clean_requested_ship_date
 
 
-LineFormSet = formset_factory(LineForm, extra=0, min_num=1, validate_min=True, max_num=200)
+class BaseLineFormSet(BaseFormSet):
+    default_error_messages = {
+        "too_few_forms": "Add at least one line: item and quantity.",
+        "too_many_forms": "An order takes at most %(num)d lines: split it in two.",
+    }
+
+    def entered(self) -> list[dict]:
+        """What each line row holds, leaving out blank rows and rows marked for removal."""
+        return [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+
+LineFormSet = formset_factory(
+    LineForm,
+    formset=BaseLineFormSet,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    max_num=200,
+    validate_max=True,
+    can_delete=True,
+)

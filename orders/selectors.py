@@ -3,8 +3,19 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, DateField, Exists, IntegerField, Max, Min, OuterRef, Q
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Sum,
+)
 
+from core.money import AMOUNT_FIELD, line_amount_sql
 from core.queries import per_row
 from orders.models import FulfillmentLine, SalesOrder
 
@@ -30,6 +41,44 @@ class OrderFilters:
     shipped_to: datetime.date | None = None
 
 
+def _lines_of_order():
+    return FulfillmentLine.objects.filter(order=OuterRef("pk")).values("order")
+
+
+def order_total():
+    """The order total: the sum of its line amounts (core.money's rounding per line), cancelled
+    lines left out — the one definition the worklist, its CSV and the order page show."""
+    live = _lines_of_order().exclude(status=FulfillmentLine.Status.CANCELLED)
+    return per_row(live, Sum(line_amount_sql()), AMOUNT_FIELD, default=0)
+
+
+def sales_order_page(number: str) -> SalesOrder:
+    """The header of an order's page, with its total (DoesNotExist when there is none)."""
+    return (
+        SalesOrder.objects.select_related("customer", "created_by")
+        .annotate(total=order_total())
+        .get(number=number)
+    )
+
+
+def draft_lines(order: SalesOrder):
+    """The lines a draft's edit form shows (cancelled ones stay as they are)."""
+    return (
+        order.lines.filter(status=FulfillmentLine.Status.DRAFT)
+        .select_related("item", "ship_from")
+        .order_by("line_number")
+    )
+
+
+def sales_orders_export(filters: OrderFilters = OrderFilters()):
+    """Every order the worklist's filters select, for its CSV: the worklist's figures and the
+    earliest requested ship date of the lines still counted."""
+    live = _lines_of_order().exclude(status=FulfillmentLine.Status.CANCELLED)
+    return sales_orders(filters).annotate(
+        requested_date=per_row(live, Min("requested_ship_date"), DateField())
+    )
+
+
 def sales_orders(filters: OrderFilters = OrderFilters()):
     """Order headers with their line figures, newest first.
 
@@ -37,10 +86,11 @@ def sales_orders(filters: OrderFilters = OrderFilters()):
     instead of grouping every order's lines). Line filters are EXISTS subqueries (one line must
     match them all).
     """
-    lines = FulfillmentLine.objects.filter(order=OuterRef("pk")).values("order")
+    lines = _lines_of_order()
     open_lines = lines.filter(status__in=FulfillmentLine.OPEN_STATES)
     rows = SalesOrder.objects.select_related("customer").annotate(
         line_count=per_row(lines, Count("pk"), IntegerField(), default=0),
+        total=order_total(),
         next_ship_date=per_row(open_lines, Min("scheduled_ship_date"), DateField()),
         max_jeopardy=per_row(open_lines, Max("jeopardy_days"), IntegerField()),
         attention=per_row(

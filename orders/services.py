@@ -1,4 +1,5 @@
-"""Order entry use cases: create a draft order, split a line, roll the order status up."""
+"""Order entry use cases: create a draft order, change a draft, split a line, roll the order
+status up."""
 
 import datetime
 from collections import defaultdict
@@ -11,7 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from catalog.models import Customer, Item, Organization
-from core.exceptions import BusinessRuleError, Conflict
+from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.formatting import qty
 from core.models import DocumentType
 from core.money import MAX_AMOUNT, line_amount
@@ -28,9 +29,12 @@ class LineInput:
     unit_price: Decimal | None = None
     requested_ship_date: datetime.date | None = None
     ship_from: Organization | None = None
+    # The draft line this input edits (sales_order_draft_update); None: a new line.
+    line_number: int | None = None
 
 
-def _check_lines(lines: list[LineInput], today: datetime.date) -> None:
+def lines_check(lines: list[LineInput], today: datetime.date) -> None:
+    """Refuse (with the field) lines that cannot be entered: nothing written."""
     if not lines:
         raise BusinessRuleError("An order needs at least one line.", field="lines")
     total = Decimal(0)
@@ -125,7 +129,7 @@ def sales_order_create(
             f"Orders are taken in {settings.CURRENCY} only (got {currency}).", field="currency"
         )
     today = timezone.localdate()
-    _check_lines(lines, today)
+    lines_check(lines, today)
     external_reference = external_reference.strip()
     inserted = False
     try:
@@ -166,17 +170,199 @@ def sales_order_create(
         )
         if existing is None:
             raise
-        return _existing_or_conflict(existing, currency, lines), False
+        return existing_or_conflict(existing, currency, lines), False
     return order, True
 
 
-def _existing_or_conflict(order, currency, lines):
+def existing_or_conflict(order, currency, lines):
+    """The order already entered with this external reference, or 409 when its lines differ."""
     if not _same_order(order, currency, lines):
         raise Conflict(
             f"Order {order.number} already has external reference "
             f"“{order.external_reference}” for this customer, with other lines.",
             field="external_reference",
         )
+    return order
+
+
+def _customer_po_taken(customer: Customer, external_reference: str, order: SalesOrder) -> None:
+    if not external_reference:
+        return
+    other = (
+        SalesOrder.objects.filter(customer=customer, external_reference=external_reference)
+        .exclude(pk=order.pk)
+        .only("number")
+        .first()
+    )
+    if other is not None:
+        raise Conflict(
+            f"Order {other.number} already has customer PO “{external_reference}” for "
+            f"customer {customer.number}.",
+            field="external_reference",
+        )
+
+
+def _draft_line_change(line: FulfillmentLine, new: LineInput, today, acting_user) -> bool:
+    """Apply what was entered for a draft line, logging each field that changed."""
+    price = new.unit_price
+    if price is None:  # a new item takes its list price; the same item keeps its price
+        price = line.unit_price if new.item.pk == line.item_id else new.item.list_price
+    ship_from = new.ship_from.pk if new.ship_from else None
+    changes = [
+        ("item", line.item.sku, new.item.sku, {"item": new.item}),
+        ("quantity", qty(line.quantity), qty(new.quantity), {"quantity": new.quantity}),
+        ("unit_price", line.unit_price, price, {"unit_price": price}),
+        (
+            "requested_ship_date",
+            line.requested_ship_date,
+            new.requested_ship_date or today,
+            {"requested_ship_date": new.requested_ship_date or today},
+        ),
+        (
+            "ship_from",
+            line.ship_from.code if line.ship_from_id else "",
+            new.ship_from.code if new.ship_from else "",
+            {"ship_from_id": ship_from},
+        ),
+    ]
+    changed = False
+    for field, before, after, values in changes:
+        if before == after:
+            continue
+        for name, value in values.items():
+            setattr(line, name, value)
+        change_log(
+            document=line,
+            field=field,
+            from_value=before,
+            to_value=after,
+            acting_user=acting_user,
+            demand_line_id=line.pk,
+            reason="draft edited",
+        )
+        changed = True
+    return changed
+
+
+def sales_order_draft_update(
+    *,
+    order: SalesOrder,
+    customer: Customer,
+    lines: list[LineInput],
+    external_reference: str = "",
+    acting_user=None,
+    then=None,
+) -> SalesOrder:
+    """Change a DRAFT order before it is submitted: its customer, customer PO and lines.
+
+    Nothing is promised or reserved for a draft, so its lines may change freely: an input
+    naming one of its draft lines (`line_number`) changes that line, an input without a number
+    is added after the last line, and a draft line left out is removed. Cancelled lines stay as
+    they are. Once submitted an order changes line by line (its supply follows), not here.
+    The same rules as at entry hold (quantities, dates, amounts, one customer PO per
+    customer). `then(order)` runs in the same transaction (submit on save), so a refused
+    submit changes nothing.
+    """
+    today = timezone.localdate()
+    lines_check(lines, today)
+    external_reference = external_reference.strip()
+    with use_case():
+        order = SalesOrder.objects.select_for_update().select_related("customer").get(pk=order.pk)
+        current = list(
+            order.lines.select_for_update(of=("self",)).select_related("item", "ship_from")
+        )
+        drafts = {line.line_number: line for line in current if line.status == LineStatus.DRAFT}
+        if order.status != SalesOrder.Status.DRAFT:
+            raise InvalidTransition(
+                f"Order {order.number} is {order.get_status_display().lower()}: only a draft "
+                "is edited this way; change its lines one by one on its page."
+            )
+        unknown = [
+            new.line_number
+            for new in lines
+            if new.line_number is not None and new.line_number not in drafts
+        ]
+        numbers = [new.line_number for new in lines if new.line_number is not None]
+        if unknown or len(numbers) != len(set(numbers)):
+            raise BusinessRuleError(
+                f"Order {order.number} has no draft line {(unknown or numbers)[0]} to change "
+                "(or it was entered twice): reload the order.",
+                field="lines",
+            )
+        header = [
+            ("customer", order.customer.number, customer.number, {"customer": customer}),
+            (
+                "external_reference",
+                order.external_reference,
+                external_reference,
+                {"external_reference": external_reference},
+            ),
+        ]
+        if (customer.pk, external_reference) != (order.customer_id, order.external_reference):
+            _customer_po_taken(customer, external_reference, order)
+        for field, before, after, values in header:
+            if before == after:
+                continue
+            for name, value in values.items():
+                setattr(order, name, value)
+            order.save(update_fields=[next(iter(values))])
+            change_log(
+                document=order,
+                field=field,
+                from_value=before,
+                to_value=after,
+                acting_user=acting_user,
+                reason="draft edited",
+            )
+        kept = set(numbers)
+        for number, line in sorted(drafts.items()):
+            if number in kept:
+                continue
+            change_log(
+                document=order,
+                field="lines",
+                from_value=f"line {number}: {qty(line.quantity)} {line.item.sku}",
+                to_value="removed",
+                acting_user=acting_user,
+                reason="draft edited",
+            )
+            line.delete()
+        changed = [
+            drafts[new.line_number]
+            for new in lines
+            if new.line_number is not None
+            and _draft_line_change(drafts[new.line_number], new, today, acting_user)
+        ]
+        if changed:
+            FulfillmentLine.objects.bulk_update(
+                changed,
+                ["item", "quantity", "unit_price", "requested_ship_date", "ship_from"],
+            )
+        next_number = max((line.line_number for line in current), default=0) + 1
+        added = FulfillmentLine.objects.bulk_create(
+            FulfillmentLine(
+                order=order,
+                line_number=number,
+                item=new.item,
+                quantity=new.quantity,
+                unit_price=new.item.list_price if new.unit_price is None else new.unit_price,
+                requested_ship_date=new.requested_ship_date or today,
+                ship_from=new.ship_from,
+            )
+            for number, new in enumerate(
+                (new for new in lines if new.line_number is None), start=next_number
+            )
+        )
+        for line in added:
+            change_log(
+                document=line,
+                to_value=line.status,
+                acting_user=acting_user,
+                demand_line_id=line.pk,
+                reason="added to the draft",
+            )
+        if then is not None:
+            then(order)
     return order
 
 
@@ -300,14 +486,16 @@ def sales_order_refresh_status(
     return order
 
 
-def sales_orders_refresh_status(*, orders, acting_user=None) -> None:
+def sales_orders_refresh_status(*, orders, acting_user=None, statuses=None) -> None:
     """Roll the status of several orders up from their lines, set-based: one read of their
-    lines' statuses, one UPDATE per status reached, a log entry per order that moved."""
+    lines' statuses (none when the caller has them all in hand: `statuses` by order id), one
+    UPDATE per status reached, a log entry per order that moved."""
     orders = list(orders)
-    statuses: dict[int, set[str]] = defaultdict(set)
-    rows = FulfillmentLine.objects.filter(order__in=orders).values_list("order_id", "status")
-    for order_id, status in rows:
-        statuses[order_id].add(status)
+    if statuses is None:
+        statuses = defaultdict(set)
+        rows = FulfillmentLine.objects.filter(order__in=orders).values_list("order_id", "status")
+        for order_id, status in rows:
+            statuses[order_id].add(status)
     moved: dict[str, list[SalesOrder]] = defaultdict(list)
     for order in orders:
         status = sales_order_status(statuses[order.pk])

@@ -6,18 +6,21 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from billing.selectors import invoices_of_order, sales_order_line_views
 from catalog.models import Customer, Item, Organization
+from core.csv_export import csv_response, wants_csv
 from core.exceptions import BusinessRuleError
 from core.paging import paginate
 from orders import selectors
 from orders.forms import LineChangeForm, LineForm, LineFormSet, OrderForm
 from orders.models import FulfillmentLine, SalesOrder
-from orders.services import LineInput
+from orders.services import LineInput, sales_order_draft_update
 from supply.selectors import promise_preview
 from supply.services import (
     line_cancel,
@@ -26,6 +29,7 @@ from supply.services import (
     sales_order_enter,
     sales_order_submit,
 )
+from warehouse.views import document_url
 
 
 def _date(value: str):
@@ -39,10 +43,8 @@ def _choice(value: str, allowed) -> str:
     return value if value in allowed else ""
 
 
-@permission_required("orders.view_salesorder", raise_exception=True)
-@require_GET
-def worklist(request):
-    filters = selectors.OrderFilters(
+def _filters(request) -> selectors.OrderFilters:
+    return selectors.OrderFilters(
         status=request.GET.get("status", ""),
         customer=request.GET.get("customer", ""),
         search=request.GET.get("q", "").strip(),
@@ -57,6 +59,50 @@ def worklist(request):
         shipped_from=_date(request.GET.get("shipped_from", "")),
         shipped_to=_date(request.GET.get("shipped_to", "")),
     )
+
+
+WORKLIST_CSV_HEADER = [
+    "Order",
+    "Customer",
+    "Customer name",
+    "Customer PO",
+    "Status",
+    "Order date",
+    "Requested ship date",
+    "Next ship date",
+    "Lines",
+    "Total",
+    "Currency",
+    "Lines needing attention",
+    "Jeopardy (days)",
+]
+
+
+def _worklist_csv_row(order) -> list:
+    return [
+        order.number,
+        order.customer.number,
+        order.customer.name,
+        order.external_reference,
+        order.status,
+        timezone.localdate(order.created_at).isoformat(),
+        order.requested_date.isoformat() if order.requested_date else "",
+        order.next_ship_date.isoformat() if order.next_ship_date else "",
+        order.line_count,
+        f"{order.total:.2f}",
+        order.currency,
+        order.attention,
+        order.max_jeopardy or 0,
+    ]
+
+
+@permission_required("orders.view_salesorder", raise_exception=True)
+@require_GET
+def worklist(request):
+    filters = _filters(request)
+    if wants_csv(request):  # every order the filters select, not just this page
+        rows = selectors.sales_orders_export(filters).iterator(chunk_size=2000)
+        return csv_response("sales-orders.csv", WORKLIST_CSV_HEADER, map(_worklist_csv_row, rows))
     page, query = paginate(request, selectors.sales_orders(filters))
     context = {
         "page": page,
@@ -69,12 +115,40 @@ def worklist(request):
     return render(request, template, context)
 
 
-def _entry_context(form, formset):
+def _entry_context(form, formset, order=None, **extra):
     return {
         "form": form,
         "formset": formset,
+        "order": order,
+        "action": reverse("orders:edit", args=[order.number]) if order else reverse("orders:new"),
+        "today": timezone.localdate().isoformat(),
         "items": Item.objects.order_by("sku").only("sku", "description"),
+        **extra,
     }
+
+
+def _lines_entered(formset) -> list[LineInput]:
+    return [
+        LineInput(
+            item=line["item"],
+            quantity=line["quantity"],
+            requested_ship_date=line.get("requested_ship_date"),
+            ship_from=line.get("ship_from"),
+            line_number=line.get("line_number"),
+        )
+        for line in formset.entered()
+    ]
+
+
+def _with_line_added(request, order=None):
+    """The form again with one more (empty) line: nothing is saved."""
+    data = request.POST.copy()
+    formset = LineFormSet(data, prefix="lines")
+    added = min(formset.total_form_count(), 199)
+    data["lines-TOTAL_FORMS"] = str(added + 1)
+    data[f"lines-{added}-requested_ship_date"] = timezone.localdate().isoformat()
+    context = _entry_context(OrderForm(data), LineFormSet(data, prefix="lines"), order, adding=True)
+    return render(request, "orders/new.html", context)
 
 
 @permission_required("orders.add_salesorder", raise_exception=True)
@@ -83,29 +157,14 @@ def new(request):
     if request.method != "POST":
         form, formset = OrderForm(), LineFormSet(prefix="lines")
         return render(request, "orders/new.html", _entry_context(form, formset))
-    form, formset = OrderForm(request.POST), LineFormSet(request.POST, prefix="lines")
     if "add_line" in request.POST:
-        data = request.POST.copy()
-        data["lines-TOTAL_FORMS"] = str(min(formset.total_form_count(), 199) + 1)
-        formset = LineFormSet(data, prefix="lines")
-        return render(
-            request, "orders/new.html", {**_entry_context(OrderForm(data), formset), "adding": True}
-        )
+        return _with_line_added(request)
+    form, formset = OrderForm(request.POST), LineFormSet(request.POST, prefix="lines")
     if form.is_valid() and formset.is_valid():
-        lines = [
-            LineInput(
-                item=f.cleaned_data["item"],
-                quantity=f.cleaned_data["quantity"],
-                requested_ship_date=f.cleaned_data.get("requested_ship_date"),
-                ship_from=f.cleaned_data.get("ship_from"),
-            )
-            for f in formset.forms
-            if f.has_changed() and f.cleaned_data
-        ]
         try:
             order, created = sales_order_enter(
                 customer=form.cleaned_data["customer"],
-                lines=lines,
+                lines=_lines_entered(formset),
                 external_reference=form.cleaned_data["external_reference"],
                 acting_user=request.user,
                 submit="submit" in request.POST,
@@ -119,6 +178,51 @@ def new(request):
             messages.success(request, f"Order {order.number} {verb}.")
             return redirect("orders:detail", number=order.number)
     return render(request, "orders/new.html", _entry_context(form, formset), status=422)
+
+
+@permission_required("orders.add_salesorder", raise_exception=True)
+def edit(request, number: str):
+    """A draft's entry form, prefilled: change the header and lines (add, remove), then save
+    it as a draft again or submit it."""
+    order = _order(number)
+    if order.status != SalesOrder.Status.DRAFT:
+        messages.error(request, f"Order {number} was submitted: change its lines one by one.")
+        return redirect("orders:detail", number=number)
+    if request.method != "POST":
+        form = OrderForm(
+            initial={
+                "customer": order.customer.number,
+                "external_reference": order.external_reference,
+            }
+        )
+        formset = LineFormSet(
+            prefix="lines",
+            initial=[LineForm.initial_of(line) for line in selectors.draft_lines(order)],
+        )
+        return render(request, "orders/new.html", _entry_context(form, formset, order))
+    if "add_line" in request.POST:
+        return _with_line_added(request, order)
+    form, formset = OrderForm(request.POST), LineFormSet(request.POST, prefix="lines")
+    if form.is_valid() and formset.is_valid():
+        submit = "submit" in request.POST
+        try:
+            sales_order_draft_update(
+                order=order,
+                customer=form.cleaned_data["customer"],
+                lines=_lines_entered(formset),
+                external_reference=form.cleaned_data["external_reference"],
+                acting_user=request.user,
+                then=(lambda saved: sales_order_submit(order=saved, acting_user=request.user))
+                if submit
+                else None,
+            )
+        except BusinessRuleError as exc:
+            form.add_error(None, exc.message)
+        else:
+            verb = "submitted" if submit else "saved as draft"
+            messages.success(request, f"Order {order.number} {verb}.")
+            return redirect("orders:detail", number=order.number)
+    return render(request, "orders/new.html", _entry_context(form, formset, order), status=422)
 
 
 @permission_required("orders.add_salesorder", raise_exception=True)
@@ -139,18 +243,34 @@ def preview(request):
         context["preview"] = promise_preview(
             item=item,
             quantity=quantity,
-            requested_date=_date(get("requested_ship_date")) or datetime.date.today(),
+            requested_date=_date(get("requested_ship_date")) or timezone.localdate(),
             ship_from=Organization.objects.filter(code=get("ship_from")).first(),
             customer=Customer.objects.filter(number=request.GET.get("customer", "")).first(),
         )
     return render(request, "orders/new.html#preview", context)
 
 
+def _attention_reason(view) -> str:
+    """Why a line needs the CSR's attention, in the words of whoever flagged it."""
+    if not view.needs_attention:
+        return ""
+    if view.supply_order is not None and view.supply_order.status == "EXCEPTION":
+        return view.supply_order.exception_reason or "its supply is in exception"
+    decision = view.decision.reason if view.decision else ""
+    return view.line.jeopardy_reason or decision or "backordered: nothing can supply it now"
+
+
 def _detail_context(request, order):
     views = sales_order_line_views(order, with_timeline=True)
     can_change = request.user.has_perm("orders.change_salesorder")
     for view in views:
-        view.can_cancel = can_change and view.line.status in FulfillmentLine.OPEN_STATES
+        view.is_open = view.line.status in FulfillmentLine.OPEN_STATES
+        view.can_cancel = can_change and view.is_open
+        view.attention_reason = _attention_reason(view)
+        for reservation in view.reservations:
+            reservation.document_url = document_url(
+                reservation.document_type, reservation.document_number
+            )
     return {
         "order": order,
         "lines": views,
@@ -162,6 +282,8 @@ def _detail_context(request, order):
         "attention": sum(1 for v in views if v.needs_attention),
         "can_submit": request.user.has_perm("orders.add_salesorder")
         and any(v.line.status == FulfillmentLine.Status.DRAFT for v in views),
+        "can_edit": request.user.has_perm("orders.add_salesorder")
+        and order.status == SalesOrder.Status.DRAFT,
         # keep refreshing while supply is being created
         "supply_pending": any(
             v.line.status == FulfillmentLine.Status.SCHEDULED
@@ -182,7 +304,10 @@ def _order(number):
 @permission_required("orders.view_salesorder", raise_exception=True)
 @require_GET
 def detail(request, number: str):
-    order = _order(number)
+    try:
+        order = selectors.sales_order_page(number)
+    except SalesOrder.DoesNotExist:
+        raise Http404(f"No order {number}.") from None
     context = _detail_context(request, order)
     if request.htmx and request.GET.get("part") == "lines":
         return render(request, "orders/detail.html#lines", context)

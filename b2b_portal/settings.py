@@ -20,6 +20,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+# Under DEBUG an unknown address gets the portal's 404 page, as in production; 1 shows Django's
+# technical 404 (the URL list) instead.
+DEBUG_TECHNICAL_404 = env.bool("DEBUG_TECHNICAL_404", default=False)
 
 
 def _development_secret_key() -> str:
@@ -83,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "core.middleware.FriendlyNotFoundInDebug",  # the portal's 404 page under DEBUG too
     "core.lockout.ThrottleSignInAttempts",
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into core.lockout's answer
 ]

@@ -1,10 +1,15 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from b2b_portal.api import api
 from core import views as core_views
 
 handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
 
 
 def _api_urls():
@@ -19,6 +24,12 @@ def _api_urls():
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico where a response links no icon (API answers, PDFs).
+    path(
+        "favicon.ico",
+        login_not_required(RedirectView.as_view(url=lazy(static, str)("core/favicon.svg"))),
+        name="favicon",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("profile/", core_views.profile, name="profile"),
     path("profile/email/", core_views.email_preferences, name="email_preferences"),

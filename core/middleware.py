@@ -7,7 +7,8 @@ import binascii
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.urls import get_resolver, get_urlconf
 
 from core.exceptions import error_body, is_api_request
 
@@ -74,3 +75,33 @@ class RefuseUnreadableRequests:
             refused["Allow"] = allowed
             return refused
         return response
+
+
+class FriendlyNotFoundInDebug:
+    """Under DEBUG Django answers a 404 with its technical page (the URL list, the view that
+    raised it), not with handler404. `make run` runs with DEBUG=1 and is where people try the
+    portal, so there too a 404 gets the page that says what to do next. DEBUG_TECHNICAL_404=1
+    brings Django's page back for a developer; without DEBUG this does nothing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 404 and request.resolver_match is None and _friendly():
+            return _not_found(request, None)  # no view matched the address
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404) and _friendly():
+            return _not_found(request, exception)  # a view found no such document
+        return None
+
+
+def _friendly() -> bool:
+    return settings.DEBUG and not settings.DEBUG_TECHNICAL_404
+
+
+def _not_found(request, exception):
+    """The page of the URL configuration's handler404, as without DEBUG."""
+    return get_resolver(get_urlconf()).resolve_error_handler(404)(request, exception)

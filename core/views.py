@@ -7,6 +7,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.exceptions import error_body, is_api_request
 from core.forms import ApiTokenForm
 from core.health import check_broker, check_database, last_worker_heartbeat
 from core.models import ApiToken, Notification, NotificationPreference
@@ -141,3 +142,13 @@ def placeholder(*, title: str, permission: str, arrives_with: str, purpose: str)
 
 def permission_denied(request, exception=None):
     return render(request, "403.html", {"reason": str(exception or "")}, status=403)
+
+
+def page_not_found(request, exception=None):
+    """The 404 page says what to do next (worklist, order search); an address under the API
+    answers in the API's error shape. Also answers under DEBUG (core.middleware)."""
+    if is_api_request(request):
+        return JsonResponse(
+            error_body("Not found: no API operation at this address.", "not_found"), status=404
+        )
+    return render(request, "404.html", status=404)

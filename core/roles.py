@@ -260,6 +260,7 @@ ROUTE_PERMISSIONS: dict[str, str | None] = {
     "GET /organizations": "catalog.view_organization",
     "GET /organizations/{code}": "catalog.view_organization",
     "POST /sales-orders": "orders.add_salesorder",
+    "POST /sales-orders/batch": "orders.add_salesorder",
     "GET /sales-orders": "orders.view_salesorder",
     "GET /sales-orders/{number}": "orders.view_salesorder",
     "POST /sales-orders/{number}/submit": "orders.add_salesorder",

@@ -5,19 +5,22 @@ import datetime
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import ValidationError as PydanticValidationError
 
 from billing.selectors import sales_order_line_views
 from catalog.models import Customer, Item, Organization
 from core.api import (
+    FieldErrorOut,
     Price,
     PriceIn,
     Quantity,
     QuantityIn,
     choice_filter,
     choice_of,
+    field_path,
     require_permission,
 )
-from core.exceptions import FieldErrors
+from core.exceptions import BusinessRuleError, FieldErrors
 from core.paging import KeysFirstPagination
 from orders import selectors
 from orders.models import FulfillmentLine, SalesOrder
@@ -31,6 +34,7 @@ from supply.services import (
     sales_order_enter,
     sales_order_submit,
 )
+from supply.services.bulk import OrderEntry, sales_orders_enter
 
 router = Router(tags=["sales orders"])
 
@@ -204,36 +208,12 @@ def _get_order(number: str) -> SalesOrder:
     return get_object_or_404(SalesOrder.objects.select_related("customer"), number=number)
 
 
-def _resolve(payload: SalesOrderIn) -> tuple[Customer, list[LineInput]]:
+def _resolve(payload: SalesOrderIn) -> OrderEntry:
     """Natural keys to records; every unknown one is reported at once with its path."""
-    errors = []
-    customer = Customer.objects.filter(number=payload.customer).first()
-    if customer is None:
-        errors.append(("customer", f"Unknown customer “{payload.customer}”."))
-    items = Item.objects.in_bulk({line.item for line in payload.lines}, field_name="sku")
-    codes = {line.ship_from for line in payload.lines if line.ship_from}
-    orgs = Organization.objects.in_bulk(codes, field_name="code")
-    lines = []
-    for index, line in enumerate(payload.lines):
-        if line.item not in items:
-            errors.append((f"lines[{index}].item", f"Unknown item “{line.item}”."))
-        if line.ship_from and line.ship_from not in orgs:
-            errors.append(
-                (f"lines[{index}].ship_from", f"Unknown organization “{line.ship_from}”.")
-            )
-        if not errors:
-            lines.append(
-                LineInput(
-                    item=items[line.item],
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                    requested_ship_date=line.requested_ship_date,
-                    ship_from=orgs.get(line.ship_from) if line.ship_from else None,
-                )
-            )
-    if errors:
-        raise FieldErrors(errors)
-    return customer, lines
+    entries, refused = _resolve_many({0: payload})
+    if refused:
+        raise refused[0]
+    return entries[0]
 
 
 @router.post("/sales-orders", response={200: SalesOrderOut, 201: SalesOrderOut})
@@ -241,16 +221,146 @@ def create_sales_order(request, payload: SalesOrderIn):
     """Create an order (and submit it with `"submit": true`). The same external_reference for
     the same customer answers 200 with the existing order; with another body, 409."""
     require_permission(request, "orders.add_salesorder")
-    customer, lines = _resolve(payload)
+    entry = _resolve(payload)
     order, created = sales_order_enter(
-        customer=customer,
-        lines=lines,
+        customer=entry.customer,
+        lines=entry.lines,
         external_reference=payload.external_reference,
         currency=payload.currency,
         acting_user=request.user,
         submit=payload.submit,
     )
     return Status(201 if created else 200, order_out(_get_order(order.number)))
+
+
+MAX_BATCH = 1000
+
+
+class BatchIn(Schema):
+    """Up to 1,000 orders, each as POST /sales-orders takes it (checked one by one)."""
+
+    orders: list[dict] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class BatchOrderOut(Schema):
+    number: str
+    status: choice_of(SalesOrder.Status)
+    external_reference: str
+
+
+class BatchResultOut(Schema):
+    index: int
+    status: int = Field(description="201 created, 200 already imported, 409 or 422 refused")
+    order: BatchOrderOut | None = None
+    errors: list[FieldErrorOut] | None = None
+    detail: str | None = None
+
+
+class BatchOut(Schema):
+    results: list[BatchResultOut]
+
+
+def _parsed(raw: dict, index: int, results: list) -> SalesOrderIn | None:
+    try:
+        return SalesOrderIn.model_validate(raw)
+    except PydanticValidationError as invalid:
+        errors = [
+            {"field": field_path(e.get("loc", ())), "message": e.get("msg", "is invalid")}
+            for e in invalid.errors()
+        ]
+        results[index] = {"index": index, "status": 422, "errors": errors}
+        return None
+
+
+def _resolve_many(
+    payloads: dict[int, SalesOrderIn],
+) -> tuple[dict[int, OrderEntry], dict[int, FieldErrors]]:
+    """Natural keys to records for every order at once (three queries): the entries, and for
+    an order with unknown references the 422 that names every field at fault."""
+    customers = Customer.objects.select_related("default_ship_from").in_bulk(
+        {p.customer for p in payloads.values()}, field_name="number"
+    )
+    items = Item.objects.in_bulk(
+        {line.item for p in payloads.values() for line in p.lines}, field_name="sku"
+    )
+    orgs = Organization.objects.in_bulk(
+        {line.ship_from for p in payloads.values() for line in p.lines if line.ship_from},
+        field_name="code",
+    )
+    entries, refused = {}, {}
+    for index, payload in payloads.items():
+        errors = []
+        if payload.customer not in customers:
+            errors.append(("customer", f"Unknown customer “{payload.customer}”."))
+        for n, line in enumerate(payload.lines):
+            if line.item not in items:
+                errors.append((f"lines[{n}].item", f"Unknown item “{line.item}”."))
+            if line.ship_from and line.ship_from not in orgs:
+                message = f"Unknown organization “{line.ship_from}”."
+                errors.append((f"lines[{n}].ship_from", message))
+        if errors:
+            refused[index] = FieldErrors(errors)
+            continue
+        entries[index] = OrderEntry(
+            customer=customers[payload.customer],
+            external_reference=payload.external_reference,
+            currency=payload.currency,
+            submit=payload.submit,
+            lines=[
+                LineInput(
+                    item=items[line.item],
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    requested_ship_date=line.requested_ship_date,
+                    ship_from=orgs.get(line.ship_from) if line.ship_from else None,
+                )
+                for line in payload.lines
+            ],
+        )
+    return entries, refused
+
+
+def _refused(index: int, error: BusinessRuleError) -> dict:
+    if isinstance(error, FieldErrors):
+        errors = [{"field": field, "message": message} for field, message in error.errors]
+    else:
+        errors = [{"field": error.field, "message": error.message}] if error.field else []
+    return {"index": index, "status": error.status, "errors": errors, "detail": error.message}
+
+
+@router.post("/sales-orders/batch", response=BatchOut)
+def create_sales_orders_batch(request, payload: BatchIn):
+    """Import up to 1,000 orders in one request, each checked on its own: `results` holds one
+    entry per order, in order — 201 created, 200 already imported with the same
+    `external_reference` (the lines must match, else 409), 422 with its field errors. One bad
+    order never rejects the others. Orders are created and promised set-based."""
+    require_permission(request, "orders.add_salesorder")
+    results: list = [None] * len(payload.orders)
+    parsed = {}
+    for index, raw in enumerate(payload.orders):
+        order = _parsed(raw, index, results)
+        if order is not None:
+            parsed[index] = order
+    entries, refused = _resolve_many(parsed)
+    for index, error in refused.items():
+        results[index] = _refused(index, error)
+    indexes = list(entries)
+    outcomes = sales_orders_enter([entries[i] for i in indexes], acting_user=request.user)
+    for index, outcome in zip(indexes, outcomes, strict=True):
+        if outcome.error is not None:
+            results[index] = _refused(index, outcome.error)
+        else:
+            order = outcome.order
+            results[index] = {
+                "index": index,
+                "status": 201 if outcome.created else 200,
+                "order": {
+                    "number": order.number,
+                    "status": order.status,
+                    "external_reference": order.external_reference,
+                },
+            }
+    return {"results": results}
 
 
 @router.get("/sales-orders", response=list[SalesOrderSummary])

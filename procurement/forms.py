@@ -39,3 +39,24 @@ class PurchaseOrderLineChangeForm(forms.Form):
     )
     promised_date = forms.DateField(required=False)
     reason = forms.CharField(max_length=300, required=False)
+
+
+class RequisitionIdsField(forms.Field):
+    """The ticked requisition lines of the workbench (their ids, each a checkbox)."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": "Select requisition lines from the list."}
+
+    def to_python(self, value):
+        one = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+        try:
+            return [one.clean(raw) for raw in value or ()]
+        except forms.ValidationError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class RequisitionSelectionForm(forms.Form):
+    """Create POs from the selected requisition lines (none selected: the use case says what
+    to do)."""
+
+    requisition = RequisitionIdsField(required=False)

@@ -3,14 +3,22 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import (
+    Case,
+    CharField,
     Count,
+    DecimalField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     Sum,
+    Value,
+    When,
 )
 from django.utils import timezone
 
@@ -26,9 +34,11 @@ def purchase_order_email(po: PurchaseOrder) -> OutboxMessage | None:
 
 
 def requisition_lines(*, status: str = "", supplier: str = "", search: str = ""):
+    """Requisition lines with their extended amount (quantity × price, core.money's rounding),
+    by supplier and need-by date."""
     rows = RequisitionLine.objects.select_related(
         "item", "supplier", "organization", "demand_line__order__customer"
-    )
+    ).annotate(amount=line_amount_sql())
     if status:
         rows = rows.filter(status=status)
     if supplier:
@@ -66,6 +76,7 @@ def purchase_orders(filters: PurchaseOrderFilters = PurchaseOrderFilters()):
     rows = PurchaseOrder.objects.select_related("supplier", "organization").annotate(
         total=per_row(live, Sum(line_amount_sql()), AMOUNT_FIELD, default=0),
         line_count=per_row(live, Count("pk"), IntegerField(), default=0),
+        acknowledgment_shown=acknowledgment_shown(),
     )
     if filters.status:
         rows = rows.filter(status=filters.status)
@@ -93,10 +104,47 @@ def purchase_orders(filters: PurchaseOrderFilters = PurchaseOrderFilters()):
     return rows.order_by("-id")
 
 
+NOT_SENT = "Not sent yet"
+
+
+def acknowledgment_shown():
+    """The supplier's acknowledgment as screens and exports show it: a PO never sent to the
+    supplier has nothing to acknowledge yet ("Not sent yet", not "Pending")."""
+    return Case(
+        When(communicated_at__isnull=True, then=Value(NOT_SENT)),
+        *(
+            When(acknowledgment=value, then=Value(label))
+            for value, label in PurchaseOrder.Acknowledgment.choices
+        ),
+        default=F("acknowledgment"),
+        output_field=CharField(),
+    )
+
+
+def line_status_shown():
+    """A PO line's status as screens show it. A line is stored OPEN from its PO's creation (open
+    for receiving once the PO is); while its PO is not yet approved (DRAFT, PENDING_APPROVAL)
+    the line shows its PO's status, so nobody reads an unapproved line as ordered."""
+    return Case(
+        When(
+            status=PurchaseOrderLine.Status.OPEN,
+            purchase_order__status__in=[
+                PurchaseOrder.Status.DRAFT,
+                PurchaseOrder.Status.PENDING_APPROVAL,
+            ],
+            then=F("purchase_order__status"),
+        ),
+        default=F("status"),
+        output_field=CharField(),
+    )
+
+
 def purchase_order_lines(po: PurchaseOrder, *, ordered_only: bool = False):
-    """The PO's lines; `ordered_only` leaves out cancelled ones (what the supplier is sent and
-    what the total counts)."""
-    lines = po.lines.select_related("item", "demand_line__order__customer")
+    """The PO's lines (with `status_shown`); `ordered_only` leaves out cancelled ones (what the
+    supplier is sent and what the total counts)."""
+    lines = po.lines.select_related("item", "demand_line__order__customer").annotate(
+        status_shown=line_status_shown()
+    )
     if ordered_only:
         lines = lines.exclude(status=PurchaseOrderLine.Status.CANCELLED)
     return lines.order_by("line_number")
@@ -116,3 +164,48 @@ def late_purchase_order_lines():
         need_by_date__lt=timezone.localdate(),
         quantity_received__lt=F("quantity"),
     )
+
+
+def approval_queue():
+    """POs waiting for a manager's approval, newest first, each with what approving
+    needs without opening it: its live lines (item, quantity, need-by date, the sales order and
+    customer each serves) and how far its total is over the approval threshold (amount and
+    percent of the threshold). The lines come in one query for the whole page."""
+    threshold = settings.PO_APPROVAL_THRESHOLD
+    over = ExpressionWrapper(F("total") - Value(threshold), output_field=AMOUNT_FIELD)
+    percent = (
+        ExpressionWrapper(
+            (F("total") - Value(threshold)) * Value(100) / Value(threshold),
+            output_field=DecimalField(max_digits=30, decimal_places=1),
+        )
+        if threshold > 0
+        else Value(None, output_field=DecimalField(max_digits=30, decimal_places=1))
+    )
+    live_lines = (
+        PurchaseOrderLine.objects.exclude(status=PurchaseOrderLine.Status.CANCELLED)
+        .select_related("item", "demand_line__order__customer")
+        .order_by("line_number")
+    )
+    return (
+        purchase_orders(PurchaseOrderFilters(status=PurchaseOrder.Status.PENDING_APPROVAL))
+        .select_related("submitted_by")
+        .annotate(over_threshold=over, over_threshold_percent=percent)
+        .prefetch_related(Prefetch("lines", queryset=live_lines, to_attr="live_lines"))
+    )
+
+
+def sales_orders_served(po) -> list:
+    """The distinct sales orders (with their customers) a PO's live lines serve, in the order
+    the lines come (`po` from `approval_queue()`; no query)."""
+    orders = {}
+    for line in po.live_lines:
+        orders.setdefault(line.demand_line.order.number, line.demand_line.order)
+    return list(orders.values())
+
+
+def amounts_by_currency(rows) -> list[tuple[str, Decimal]]:
+    """The sum of the rows' `amount` per currency (requisition lines of a screen), by currency."""
+    totals: dict[str, Decimal] = {}
+    for row in rows:
+        totals[row.currency] = totals.get(row.currency, Decimal(0)) + row.amount
+    return sorted(totals.items())

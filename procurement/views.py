@@ -1,15 +1,21 @@
 """Buyer workbench, purchase order list/detail/document, approvals queue."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Supplier
+from core.csv_export import csv_response, wants_csv
 from core.documents import document_type_of
 from core.exceptions import BusinessRuleError
 from core.models import TransitionLog
@@ -17,7 +23,11 @@ from core.paging import paginate
 from procurement import selectors
 from procurement.changes import CHANGEABLE
 from procurement.documents import purchase_order_pdf
-from procurement.forms import AcknowledgmentForm, PurchaseOrderLineChangeForm
+from procurement.forms import (
+    AcknowledgmentForm,
+    PurchaseOrderLineChangeForm,
+    RequisitionSelectionForm,
+)
 from procurement.models import PurchaseOrder, PurchaseOrderLine
 from procurement.services import (
     purchase_order_approve,
@@ -33,6 +43,102 @@ from supply.flows.buy import (
     purchase_orders_create,
 )
 
+REQUISITION_CSV_HEADER = (
+    "Requisition",
+    "Supplier",
+    "Supplier name",
+    "Item",
+    "Description",
+    "Quantity",
+    "Unit price",
+    "Amount",
+    "Currency",
+    "Need by",
+    "Ship to",
+    "Sales order",
+    "Sales order line",
+    "Customer",
+    "Customer name",
+)
+
+
+def _requisition_csv_row(r) -> list:
+    return [
+        r.number,
+        r.supplier.number,
+        r.supplier.name,
+        r.item.sku,
+        r.item.description,
+        r.quantity,
+        r.unit_price,
+        r.amount,
+        r.currency,
+        r.need_by_date,
+        r.organization.code,
+        r.demand_line.order.number,
+        r.demand_line.line_number,
+        r.demand_line.order.customer.number,
+        r.demand_line.order.customer.name,
+    ]
+
+
+def _requisition_rows(request):
+    return selectors.requisition_lines(
+        status="OPEN",
+        supplier=request.GET.get("supplier", ""),
+        search=request.GET.get("q", "").strip(),
+    )
+
+
+def _requisitions_context(request) -> dict:
+    page, query = paginate(request, _requisition_rows(request), 100)
+    groups = {}
+    for row in page:
+        groups.setdefault(row.supplier, []).append(row)
+    return {
+        "groups": list(groups.items()),
+        "group_totals": {
+            supplier.pk: selectors.amounts_by_currency(rows) for supplier, rows in groups.items()
+        },
+        "page": page,
+        "query": query,
+        "count": page.paginator.count,
+        "shown_totals": selectors.amounts_by_currency(page),
+        "supplier": request.GET.get("supplier", ""),
+        "q": request.GET.get("q", "").strip(),
+        "suppliers": Supplier.objects.order_by("number").only("number", "name"),
+    }
+
+
+def _purchase_order_links(orders):
+    return format_html_join(
+        ", ",
+        '<a href="{}">{}</a>',
+        ((reverse("procurement:purchase_order", args=[po.number]), po.number) for po in orders),
+    )
+
+
+def _create_purchase_orders(request) -> list[PurchaseOrder]:
+    """The selected requisition lines → POs; what happened goes into the messages."""
+    form = RequisitionSelectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["requisition"]))
+        return []
+    try:
+        orders = purchase_orders_create(
+            requisition_line_ids=form.cleaned_data["requisition"], acting_user=request.user
+        )
+    except BusinessRuleError as exc:
+        messages.error(request, exc.message)
+        return []
+    messages.success(
+        request,
+        format_html(
+            "Created {}: submit to send for approval or open.", _purchase_order_links(orders)
+        ),
+    )
+    return orders
+
 
 @permission_required("procurement.view_requisitionline", raise_exception=True)
 def requisitions(request):
@@ -40,42 +146,57 @@ def requisitions(request):
     if request.method == "POST":
         if not request.user.has_perm("procurement.add_purchaseorder"):
             raise PermissionDenied("Only buyers create purchase orders.")
-        ids = [
-            int(i)
-            for i in request.POST.getlist("requisition")
-            if i.isascii() and i.isdecimal() and len(i) < 19
-        ]
-        try:
-            orders = purchase_orders_create(requisition_line_ids=ids, acting_user=request.user)
-        except BusinessRuleError as exc:
-            messages.error(request, exc.message)
-            return redirect("procurement:requisitions")
-        numbers = ", ".join(po.number for po in orders)
-        messages.success(request, f"Created {numbers}: submit to send for approval or open.")
+        orders = _create_purchase_orders(request)
+        if request.htmx:
+            # The list changes (the ordered lines leave it); the message links the new POs.
+            return render(
+                request, "procurement/requisitions.html#work", _requisitions_context(request)
+            )
         if len(orders) == 1:
             return redirect("procurement:purchase_order", number=orders[0].number)
-        return redirect("procurement:purchase_orders")
-    supplier = request.GET.get("supplier", "")
-    search = request.GET.get("q", "").strip()
-    page, query = paginate(
-        request, selectors.requisition_lines(status="OPEN", supplier=supplier, search=search), 100
-    )
-    groups = {}
-    for row in page:
-        groups.setdefault(row.supplier, []).append(row)
-    return render(
-        request,
-        "procurement/requisitions.html",
-        {
-            "groups": groups.items(),
-            "page": page,
-            "query": query,
-            "count": page.paginator.count,
-            "supplier": supplier,
-            "q": search,
-            "suppliers": Supplier.objects.order_by("number").only("number", "name"),
-        },
-    )
+        if orders:
+            return redirect("procurement:purchase_orders")
+        return redirect(request.get_full_path())
+    if wants_csv(request):
+        return csv_response(
+            "requisitions.csv",
+            REQUISITION_CSV_HEADER,
+            map(_requisition_csv_row, _requisition_rows(request).iterator(chunk_size=2000)),
+        )
+    return render(request, "procurement/requisitions.html", _requisitions_context(request))
+
+
+PURCHASE_ORDER_CSV_HEADER = (
+    "Purchase order",
+    "Supplier",
+    "Supplier name",
+    "Ship to",
+    "Status",
+    "Revision",
+    "Lines",
+    "Total",
+    "Currency",
+    "Sent to supplier",
+    "Acknowledgment",
+    "Created",
+)
+
+
+def _purchase_order_csv_row(po) -> list:
+    return [
+        po.number,
+        po.supplier.number,
+        po.supplier.name,
+        po.organization.code,
+        po.get_status_display(),
+        po.revision,
+        po.line_count,
+        po.total,
+        po.currency,
+        po.communicated_at.isoformat(timespec="minutes") if po.communicated_at else "",
+        po.acknowledgment_shown,
+        po.created_at.date(),
+    ]
 
 
 @permission_required("procurement.view_purchaseorder", raise_exception=True)
@@ -88,6 +209,15 @@ def purchase_orders(request):
         awaiting_acknowledgment=request.GET.get("awaiting") == "1",
         search=request.GET.get("q", "").strip(),
     )
+    if wants_csv(request):
+        return csv_response(
+            "purchase-orders.csv",
+            PURCHASE_ORDER_CSV_HEADER,
+            map(
+                _purchase_order_csv_row,
+                selectors.purchase_orders(filters).iterator(chunk_size=2000),
+            ),
+        )
     page, query = paginate(request, selectors.purchase_orders(filters))
     context = {
         "page": page,
@@ -119,7 +249,8 @@ def _actions(request, po, email) -> set[str]:
     if po.prepared_by(user):
         actions -= {"approve", "reject"}  # segregation of duties
     if po.status == PurchaseOrder.Status.OPEN and user.has_perm("procurement.change_purchaseorder"):
-        actions.add("acknowledge")
+        if po.communicated_at:  # the supplier can only answer a PO it was sent
+            actions.add("acknowledge")
         if po.needs_communication and (email is None or email.status == email.Status.FAILED):
             actions.add("communicate")  # not while the email is on its way
     return actions
@@ -186,11 +317,8 @@ ACTIONS = {
 }
 
 
-@require_POST
-def purchase_order_action(request, number: str, action: str):
-    """One button on the PO page or the approvals queue → one service call."""
-    if action not in ACTIONS:
-        return HttpResponse(status=404)
+def _run_action(request, number: str, action: str) -> None:
+    """One PO action by the user; what happened goes into the messages."""
     permission, run, done = ACTIONS[action]
     if not request.user.has_perm(permission):
         raise PermissionDenied("Your roles do not allow this action on purchase orders.")
@@ -203,8 +331,28 @@ def purchase_order_action(request, number: str, action: str):
         messages.error(request, str(exc))
     else:
         po.refresh_from_db()
-        messages.success(request, f"{po.number} {done}: now {po.get_status_display().lower()}.")
+        link = format_html(
+            '<a href="{}">{}</a>',
+            reverse("procurement:purchase_order", args=[po.number]),
+            po.number,
+        )
+        messages.success(
+            request, format_html("{} {}: now {}.", link, done, po.get_status_display().lower())
+        )
+
+
+@require_POST
+def purchase_order_action(request, number: str, action: str):
+    """One button on the PO page or the approvals queue → one service call. From the queue
+    with htmx, the queue is drawn again (the decided PO leaves it) with the message."""
+    if action not in ACTIONS:
+        return HttpResponse(status=404)
+    _run_action(request, number, action)
     target = request.POST.get("next", "")
+    from_queue = urlsplit(target).path == reverse("procurement:approvals")
+    if request.htmx and from_queue and action in ("approve", "reject"):
+        # The queue's page comes along in the query string of the post.
+        return render(request, "procurement/approvals.html#queue", _approvals_context(request))
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
     return redirect("procurement:purchase_order", number=number)
@@ -247,15 +395,26 @@ def document(request, number: str):
     return render(request, "procurement/document.html", {"po": po, "lines": lines})
 
 
+def _approvals_context(request) -> dict:
+    page, query = paginate(request, selectors.approval_queue())
+    return {
+        "page": page,
+        "query": query,
+        "own": {po.pk for po in page if po.prepared_by(request.user)},  # segregation of duties
+        "served": {po.pk: selectors.sales_orders_served(po) for po in page},
+        "threshold": settings.PO_APPROVAL_THRESHOLD,
+        # Where a decision without htmx comes back to: this page of the queue.
+        "next": reverse("procurement:approvals")
+        + (f"?{request.GET.urlencode()}" if request.GET else ""),
+    }
+
+
 @permission_required("procurement.approve_purchaseorder", raise_exception=True)
 @require_GET
 def approvals(request):
-    pending = selectors.purchase_orders(
-        selectors.PurchaseOrderFilters(status=PurchaseOrder.Status.PENDING_APPROVAL)
-    ).select_related("submitted_by")
-    page, query = paginate(request, pending)
-    own = {po.pk for po in page if po.prepared_by(request.user)}  # segregation of duties
-    return render(request, "procurement/approvals.html", {"page": page, "query": query, "own": own})
+    """The queue: per PO what it buys, for which orders and customers, by when, and by how much
+    it is over the approval threshold."""
+    return render(request, "procurement/approvals.html", _approvals_context(request))
 
 
 @require_POST

@@ -13,3 +13,26 @@ document.addEventListener("click", (event) => {
       .forEach((box) => { box.checked = target.checked; });
   }
 });
+// Procurement (requisitions): the total of the ticked lines, per currency, next to
+// "Create POs" (<form data-selected-total-form>, boxes with data-amount and data-currency).
+document.addEventListener("change", (event) => {
+  const form = event.target.closest("form[data-selected-total-form]");
+  const out = form && form.querySelector("[data-selected-total]");
+  if (!out) return;
+  const cents = new Map();
+  let count = 0;
+  form.querySelectorAll("input[data-amount]:checked").forEach((box) => {
+    count += 1;
+    const [whole, fraction = ""] = box.dataset.amount.split(".");
+    const value = BigInt(whole + fraction.padEnd(2, "0").slice(0, 2));
+    cents.set(box.dataset.currency, (cents.get(box.dataset.currency) || 0n) + value);
+  });
+  if (!count) { out.textContent = "No lines selected."; return; }
+  const money = [...cents.entries()].sort().map(([currency, value]) => {
+    const negative = value < 0n;
+    const digits = (negative ? -value : value).toString().padStart(3, "0");
+    const whole = digits.slice(0, -2).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return `${negative ? "-" : ""}${whole}.${digits.slice(-2)} ${currency}`;
+  });
+  out.textContent = `${count} line${count === 1 ? "" : "s"} selected: ${money.join(" · ")}`;
+});

@@ -335,9 +335,15 @@ def create_sales_orders_batch(request, payload: BatchIn):
     `external_reference` (the lines must match, else 409), 422 with its field errors. One bad
     order never rejects the others. Orders are created and promised set-based."""
     require_permission(request, "orders.add_salesorder")
-    results: list = [None] * len(payload.orders)
+    return {"results": sales_orders_import(payload.orders, acting_user=request.user)}
+
+
+def sales_orders_import(raw_orders: list[dict], *, acting_user=None) -> list[dict]:
+    """Check and enter orders as POST /sales-orders takes them, each on its own (the batch
+    endpoint and `manage.py import_sales_orders`): one result per order, in order."""
+    results: list = [None] * len(raw_orders)
     parsed = {}
-    for index, raw in enumerate(payload.orders):
+    for index, raw in enumerate(raw_orders):
         order = _parsed(raw, index, results)
         if order is not None:
             parsed[index] = order
@@ -345,7 +351,7 @@ def create_sales_orders_batch(request, payload: BatchIn):
     for index, error in refused.items():
         results[index] = _refused(index, error)
     indexes = list(entries)
-    outcomes = sales_orders_enter([entries[i] for i in indexes], acting_user=request.user)
+    outcomes = sales_orders_enter([entries[i] for i in indexes], acting_user=acting_user)
     for index, outcome in zip(indexes, outcomes, strict=True):
         if outcome.error is not None:
             results[index] = _refused(index, outcome.error)
@@ -360,7 +366,7 @@ def create_sales_orders_batch(request, payload: BatchIn):
                     "external_reference": order.external_reference,
                 },
             }
-    return {"results": results}
+    return results
 
 
 @router.get("/sales-orders", response=list[SalesOrderSummary])

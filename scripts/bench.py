@@ -51,6 +51,9 @@ def main() -> None:
     parser.add_argument("--lines-per-multi", type=int, default=5)
     parser.add_argument("--page-lines", type=int, default=100_000, help="lines seeded for pages")
     parser.add_argument("--skip-pages", action="store_true", help="skip the page latency phase")
+    parser.add_argument(
+        "--skip-high-volume", action="store_true", help="skip the high-volume paths' run"
+    )
     parser.add_argument("--page-requests", type=int, default=20)
     parser.add_argument(
         "--clients",
@@ -107,6 +110,14 @@ def against_targets(result: dict) -> dict:
             result["phases"]["import_submit"]["lines_per_s"], TARGET_IMPORT
         ),
     }
+    if "high_volume" in result:
+        high = result["high_volume"]
+        targets["high_volume_end_to_end_lines_per_s"] = verdict(
+            high["end_to_end"]["lines_per_s"], TARGET_END_TO_END
+        )
+        targets["high_volume_bulk_import_lines_per_s"] = verdict(
+            high["phases"]["bulk_import"]["lines_per_s"], TARGET_IMPORT
+        )
     if "pages" in result:
         worst = max(page["p95_ms"] for page in result["pages"].values() if "p95_ms" in page)
         targets["worst_page_p95_ms"] = verdict(worst, TARGET_PAGE_P95, higher_is_better=False)

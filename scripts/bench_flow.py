@@ -240,6 +240,8 @@ def run_flow(args) -> dict:
     try:
         result = _run(args, Phases(), w1, customers, items, worker)
         result["make_transfer"] = _run_make_transfer(args, Phases(), w1, customers, worker)
+        if not args.skip_high_volume:
+            result["high_volume"] = _run_high_volume(args, Phases(), w1, customers, items, worker)
         return result
     finally:
         worker.stop()
@@ -417,6 +419,116 @@ def _run(args, phases, w1, customers, items, worker) -> dict:
     if ledger_mismatches():
         problems.append("ledger != balances")
     if FulfillmentLine.objects.count() != total_lines:
+        problems.append("lines were split")
+    return {
+        "lines": total_lines,
+        "phases": phases.results,
+        "end_to_end": {
+            "seconds": round(elapsed, 1),
+            "lines_per_s": round(total_lines / elapsed, 1),
+            **per_line(before, total_lines),
+        },
+        "verified": not problems,
+        "problems": problems,
+    }
+
+
+HIGH_VOLUME_REQUEST = 1000  # orders per bulk import request (the API's limit)
+
+
+def _run_high_volume(args, phases, w1, customers, items, worker) -> dict:
+    """The same N lines through the high-volume paths: bulk import (the batch API's service),
+    batch supply creation by the worker, touchless POs, one receipt per PO for all its lines,
+    a pick wave (one shipment per customer with all its ready lines), batch invoicing."""
+    from billing.tasks import invoice_shipped
+    from supply.services.bulk import OrderEntry, sales_orders_enter
+
+    pause = lambda: os.killpg(worker.proc.pid, signal.SIGSTOP)  # noqa: E731
+    resume = lambda: os.killpg(worker.proc.pid, signal.SIGCONT)  # noqa: E731
+    n, m, k = args.orders, args.multi_line_orders, args.lines_per_multi
+    total_lines = n + m * k
+    first_order = SalesOrder.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    entries = [
+        OrderEntry(
+            customer=customers[i % len(customers)],
+            lines=[
+                LineInput(item=items[(i + j) % ITEMS], quantity=Decimal(1 + (i + j) % 5))
+                for j in range(1 if i < n else k)
+            ],
+            external_reference=f"H-{i}",
+            submit=True,
+        )
+        for i in range(n + m)
+    ]
+    started = time.monotonic()
+    before = statements()
+
+    pause()
+    with phases.phase("bulk_import", total_lines):
+        for start in range(0, len(entries), HIGH_VOLUME_REQUEST):
+            results = sales_orders_enter(entries[start : start + HIGH_VOLUME_REQUEST])
+            assert all(r.created for r in results), [r.error for r in results if r.error]
+
+    with phases.phase("batch_supply", total_lines):
+        resume()
+        wait_until(
+            lambda: not SupplyOrder.objects.filter(status="REQUESTED").exists(),
+            "supply orders",
+            worker,
+        )
+
+    with phases.phase("touchless_pos", total_lines):
+        convert_touchless_requisitions.delay()
+        wait_until(
+            lambda: (
+                not RequisitionLine.objects.filter(status="OPEN").exists()
+                and not PurchaseOrder.objects.filter(communicated_at__isnull=True).exists()
+            ),
+            "touchless POs sent",
+            worker,
+        )
+
+    pause()
+    open_pos = PurchaseOrder.objects.filter(status="OPEN").prefetch_related("lines")
+    with phases.phase("receipt_by_po", total_lines):
+        for po in open_pos:
+            lines = [line for line in po.lines.all() if line.quantity_received < line.quantity]
+            if lines:
+                receipt_create(
+                    purchase_order=po,
+                    lines=[
+                        ReceiveLine(line.line_number, line.quantity - line.quantity_received)
+                        for line in lines
+                    ],
+                )
+
+    with phases.phase("pick_wave", total_lines):
+        ready = FulfillmentLine.objects.filter(
+            status="AWAITING_SHIPPING", order_id__gt=first_order
+        ).order_by("order__customer_id", "id")
+        by_customer = {}
+        for line in ready.select_related("order"):
+            by_customer.setdefault(line.order.customer_id, []).append(line)
+        for lines in by_customer.values():
+            shipment = shipment_create(organization=w1, lines=[ShipLine(line) for line in lines])
+            shipment_move(shipment=shipment, action="pick")
+            shipment_move(shipment=shipment, action="pack")
+            shipment_confirm(shipment=shipment, carrier="UPS", tracking_number=f"W{shipment.pk}")
+
+    with phases.phase("batch_invoicing", total_lines):
+        invoice_shipped()
+    resume()
+    elapsed = time.monotonic() - started
+
+    mine = SalesOrder.objects.filter(id__gt=first_order)
+    problems = []
+    if mine.exclude(status="CLOSED").exists():
+        problems.append("orders not closed")
+    if PurchaseOrderLine.objects.filter(demand_line__isnull=True).exists():
+        problems.append("unpegged PO lines")
+    if ledger_mismatches():
+        problems.append("ledger != balances")
+    if FulfillmentLine.objects.filter(order__in=mine).count() != total_lines:
         problems.append("lines were split")
     return {
         "lines": total_lines,

@@ -222,6 +222,7 @@ ROUTE_PERMISSIONS: dict[str, str | None] = {
     "supply:retry": "supply.change_supplyorder",
     "supply:choose_source": "supply.change_supplyorder",
     "supply:cancel_supply": "supply.change_supplyorder",
+    "supply:pegging": "orders.view_salesorder",
     "procurement:requisitions": "procurement.view_requisitionline",
     "procurement:purchase_orders": "procurement.view_purchaseorder",
     "procurement:purchase_order": "procurement.view_purchaseorder",

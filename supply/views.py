@@ -8,6 +8,7 @@ from catalog.models import SOURCE_TYPES
 from core.documents import document_type_of
 from core.exceptions import BusinessRuleError
 from core.models import TransitionLog
+from orders.models import FulfillmentLine
 from supply import selectors
 from supply.models import SupplyException, SupplyOrder
 from supply.services import (
@@ -129,3 +130,16 @@ def cancel_supply(request, number: str):
         ),
         "{order.number} cancelled: its line is backordered for re-promising.",
     )
+
+
+@permission_required("orders.view_salesorder", raise_exception=True)
+@require_GET
+def pegging(request, order_number: str, line_number: int):
+    """One sales order line's chain of documents, from its supply to its invoice, and the next
+    step it waits for."""
+    line = get_object_or_404(
+        FulfillmentLine.objects.select_related("order", "item"),
+        order__number=order_number,
+        line_number=line_number,
+    )
+    return render(request, "supply/pegging.html", {"line": line})

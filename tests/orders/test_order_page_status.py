@@ -109,3 +109,13 @@ def test_documents_on_the_order_page_are_links(csr, world):
     assert f'<a href="/supply/orders/{supply_order.number}/"' in page
     requisition = supply_order.tracking_lines.get().requisition_line
     assert f">{requisition.number}</a>" in page
+
+
+def test_each_line_leads_to_its_pegging(csr, world):
+    order = world.order((world.laptop, 1), (world.laptop, 2))
+
+    page = csr.get(f"/orders/{order.number}/").content.decode()
+
+    for number in (1, 2):
+        assert f'href="/supply/lines/{order.number}/{number}/"' in line_row(page, number)
+    assert csr.get(f"/supply/lines/{order.number}/2/").status_code == 200

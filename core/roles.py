@@ -202,6 +202,7 @@ def sync_roles(using: str = "default") -> None:
 # expects a 403 exactly where the role lacks the permission; a route missing here fails it.
 ROUTE_PERMISSIONS: dict[str, str | None] = {
     "home": None,
+    "favicon": None,
     "profile": None,
     "email_preferences": None,
     "notifications": None,

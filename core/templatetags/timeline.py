@@ -1,0 +1,13 @@
+"""The change log as people read it: `{% load timeline %}` then `{{ entry|in_words }}`."""
+
+from django import template
+
+from core.formatting import change_in_words
+
+register = template.Library()
+
+
+@register.filter
+def in_words(entry) -> str:
+    """A timeline entry as a sentence (core.formatting.change_in_words)."""
+    return change_in_words(entry)

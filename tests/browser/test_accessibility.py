@@ -130,17 +130,6 @@ PAGES = [
     ("orchestration_manager", "orchestrator", "supply-order", "/supply/orders/{supply_order}/"),
 ]
 
-# Violations in screens other helpers own, to be fixed there: (prefix, page) → rule ids.
-KNOWN = {}
-
-
-def _case(role, prefix, name, path):
-    marks = []
-    if (prefix, name) in KNOWN:
-        rules = ", ".join(KNOWN[(prefix, name)])
-        marks.append(pytest.mark.xfail(strict=True, reason=f"axe: {rules} (to be fixed)"))
-    return pytest.param(role, prefix, name, path, id=f"{prefix}-{name}", marks=marks)
-
 
 def sign_in(page, live_server, role):
     page.goto(f"{live_server.url}/accounts/login/")
@@ -184,7 +173,9 @@ def settle(page, name):
         page.wait_for_function("() => window.Chart && document.querySelector('canvas[data-chart]')")
 
 
-@pytest.mark.parametrize(("role", "prefix", "name", "path"), [_case(*p) for p in PAGES])
+@pytest.mark.parametrize(
+    ("role", "prefix", "name", "path"), [pytest.param(*p, id=f"{p[1]}-{p[2]}") for p in PAGES]
+)
 def test_each_main_screen_has_no_serious_accessibility_violation(
     live_server, page, role, prefix, name, path
 ):

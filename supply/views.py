@@ -1,9 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from billing.selectors import invoices_of_order
 from catalog.models import SOURCE_TYPES
 from core.documents import document_type_of
 from core.exceptions import BusinessRuleError
@@ -17,6 +19,7 @@ from supply.services import (
     supply_order_choose_source,
     supply_order_retry,
 )
+from warehouse.views import document_url
 
 WORKBENCH_ROWS = 100
 
@@ -135,11 +138,28 @@ def cancel_supply(request, number: str):
 @permission_required("orders.view_salesorder", raise_exception=True)
 @require_GET
 def pegging(request, order_number: str, line_number: int):
-    """One sales order line's chain of documents, from its supply to its invoice, and the next
+    """One sales order line's chain of documents — supply orders, requisition / PO line and
+    receipts, work order or transfer order, reservations, shipments, invoices — and the next
     step it waits for."""
-    line = get_object_or_404(
-        FulfillmentLine.objects.select_related("order", "item"),
-        order__number=order_number,
-        line_number=line_number,
+    try:
+        line = selectors.pegging_line(order_number, line_number)
+    except FulfillmentLine.DoesNotExist:
+        raise Http404(f"No line {line_number} on {order_number}.") from None
+    chain = selectors.pegging_of(line)
+    can_see_invoices = request.user.has_perm("billing.view_invoice")
+    if can_see_invoices:
+        chain.invoices = [
+            (invoice, invoice_line)
+            for invoice in invoices_of_order(line.order)
+            for invoice_line in invoice.lines.all()
+            if invoice_line.demand_line_id == line.pk
+        ]
+    for reservation in chain.reservations:
+        reservation.document_url = document_url(
+            reservation.document_type, reservation.document_number
+        )
+    return render(
+        request,
+        "supply/pegging.html",
+        {"pegging": chain, "line": line, "can_see_invoices": can_see_invoices},
     )
-    return render(request, "supply/pegging.html", {"line": line})

@@ -16,6 +16,7 @@ from manufacturing import selectors
 from manufacturing.models import WorkOrder, WorkOrderComponent
 from manufacturing.services import work_order_issue_materials, work_order_release
 from supply.flows.make import work_order_cancel, work_order_complete
+from supply.selectors import supply_orders_of_work_order
 
 
 @permission_required("manufacturing.view_workorder", raise_exception=True)
@@ -80,6 +81,9 @@ def work_order(request, number: str):
             "components": selectors.work_order_components(work_order),
             "timeline": timeline,
             "actions": _actions(request, work_order),
+            "supply_orders": supply_orders_of_work_order(work_order)
+            if request.user.has_perm("supply.view_supplyorder")
+            else (),
         },
     )
 

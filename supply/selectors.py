@@ -203,13 +203,22 @@ def supply_order_counts() -> dict:
 
 def supply_exceptions(kind: str = ""):
     """The exceptions queue: supply orders in EXCEPTION, oldest open exception first, with what
-    deciding needs (kind, when raised, line, customer, item, requested date)."""
+    deciding needs (kind, when raised, line, customer, item, requested date, documents)."""
     open_exceptions = SupplyException.objects.filter(
         supply_order=OuterRef("pk"), resolved_at__isnull=True
     ).order_by("raised_at", "id")
-    rows = supply_orders(status=SupplyOrder.Status.EXCEPTION, exception=kind).annotate(
-        exception_kind=Subquery(open_exceptions.values("kind")[:1]),
-        exception_raised_at=Subquery(open_exceptions.values("raised_at")[:1]),
+    rows = (
+        supply_orders(status=SupplyOrder.Status.EXCEPTION, exception=kind)
+        .annotate(
+            exception_kind=Subquery(open_exceptions.values("kind")[:1]),
+            exception_raised_at=Subquery(open_exceptions.values("raised_at")[:1]),
+        )
+        .prefetch_related(
+            Prefetch(
+                "tracking_lines",
+                queryset=SupplyTrackingLine.objects.select_related(*TRACKED_DOCUMENTS),
+            )
+        )
     )
     return rows.order_by("exception_raised_at", "id")
 
@@ -581,3 +590,10 @@ def _document_step(tracking_line: SupplyTrackingLine) -> NextStep | None:
                 f"Waiting for {transfer.number} to arrive at {transfer.destination.name}", url
             )
     return None
+
+
+def supply_orders_of_work_order(work_order) -> list[SupplyOrder]:
+    """The supply orders a work order works for (one, unless change management moved it)."""
+    return list(
+        SupplyOrder.objects.filter(tracking_lines__work_order=work_order).distinct().order_by("id")
+    )

@@ -12,6 +12,7 @@ from billing.models import Invoice, InvoiceLine
 from core.models import DocumentType
 from core.money import line_amount
 from core.outbox import outbox_handler, outbox_write
+from core.queries import bulk_update_rows
 from core.services import change_log, document_numbers_next, transition, use_case
 from orders.locks import lock_orders_and_lines
 from orders.models import FulfillmentLine
@@ -113,7 +114,7 @@ def invoices_create(*, shipment_ids) -> list[Invoice]:
                         line, "close", demand_line_id=line.pk, reason=invoice.number, save=False
                     )
                     closed.append(line)
-        FulfillmentLine.objects.bulk_update(closed, ["status"])
+        bulk_update_rows(closed, ["status"])
         sales_orders_refresh_status(orders=orders.values())
     return [invoice for invoice, _ in invoices]
 

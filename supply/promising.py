@@ -24,6 +24,7 @@ from catalog.models import SupplyType
 from core.enqueue import enqueue_on_commit
 from core.formatting import qty
 from core.models import DocumentType
+from core.queries import bulk_update_rows
 from core.services import change_log, document_numbers_next, transition
 from orders.models import FulfillmentLine
 from orders.services import line_reschedule
@@ -277,9 +278,7 @@ class Promise:
         the worker)."""
         reservations_on_hand_create(self.on_hand)
         balances_save_reserved(self.balances.values())
-        FulfillmentLine.objects.bulk_update(
-            list(self.lines.values()), ["quantity", "status", "ship_from", *_PROMISE_FIELDS]
-        )
+        bulk_update_rows(self.lines.values(), ["quantity", "status", "ship_from", *_PROMISE_FIELDS])
         SourcingDecision.objects.bulk_create(self.decisions)
         supply_orders = self._supply_orders()
         return supply_orders

@@ -79,6 +79,8 @@ def _as_option(rule: SourcingRule) -> sourcing_decision.RuleOption:
 
 def _available(*, item_ids, organization_ids) -> dict[tuple[int, int], Decimal]:
     """Available (on hand - reserved) per (item_id, organization_id)."""
+    if not item_ids or not organization_ids:
+        return {}
     return {
         (item_id, org_id): on_hand - reserved
         for item_id, org_id, on_hand, reserved in InventoryBalance.objects.filter(

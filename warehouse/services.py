@@ -13,6 +13,7 @@ from core.documents import document_reference
 from core.exceptions import BusinessRuleError
 from core.formatting import qty, quantity_problem
 from core.models import DocumentType
+from core.queries import bulk_update_rows
 from core.services import document_number_next, user_or_none
 from warehouse.models import (
     InventoryBalance,
@@ -338,7 +339,7 @@ def reservations_on_hand_create(rows) -> list[Reservation]:
 def balances_save_reserved(balances) -> None:
     """Write the reserved quantity of balance rows the caller locked (balances_lock) and moved
     in memory, in one UPDATE; the CheckConstraint (on hand ≥ reserved) backs it."""
-    InventoryBalance.objects.bulk_update(list(balances), ["reserved"])
+    bulk_update_rows(balances, ["reserved"])
 
 
 def reservation_create_for_document(

@@ -14,6 +14,7 @@ from core.enqueue import enqueue_on_commit
 from core.exceptions import BusinessRuleError, InvalidTransition
 from core.formatting import qty
 from core.models import DocumentType
+from core.queries import bulk_update_rows
 from core.services import change_log, document_number_next, transition, use_case
 from orders.models import FulfillmentLine, SalesOrder
 from orders.services import (
@@ -338,10 +339,10 @@ def documents_started(started, acting_user=None) -> None:
                 save=False,
             )
             moved_lines.append(line)
-    SupplyOrder.objects.bulk_update(
+    bulk_update_rows(
         [supply_order for supply_order, _, _ in started], ["status", "exception_reason"]
     )
-    FulfillmentLine.objects.bulk_update(moved_lines, ["status"])
+    bulk_update_rows(moved_lines, ["status"])
 
 
 def supply_orders_requeue_stale(*, limit: int = 100) -> list[int]:

@@ -306,6 +306,7 @@ class NextStep:
     text: str
     url: str = ""
     tone: str = "info"  # Bootstrap colour: info (on its way), danger (stuck), success (done)
+    opens: str = ""  # what the link opens (a document number, "shipping")
 
 
 @dataclass
@@ -502,9 +503,12 @@ def next_step_of(line: FulfillmentLine, supply_orders, shipment_lines) -> NextSt
                     f"Waiting for {shipment.number} to be {SHIPMENT_NEXT[shipment.status]} at "
                     f"{shipment.organization.name}",
                     reverse("warehouse:packing_slip", args=[shipment.number]),
+                    opens=shipment.number,
                 )
         where = line.ship_from.name if line.ship_from else "stock"
-        return NextStep(f"Ready to ship from {where}", reverse("warehouse:shipping"))
+        return NextStep(
+            f"Ready to ship from {where}", reverse("warehouse:shipping"), opens="shipping"
+        )
     current = next(
         (s for s in supply_orders if s.status not in (s.Status.CANCELLED, s.Status.CLOSED)),
         None,
@@ -512,7 +516,9 @@ def next_step_of(line: FulfillmentLine, supply_orders, shipment_lines) -> NextSt
     url = reverse("supply:supply_order", args=[current.number]) if current else ""
     if current is not None and current.status == current.Status.EXCEPTION:
         reason = f": {current.exception_reason}" if current.exception_reason else ""
-        return NextStep(f"Waiting for a decision on {current.number}{reason}", url, "danger")
+        return NextStep(
+            f"Waiting for a decision on {current.number}{reason}", url, "danger", current.number
+        )
     if status == S.BACKORDERED:
         return NextStep(
             "Backordered: waiting to be promised again when a source can supply it", tone="danger"
@@ -520,12 +526,14 @@ def next_step_of(line: FulfillmentLine, supply_orders, shipment_lines) -> NextSt
     if current is None:
         return NextStep("Waiting for supply to be requested")
     if current.status == current.Status.REQUESTED:
-        return NextStep(f"Waiting for {current.number} to get its supply document", url)
+        return NextStep(
+            f"Waiting for {current.number} to get its supply document", url, opens=current.number
+        )
     for tracking_line in current.tracking_lines.all():
         step = _document_step(tracking_line)
         if step is not None:
             return step
-    return NextStep(f"Waiting for {current.number} to deliver", url)
+    return NextStep(f"Waiting for {current.number} to deliver", url, opens=current.number)
 
 
 def _document_step(tracking_line: SupplyTrackingLine) -> NextStep | None:
@@ -541,11 +549,13 @@ def _document_step(tracking_line: SupplyTrackingLine) -> NextStep | None:
         ):
             return None
         if po.status == po.Status.DRAFT:
-            return NextStep(f"Waiting for the buyer to submit {po.number}", url)
+            return NextStep(f"Waiting for the buyer to submit {po.number}", url, opens=po.number)
         if po.status == po.Status.PENDING_APPROVAL:
-            return NextStep(f"Waiting for approval of {po.number}", url)
+            return NextStep(f"Waiting for approval of {po.number}", url, opens=po.number)
         if po.communicated_at is None:
-            return NextStep(f"Waiting for {po.number} to be sent to {po.supplier.name}", url)
+            return NextStep(
+                f"Waiting for {po.number} to be sent to {po.supplier.name}", url, opens=po.number
+            )
         still = po_line.quantity - po_line.quantity_received
         part = f" ({qty(still)} still to come)" if po_line.quantity_received else ""
         when = (
@@ -557,6 +567,7 @@ def _document_step(tracking_line: SupplyTrackingLine) -> NextStep | None:
             f"Waiting for {po.number} line {po_line.line_number} from {po.supplier.name}"
             f"{part}, {when}",
             url,
+            opens=po.number,
         )
     requisition = tracking_line.requisition_line
     if requisition is not None:
@@ -565,16 +576,20 @@ def _document_step(tracking_line: SupplyTrackingLine) -> NextStep | None:
         return NextStep(
             f"Waiting for a buyer to order {requisition.number} from {requisition.supplier.name}",
             f"{reverse('procurement:requisitions')}?q={requisition.number}",
+            opens=requisition.number,
         )
     work_order = tracking_line.work_order
     if work_order is not None:
         url = reverse("manufacturing:work_order", args=[work_order.number])
         if work_order.status == work_order.Status.UNRELEASED:
-            return NextStep(f"Waiting for {work_order.number} to be released", url)
+            return NextStep(
+                f"Waiting for {work_order.number} to be released", url, opens=work_order.number
+            )
         if work_order.status in work_order.OPEN_STATES:
             return NextStep(
                 f"Waiting for {work_order.number} to complete, due {day(work_order.due_date)}",
                 url,
+                opens=work_order.number,
             )
         return None
     to_line = tracking_line.transfer_order_line
@@ -583,11 +598,15 @@ def _document_step(tracking_line: SupplyTrackingLine) -> NextStep | None:
         url = reverse("warehouse:transfer_order", args=[transfer.number])
         if transfer.status == transfer.Status.OPEN:
             return NextStep(
-                f"Waiting for {transfer.number} to ship from {transfer.source.name}", url
+                f"Waiting for {transfer.number} to ship from {transfer.source.name}",
+                url,
+                opens=transfer.number,
             )
         if transfer.status == transfer.Status.SHIPPED:
             return NextStep(
-                f"Waiting for {transfer.number} to arrive at {transfer.destination.name}", url
+                f"Waiting for {transfer.number} to arrive at {transfer.destination.name}",
+                url,
+                opens=transfer.number,
             )
     return None
 

@@ -47,7 +47,9 @@ def pegging_page(client, line) -> str:
 def next_step(page: str) -> str:
     """The next step as the user reads it."""
     block = re.search(r'data-testid="next-step">(.*?)</div>', page, re.S).group(1)
-    return " ".join(re.sub(r"<[^>]+>", " ", block).split()).removeprefix("Next step: ")
+    text = re.search(r'class="next-step-text">(.*?)</span>', block, re.S).group(1)
+    link = re.search(r">(Open [^<]*)</a>", block)
+    return " ".join(text.split()) + (f" · {link.group(1)}" if link else "")
 
 
 def links(page: str) -> set[str]:
@@ -76,7 +78,8 @@ def test_a_bought_line_walks_from_requisition_to_invoice_with_its_next_step(worl
 
     page = pegging_page(csr, line)
     assert next_step(page) == (
-        f"Waiting for a buyer to order {requisition.number} from Supplier S-CONTOSO Open"
+        f"Waiting for a buyer to order {requisition.number} from Supplier S-CONTOSO"
+        f" · Open {requisition.number}"
     )
     assert f"/supply/orders/{supply_order.number}/" in links(page)
     assert f"/procurement/requisitions/?q={requisition.number}" in links(page)
@@ -85,13 +88,13 @@ def test_a_bought_line_walks_from_requisition_to_invoice_with_its_next_step(worl
     po_line = world.on_po(line, communicated=False)
     po = po_line.purchase_order
     page = pegging_page(csr, line)
-    assert next_step(page) == f"Waiting for approval of {po.number} Open"
+    assert next_step(page) == f"Waiting for approval of {po.number} · Open {po.number}"
     assert f"/procurement/purchase-orders/{po.number}/" in links(page)
     assert f"{po.number} line 1" in page
 
     purchase_order_approve(po=po, acting_user=UserFactory(roles=["procurement_manager"]))
     assert next_step(pegging_page(csr, line)) == (
-        f"Waiting for {po.number} to be sent to Supplier S-CONTOSO Open"
+        f"Waiting for {po.number} to be sent to Supplier S-CONTOSO · Open {po.number}"
     )
     purchase_order_communicate(po=po, acting_user=world.csr)
     outbox_relay()
@@ -101,25 +104,30 @@ def test_a_bought_line_walks_from_requisition_to_invoice_with_its_next_step(worl
 
     purchase_order_acknowledge(po=po, accepted=True, promised_dates={1: datetime.date(2031, 1, 10)})
     assert next_step(pegging_page(csr, line)) == (
-        f"Waiting for {po.number} line 1 from Supplier S-CONTOSO, promised 10 Jan 2031 Open"
+        f"Waiting for {po.number} line 1 from Supplier S-CONTOSO, promised 10 Jan 2031"
+        f" · Open {po.number}"
     )
 
     first = receipt_create(purchase_order=po, lines=[ReceiveLine(1, Decimal(4))])
     page = pegging_page(csr, line)
     assert next_step(page) == (
         f"Waiting for {po.number} line 1 from Supplier S-CONTOSO (6 still to come), "
-        "promised 10 Jan 2031 Open"
+        f"promised 10 Jan 2031 · Open {po.number}"
     )
     assert first.number in page
     reserved = re.sub(r"<[^>]+>|\s+", " ", page[page.index('data-testid="reservations"') :])
-    assert "Warehouse W1 W1 4 On hand, ready to ship" in " ".join(reserved.split())
+    assert "Warehouse W1 W1 On hand 4 ready to ship" in " ".join(reserved.split())
+    assert f"Warehouse W1 W1 To come 6 on {po.number}/1 (purchase order)" in " ".join(
+        reserved.split()
+    )
 
     receipt_create(purchase_order=po, lines=[ReceiveLine(1, Decimal(6))])
-    assert next_step(pegging_page(csr, line)) == "Ready to ship from Warehouse W1 Open"
+    assert next_step(pegging_page(csr, line)) == "Ready to ship from Warehouse W1 · Open shipping"
 
     shipment, _ = ship(world, line, world.w1)
     assert next_step(pegging_page(csr, line)) == (
-        f"Waiting for {shipment.number} to be ship confirmed at Warehouse W1 Open"
+        f"Waiting for {shipment.number} to be ship confirmed at Warehouse W1"
+        f" · Open {shipment.number}"
     )
     shipment_confirm(shipment=shipment, carrier="DHL", tracking_number="T-1")
     page = pegging_page(csr, line)
@@ -145,19 +153,22 @@ def test_a_made_line_waits_for_its_work_order(world, csr):
     work_order = WorkOrder.objects.get()
 
     page = pegging_page(csr, line)
-    assert next_step(page) == f"Waiting for {work_order.number} to be released Open"
+    assert (
+        next_step(page)
+        == f"Waiting for {work_order.number} to be released · Open {work_order.number}"
+    )
     assert f"/manufacturing/work-orders/{work_order.number}/" in links(page)
 
     work_order_release(work_order=work_order)
     work_order_issue_materials(work_order=work_order)
     due = f"{work_order.due_date.day} {work_order.due_date:%b %Y}"
     assert next_step(pegging_page(csr, line)) == (
-        f"Waiting for {work_order.number} to complete, due {due} Open"
+        f"Waiting for {work_order.number} to complete, due {due} · Open {work_order.number}"
     )
 
     work_order_complete(work_order=work_order, quantity=Decimal(2))
     page = pegging_page(csr, line)
-    assert next_step(page) == "Ready to ship from Warehouse P1 Open"
+    assert next_step(page) == "Ready to ship from Warehouse P1 · Open shipping"
     assert "2 completed" in page
 
 
@@ -167,17 +178,20 @@ def test_a_transferred_line_waits_for_the_transfer_to_ship_then_arrive(world, cs
     transfer = TransferOrder.objects.get()
 
     page = pegging_page(csr, line)
-    assert next_step(page) == f"Waiting for {transfer.number} to ship from Warehouse W2 Open"
+    assert (
+        next_step(page)
+        == f"Waiting for {transfer.number} to ship from Warehouse W2 · Open {transfer.number}"
+    )
     assert f"/warehouse/transfers/{transfer.number}/" in links(page)
 
     transfer_order_ship(transfer_order=transfer)
     assert next_step(pegging_page(csr, line)) == (
-        f"Waiting for {transfer.number} to arrive at Warehouse W1 Open"
+        f"Waiting for {transfer.number} to arrive at Warehouse W1 · Open {transfer.number}"
     )
 
     transfer_order_receive(transfer_order=transfer, lines=[TransferReceiveLine(1, Decimal(4))])
     page = pegging_page(csr, line)
-    assert next_step(page) == "Ready to ship from Warehouse W1 Open"
+    assert next_step(page) == "Ready to ship from Warehouse W1 · Open shipping"
     assert re.search(r"RCV-\d+", page), "the transfer's receipt is in the chain"
 
 
@@ -188,7 +202,7 @@ def test_a_line_from_stock_is_ready_to_ship_at_once(world, csr):
     line = order.lines.get()
 
     page = pegging_page(csr, line)
-    assert next_step(page) == "Ready to ship from Warehouse W1 Open"
+    assert next_step(page) == "Ready to ship from Warehouse W1 · Open shipping"
     assert "Served from stock on hand: no supply order." in page
     assert not SupplyOrder.objects.exists()
 
@@ -227,7 +241,8 @@ def test_a_cancelled_supply_order_stays_in_the_chain_greyed(world, csr):
     assert 'data-inactive="1"' not in current.split(">", 1)[0]
     requisition = second.tracking_lines.get().requisition_line
     assert next_step(page) == (
-        f"Waiting for a buyer to order {requisition.number} from Supplier S-CONTOSO Open"
+        f"Waiting for a buyer to order {requisition.number} from Supplier S-CONTOSO"
+        f" · Open {requisition.number}"
     )
 
 

@@ -212,6 +212,7 @@ ROUTE_PERMISSIONS: dict[str, str | None] = {
     "dashboard": "orders.view_salesorder",
     "orders:worklist": "orders.view_salesorder",
     "orders:new": "orders.add_salesorder",
+    "orders:edit": "orders.add_salesorder",
     "orders:preview": "orders.add_salesorder",
     "orders:detail": "orders.view_salesorder",
     "orders:submit": "orders.add_salesorder",

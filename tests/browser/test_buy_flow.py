@@ -48,8 +48,10 @@ def test_a_buyer_creates_submits_and_sends_a_po_from_two_requisitions(
         page.get_by_role("checkbox", name=re.compile(f"Select {number}")).check()
     page.get_by_role("button", name="Create POs from selected lines").click()
 
+    message = page.get_by_role("alert")
+    expect(message).to_contain_text("Created PO-")
     po = PurchaseOrder.objects.get()
-    expect(page.get_by_role("alert")).to_contain_text(f"Created {po.number}")
+    message.get_by_role("link", name=po.number).click()
     expect(page.get_by_test_id("po-line-1")).to_contain_text(first.number)
     expect(page.get_by_test_id("po-line-2")).to_contain_text(second.number)
     page.get_by_role("button", name="Submit").click()
@@ -82,7 +84,7 @@ def test_a_manager_approves_an_over_threshold_po_from_the_queue(live_server, pag
     sign_in(page, live_server, "paula")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Approvals")
     row = page.get_by_test_id(f"approval-{po.number}")
-    expect(row).to_contain_text("4500.00")
+    expect(row).to_contain_text("4,500.00")
     page.screenshot(path=str(tmp_path / "approvals.png"), full_page=True)
     row.get_by_role("button", name="Approve").click()
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from billing.selectors import invoices_of_order, sales_order_line_views
 from catalog.models import Customer, Item, Organization
 from core.csv_export import csv_response, wants_csv
+from core.documents import document_url
 from core.exceptions import BusinessRuleError
 from core.paging import paginate
 from orders import selectors
@@ -29,7 +30,6 @@ from supply.services import (
     sales_order_enter,
     sales_order_submit,
 )
-from warehouse.views import document_url
 
 
 def _date(value: str):

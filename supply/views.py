@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing.selectors import invoices_of_order
 from catalog.models import SOURCE_TYPES
-from core.documents import document_type_of
+from core.documents import document_type_of, document_url
 from core.exceptions import BusinessRuleError
 from core.models import TransitionLog
 from orders.models import FulfillmentLine
@@ -19,7 +19,6 @@ from supply.services import (
     supply_order_choose_source,
     supply_order_retry,
 )
-from warehouse.views import document_url
 
 WORKBENCH_ROWS = 100
 

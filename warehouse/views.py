@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from catalog.models import Organization
 from core.csv_export import csv_response, wants_csv
-from core.documents import document_type_of
+from core.documents import document_type_of, document_url
 from core.exceptions import BusinessRuleError
 from core.formatting import qty, quantity_problem
 from core.models import TransitionLog
@@ -113,27 +113,6 @@ def inventory(request):
     }
     template = "warehouse/inventory.html#results" if request.htmx else "warehouse/inventory.html"
     return render(request, template, context)
-
-
-# Where each kind of document referenced by number (ledger rows, reservations) has its page.
-DOCUMENT_PAGES = {
-    "procurement.purchaseorder": "procurement:purchase_order",
-    "procurement.purchaseorderline": "procurement:purchase_order",
-    "manufacturing.workorder": "manufacturing:work_order",
-    "manufacturing.workordercomponent": "manufacturing:work_order",
-    "warehouse.transferorder": "warehouse:transfer_order",
-    "warehouse.transferorderline": "warehouse:transfer_order",
-    "warehouse.shipment": "warehouse:packing_slip",
-}
-
-
-def document_url(document_type: str, number: str) -> str:
-    """The page of a document referenced by type and number ("" when it has none); a line's
-    number (PO-000001/2) leads to its document."""
-    page = DOCUMENT_PAGES.get(document_type)
-    if not page or not number:
-        return ""
-    return reverse(page, args=[number.split("/")[0]])
 
 
 def _ledger_row_links(row) -> None:

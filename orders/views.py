@@ -61,6 +61,22 @@ def _filters(request) -> selectors.OrderFilters:
     )
 
 
+def _line_filters(filters: selectors.OrderFilters) -> list[str]:
+    """The line filters a dashboard figure opened the worklist with, in words (the form has
+    no field for them: they show above the list, with a way to clear them)."""
+    words = []
+    if filters.line_status:
+        words.append(f"lines {FulfillmentLine.Status(filters.line_status).label.lower()}")
+    if filters.supply_type:
+        types = dict(FulfillmentLine.SupplyType.choices) | {"NONE": "not sourced yet"}
+        words.append(f"supply {types[filters.supply_type].lower()}")
+    if filters.shipped_from or filters.shipped_to:
+        start = filters.shipped_from.strftime("%-d %b %Y") if filters.shipped_from else "…"
+        end = filters.shipped_to.strftime("%-d %b %Y") if filters.shipped_to else "…"
+        words.append(f"shipped {start} – {end}")
+    return words
+
+
 WORKLIST_CSV_HEADER = [
     "Order",
     "Customer",
@@ -107,6 +123,7 @@ def worklist(request):
     context = {
         "page": page,
         "filters": filters,
+        "line_filters": _line_filters(filters),
         "query": query,
         "statuses": SalesOrder.Status.choices,
         "customers": Customer.objects.order_by("number").only("number", "name"),

@@ -1,5 +1,5 @@
-"""Every role opens the dashboard in Chromium, sees its charts drawn, and follows a bar to the
-worklist behind it."""
+"""Every role opens the dashboard in Chromium, sees its charts drawn without errors, and follows
+a bar to the worklist behind it."""
 
 import pytest
 from playwright.sync_api import expect
@@ -47,6 +47,11 @@ def test_each_role_sees_the_charts_drawn_without_errors(sign_in, live_server, wo
     assert {"chart-lines", "chart-on-time", "chart-lead-time", "chart-ages"} <= set(
         drawn_charts(page)
     )
+
+    click_bar(page, "chart-lines")  # the role follows a chart to the worklist behind it
+
+    page.wait_for_url("**/orders/?*line_status=AWAITING_SUPPLY*")
+    expect(page.get_by_test_id("line-filters")).to_contain_text("lines awaiting supply")
     assert errors == []
 
 

@@ -90,3 +90,21 @@ def test_the_dashboard_runs_the_same_queries_for_one_order_or_many(client_for, w
         world.supplied(world.laptop, quantity)
 
     assert page_queries(csr, "/dashboard/") == few
+
+
+def test_the_worklist_says_which_line_filters_a_figure_opened_it_with(client_for, world):
+    world.supplied(world.laptop, 3)
+
+    page = client_for("customer_service").get(
+        "/orders/",
+        {
+            "line_status": "AWAITING_SUPPLY",
+            "supply_type": "BUY",
+            "shipped_from": "2026-11-30",
+            "shipped_to": "2026-12-06",
+        },
+    )
+
+    text = page.content.decode()
+    assert "Orders with lines awaiting supply, supply buy, shipped 30 Nov 2026 – 6 Dec 2026" in text
+    assert '<input type="hidden" name="line_status" value="AWAITING_SUPPLY">' in text

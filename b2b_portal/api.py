@@ -1,4 +1,4 @@
-"""The REST API root (DESIGN §9): /api/v1/; OpenAPI at /api/v1/openapi.json, docs /api/v1/docs."""
+"""The REST API root (docs/api.md): /api/v1/; OpenAPI at /api/v1/openapi.json, docs /api/v1/docs."""
 
 from billing.api import router as billing_router
 from catalog.api import router as catalog_router

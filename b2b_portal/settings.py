@@ -1,7 +1,7 @@
 """B2B Portal settings: one module, every difference between machines comes from the environment.
 
 The defaults are the embedded setup of `make run` (SQLite, and a Celery broker in a SQLite
-file, under `var/`); production sets the variables documented in the README's configuration table.
+file, under `var/`); production sets the variables documented in docs/operations.md.
 """
 
 import secrets
@@ -273,7 +273,7 @@ else:
     }
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 # A web process publishing to a broker that is down gives up after this many seconds (the
-# action is committed already; the safety nets do the work, README "Asynchronous work").
+# action is committed already; the safety nets do the work, docs/architecture.md).
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None

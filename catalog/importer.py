@@ -1,5 +1,6 @@
-"""Master-data import (DESIGN §10): validate the whole file first, report every error with its
-JSON path, and only then write — upserting by natural key, so a re-import changes nothing.
+"""Master-data import (docs/import-format.md): validate the whole file first, report every
+error with its JSON path, and only then write — upserting by natural key, so a re-import
+changes nothing.
 
 Validation is separate from writing so that the caller can run the writes (this module's and
 the inventory service's for `on_hand`) in one transaction, and write nothing on any error.

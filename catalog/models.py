@@ -121,7 +121,7 @@ class SourcingRule(models.Model):
     """Where supply of an item for an organization comes from, by rank.
 
     A rule with no item applies to every item, one with no organization to every organization;
-    promising uses the most specific level that has effective rules (DESIGN §5).
+    promising uses the most specific level that has effective rules (docs/architecture.md).
     """
 
     Type = SupplyType

@@ -196,7 +196,7 @@ class PortalAPI(NinjaAPI):
 
 
 def require_permission(request, *permissions: str) -> None:
-    """Refuse (403) unless the user holds every permission (DESIGN §1 role table)."""
+    """Refuse (403) unless the user holds every permission (the role table in core.roles)."""
     missing = [p for p in permissions if not request.user.has_perm(p)]
     if missing:
         raise PermissionDenied(f"Your roles do not allow this (needs {', '.join(missing)}).")

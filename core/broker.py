@@ -10,7 +10,7 @@
 On both, a message that cannot be read (not JSON, or not a kombu envelope) is logged and set
 aside, and the worker goes on with the next one: SQLite keeps its row, hidden from consumers;
 Redis moves it to the list `MALFORMED_KEY`. Its work is not lost: every asynchronous step has
-a database safety net (README, "Asynchronous work") that re-drives what a message should have.
+a database safety net (docs/architecture.md) that re-drives what a message should have.
 A message a killed worker had taken but not finished is re-driven the same way.
 """
 

@@ -3,7 +3,7 @@
 Services never import tasks (an app's tasks sit above its services). Publishing happens after
 commit, so a worker never looks for rows that are not there yet; and if the broker is down at
 that moment the business action still succeeds: the failure is logged and the task's database
-safety net (a beat task, README "Asynchronous work") does the work a little later.
+safety net (a beat task, docs/architecture.md) does the work a little later.
 """
 
 import logging

@@ -1,5 +1,5 @@
 """Errors that services raise; views turn them into messages, the API into 4xx JSON, in the
-one error shape `{"detail": str, "code": str, "errors": [{"field", "message"}]}` (DESIGN §9)."""
+one error shape `{"detail": str, "code": str, "errors": [{"field", "message"}]}` (docs/api.md)."""
 
 
 def error_body(detail: str, code: str, errors: list[dict] | None = None) -> dict:

@@ -1,5 +1,5 @@
-"""The one rounding rule for amounts (DESIGN §3): quantity × unit price, rounded half up to
-cents, per line; a document's total is the sum of its line amounts. `line_amount` computes it
+"""The one rounding rule for amounts: quantity × unit price, rounded half up to cents, per
+line; a document's total is the sum of its line amounts. `line_amount` computes it
 in Python, `line_amount_sql` in the database (PostgreSQL's and SQLite's ROUND both round half
 away from zero on the decimal value, which for amounts is half up)."""
 

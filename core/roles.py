@@ -1,4 +1,4 @@
-"""The role table of DESIGN §1, in one place: roles are Django groups, actions are permissions.
+"""The role table, in one place: roles are Django groups, actions are permissions.
 
 `sync_roles` runs after every `migrate`: it creates the six groups and gives each exactly the
 permissions listed here. Permissions of models that a later release adds are created ahead of

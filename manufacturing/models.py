@@ -1,4 +1,4 @@
-"""Work orders: making an item at a plant for one demand line (the Make flow, DESIGN §4)."""
+"""Work orders: making an item at a plant for one demand line (the Make flow)."""
 
 from django.db import models
 from django.db.models import F, Q

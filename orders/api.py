@@ -1,4 +1,4 @@
-"""Sales orders API (DESIGN §9)."""
+"""Sales orders API (docs/api.md)."""
 
 import datetime
 

@@ -124,7 +124,7 @@ class FulfillmentLine(FSMModelMixin, models.Model):
     def number(self) -> str:
         return f"{self.order.number}/{self.line_number}"
 
-    # --- state machine (DESIGN §4); services call these through core.services.transition ---
+    # --- state machine; services call these through core.services.transition ---
 
     @transition(
         field=status, source=[Status.DRAFT, Status.BACKORDERED], target=Status.AWAITING_SHIPPING

@@ -430,7 +430,7 @@ def line_split(
 def line_reschedule(
     *, line: FulfillmentLine, scheduled: datetime.date, acting_user=None, reason: str = ""
 ) -> FulfillmentLine:
-    """Move a line's scheduled ship date (DESIGN §3): the first schedule is also the promise;
+    """Move a line's scheduled ship date: the first schedule is also the promise;
     jeopardy_days = max(0, scheduled - promised). Sets the fields; the caller saves."""
     before = line.scheduled_ship_date
     line.scheduled_ship_date = scheduled
@@ -452,7 +452,7 @@ def line_reschedule(
 
 
 def sales_order_status(statuses: set[str]) -> str:
-    """The order status rolled up from its lines' statuses (DESIGN §3)."""
+    """The order status rolled up from its lines' statuses (docs/architecture.md)."""
     done = {LineStatus.CLOSED, LineStatus.CANCELLED}
     if statuses - {LineStatus.CANCELLED} == {LineStatus.DRAFT}:
         return SalesOrder.Status.DRAFT

@@ -1,4 +1,4 @@
-"""Requisitions and purchase orders API (DESIGN §9)."""
+"""Requisitions and purchase orders API (docs/api.md)."""
 
 import datetime
 from typing import Annotated

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""`make bench`: the whole Buy flow on PostgreSQL with a real Celery worker (DESIGN §13).
+"""`make bench`: the whole Buy flow on PostgreSQL with a real Celery worker (docs/performance.md).
 
 Run by scripts/with-test-postgres.sh (a throwaway cluster with pg_stat_statements). Drives the
 same services the API calls, at the granularity people work at: one order per create+submit,

@@ -1,4 +1,4 @@
-"""Supply orders API (DESIGN §9)."""
+"""Supply orders API (docs/api.md)."""
 
 import datetime
 

@@ -63,7 +63,7 @@ class SourcingDecision(models.Model):
 
 
 class SupplyOrder(FSMModelMixin, models.Model):
-    """The request for dedicated supply of one demand line (DESIGN §4 supply order)."""
+    """The request for dedicated supply of one demand line (docs/architecture.md)."""
 
     class Status(models.TextChoices):
         REQUESTED = "REQUESTED", "Requested"
@@ -97,7 +97,7 @@ class SupplyOrder(FSMModelMixin, models.Model):
     )
     exception_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    # Re-queue bookkeeping for orders whose create_supply message was lost (DESIGN §4).
+    # Re-queue bookkeeping for orders whose create_supply message was lost (docs/architecture.md).
     requeue_count = models.PositiveIntegerField(default=0)
     next_requeue_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,4 +1,4 @@
-"""Promising many lines set-based: stock first, supply the rest (DESIGN §5), for one order at
+"""Promising many lines set-based: stock first, supply the rest, for one order at
 submit, a bulk import of a thousand orders, or a backordered line promised again — one
 implementation, whose statements do not grow with the number of lines.
 

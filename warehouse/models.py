@@ -230,7 +230,7 @@ class ReceiptLine(models.Model):
 
 
 class Shipment(FSMModelMixin, models.Model):
-    """Lines of one customer shipped together from one organization (DESIGN §4)."""
+    """Lines of one customer shipped together from one organization (docs/architecture.md)."""
 
     class Status(models.TextChoices):
         PLANNED = "PLANNED", "Planned"

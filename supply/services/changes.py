@@ -1,4 +1,4 @@
-"""Change management in both directions (DESIGN §4, §7): after any change, on either side,
+"""Change management in both directions (docs/architecture.md): after any change, on either side,
 every open demand line's quantity is exactly covered by what is reserved for it on hand plus
 its active pegged supply still to come, and its dates tell the truth.
 

@@ -1,5 +1,5 @@
 """The late-supply scan: supply that is already late moves the schedule of the line it works
-for, so the jeopardy lists and the order pages say so before the customer asks (DESIGN §4).
+for, so the jeopardy lists and the order pages say so before the customer asks.
 
 Late means: a PO line not wholly received whose need-by date has passed; a work order still
 open past its due date; a transfer that has not left its source by its need-by date. Such

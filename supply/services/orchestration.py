@@ -1,5 +1,5 @@
 """Promising at submit and supply orchestration: the use cases that span orders, procurement,
-warehouse and supply (DESIGN §5, §6)."""
+warehouse and supply (docs/architecture.md)."""
 
 import datetime
 import logging

@@ -1,4 +1,4 @@
-"""The import rules of the architecture (README "Architecture"): the import-linter contracts
+"""The import rules of the architecture (docs/architecture.md): the import-linter contracts
 (domain code imports only earlier apps, `core` imports no later app at all), and only Celery
 entry points import Celery tasks (services hand work over by task name, core/enqueue.py)."""
 

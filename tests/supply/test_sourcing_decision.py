@@ -1,4 +1,4 @@
-"""Unit tests for the promising rules (DESIGN §5): pure values, no database."""
+"""Unit tests for the promising rules (docs/architecture.md): pure values, no database."""
 
 from dataclasses import replace
 from datetime import date, timedelta

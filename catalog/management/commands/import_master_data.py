@@ -17,8 +17,9 @@ class _Rollback(Exception):
 
 class Command(BaseCommand):
     help = (
-        "Import master data from a JSON file (DESIGN §10): one transaction, upsert by natural "
-        "key; every error is reported with its JSON path and nothing is written on any error."
+        "Import master data from a JSON file (docs/import-format.md): one transaction, "
+        "upsert by natural key; every error is reported with its JSON path and nothing is "
+        "written on any error."
     )
 
     def add_arguments(self, parser):

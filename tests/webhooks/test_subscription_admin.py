@@ -1,0 +1,48 @@
+"""Staff manage subscriptions in the admin with the API's checks, as field messages."""
+
+import pytest
+
+from tests.factories import UserFactory
+from webhooks.models import Subscription
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def add(client, url, events='["*"]'):
+    return client.post(
+        "/admin/webhooks/subscription/add/",
+        {
+            "url": url,
+            "events": events,
+            "description": "",
+            "active": "on",
+            "attempts-TOTAL_FORMS": "0",  # the (read-only) deliveries inline
+            "attempts-INITIAL_FORMS": "0",
+        },
+    )
+
+
+def test_a_private_address_or_an_unknown_event_is_a_field_message(admin_client, settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = False
+    settings.DEBUG = False
+
+    private = add(admin_client, "http://127.0.0.1:9/hook")
+    unknown = add(admin_client, "https://hooks.example.com/b2b", '["order.eaten"]')
+
+    assert private.status_code == unknown.status_code == 200  # the form again, not a 500
+    assert "Private, loopback and link-local addresses are refused" in private.content.decode()
+    assert "Unknown event type(s): order.eaten." in unknown.content.decode()
+    assert Subscription.objects.count() == 0
+
+
+def test_a_subscription_added_in_the_admin_gets_a_secret(admin_client):
+    answer = add(admin_client, "https://hooks.example.com/b2b")
+
+    assert answer.status_code == 302
+    assert Subscription.objects.get().secret.startswith("whsec_")

@@ -33,6 +33,22 @@ class LineInput:
     line_number: int | None = None
 
 
+def line_row(
+    order: SalesOrder, number: int, line: LineInput, today: datetime.date, ship_from=None
+) -> FulfillmentLine:
+    """The unsaved row of an entered line: the item's list price unless a price was given,
+    today unless a requested ship date was given; `ship_from` when the line names none."""
+    return FulfillmentLine(
+        order=order,
+        line_number=number,
+        item=line.item,
+        quantity=line.quantity,
+        unit_price=line.item.list_price if line.unit_price is None else line.unit_price,
+        requested_ship_date=line.requested_ship_date or today,
+        ship_from=line.ship_from or ship_from,
+    )
+
+
 def lines_check(lines: list[LineInput], today: datetime.date) -> None:
     """Refuse (with the field) lines that cannot be entered: nothing written."""
     if not lines:
@@ -143,16 +159,7 @@ def sales_order_create(
             )
             inserted = True  # past the unique (customer, external reference): not a retry
             order_lines = FulfillmentLine.objects.bulk_create(
-                FulfillmentLine(
-                    order=order,
-                    line_number=number,
-                    item=line.item,
-                    quantity=line.quantity,
-                    unit_price=line.item.list_price if line.unit_price is None else line.unit_price,
-                    requested_ship_date=line.requested_ship_date or today,
-                    ship_from=line.ship_from,
-                )
-                for number, line in enumerate(lines, start=1)
+                line_row(order, number, line, today) for number, line in enumerate(lines, start=1)
             )
             change_log(
                 document=order, to_value=order.status, acting_user=acting_user, reason="entered"
@@ -340,15 +347,7 @@ def sales_order_draft_update(
             )
         next_number = max((line.line_number for line in current), default=0) + 1
         added = FulfillmentLine.objects.bulk_create(
-            FulfillmentLine(
-                order=order,
-                line_number=number,
-                item=new.item,
-                quantity=new.quantity,
-                unit_price=new.item.list_price if new.unit_price is None else new.unit_price,
-                requested_ship_date=new.requested_ship_date or today,
-                ship_from=new.ship_from,
-            )
+            line_row(order, number, new, today)
             for number, new in enumerate(
                 (new for new in lines if new.line_number is None), start=next_number
             )

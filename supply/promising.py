@@ -77,6 +77,24 @@ def promise_lines(lines, balances, acting_user=None) -> list[FulfillmentLine]:
     return [line for line, _ in plan]
 
 
+def sourced_decision(line, result, quantity) -> SourcingDecision:
+    """The unsaved decision that sources `quantity` of a line from the result's chosen
+    source, with every candidate and why."""
+    chosen = result.chosen
+    return SourcingDecision(
+        line=line,
+        outcome=Outcome.SOURCED,
+        quantity=quantity,
+        organization=line.ship_from,
+        level=result.level,
+        chosen_rule=sourcing.rule(chosen.rule_id, line.item_id, line.ship_from_id),
+        chosen_type=chosen.type,
+        available_date=chosen.available_date,
+        candidates=[candidate_json(c) for c in result.candidates],
+        reason=chosen.reason[:300],
+    )
+
+
 @dataclass
 class _Sourced:
     line: FulfillmentLine
@@ -244,18 +262,7 @@ class Promise:
         self._move(
             line, "schedule", f"{chosen.type} from {chosen.supplier or chosen.source_organization}"
         )
-        decision = SourcingDecision(
-            line=line,
-            outcome=Outcome.SOURCED,
-            quantity=line.quantity,
-            organization=line.ship_from,
-            level=result.level,
-            chosen_rule=sourcing.rule(chosen.rule_id, line.item_id, line.ship_from_id),
-            chosen_type=chosen.type,
-            available_date=chosen.available_date,
-            candidates=[candidate_json(c) for c in result.candidates],
-            reason=chosen.reason[:300],
-        )
+        decision = sourced_decision(line, result, line.quantity)
         self.decisions.append(decision)
         self.allocated[chosen.rule_id] += line.quantity
         need_by = max(line.requested_ship_date, decision.available_date or self.today)

@@ -23,6 +23,7 @@ from orders.models import FulfillmentLine, SalesOrder
 from orders.services import (
     LineInput,
     existing_or_conflict,
+    line_row,
     lines_check,
     sales_orders_refresh_status,
 )
@@ -193,17 +194,14 @@ def _enter_chunk(entries: list[OrderEntry], acting_user) -> list[SalesOrder]:
             for entry, number in zip(entries, numbers, strict=True)
         )
         lines = FulfillmentLine.objects.bulk_create(
-            FulfillmentLine(
-                order=order,
-                line_number=number,
-                item=line.item,
-                quantity=line.quantity,
-                unit_price=line.item.list_price if line.unit_price is None else line.unit_price,
-                requested_ship_date=line.requested_ship_date or today,
-                # A submitted line ships from the customer's default unless told (a draft's
-                # stays empty until it is submitted, as when entered one at a time).
-                ship_from=line.ship_from
-                or (entry.customer.default_ship_from if entry.submit else None),
+            # A submitted line ships from the customer's default unless told (a draft's
+            # stays empty until it is submitted, as when entered one at a time).
+            line_row(
+                order,
+                number,
+                line,
+                today,
+                ship_from=entry.customer.default_ship_from if entry.submit else None,
             )
             for entry, order in zip(entries, orders, strict=True)
             for number, line in enumerate(entry.lines, start=1)

@@ -45,12 +45,9 @@ from supply.pegging import (
     supply_exception_raise,
     supply_exceptions_resolve,
 )
+from supply.promising import candidate_json
 from supply.selectors import TRACKED_DOCUMENTS, covered
-from supply.services.orchestration import (
-    candidate_json,
-    document_started,
-    supply_order_new,
-)
+from supply.services.orchestration import document_started, supply_order_new
 from warehouse.models import InventoryBalance, Reservation, ShipmentLine
 from warehouse.services import (
     reservation_reduce,

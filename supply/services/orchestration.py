@@ -29,8 +29,8 @@ from supply.pegging import supply_exception_raise
 from supply.promising import (
     CREATE_BATCH,
     CREATE_SUPPLY,
-    candidate_json,
     promise_lines,
+    sourced_decision,
     stale_after,
 )
 from warehouse.models import Reservation
@@ -61,19 +61,8 @@ def supply_order_new(
     """A REQUESTED supply order for `quantity` of the line from the sourcing result's chosen
     source (or an already written `decision`), with the decision that says why."""
     if decision is None:
-        chosen = result.chosen
-        decision = SourcingDecision.objects.create(
-            line=line,
-            outcome=Outcome.SOURCED,
-            quantity=quantity,
-            organization=line.ship_from,
-            level=result.level,
-            chosen_rule=sourcing.rule(chosen.rule_id, line.item_id, line.ship_from_id),
-            chosen_type=chosen.type,
-            available_date=chosen.available_date,
-            candidates=[candidate_json(c) for c in result.candidates],
-            reason=chosen.reason[:300],
-        )
+        decision = sourced_decision(line, result, quantity)
+        decision.save(force_insert=True)
     rule = decision.chosen_rule
     buy = decision.chosen_type == SupplyType.BUY
     supply_order = SupplyOrder.objects.create(

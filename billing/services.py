@@ -47,7 +47,7 @@ def invoices_create_for_shipment(*, shipment_id: int) -> list[Invoice]:
     return invoices_create(shipment_ids=[shipment_id])
 
 
-def invoices_create(*, shipment_ids) -> list[Invoice]:
+def invoices_create(*, shipment_ids, skip_locked: bool = False) -> list[Invoice]:
     """Invoice confirmed shipments, set-based: one invoice per shipment and sales order on it,
     lines at quantity × unit price rounded half up to cents, gapless INV numbers taken in one
     statement; the lines close, and an order closes when all its lines are closed or cancelled.
@@ -55,12 +55,13 @@ def invoices_create(*, shipment_ids) -> list[Invoice]:
     Exactly once: the shipment rows are locked and an order already invoiced for a shipment is
     skipped (a unique constraint on (shipment, sales order) backs it). The statements do not
     grow with the number of shipments, except one order update per order whose status moves.
+    With `skip_locked`, a shipment another transaction is invoicing is left to it.
     """
     with use_case():
         # Lock order (orders.locks): shipments, then the sales orders and lines they close.
         shipments = {
             shipment.pk: shipment
-            for shipment in Shipment.objects.select_for_update()
+            for shipment in Shipment.objects.select_for_update(skip_locked=skip_locked)
             .filter(pk__in=list(shipment_ids), status=Shipment.Status.SHIPPED)
             .order_by("pk")
         }
@@ -156,8 +157,9 @@ def invoices_create_pending(*, limit: int = 500) -> int:
     another run is invoicing are skipped, not waited for."""
     pending = (
         Shipment.objects.filter(status=Shipment.Status.SHIPPED)
+        .filter(Exists(ShipmentLine.objects.filter(shipment=OuterRef("pk"), active=True)))
         .exclude(Exists(Invoice.objects.filter(shipment=OuterRef("pk"))))
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
-    return len(invoices_create(shipment_ids=list(pending)))
+    return len(invoices_create(shipment_ids=list(pending), skip_locked=True))

@@ -1,22 +1,33 @@
 """The dashboard's date range."""
 
+import datetime
+
 from django import forms
+from django.core.validators import MinValueValidator
 
 from dashboard.selectors import Period
 
 MAX_DAYS = 731
+EARLIEST = datetime.date(2000, 1, 1)
+
+
+def _date_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        required=False,
+        label=label,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[MinValueValidator(EARLIEST, "Choose a date in 2000 or later.")],
+    )
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = _date_field("From")
+    end = _date_field("To")
 
     def clean(self):
         data = super().clean()
+        if self.errors:
+            return data
         default = Period.default()
         start, end = data.get("start") or None, data.get("end") or None
         end = end or default.end

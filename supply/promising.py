@@ -69,6 +69,9 @@ def promise_lines(lines, balances, acting_user=None) -> list[FulfillmentLine]:
     orders are handed to the worker after commit, a batch per message."""
     promise = Promise(acting_user=acting_user)
     plan = promise.plan_splits(lines, balances)
+    # What the lines take from stock is written first: sourcing the rest reads what a transfer
+    # source has left, and stock reserved here is gone for it.
+    balances_save_reserved(promise.balances.values())
     for line, from_stock in plan:
         promise.line(line, from_stock)
     supply_orders = promise.write()
@@ -284,7 +287,6 @@ class Promise:
         """Write what was decided; returns the new supply orders (REQUESTED, to be created by
         the worker)."""
         reservations_on_hand_create(self.on_hand)
-        balances_save_reserved(self.balances.values())
         bulk_update_rows(self.lines.values(), ["quantity", "status", "ship_from", *_PROMISE_FIELDS])
         SourcingDecision.objects.bulk_create(self.decisions)
         supply_orders = self._supply_orders()

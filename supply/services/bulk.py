@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 
-from core.exceptions import BusinessRuleError, FieldErrors
+from core.exceptions import BusinessRuleError, Conflict, FieldErrors
 from core.models import DocumentType
 from core.services import change_log, document_numbers_next, use_case, user_or_none
 from orders.models import FulfillmentLine, SalesOrder
@@ -88,7 +88,10 @@ def sales_orders_enter(entries: list[OrderEntry], *, acting_user=None) -> list[E
         for index, order in zip(chunk, orders, strict=True):
             results[index] = Entered(order=order, created=True)
     _same_reference_in_batch(entries, results)
-    return results
+    return [
+        result if result.order or result.error else Entered(error=_not_entered())
+        for result in results
+    ]
 
 
 def _checked(entry: OrderEntry) -> str:
@@ -146,19 +149,29 @@ def _already_there(entries, indexes, results) -> list[int]:
 
 
 def _same_reference_in_batch(entries, results) -> None:
+    """An external reference repeated in the batch answers with what became of its first
+    entry: that order (200, or 409 when the lines differ), or the first one's refusal."""
     first = {}
     for index, (entry, result) in enumerate(zip(entries, results, strict=True)):
-        if not entry.external_reference or result.error:
+        if not entry.external_reference:
             continue
         key = (entry.customer.pk, entry.external_reference)
-        if result.order is not None:
-            first.setdefault(key, result.order)
-        elif key in first:
-            try:
-                order = existing_or_conflict(first[key], entry.currency, entry.lines)
-                results[index] = Entered(order=order, created=False)
-            except BusinessRuleError as refused:
-                results[index].error = refused
+        if result.order is not None or result.error is not None:
+            first.setdefault(key, result)
+            continue
+        earlier = first.get(key)
+        if earlier is None or earlier.order is None:
+            results[index] = Entered(error=earlier.error if earlier else _not_entered())
+            continue
+        try:
+            order = existing_or_conflict(earlier.order, entry.currency, entry.lines)
+            results[index] = Entered(order=order, created=False)
+        except BusinessRuleError as refused:
+            results[index] = Entered(error=refused)
+
+
+def _not_entered() -> BusinessRuleError:
+    return Conflict("The order could not be entered: send it again.", field="external_reference")
 
 
 def _enter_one(entry: OrderEntry, acting_user) -> Entered:
@@ -173,6 +186,8 @@ def _enter_one(entry: OrderEntry, acting_user) -> Entered:
         )
     except BusinessRuleError as refused:
         return Entered(error=refused)
+    except IntegrityError:  # the same reference entered meanwhile with other lines, in a race
+        return Entered(error=_not_entered())
     return Entered(order=order, created=created)
 
 

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db import InterfaceError, OperationalError
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -41,6 +42,8 @@ from warehouse.services import (
 )
 
 logger = logging.getLogger(__name__)
+# A database that cannot be reached: the task is retried, nothing is marked failed.
+TRANSIENT = (OperationalError, InterfaceError)
 LineStatus = FulfillmentLine.Status
 Outcome = SourcingDecision.Outcome
 MAX_REQUEUE_DELAY = timedelta(minutes=15)
@@ -243,6 +246,55 @@ def supply_order_create_document(*, supply_order_id: int) -> SupplyOrder:
 def supply_orders_create_documents(
     *, including: int | None = None, limit: int = CREATE_BATCH
 ) -> dict[int, SupplyOrder]:
+    """Create the documents of up to `limit` waiting supply orders (see _create_documents).
+
+    A batch that fails on something else than a refused document or a database that cannot
+    be reached (a supply order whose data no adapter can write) is done again one supply order
+    at a time: the others are created, and the one that fails goes to EXCEPTION with the error
+    for the orchestration manager — it never holds up the queue behind it.
+    """
+    try:
+        return _create_documents(including, limit)
+    except TRANSIENT:
+        raise
+    except Exception:
+        logger.exception("A batch of supply documents failed: creating them one by one")
+    created = {}
+    for supply_order_id in _waiting_supply_orders(including, limit):
+        try:
+            created.update(_create_documents(supply_order_id, 1))
+        except TRANSIENT:
+            raise
+        except Exception as failed:
+            logger.exception("Supply order %s: its document could not be created", supply_order_id)
+            _creation_failed(supply_order_id, f"{type(failed).__name__}: {failed}")
+    return created
+
+
+def _waiting_supply_orders(including: int | None, limit: int) -> list[int]:
+    waiting = SupplyOrder.objects.filter(
+        status=SupplyOrder.Status.REQUESTED, demand_line__status=LineStatus.SCHEDULED
+    )
+    ids = list(waiting.order_by("demand_line_id").values_list("pk", flat=True)[:limit])
+    if including is not None and including not in ids and waiting.filter(pk=including).exists():
+        ids = [including, *ids[: limit - 1]]
+    return ids
+
+
+def _creation_failed(supply_order_id: int, error: str) -> None:
+    line_id = SupplyOrder.objects.values_list("demand_line_id", flat=True).get(pk=supply_order_id)
+    with use_case():  # lock order: the demand line, then its supply order
+        FulfillmentLine.objects.select_for_update().filter(pk=line_id).exists()
+        supply_order = SupplyOrder.objects.select_for_update().get(pk=supply_order_id)
+        if supply_order.status == SupplyOrder.Status.REQUESTED:
+            supply_exception_raise(
+                supply_order,
+                SupplyException.Kind.CREATION_REFUSED,
+                f"The document could not be created ({error})",
+            )
+
+
+def _create_documents(including: int | None, limit: int) -> dict[int, SupplyOrder]:
     """Create the documents of up to `limit` REQUESTED supply orders in one transaction,
     set-based per supply type (supply.execution adapters' create_many); returns the supply
     orders worked on, by id.

@@ -76,10 +76,13 @@ def test_a_range_that_ends_before_it_starts_is_refused_with_a_field_message(clie
 
 
 def test_an_unreadable_date_is_a_field_message_not_an_error(client_for):
-    response = client_for("customer_service").get("/dashboard/", {"start": "yesterday"})
+    csr = client_for("customer_service")
+    unreadable = csr.get("/dashboard/", {"start": "yesterday"})
+    ancient = csr.get("/dashboard/", {"end": "0001-01-05"})
 
-    assert response.status_code == 200
-    assert "Enter a valid date." in response.content.decode()
+    assert unreadable.status_code == ancient.status_code == 200
+    assert "Enter a valid date." in unreadable.content.decode()
+    assert "Choose a date in 2000 or later." in ancient.content.decode()
 
 
 def test_the_dashboard_runs_the_same_queries_for_one_order_or_many(client_for, world):

@@ -148,3 +148,31 @@ def test_workers_taking_batches_at_once_create_each_document_once(world):
     assert RequisitionLine.objects.count() == 30
     assert Reservation.objects.filter(supply_source="REQUISITION").count() == 30
     assert_pegging_holds()
+
+
+def test_a_supply_order_no_adapter_can_write_never_holds_up_the_queue(world, monkeypatch):
+    """Fault injection: a defect writing one supply order's document (not a refusal by a
+    rule) — the batch is done again one by one, the others get their documents and the one
+    that fails goes to the manager's queue with the error."""
+    from supply.execution import BuyAdapter
+
+    poison, *others = waiting(world, 1, 2, 3)
+    create_many = BuyAdapter.create_many
+
+    def failing(self, creations):
+        if any(c.supply_order.pk == poison.pk for c in creations):
+            raise ValueError("cannot write this one")
+        return create_many(self, creations)
+
+    monkeypatch.setattr(BuyAdapter, "create_many", failing)
+
+    created = supply_orders_create_documents()
+
+    assert set(created) == {s.pk for s in others}
+    failed = SupplyOrder.objects.get(pk=poison.pk)
+    assert failed.status == "EXCEPTION"
+    assert failed.exceptions.get().reason == (
+        "The document could not be created (ValueError: cannot write this one)"
+    )
+    assert supply_orders_create_documents() == {}  # nothing left waiting behind it
+    assert_pegging_holds()

@@ -130,6 +130,25 @@ def test_bulk_writes_what_one_at_a_time_writes(world, seed):
     assert_pegging_holds()
 
 
+def test_stock_a_line_takes_is_gone_for_a_later_lines_transfer_source(world):
+    world.transfer_setup()  # W2 holds 10 chairs; W1 gets chairs by transfer from W2
+    entry = OrderEntry(
+        world.customer,
+        [
+            LineInput(world.chair, Decimal(10), ship_from=world.w2),  # all of W2's chairs
+            LineInput(world.chair, Decimal(3)),  # at W1: the transfer source has none left
+        ],
+        "T-1",
+    )
+
+    (result,) = sales_orders_enter([entry])
+
+    first, second = result.order.lines.order_by("line_number")
+    assert (first.supply_type, first.status) == ("ON_HAND", "AWAITING_SHIPPING")
+    assert second.status == "BACKORDERED"
+    assert "W2" in second.decisions.get().reason
+
+
 def test_a_bad_order_never_holds_up_the_others(world):
     nowhere = CustomerFactory(number="C-NOWHERE", default_ship_from=None)
     entries = [
@@ -179,6 +198,20 @@ def test_an_order_imported_again_answers_with_the_one_there(world):
         False,
     )
     assert SalesOrder.objects.count() == 3
+
+
+def test_a_reference_repeated_after_a_refused_one_is_refused_the_same_way(world):
+    sales_orders_enter([OrderEntry(world.customer, [LineInput(world.laptop, Decimal(2))], "R-1")])
+
+    first, again = sales_orders_enter(
+        [
+            OrderEntry(world.customer, [LineInput(world.laptop, Decimal(5))], "R-1"),
+            OrderEntry(world.customer, [LineInput(world.laptop, Decimal(5))], "R-1"),
+        ]
+    )
+
+    assert first.error.status == again.error.status == 409
+    assert SalesOrder.objects.count() == 1
 
 
 def test_statements_do_not_grow_with_the_number_of_orders(world):

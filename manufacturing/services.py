@@ -35,7 +35,10 @@ def work_order_locked(work_order: WorkOrder) -> WorkOrder:
 
 
 def _components(work_order: WorkOrder) -> list[WorkOrderComponent]:
-    components = list(work_order.components.select_related("item"))
+    """The components of a work order in item order: the order balance rows are locked in
+    (balances_lock), so two work orders moving the same components' stock queue, never
+    deadlock."""
+    components = list(work_order.components.select_related("item").order_by("item_id", "id"))
     for component in components:
         component.work_order = work_order
     return components

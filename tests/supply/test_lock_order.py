@@ -6,12 +6,10 @@ a row which comes later in the lock order is still free: the use case has not lo
 """
 
 import datetime
-import threading
-import time
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 
 from orders.models import FulfillmentLine, SalesOrder
 from orders.services import LineInput
@@ -26,7 +24,7 @@ from supply.services import (
     supply_order_create_document,
 )
 from tests.factories import BuyRuleFactory, ItemFactory, OrganizationFactory
-from tests.world import run_concurrently
+from tests.world import run_concurrently, run_into_lock
 from warehouse.models import InventoryBalance
 from warehouse.selectors import ledger_mismatches
 from warehouse.services import ReceiveLine
@@ -36,49 +34,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
-
-
-def _waiting_on_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")  # else one snapshot per transaction
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return cursor.fetchone()[0] > 0
-
-
-def run_into_lock(work, hold, probe) -> bool:
-    """Run `work` in another session while this one holds the rows of `hold` locked; once it
-    waits for them, tell whether the rows of `probe` are still free. Then let it finish."""
-    errors = []
-
-    def run():
-        try:
-            work()
-        except Exception as exc:  # reported to the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    with transaction.atomic():
-        assert list(hold.select_for_update())
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not _waiting_on_a_lock():
-            assert time.monotonic() < deadline, f"never waited for the held rows: {errors}"
-            time.sleep(0.02)
-        try:
-            with transaction.atomic():
-                list(probe.select_for_update(nowait=True))
-            probe_free = True
-        except DatabaseError:
-            probe_free = False
-    thread.join(timeout=30)
-    assert not thread.is_alive()
-    assert errors == []
-    return probe_free
 
 
 @pytest.fixture

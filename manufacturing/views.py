@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Organization
+from core.csv_export import csv_response, wants_csv
 from core.documents import document_type_of
 from core.exceptions import BusinessRuleError
 from core.formatting import qty, quantity_problem
@@ -33,6 +34,10 @@ def work_orders(request):
     rows = selectors.work_orders(**filters)
     if not filters["status"]:
         rows = rows.filter(status__in=WorkOrder.OPEN_STATES).order_by("due_date", "id")
+    if wants_csv(request):  # every work order the filters select, not just this page
+        return csv_response(
+            "work-orders.csv", WORK_ORDER_CSV_HEADER, map(_csv_row, rows.iterator(chunk_size=2000))
+        )
     page, query = paginate(request, rows)
     context = {
         "page": page,
@@ -43,6 +48,36 @@ def work_orders(request):
     }
     template = "manufacturing/work_orders.html"
     return render(request, f"{template}#results" if request.htmx else template, context)
+
+
+WORK_ORDER_CSV_HEADER = [
+    "Work order",
+    "Status",
+    "Plant",
+    "Item",
+    "Quantity",
+    "Completed",
+    "Due",
+    "Sales order",
+    "Line",
+    "Customer",
+]
+
+
+def _csv_row(work_order: WorkOrder) -> list:
+    line = work_order.demand_line
+    return [
+        work_order.number,
+        work_order.status,
+        work_order.organization.code,
+        work_order.item.sku,
+        work_order.quantity,
+        work_order.quantity_completed,
+        work_order.due_date.isoformat() if work_order.due_date else "",
+        line.order.number if line else "",
+        line.line_number if line else "",
+        line.order.customer.number if line else "",
+    ]
 
 
 def _work_order(number: str) -> WorkOrder:

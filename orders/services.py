@@ -383,12 +383,23 @@ def line_split(
         FulfillmentLine.objects.filter(order_id=line.order_id).aggregate(n=Max("line_number"))["n"]
         + 1
     )
-    before = line.quantity
-    line.quantity = before - quantity
+    line.quantity -= quantity
     line.save(update_fields=["quantity"])
-    new_line = FulfillmentLine.objects.create(
+    new_line = split_row(line, quantity, next_number, status=status)
+    new_line.save(force_insert=True)
+    split_logged(line, new_line, reason, acting_user)
+    return new_line
+
+
+def split_row(
+    line: FulfillmentLine, quantity: Decimal, number: int, *, status: str = ""
+) -> FulfillmentLine:
+    """The unsaved line split off `line` (whose quantity the caller has already reduced): the
+    original's item, price, dates and ship-from; in `status` (DRAFT unless told) with the
+    original's promise and supply type when a status is given."""
+    return FulfillmentLine(
         order_id=line.order_id,
-        line_number=next_number,
+        line_number=number,
         item_id=line.item_id,
         quantity=quantity,
         unit_price=line.unit_price,
@@ -407,14 +418,19 @@ def line_split(
             else {}
         ),
     )
+
+
+def split_logged(line: FulfillmentLine, new_line: FulfillmentLine, reason: str, acting_user):
+    """The log of a split, on both lines (the new line saved)."""
+    quantity = new_line.quantity
     change_log(
         document=line,
         field="quantity",
-        from_value=before,
+        from_value=line.quantity + quantity,
         to_value=line.quantity,
         acting_user=acting_user,
         demand_line_id=line.pk,
-        reason=f"{reason}: {qty(quantity)} split to line {next_number}",
+        reason=f"{reason}: {qty(quantity)} split to line {new_line.line_number}",
     )
     change_log(
         document=new_line,
@@ -423,7 +439,6 @@ def line_split(
         demand_line_id=new_line.pk,
         reason=f"split from line {line.line_number}: {reason}",
     )
-    return new_line
 
 
 def line_reschedule(

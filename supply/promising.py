@@ -27,7 +27,7 @@ from core.models import DocumentType
 from core.queries import bulk_update_rows
 from core.services import change_log, document_numbers_next, transition
 from orders.models import FulfillmentLine
-from orders.services import line_reschedule
+from orders.services import line_reschedule, split_logged, split_row
 from supply import sourcing, sourcing_decision
 from supply.models import SourcingDecision, SupplyOrder
 from warehouse.services import balances_save_reserved, reservations_on_hand_create
@@ -163,37 +163,16 @@ class Promise:
             self.next_numbers[line.order_id] = number + 1
             line.quantity -= quantity
             self.lines[line.pk] = line
-            new_lines.append(
-                FulfillmentLine(
-                    order_id=line.order_id,
-                    line_number=number,
-                    item=line.item,
-                    quantity=quantity,
-                    unit_price=line.unit_price,
-                    requested_ship_date=line.requested_ship_date,
-                    ship_from=line.ship_from,
-                    split_from=line,
-                )
-            )
+            new_lines.append(split_row(line, quantity, number))
         FulfillmentLine.objects.bulk_create(new_lines)
-        for (line, quantity, reason), new_line in zip(self.splits, new_lines, strict=True):
-            new_line.order = line.order
-            change_log(
-                document=line,
-                field="quantity",
-                from_value=line.quantity + quantity,
-                to_value=line.quantity,
-                acting_user=self.acting_user,
-                demand_line_id=line.pk,
-                reason=f"{reason}: {qty(quantity)} split to line {new_line.line_number}",
+        for (line, _quantity, reason), new_line in zip(self.splits, new_lines, strict=True):
+            # What deciding the new line reads, shared with the original.
+            new_line.order, new_line.item, new_line.ship_from = (
+                line.order,
+                line.item,
+                line.ship_from,
             )
-            change_log(
-                document=new_line,
-                to_value=new_line.status,
-                acting_user=self.acting_user,
-                demand_line_id=new_line.pk,
-                reason=f"split from line {line.line_number}: {reason}",
-            )
+            split_logged(line, new_line, reason, self.acting_user)
         self.splits = []
         return new_lines
 

@@ -102,6 +102,17 @@ class World:
             supply_order_create_document(supply_order_id=supply_order.pk)
         return order.lines.order_by("line_number").first()
 
+    def work_orders(self, count: int) -> None:
+        """`count` one-desk orders made at P1 (make_setup first), their work orders created."""
+        from supply.models import SupplyOrder
+        from supply.services import sales_order_submit, supply_order_create_document
+
+        for _ in range(count):
+            order = self.order(LineInput(self.desk, Decimal(1), ship_from=self.p1))
+            sales_order_submit(order=order, acting_user=self.csr)
+        for supply_order in SupplyOrder.objects.filter(status="REQUESTED"):
+            supply_order_create_document(supply_order_id=supply_order.pk)
+
     def on_po(self, line, *, communicated=True):
         """The line's requisition ordered on a PO, submitted (open under the threshold) and,
         with `communicated`, emailed to the supplier; returns the PO line."""

@@ -3,24 +3,12 @@ number of queries."""
 
 import csv
 import io
-from decimal import Decimal
 
 import pytest
 
 from manufacturing.models import WorkOrder
-from orders.services import LineInput
-from supply.models import SupplyOrder
-from supply.services import sales_order_submit, supply_order_create_document
 
 pytestmark = pytest.mark.django_db
-
-
-def work_orders(world, count):
-    for _ in range(count):
-        order = world.order(LineInput(world.desk, Decimal(1), ship_from=world.p1))
-        sales_order_submit(order=order, acting_user=world.csr)
-    for supply_order in SupplyOrder.objects.filter(status="REQUESTED"):
-        supply_order_create_document(supply_order_id=supply_order.pk)
 
 
 def export(client, **filters):
@@ -31,7 +19,7 @@ def export(client, **filters):
 
 def test_the_csv_lists_every_filtered_work_order(client_for, world):
     world.make_setup()
-    work_orders(world, 3)
+    world.work_orders(3)
     production = client_for("production")
 
     header, *rows = export(production, q=WorkOrder.objects.earliest("id").number)
@@ -60,9 +48,9 @@ def test_the_export_runs_the_same_queries_for_few_or_many(
 ):
     world.make_setup()
     production = client_for("production")
-    work_orders(world, 1)
+    world.work_orders(1)
     with django_assert_max_num_queries(6):
         export(production)
-    work_orders(world, 8)
+    world.work_orders(8)
     with django_assert_max_num_queries(6):
         assert len(export(production)) == 1 + 9

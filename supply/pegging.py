@@ -14,6 +14,7 @@ from orders.models import FulfillmentLine
 from supply.models import SupplyException, SupplyOrder
 from warehouse.models import Reservation
 from warehouse.services import (
+    StockBatch,
     reservation_reduce,
     reservation_release,
     reservation_reserve_on_hand,
@@ -25,43 +26,72 @@ SUPPLY_OPEN = (SupplyOrder.Status.IN_PROCESS, SupplyOrder.Status.EXCEPTION)
 
 
 def supply_arrived(
-    *, demand, organization, quantity: Decimal, source: str, document_id: int, active: list
+    *,
+    demand,
+    organization,
+    quantity: Decimal,
+    source: str,
+    document_id: int,
+    active: list,
+    stock: StockBatch | None = None,
 ) -> Decimal:
     """`quantity` of the demand line's item arrived on hand at `organization` from one supply
     document (`source`, `document_id`). As much as the line's reservation against that
     document covers becomes on-hand stock reserved for the line; returns that pegged quantity
     (the rest stays free). `active` are the line's active reservations, kept up to date; the
-    caller holds the line's lock."""
+    caller holds the line's lock. With a `stock` batch (a receipt of many lines) the moves are
+    made in memory and written with the batch."""
     pegged = Decimal(0)
     for reservation in list(active):
         if reservation.supply_source != source or reservation.document_id != document_id:
             continue
+        if reservation.status != Reservation.Status.ACTIVE:
+            continue
         part = min(quantity - pegged, reservation.quantity)
         if part <= 0:
             break
-        reservation_reduce(reservation=reservation, quantity=part, status=Reservation.Status.MOVED)
-        reservation_reserve_on_hand(
-            line=demand, organization=organization, quantity=part, active=active
-        )
+        if stock is None:
+            reservation_reduce(
+                reservation=reservation, quantity=part, status=Reservation.Status.MOVED
+            )
+            reservation_reserve_on_hand(
+                line=demand, organization=organization, quantity=part, active=active
+            )
+        else:
+            stock.reduce(reservation, part, Reservation.Status.MOVED)
+            stock.reserve_on_hand(
+                line=demand, organization=organization, quantity=part, active=active
+            )
         pegged += part
     return pegged
 
 
 def supply_fulfilled_check(
-    demand: FulfillmentLine, active: list, supply_order, acting_user, reason: str
+    demand: FulfillmentLine, active: list, supply_order, acting_user, reason: str, save=True
 ) -> bool:
     """Once the whole line is reserved on hand: its open supply order (locked by the caller)
-    FULFILLED, the line AWAITING_SHIPPING. Returns whether the line moved."""
+    FULFILLED, the line AWAITING_SHIPPING. Returns whether the line moved (`save=False`: in
+    memory, for the caller to write with others)."""
     on_hand = reserved_on_hand(active)
     if on_hand < demand.quantity or demand.status != FulfillmentLine.Status.AWAITING_SUPPLY:
         return False
     if supply_order is not None and supply_order.status in SUPPLY_OPEN:
         supply_order.exception_reason = ""
         transition(
-            supply_order, "fulfil", acting_user=acting_user, demand_line_id=demand.pk, reason=reason
+            supply_order,
+            "fulfil",
+            acting_user=acting_user,
+            demand_line_id=demand.pk,
+            reason=reason,
+            save=save,
         )
     transition(
-        demand, "supply_reserved", acting_user=acting_user, demand_line_id=demand.pk, reason=reason
+        demand,
+        "supply_reserved",
+        acting_user=acting_user,
+        demand_line_id=demand.pk,
+        reason=reason,
+        save=save,
     )
     return True
 

@@ -151,7 +151,8 @@ class Reservation(models.Model):
 
 
 class Receipt(models.Model):
-    """Goods received against a purchase order at its ship-to organization."""
+    """Goods received at an organization: on a purchase order, on several (an advance ship
+    notice: `purchase_order` is empty, each line names its PO line) or on a transfer order."""
 
     number = models.CharField(max_length=20, unique=True)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
@@ -170,6 +171,8 @@ class Receipt(models.Model):
         on_delete=models.PROTECT,
         related_name="receipts",
     )
+    # The supplier's advance ship notice (or delivery note) number, when one came with it.
+    reference = models.CharField(max_length=40, blank=True)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

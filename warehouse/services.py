@@ -123,6 +123,115 @@ def ledger_post(
     _ledger_refuse(item, organization, bucket, quantity)
 
 
+class StockBatch:
+    """Stock movements and on-hand reservations of many lines at once (a receipt of many PO
+    lines, a wave of shipments), against balance rows locked up front in key order: each move
+    is checked in memory with the same guards as `ledger_post` and
+    `reservation_reserve_on_hand` (a refusal raises before anything is written), and `write()`
+    writes them in one statement per table — balances, ledger rows, reservations changed,
+    reservations created."""
+
+    def __init__(self, pairs):
+        self.balances = balances_lock(pairs)
+        self._touched: dict[tuple[int, int], InventoryBalance] = {}
+        self._ledger: list[InventoryTransaction] = []
+        self._changed: dict[int, Reservation] = {}
+        self._new: list[Reservation] = []
+        self._increased: set[tuple[int, int]] = set()
+
+    def _balance(self, item_id: int, organization_id: int) -> InventoryBalance:
+        balance = self.balances[(item_id, organization_id)]  # locked by the constructor
+        self._touched[(item_id, organization_id)] = balance
+        return balance
+
+    def post(
+        self,
+        *,
+        item: Item,
+        organization: Organization,
+        kind: str,
+        quantity: Decimal,
+        document,
+        demand_line_id: int | None,
+        acting_user=None,
+    ) -> None:
+        """`ledger_post` of on-hand stock, in memory."""
+        balance = self._balance(item.pk, organization.pk)
+        on_hand = balance.on_hand + quantity
+        if quantity == 0 or on_hand < balance.reserved or on_hand > LARGEST:
+            _ledger_refuse(item, organization, Bucket.ON_HAND, quantity)
+        balance.on_hand = on_hand
+        if quantity > 0:
+            self._increased.add((item.pk, organization.pk))
+        self._ledger.append(
+            InventoryTransaction(
+                item=item,
+                organization=organization,
+                kind=kind,
+                bucket=Bucket.ON_HAND,
+                quantity=quantity,
+                **document_reference(document),
+                demand_line_id=demand_line_id,
+                created_by=user_or_none(acting_user),
+            )
+        )
+
+    def reduce(self, reservation: Reservation, quantity: Decimal, status: str) -> None:
+        """`reservation_reduce`, in memory."""
+        if quantity >= reservation.quantity:
+            quantity = reservation.quantity
+            reservation.status, reservation.closed_at = status, timezone.now()
+        else:
+            reservation.quantity -= quantity
+        if reservation.pk is not None:
+            self._changed[reservation.pk] = reservation
+        if reservation.supply_source in Reservation.HOLDS_STOCK:
+            self._balance(reservation.item_id, reservation.organization_id).reserved -= quantity
+
+    def reserve_on_hand(self, *, line, organization, quantity: Decimal, active: list) -> None:
+        """`reservation_reserve_on_hand`, in memory; `active` are the line's active
+        reservations (kept up to date)."""
+        balance = self._balance(line.item_id, organization.pk)
+        if balance.on_hand < balance.reserved + quantity:
+            raise BusinessRuleError(
+                f"Only {qty(balance.available)} of {line.item.sku} available at "
+                f"{organization.code}; {qty(quantity)} cannot be reserved.",
+                field="quantity",
+            )
+        balance.reserved += quantity
+        for reservation in active:
+            if (
+                reservation.supply_source == Source.ON_HAND
+                and not reservation.document_type
+                and reservation.status == Reservation.Status.ACTIVE
+            ):
+                reservation.quantity += quantity
+                if reservation.pk is not None:
+                    self._changed[reservation.pk] = reservation
+                return
+        reservation = Reservation(
+            demand_line=line,
+            item_id=line.item_id,
+            organization=organization,
+            quantity=quantity,
+            supply_source=Source.ON_HAND,
+        )
+        self._new.append(reservation)
+        active.append(reservation)
+
+    def write(self) -> None:
+        bulk_update_rows(self._touched.values(), ["on_hand", "reserved"])
+        InventoryTransaction.objects.bulk_create(self._ledger)
+        bulk_update_rows(self._changed.values(), ["quantity", "status", "closed_at"])
+        Reservation.objects.bulk_create(self._new)
+        for item_id, organization_id in sorted(self._increased):
+            stock_increased.send(
+                sender=InventoryTransaction, item_id=item_id, organization_id=organization_id
+            )
+        self._touched, self._ledger, self._changed, self._new = {}, [], {}, []
+        self._increased = set()
+
+
 def _ledger_refuse(item, organization, bucket, quantity):
     # Stock coming in fails only the upper bound; stock going out only the lower one.
     if quantity > 0:
@@ -197,19 +306,9 @@ def balances_lock(pairs) -> dict[tuple[int, int], InventoryBalance]:
     """Lock the balance rows of (item_id, organization_id) pairs, always in the same order.
 
     Locking in key order means two transactions that need the same rows queue instead of
-    deadlocking. Missing rows are created first (empty).
+    deadlocking. Missing rows are created (empty) and then all are locked again in key order.
     """
     keys = sorted(set(pairs))
-    missing = set(keys) - set(
-        InventoryBalance.objects.filter(
-            item_id__in={i for i, _ in keys}, organization_id__in={o for _, o in keys}
-        ).values_list("item_id", "organization_id")
-    )
-    if missing:
-        InventoryBalance.objects.bulk_create(
-            [InventoryBalance(item_id=i, organization_id=o) for i, o in sorted(missing)],
-            ignore_conflicts=True,
-        )
     wanted = Q()
     for item_id, organization_id in keys:
         wanted |= Q(item_id=item_id, organization_id=organization_id)
@@ -218,7 +317,15 @@ def balances_lock(pairs) -> dict[tuple[int, int], InventoryBalance]:
         .filter(wanted)
         .order_by("item_id", "organization_id")
     )
-    return {(b.item_id, b.organization_id): b for b in rows}
+    locked = {(b.item_id, b.organization_id): b for b in rows}
+    missing = [key for key in keys if key not in locked]
+    if not missing:
+        return locked
+    InventoryBalance.objects.bulk_create(
+        [InventoryBalance(item_id=i, organization_id=o) for i, o in missing],
+        ignore_conflicts=True,
+    )
+    return {(b.item_id, b.organization_id): b for b in rows.all()}
 
 
 def _reserve_available(item_id: int, organization_id: int, quantity: Decimal) -> bool:
@@ -505,13 +612,17 @@ def receive_lines_check(lines: list[ReceiveLine]) -> None:
             raise BusinessRuleError(problem, field=f"lines[{index}].quantity")
 
 
-def receipt_open(*, organization, acting_user=None, purchase_order=None, transfer_order=None):
-    """A new receipt (RCV-) at `organization` for a purchase order or a transfer order."""
+def receipt_open(
+    *, organization, acting_user=None, purchase_order=None, transfer_order=None, reference=""
+):
+    """A new receipt (RCV-) at `organization` for a purchase order, for several (an advance
+    ship notice: `purchase_order` None, the supplier's `reference`) or a transfer order."""
     return Receipt.objects.create(
         number=document_number_next(DocumentType.RECEIPT),
         organization=organization,
         purchase_order=purchase_order,
         transfer_order=transfer_order,
+        reference=reference.strip(),
         received_by=user_or_none(acting_user),
     )
 
@@ -527,6 +638,11 @@ def receipt_line_add(
         quantity=quantity,
         reserved_quantity=reserved,
     )
+
+
+def receipt_lines_add(rows) -> list[ReceiptLine]:
+    """Many receipt lines in one INSERT: unsaved ReceiptLine rows."""
+    return ReceiptLine.objects.bulk_create(rows)
 
 
 def reservation_set_quantity(*, reservation: Reservation, quantity: Decimal) -> None:

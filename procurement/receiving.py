@@ -39,8 +39,8 @@ def purchase_order_lines_receivable(pos: dict[int, PurchaseOrder], requests) -> 
     """Lock the requested lines of locked OPEN POs (PO and line order) and check each quantity
     against what the line may still take. `requests` are (po_id, line_number, quantity) in the
     order entered; a quantity of None takes what is still open on the line. Returns (PO line,
-    quantity) in that order, leaving out lines with nothing open that asked for "what is
-    open". Refused, naming the line and the quantity still allowed, before anything is
+    quantity) in that order, leaving out lines that asked for "what is open" and have nothing
+    open (any more). Refused, naming the line and the quantity still allowed, before anything is
     written."""
     wanted = Q()
     for po_id in pos:
@@ -61,14 +61,14 @@ def purchase_order_lines_receivable(pos: dict[int, PurchaseOrder], requests) -> 
             raise BusinessRuleError(
                 f"{po.number} has no line {number}.", field=f"lines[{index}].line_number"
             )
+        if quantity is None:  # what is still open: nothing, once the line is closed
+            if po_line.status == PurchaseOrderLine.Status.OPEN and open_quantity(po_line):
+                po_line.purchase_order = po
+                receivable.append((po_line, open_quantity(po_line)))
+            continue
         if po_line.status != PurchaseOrderLine.Status.OPEN:
             raise InvalidTransition(f"Line {number} of {po.number} is {po_line.status}.")
         po_line.purchase_order = po
-        if quantity is None:
-            quantity = open_quantity(po_line)
-            if quantity:
-                receivable.append((po_line, quantity))
-            continue
         tolerance = po.supplier.over_receipt_tolerance_pct / Decimal(100)
         allowed = po_line.quantity * (1 + tolerance) - po_line.quantity_received
         if quantity > allowed:

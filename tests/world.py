@@ -116,22 +116,33 @@ class World:
     def on_po(self, line, *, communicated=True):
         """The line's requisition ordered on a PO, submitted (open under the threshold) and,
         with `communicated`, emailed to the supplier; returns the PO line."""
-        from core.outbox import outbox_relay
         from procurement.models import PurchaseOrderLine
+
+        po = self.on_one_po([line], communicated=communicated)
+        return PurchaseOrderLine.objects.select_related("purchase_order").get(
+            purchase_order=po, demand_line=line
+        )
+
+    def on_one_po(self, lines, *, communicated=True):
+        """The requisitions of these lines ordered on one PO (line order), submitted (open
+        under the threshold) and, with `communicated`, emailed to the supplier; returns it."""
+        from django.contrib.auth import get_user_model
+
+        from core.outbox import outbox_relay
         from procurement.services import purchase_order_communicate, purchase_order_submit
         from supply.flows.buy import purchase_orders_create
 
-        buyer = UserFactory(username="bruno", roles=["buyer"])
+        buyer = get_user_model().objects.filter(username="bruno").first()
+        buyer = buyer or UserFactory(username="bruno", roles=["buyer"])
         (po,) = purchase_orders_create(
-            requisition_line_ids=[line.requisition_lines.get(status="OPEN").pk], acting_user=buyer
+            requisition_line_ids=[line.requisition_lines.get(status="OPEN").pk for line in lines],
+            acting_user=buyer,
         )
         po = purchase_order_submit(po=po, acting_user=buyer)
         if communicated and po.status == "OPEN":
             purchase_order_communicate(po=po, acting_user=buyer)
             outbox_relay()
-        return PurchaseOrderLine.objects.select_related("purchase_order").get(
-            purchase_order=po, demand_line=line
-        )
+        return po
 
 
 def api_order(reference: str, *, quantity=1, lines: int = 1) -> dict:

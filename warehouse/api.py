@@ -14,11 +14,16 @@ from core.api import (
     choice_of,
     require_permission,
 )
-from core.exceptions import BusinessRuleError, FieldErrors
+from core.exceptions import BusinessRuleError, FieldErrors, InvalidTransition
 from core.paging import KeysFirstPagination
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder
-from supply.flows.receive import receipt_create
+from supply.flows.receive import (
+    RECEIPT_MAX_LINES,
+    PurchaseOrderReceiveLine,
+    open_lines_of,
+    purchase_orders_receive,
+)
 from supply.flows.ship import shipment_confirm
 from supply.flows.transfer import transfer_order_cancel, transfer_order_receive
 from warehouse import selectors
@@ -116,20 +121,38 @@ MAX_LINE = 2**31 - 1
 
 
 class ReceiptLineIn(Schema):
+    purchase_order: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20,
+        description="The line's PO, when the receipt covers several (default: the receipt's).",
+    )
     line_number: int = Field(ge=1, le=MAX_LINE)
-    quantity: QuantityIn
+    quantity: QuantityIn | None = Field(
+        default=None, description="Received; left out: whatever is still open on the line."
+    )
 
 
 class ReceiptIn(Schema):
-    """What arrived: on a purchase order, or on a transfer order at its destination (one of
-    the two)."""
+    """What arrived: on purchase orders (named lines, or every open line of the POs named) or
+    on a transfer order at its destination."""
 
     purchase_order: str | None = Field(default=None, min_length=1, max_length=20)
+    purchase_orders: list[str] = Field(
+        default=[],
+        max_length=200,
+        description="POs whose every open line is received with what is still open on it "
+        "(an advance ship notice).",
+    )
     transfer_order: str | None = Field(default=None, min_length=1, max_length=20)
-    lines: list[ReceiptLineIn] = Field(min_length=1, max_length=500)
+    reference: str = Field(
+        default="", max_length=40, description="The supplier's advance ship notice number."
+    )
+    lines: list[ReceiptLineIn] = Field(default=[], max_length=RECEIPT_MAX_LINES)
 
 
 class ReceiptLineOut(Schema):
+    purchase_order: str | None = None
     line_number: int = Field(alias="document_line.line_number")
     item: str = Field(alias="document_line.item.sku")
     quantity: Quantity
@@ -138,14 +161,28 @@ class ReceiptLineOut(Schema):
     sales_order: str = Field(alias="demand_line.order.number")
     sales_order_line: int = Field(alias="demand_line.line_number")
 
+    @staticmethod
+    def resolve_purchase_order(line) -> str | None:
+        return line.purchase_order_line.purchase_order.number if line.purchase_order_line else None
+
 
 class ReceiptOut(Schema):
     number: str
     purchase_order: str | None = Field(default=None, alias="purchase_order.number")
+    purchase_orders: list[str] = []
     transfer_order: str | None = Field(default=None, alias="transfer_order.number")
+    reference: str
     organization: str = Field(alias="organization.code")
     received_at: datetime.datetime
     lines: list[ReceiptLineOut] = Field(alias="lines_out")
+
+    @staticmethod
+    def resolve_purchase_orders(receipt) -> list[str]:
+        return sorted(
+            {line.purchase_order_line.purchase_order.number for line in receipt.lines_out} - {None}
+            if receipt.transfer_order_id is None
+            else set()
+        )
 
 
 class ShipmentLineIn(Schema):
@@ -191,6 +228,7 @@ def _receipt(number: str):
     receipt.lines_out = list(
         receipt.lines.select_related(
             "purchase_order_line__item",
+            "purchase_order_line__purchase_order",
             "purchase_order_line__demand_line__order",
             "transfer_order_line__item",
             "transfer_order_line__transfer_order__demand_line__order",
@@ -213,15 +251,26 @@ def _shipment(number: str):
 
 @router.post("/receipts", response={201: ReceiptOut})
 def create_receipt(request, payload: ReceiptIn):
-    """Receive on an OPEN PO (over-receipt beyond tolerance → 422, nothing written) or on a
-    SHIPPED transfer order at its destination (more than shipped → 422)."""
+    """Receive on OPEN POs — named lines, or every open line of the POs named, in one receipt
+    (over-receipt beyond tolerance → 422, nothing written) — or on a SHIPPED transfer order at
+    its destination (more than shipped → 422)."""
     require_permission(request, "warehouse.add_receipt")
-    if (payload.purchase_order is None) == (payload.transfer_order is None):
+    on_purchase_orders = (
+        payload.purchase_order
+        or payload.purchase_orders
+        or any(line.purchase_order for line in payload.lines)
+    )
+    if bool(on_purchase_orders) == (payload.transfer_order is not None):
         raise BusinessRuleError(
-            "Name either the purchase order or the transfer order received.",
+            "Name either the purchase order or the transfer order received (one or more "
+            "purchase orders, or one transfer order).",
             field="purchase_order",
         )
     if payload.transfer_order is not None:
+        if not payload.lines or any(line.quantity is None for line in payload.lines):
+            raise BusinessRuleError(
+                "List each transfer line received with its quantity.", field="lines"
+            )
         transfer_order = _master(TransferOrder, "number", payload.transfer_order, "transfer_order")
         receipt = transfer_order_receive(
             transfer_order=transfer_order,
@@ -229,17 +278,50 @@ def create_receipt(request, payload: ReceiptIn):
             acting_user=request.user,
         )
         return Status(201, _receipt(receipt.number))
-    po = PurchaseOrder.objects.filter(number=payload.purchase_order).first()
-    if po is None:
-        raise BusinessRuleError(
-            f"Unknown purchase order “{payload.purchase_order}”.", field="purchase_order"
-        )
-    receipt = receipt_create(
-        purchase_order=po,
-        lines=[ReceiveLine(line.line_number, line.quantity) for line in payload.lines],
-        acting_user=request.user,
+    receipt = purchase_orders_receive(
+        _receipt_lines(payload), reference=payload.reference, acting_user=request.user
     )
     return Status(201, _receipt(receipt.number))
+
+
+def _receipt_lines(payload: ReceiptIn) -> list[PurchaseOrderReceiveLine]:
+    """The PO lines a receipt names: its lines (each on its own PO or the receipt's), then
+    every other open line of the POs received whole (`purchase_orders`, or `purchase_order`
+    without lines)."""
+    whole = list(payload.purchase_orders)
+    if payload.purchase_order and not payload.lines:
+        whole.append(payload.purchase_order)
+    named = {line.purchase_order or payload.purchase_order for line in payload.lines}
+    pos = {po.number: po for po in PurchaseOrder.objects.filter(number__in=named | set(whole))}
+    errors = [
+        (f"purchase_orders[{index}]", f"Unknown purchase order “{number}”.")
+        for index, number in enumerate(payload.purchase_orders)
+        if number not in pos
+    ]
+    if payload.purchase_order and payload.purchase_order not in pos:
+        errors.append(("purchase_order", f"Unknown purchase order “{payload.purchase_order}”."))
+    for index, line in enumerate(payload.lines):
+        number = line.purchase_order or payload.purchase_order
+        if number is None:
+            errors.append((f"lines[{index}].purchase_order", "Name the line's purchase order."))
+        elif number not in pos and line.purchase_order:
+            errors.append((f"lines[{index}].purchase_order", f"Unknown purchase order “{number}”."))
+    if errors:
+        raise FieldErrors(errors)
+    lines = [
+        PurchaseOrderReceiveLine(
+            pos[line.purchase_order or payload.purchase_order], line.line_number, line.quantity
+        )
+        for line in payload.lines
+    ]
+    listed = {(line.purchase_order.pk, line.line_number) for line in lines}
+    everything = open_lines_of([pos[number] for number in dict.fromkeys(whole)])
+    lines += [
+        line for line in everything if (line.purchase_order.pk, line.line_number) not in listed
+    ]
+    if not lines:
+        raise InvalidTransition(f"Nothing is left to receive on {', '.join(whole)}.")
+    return lines
 
 
 @router.get("/receipts/{number}", response=ReceiptOut)

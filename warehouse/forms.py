@@ -17,3 +17,31 @@ class AdjustmentForm(forms.Form):
         if quantity == Decimal(0):
             raise forms.ValidationError("Enter a quantity other than zero.")
         return quantity
+
+
+class DeliveryForm(forms.Form):
+    """A whole delivery received at once: every open line of one or more purchase orders (an
+    advance ship notice lists them), with the notice's number."""
+
+    purchase_orders = forms.CharField(
+        max_length=2000,
+        label="Purchase orders",
+        help_text="Scan or type each PO number, separated by spaces or commas.",
+    )
+    reference = forms.CharField(
+        max_length=40, required=False, label="Advance ship notice / delivery note"
+    )
+
+    def clean_purchase_orders(self):
+        from procurement.models import PurchaseOrder
+
+        numbers = list(
+            dict.fromkeys(self.cleaned_data["purchase_orders"].replace(",", " ").upper().split())
+        )
+        found = {po.number: po for po in PurchaseOrder.objects.filter(number__in=numbers)}
+        unknown = [number for number in numbers if number not in found]
+        if unknown:
+            raise forms.ValidationError(
+                f"Unknown purchase order {', '.join(unknown)}: check the number on the notice."
+            )
+        return [found[number] for number in numbers]

@@ -1,6 +1,7 @@
 from django.db.models import (
     Case,
     CharField,
+    Count,
     DecimalField,
     Exists,
     ExpressionWrapper,
@@ -136,6 +137,32 @@ def expected_receipts(*, search: str = "", organization: str = ""):
     return rows.order_by("need_by_date", "purchase_order_id", "line_number")
 
 
+def purchase_orders_expected(search: str) -> str:
+    """The numbers of the OPEN POs with open lines whose number matches `search` (at most ten,
+    space-separated): what a "receive the whole delivery" form starts with."""
+    numbers = (
+        PurchaseOrder.objects.filter(
+            status=PurchaseOrder.Status.OPEN,
+            number__icontains=search,
+            lines__status=PurchaseOrderLine.Status.OPEN,
+        )
+        .order_by("number")
+        .values_list("number", flat=True)
+        .distinct()[:10]
+    )
+    return " ".join(numbers)
+
+
+def receipt_figures(receipt) -> dict:
+    """A receipt's lines, and the quantity reserved for orders and gone to free stock."""
+    figures = receipt.lines.aggregate(
+        lines=Count("id"), quantity=Sum("quantity"), reserved=Sum("reserved_quantity")
+    )
+    figures["free"] = (figures["quantity"] or 0) - (figures["reserved"] or 0)
+    figures["reserved"] = figures["reserved"] or 0
+    return figures
+
+
 def expected_transfer_receipts(*, search: str = ""):
     """Lines of transfers in transit (shipped, not all received): what arrives from other
     organizations, beside the PO lines on the receiving screen."""
@@ -160,6 +187,7 @@ def recent_receipts(*, limit: int = 20):
         "receipt__purchase_order__supplier",
         "receipt__transfer_order",
         "purchase_order_line__item",
+        "purchase_order_line__purchase_order",
         "purchase_order_line__demand_line__order",
         "transfer_order_line__item",
         "transfer_order_line__transfer_order__demand_line__order",

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -23,11 +24,11 @@ from core.paging import paginate
 from core.services import use_case
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder
-from supply.flows.receive import receipt_create
+from supply.flows.receive import open_lines_of, purchase_orders_receive, receipt_create
 from supply.flows.ship import shipment_confirm
 from supply.flows.transfer import transfer_order_cancel, transfer_order_receive
 from warehouse import selectors
-from warehouse.forms import AdjustmentForm
+from warehouse.forms import AdjustmentForm, DeliveryForm
 from warehouse.models import InventoryBalance, Shipment, TransferOrder
 from warehouse.services import ReceiveLine, inventory_adjust
 from warehouse.shipments import ShipLine, shipment_cancel, shipment_create, shipment_move
@@ -223,6 +224,8 @@ def _receiving_context(request, search: str) -> dict:
         if len(transfers) == 1 and not page.paginator.count
         else "search",
         "history": selectors.recent_receipts(),
+        # A search for a PO offers to receive all its open lines at once.
+        "delivery_pos": selectors.purchase_orders_expected(search) if search else "",
     }
 
 
@@ -241,9 +244,45 @@ def receiving(request):
     return render(request, "warehouse/receiving.html", _receiving_context(request, search))
 
 
+def _receive_delivery(request) -> str:
+    """Every open line of the purchase orders of a delivery, on one receipt. Returns what to
+    search for next: nothing after a receipt, what was typed after a refusal."""
+    form = DeliveryForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return request.POST.get("purchase_orders", "")[:100]
+    pos = form.cleaned_data["purchase_orders"]
+    try:
+        lines = open_lines_of(pos)
+        if not lines:
+            raise BusinessRuleError(
+                f"Nothing is left to receive on {', '.join(po.number for po in pos)}."
+            )
+        receipt = purchase_orders_receive(
+            lines, reference=form.cleaned_data["reference"], acting_user=request.user
+        )
+    except BusinessRuleError as exc:
+        messages.error(request, exc.message)
+        return pos[0].number if len(pos) == 1 else ""
+    figures = selectors.receipt_figures(receipt)
+    text = (
+        f"{receipt.number}: received {figures['lines']} line{pluralize(figures['lines'])} of "
+        f"{', '.join(po.number for po in pos)}"
+        + (f" ({receipt.reference})" if receipt.reference else "")
+        + f"; {grouped(figures['reserved'])} reserved for their orders"
+    )
+    if figures["free"]:
+        text += f", {grouped(figures['free'])} to free stock"
+    messages.success(request, text + ".")
+    return ""
+
+
 def _receive(request) -> str:
     """One scanned line received: on a purchase order or on a transfer in transit. Returns
     what to search for next: nothing after a receipt, the document after a refusal."""
+    if request.POST.get("action") == "delivery":
+        return _receive_delivery(request)
     if request.POST.get("transfer_order"):
         number = request.POST.get("transfer_order", "")
         document = TransferOrder.objects.filter(number=number).first()

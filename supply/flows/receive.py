@@ -51,7 +51,7 @@ class PurchaseOrderReceiveLine:
 def receipt_create(
     *, purchase_order: PurchaseOrder, lines: list[ReceiveLine], acting_user=None, reference=""
 ):
-    """Receive goods on an OPEN PO: the receipt of the lines given (see `purchase_orders_receive`)."""
+    """Receive lines of an OPEN PO (see `purchase_orders_receive`)."""
     return purchase_orders_receive(
         [
             PurchaseOrderReceiveLine(purchase_order, line.line_number, line.quantity)

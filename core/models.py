@@ -29,6 +29,7 @@ class DocumentType(models.TextChoices):
     WORK_ORDER = "WO", "Work order"
     TRANSFER_ORDER = "TO", "Transfer order"
     INVOICE = "INV", "Invoice"
+    PICK_WAVE = "WAVE", "Pick wave"
 
 
 # Series that must have no gaps (an invoice number the tax office can account for): numbered by

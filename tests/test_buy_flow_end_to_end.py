@@ -65,6 +65,7 @@ def test_fifty_laptops_from_order_to_invoice(celery_worker, client, world):
         {"purchase_order": po.number, "lines": [{"line_number": 1, "quantity": 50}]},
     )
     assert receipt["lines"][0] == {
+        "purchase_order": po.number,
         "line_number": 1,
         "item": "LAPTOP-15",
         "quantity": "50.000",

@@ -232,6 +232,70 @@ class ReceiptLine(models.Model):
         return self.transfer_order_line.transfer_order.demand_line
 
 
+class PickWave(FSMModelMixin, models.Model):
+    """Lines ready to ship at one organization released together (one shipment per customer),
+    then picked, packed and ship-confirmed as one: RELEASED → PICKED → PACKED → SHIPPED.
+    Its shipments move with it; one cancelled on its own is left out of the later steps."""
+
+    class Status(models.TextChoices):
+        RELEASED = "RELEASED", "Released"
+        PICKED = "PICKED", "Picked"
+        PACKED = "PACKED", "Packed"
+        SHIPPED = "SHIPPED", "Shipped"
+
+    number = models.CharField(max_length=20, unique=True)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    status = FSMField(
+        max_length=10, choices=Status.choices, default=Status.RELEASED, protected=True
+    )
+    # What was released: the filters as chosen (empty: any customer, any date).
+    customer = models.ForeignKey(
+        "catalog.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ship_by = models.DateField(null=True, blank=True, help_text="Lines scheduled up to this day.")
+    carrier = models.CharField(
+        max_length=60, blank=True, help_text="Collects the wave: its shipments leave with it."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["organization", "status"])]
+
+    def __str__(self):
+        return self.number
+
+    @transition(
+        field=status,
+        source=Status.RELEASED,
+        target=Status.PICKED,
+        permission="warehouse.change_shipment",
+    )
+    def pick(self):
+        pass
+
+    @transition(
+        field=status,
+        source=Status.PICKED,
+        target=Status.PACKED,
+        permission="warehouse.change_shipment",
+    )
+    def pack(self):
+        pass
+
+    @transition(
+        field=status,
+        source=Status.PACKED,
+        target=Status.SHIPPED,
+        permission="warehouse.change_shipment",
+    )
+    def confirm(self):
+        """Every shipment of the wave still packed is ship-confirmed."""
+
+
 class Shipment(FSMModelMixin, models.Model):
     """Lines of one customer shipped together from one organization (docs/architecture.md)."""
 
@@ -249,6 +313,9 @@ class Shipment(FSMModelMixin, models.Model):
     carrier = models.CharField(max_length=60, blank=True)
     tracking_number = models.CharField(max_length=60, blank=True)
     ship_date = models.DateField(null=True, blank=True)
+    wave = models.ForeignKey(
+        PickWave, null=True, blank=True, on_delete=models.PROTECT, related_name="shipments"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

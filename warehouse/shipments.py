@@ -9,7 +9,7 @@ from catalog.models import Organization
 from core.exceptions import BusinessRuleError, Conflict
 from core.formatting import qty, quantity_problem
 from core.models import DocumentType
-from core.services import change_log, document_number_next, transition, use_case, user_or_none
+from core.services import change_log, document_numbers_next, transition, use_case, user_or_none
 from orders.locks import lock_orders_and_lines
 from orders.models import FulfillmentLine
 from warehouse.models import Reservation, Shipment, ShipmentLine
@@ -48,15 +48,29 @@ def shipment_create(
     with use_case():
         locked = lock_orders_and_lines(ids)
         customers = {line.order.customer_id for line in locked.values()}
-        customer_id = locked[ids[0]].order.customer_id
         if len(customers) > 1:
             raise BusinessRuleError("A shipment holds lines of one customer only.", field="lines")
-        busy = set(
-            ShipmentLine.objects.filter(demand_line_id__in=ids, active=True).values_list(
-                "demand_line_id", flat=True
-            )
+        (shipment,) = shipments_plan(
+            organization=organization, groups=[lines], locked=locked, acting_user=acting_user
         )
-        on_hand = reservations_active_by_line(ids, source=Source.ON_HAND)
+    return shipment
+
+
+def shipments_plan(
+    *, organization: Organization, groups, locked, acting_user=None, wave=None
+) -> list[Shipment]:
+    """Plan one shipment per group of ShipLines (each of one customer), in the caller's
+    transaction with the lines `locked` (orders.locks): checked, then written in one statement
+    per table. Field names in refusals are those of a one-shipment request."""
+    ids = [request.demand_line.pk for lines in groups for request in lines]
+    busy = set(
+        ShipmentLine.objects.filter(demand_line_id__in=ids, active=True).values_list(
+            "demand_line_id", flat=True
+        )
+    )
+    on_hand = reservations_active_by_line(ids, source=Source.ON_HAND)
+    plans = []
+    for lines in groups:
         plan = []
         for index, request in enumerate(lines):
             line = locked[request.demand_line.pk]
@@ -81,17 +95,28 @@ def shipment_create(
                     field=f"{field}.quantity",
                 )
             plan.append((line, quantity))
-        shipment = Shipment.objects.create(
-            number=document_number_next(DocumentType.SHIPMENT),
+        plans.append(plan)
+    numbers = document_numbers_next(DocumentType.SHIPMENT, len(plans))
+    shipments = Shipment.objects.bulk_create(
+        Shipment(
+            number=number,
             organization=organization,
-            customer_id=customer_id,
+            customer_id=plan[0][0].order.customer_id,
+            wave=wave,
             created_by=user_or_none(acting_user),
         )
-        ShipmentLine.objects.bulk_create(
-            ShipmentLine(shipment=shipment, demand_line=line, quantity=quantity)
-            for line, quantity in plan
+        for number, plan in zip(numbers, plans, strict=True)
+    )
+    ShipmentLine.objects.bulk_create(
+        ShipmentLine(shipment=shipment, demand_line=line, quantity=quantity)
+        for shipment, plan in zip(shipments, plans, strict=True)
+        for line, quantity in plan
+    )
+    for shipment, plan in zip(shipments, plans, strict=True):
+        reason = f"released in {wave.number}" if wave else ""
+        change_log(
+            document=shipment, to_value=shipment.status, acting_user=acting_user, reason=reason
         )
-        change_log(document=shipment, to_value=shipment.status, acting_user=acting_user)
         for line, quantity in plan:
             change_log(
                 document=shipment,
@@ -101,7 +126,7 @@ def shipment_create(
                 demand_line_id=line.pk,
                 reason="planned for shipping",
             )
-    return shipment
+    return shipments
 
 
 def shipment_locked(shipment: Shipment) -> Shipment:
@@ -109,6 +134,16 @@ def shipment_locked(shipment: Shipment) -> Shipment:
         Shipment.objects.select_for_update(of=("self",))
         .select_related("organization")
         .get(pk=shipment.pk)
+    )
+
+
+def shipments_locked(shipments) -> list[Shipment]:
+    """Lock shipments in id order (the first locks of a shipping use case)."""
+    return list(
+        Shipment.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .filter(pk__in=[shipment.pk for shipment in shipments])
+        .order_by("pk")
     )
 
 

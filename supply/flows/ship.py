@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.exceptions import BusinessRuleError
 from core.formatting import qty
+from core.queries import bulk_update_rows
 from core.services import transition, use_case
 from manufacturing.models import WorkOrder
 from orders.locks import lock_orders_and_lines
@@ -15,16 +16,20 @@ from orders.models import FulfillmentLine
 from orders.services import line_split
 from procurement.models import PurchaseOrder, PurchaseOrderLine
 from supply.models import SupplyOrder
-from warehouse.models import InventoryTransaction, Reservation, Shipment, TransferOrder
+from warehouse.models import (
+    InventoryTransaction,
+    Reservation,
+    Shipment,
+    ShipmentLine,
+    TransferOrder,
+)
 from warehouse.services import (
-    balances_lock,
-    ledger_post,
+    StockBatch,
     reservation_hand_over,
-    reservation_reduce,
     reservations_active,
     reservations_active_by_line,
 )
-from warehouse.shipments import shipment_locked
+from warehouse.shipments import shipments_locked
 from warehouse.signals import shipment_confirmed
 
 LineStatus = FulfillmentLine.Status
@@ -42,10 +47,30 @@ def shipment_confirm(
     quantity becomes a new line with its reservation, the remainder keeps the original number,
     its pegging and its status. Invoicing follows after commit.
     """
+    (shipment,) = shipments_confirm(
+        shipments=[shipment],
+        carrier=carrier,
+        tracking_numbers={shipment.pk: tracking_number},
+        acting_user=acting_user,
+    )
+    return shipment
+
+
+def shipments_confirm(
+    *, shipments, carrier: str = "", tracking_numbers=None, acting_user=None
+) -> list[Shipment]:
+    """Ship confirm many shipments at once (a pick wave), set-based: what `shipment_confirm`
+    does for each, with the rows locked once and each table written in one statement.
+    `tracking_numbers` by shipment id."""
+    tracking_numbers = tracking_numbers or {}
     with use_case():
-        shipment = shipment_locked(shipment)
-        # Lock order (orders.locks): shipment, sales orders and lines, then the POs they peg.
-        shipment_lines = list(shipment.lines.filter(active=True).order_by("demand_line_id"))
+        # Lock order (orders.locks): shipments, sales orders and lines, then the POs they peg.
+        shipments = shipments_locked(shipments)
+        shipment_lines = list(
+            ShipmentLine.objects.filter(shipment__in=shipments, active=True).order_by(
+                "demand_line_id"
+            )
+        )
         line_ids = [shipment_line.demand_line_id for shipment_line in shipment_lines]
         locked = lock_orders_and_lines(line_ids)
         po_ids = PurchaseOrderLine.objects.filter(demand_line_id__in=line_ids).values(
@@ -58,31 +83,49 @@ def shipment_confirm(
             .filter(demand_line_id__in=line_ids, status=SupplyOrder.Status.FULFILLED)
             .order_by("pk")
         )
-        pairs = {(locked[line_id].item_id, shipment.organization_id) for line_id in line_ids}
-        if len(pairs) > 1:  # one row is locked by its own update, before any other
-            balances_lock(pairs)
-        shipment.carrier = carrier.strip()[:60]
-        shipment.tracking_number = tracking_number.strip()[:60]
-        shipment.ship_date = timezone.localdate()
-        transition(
-            shipment,
-            "confirm",
-            acting_user=acting_user,
-            reason=" ".join(filter(None, [shipment.carrier, shipment.tracking_number])),
+        by_id = {shipment.pk: shipment for shipment in shipments}
+        stock = StockBatch(
+            {
+                (locked[sl.demand_line_id].item_id, by_id[sl.shipment_id].organization_id)
+                for sl in shipment_lines
+            }
         )
+        for shipment in shipments:
+            shipment.carrier = carrier.strip()[:60]
+            shipment.tracking_number = tracking_numbers.get(shipment.pk, "").strip()[:60]
+            shipment.ship_date = timezone.localdate()
+            transition(
+                shipment,
+                "confirm",
+                acting_user=acting_user,
+                reason=" ".join(filter(None, [shipment.carrier, shipment.tracking_number])),
+                save=False,
+            )
         on_hand = reservations_active_by_line(line_ids, source=Source.ON_HAND)
         shipped = [
-            _ship_line(shipment, shipment_line, locked[line_id], on_hand[line_id], acting_user)
+            _ship_line(
+                by_id[shipment_line.shipment_id],
+                shipment_line,
+                locked[line_id],
+                on_hand[line_id],
+                acting_user,
+                stock,
+            )
             for shipment_line, line_id in zip(shipment_lines, line_ids, strict=True)
         ]
+        stock.write()
+        bulk_update_rows(shipments, ["status", "carrier", "tracking_number", "ship_date"])
+        bulk_update_rows(shipped, ["status"])
         _close_supply(fulfilled, shipped, acting_user)
         _close_purchase_orders(pos, acting_user)
-        shipment_confirmed.send(sender=Shipment, shipment_id=shipment.pk)
-    return shipment
+        for shipment in shipments:
+            shipment_confirmed.send(sender=Shipment, shipment_id=shipment.pk)
+    return shipments
 
 
-def _ship_line(shipment, shipment_line, line, reservations, acting_user) -> FulfillmentLine:
-    """Ship one line (`reservations`: its active on-hand ones); returns the line shipped."""
+def _ship_line(shipment, shipment_line, line, reservations, acting_user, stock) -> FulfillmentLine:
+    """Ship one line (`reservations`: its active on-hand ones) in memory, on the `stock`
+    batch; returns the line shipped (written by the caller)."""
     quantity = shipment_line.quantity
     if quantity < line.quantity:
         shipped = line_split(
@@ -103,14 +146,16 @@ def _ship_line(shipment, shipment_line, line, reservations, acting_user) -> Fulf
         raise BusinessRuleError(f"Line {shipped.number} is {shipped.status}: it cannot ship.")
     remaining = quantity
     for reservation in reservations:
+        if reservation.status != Reservation.Status.ACTIVE:
+            continue
         part = min(remaining, reservation.quantity)
-        reservation_reduce(
-            reservation=reservation, quantity=part, status=Reservation.Status.CONSUMED
-        )
+        if part <= 0:
+            break
+        stock.reduce(reservation, part, Reservation.Status.CONSUMED)
         remaining -= part
     if remaining > 0:
         raise BusinessRuleError(f"Line {shipped.number} is short of {qty(remaining)} on hand.")
-    ledger_post(
+    stock.post(
         item=shipped.item,
         organization=shipment.organization,
         kind=InventoryTransaction.Kind.SHIPMENT,
@@ -125,9 +170,11 @@ def _ship_line(shipment, shipment_line, line, reservations, acting_user) -> Fulf
         acting_user=acting_user,
         demand_line_id=shipped.pk,
         reason=shipment.number,
-        save=False,  # saved once, by the next move
+        save=False,
     )
-    transition(shipped, "await_billing", acting_user=acting_user, demand_line_id=shipped.pk)
+    transition(
+        shipped, "await_billing", acting_user=acting_user, demand_line_id=shipped.pk, save=False
+    )
     return shipped
 
 
@@ -136,33 +183,32 @@ def _close_supply(fulfilled: list[SupplyOrder], lines: list[FulfillmentLine], ac
     shipped whole close (the rest of a line shipped in part keeps its supply order)."""
     shipped = {line.pk for line in lines}
     closing = [s for s in fulfilled if s.demand_line_id in shipped]
-    for supply_order in closing:
-        transition(
-            supply_order,
-            "close",
-            acting_user=acting_user,
-            demand_line_id=supply_order.demand_line_id,
-            reason="demand shipped",
-        )
     # Their work orders and transfers close with them (a PO closes by its own rule, below).
     types = {supply_order.supply_type for supply_order in closing}
-    documents = []
+    work_orders, transfers = [], []
     if SupplyOrder.Type.MAKE in types:
-        documents += WorkOrder.objects.select_for_update().filter(
-            demand_line_id__in=shipped, status=WorkOrder.Status.COMPLETED
+        work_orders = list(
+            WorkOrder.objects.select_for_update().filter(
+                demand_line_id__in=shipped, status=WorkOrder.Status.COMPLETED
+            )
         )
     if SupplyOrder.Type.TRANSFER in types:
-        documents += TransferOrder.objects.select_for_update().filter(
-            demand_line_id__in=shipped, status=TransferOrder.Status.RECEIVED
+        transfers = list(
+            TransferOrder.objects.select_for_update().filter(
+                demand_line_id__in=shipped, status=TransferOrder.Status.RECEIVED
+            )
         )
-    for document in documents:
-        transition(
-            document,
-            "close",
-            acting_user=acting_user,
-            demand_line_id=document.demand_line_id,
-            reason="demand shipped",
-        )
+    for rows in (closing, work_orders, transfers):
+        for document in rows:
+            transition(
+                document,
+                "close",
+                acting_user=acting_user,
+                demand_line_id=document.demand_line_id,
+                reason="demand shipped",
+                save=False,
+            )
+        bulk_update_rows(rows, ["status"])
 
 
 def _close_purchase_orders(pos: list[PurchaseOrder], acting_user) -> None:

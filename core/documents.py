@@ -31,6 +31,7 @@ DOCUMENT_PAGES = {
     "warehouse.transferorder": "warehouse:transfer_order",
     "warehouse.transferorderline": "warehouse:transfer_order",
     "warehouse.shipment": "warehouse:packing_slip",
+    "warehouse.pickwave": "warehouse:wave",
     "billing.invoice": "billing:invoice",
 }
 

@@ -1,7 +1,7 @@
 """The one order in which use cases lock rows, so that two of them never wait on each other
 in a circle (PostgreSQL; SQLite serialises writers anyway):
 
-    shipments → sales orders → fulfillment lines → purchase orders → PO lines
+    pick waves → shipments → sales orders → fulfillment lines → purchase orders → PO lines
     → requisition lines → work orders / transfer orders → supply orders → balances
 
 Each helper locks its rows in primary-key order and only its own table (`of=("self",)`).

@@ -1,11 +1,12 @@
 import datetime
 
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from catalog.models import Item, Organization
+from catalog.models import Customer, Item, Organization
 from core.api import (
     Quantity,
     QuantityIn,
@@ -24,13 +25,14 @@ from supply.flows.receive import (
     open_lines_of,
     purchase_orders_receive,
 )
-from supply.flows.ship import shipment_confirm
+from supply.flows.ship import shipment_confirm, wave_confirm
 from supply.flows.transfer import transfer_order_cancel, transfer_order_receive
 from warehouse import selectors
-from warehouse.models import Receipt, Shipment, TransferOrder, TransferOrderLine
+from warehouse.models import PickWave, Receipt, Shipment, TransferOrder, TransferOrderLine
 from warehouse.services import ReceiveLine, inventory_adjust
 from warehouse.shipments import ShipLine, shipment_cancel, shipment_create, shipment_move
 from warehouse.transfers import transfer_order_ship
+from warehouse.waves import wave_move, wave_release
 
 router = Router(tags=["inventory"])
 
@@ -392,6 +394,114 @@ def cancel_shipment(request, number: str):
     require_permission(request, "warehouse.change_shipment")
     shipment_cancel(shipment=_shipment(number), acting_user=request.user)
     return _shipment(number)
+
+
+# --- pick waves ---------------------------------------------------------------------------------
+
+
+class WaveIn(Schema):
+    """Release every line ready to ship at the organization (wholly reserved on hand, on no
+    shipment), narrowed to one customer and/or to lines scheduled by a day."""
+
+    organization: str = Field(min_length=1, max_length=20)
+    customer: str | None = Field(default=None, min_length=1, max_length=20)
+    ship_by: datetime.date | None = None
+    carrier: str = Field(default="", max_length=60)
+
+
+class WaveConfirmIn(Schema):
+    carrier: str = Field(default="", max_length=60, description="Default: the wave's carrier.")
+    tracking_numbers: dict[str, str] = Field(
+        default={}, description="Tracking number by shipment number (optional)."
+    )
+
+
+class WaveShipmentOut(Schema):
+    number: str
+    customer: str = Field(alias="customer.number")
+    status: choice_of(Shipment.Status)
+    lines: int = Field(alias="line_count")
+    quantity: Quantity
+    tracking_number: str
+
+
+class WaveOut(Schema):
+    number: str
+    organization: str = Field(alias="organization.code")
+    status: choice_of(PickWave.Status)
+    customer: str | None = Field(default=None, alias="customer.number")
+    ship_by: datetime.date | None
+    carrier: str
+    created_at: datetime.datetime
+    shipments: list[WaveShipmentOut] = Field(alias="shipments_out")
+
+
+def _wave(number: str) -> PickWave:
+    try:
+        wave = selectors.wave_detail(number)
+    except PickWave.DoesNotExist:
+        raise Http404(f"No pick wave {number}.") from None
+    wave.shipments_out = list(selectors.wave_shipments(wave))
+    return wave
+
+
+@router.post("/pick-waves", response={201: WaveOut})
+def release_wave(request, payload: WaveIn):
+    """Release a pick wave: one shipment per customer (nothing ready → 422)."""
+    require_permission(request, "warehouse.add_shipment")
+    organization = _master(Organization, "code", payload.organization, "organization")
+    customer = payload.customer and _master(Customer, "number", payload.customer, "customer")
+    wave = wave_release(
+        organization=organization,
+        customer=customer or None,
+        ship_by=payload.ship_by,
+        carrier=payload.carrier,
+        acting_user=request.user,
+    )
+    return Status(201, _wave(wave.number))
+
+
+@router.get("/pick-waves/{number}", response=WaveOut)
+def get_wave(request, number: str):
+    require_permission(request, "warehouse.view_shipment")
+    return _wave(number)
+
+
+@router.post("/pick-waves/{number}/pick", response=WaveOut)
+def pick_wave(request, number: str):
+    require_permission(request, "warehouse.change_shipment")
+    wave_move(wave=_wave(number), action="pick", acting_user=request.user)
+    return _wave(number)
+
+
+@router.post("/pick-waves/{number}/pack", response=WaveOut)
+def pack_wave(request, number: str):
+    require_permission(request, "warehouse.change_shipment")
+    wave_move(wave=_wave(number), action="pack", acting_user=request.user)
+    return _wave(number)
+
+
+@router.post("/pick-waves/{number}/confirm", response=WaveOut)
+def confirm_wave(request, number: str, payload: WaveConfirmIn | None = None):
+    """Ship confirm every packed shipment of the wave, exactly once (again: 409)."""
+    require_permission(request, "warehouse.change_shipment")
+    payload = payload or WaveConfirmIn()
+    wave = _wave(number)
+    by_number = {shipment.number: shipment.pk for shipment in wave.shipments_out}
+    unknown = [
+        (f"tracking_numbers.{shipment}", f"{shipment} is not a shipment of {wave.number}.")
+        for shipment in payload.tracking_numbers
+        if shipment not in by_number
+    ]
+    if unknown:
+        raise FieldErrors(unknown)
+    wave_confirm(
+        wave=wave,
+        carrier=payload.carrier,
+        tracking_numbers={by_number[n]: t for n, t in payload.tracking_numbers.items()},
+        acting_user=request.user,
+    )
+    return _wave(number)
 
 
 class TransferLineOut(Schema):

@@ -45,3 +45,28 @@ class DeliveryForm(forms.Form):
                 f"Unknown purchase order {', '.join(unknown)}: check the number on the notice."
             )
         return [found[number] for number in numbers]
+
+
+class WaveReleaseForm(forms.Form):
+    """What a pick wave releases: the lines ready at the organization, narrowed to one
+    customer or to those scheduled by a day; the carrier that collects it."""
+
+    customer = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        to_field_name="number",
+        empty_label="All customers",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    ship_by = forms.DateField(
+        required=False,
+        label="Scheduled by",
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+    )
+    carrier = forms.CharField(
+        max_length=60, required=False, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+
+    def __init__(self, *args, customers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = customers

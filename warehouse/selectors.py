@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.db.models import (
     Case,
     CharField,
@@ -11,10 +13,12 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    Value,
     When,
 )
+from django.db.models.functions import Coalesce
 
-from catalog.models import QUANTITY, Organization
+from catalog.models import QUANTITY, Customer, Organization
 from core.documents import document_type_of
 from core.queries import per_row
 from orders.models import FulfillmentLine
@@ -22,6 +26,7 @@ from procurement.models import PurchaseOrder, PurchaseOrderLine
 from warehouse.models import (
     InventoryBalance,
     InventoryTransaction,
+    PickWave,
     Receipt,
     ReceiptLine,
     Reservation,
@@ -276,7 +281,10 @@ def _with_lines(shipments, lines=None):
 
 
 def active_shipments(*, organization: str = ""):
-    rows = _with_lines(open_shipments(), ShipmentLine.objects.filter(active=True))
+    """Open shipments planned on their own (a wave's shipments are on its page)."""
+    rows = _with_lines(
+        open_shipments().filter(wave__isnull=True), ShipmentLine.objects.filter(active=True)
+    )
     if organization:
         rows = rows.filter(organization__code=organization)
     return rows.order_by("id")
@@ -312,3 +320,49 @@ def transfer_orders(*, status: str = "", source: str = "", destination: str = ""
     if destination:
         rows = rows.filter(destination__code=destination)
     return rows.order_by("-id")
+
+
+ZERO = Value(Decimal(0), output_field=QUANTITY_FIELD)
+
+
+def _wave_figures(waves):
+    active = Q(shipments__lines__active=True) & ~Q(shipments__status=Shipment.Status.CANCELLED)
+    return waves.annotate(
+        shipment_count=Count(
+            "shipments", filter=~Q(shipments__status=Shipment.Status.CANCELLED), distinct=True
+        ),
+        line_count=Count("shipments__lines", filter=active),
+        quantity=Coalesce(Sum("shipments__lines__quantity", filter=active), ZERO),
+    ).select_related("organization", "customer")
+
+
+def waves_at(organization: str, *, shipped: int = 5) -> list:
+    """An organization's open pick waves (oldest first), then the last `shipped` shipped."""
+    waves = _wave_figures(PickWave.objects.filter(organization__code=organization))
+    return list(waves.exclude(status=PickWave.Status.SHIPPED).order_by("id")) + list(
+        waves.filter(status=PickWave.Status.SHIPPED).order_by("-id")[:shipped]
+    )
+
+
+def wave_detail(number: str) -> PickWave:
+    """One wave with its figures (raises PickWave.DoesNotExist)."""
+    return _wave_figures(PickWave.objects.all()).get(number=number)
+
+
+def wave_shipments(wave: PickWave):
+    """A wave's shipments by customer, with their lines' count and quantity."""
+    active = Q(lines__active=True)
+    return (
+        wave.shipments.annotate(
+            line_count=Count("lines", filter=active),
+            quantity=Coalesce(Sum("lines__quantity", filter=active), ZERO),
+        )
+        .select_related("customer")
+        .order_by("customer__number", "id")
+    )
+
+
+def customers_with_lines_ready(organization: str):
+    """The customers with lines ready to ship at an organization (a wave's customer filter)."""
+    ready = lines_to_ship(organization=organization).filter(order__customer=OuterRef("pk"))
+    return Customer.objects.filter(Exists(ready)).order_by("number")

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import permission_required
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
@@ -25,14 +25,15 @@ from core.services import use_case
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder
 from supply.flows.receive import open_lines_of, purchase_orders_receive, receipt_create
-from supply.flows.ship import shipment_confirm
+from supply.flows.ship import shipment_confirm, wave_confirm
 from supply.flows.transfer import transfer_order_cancel, transfer_order_receive
 from warehouse import selectors
-from warehouse.forms import AdjustmentForm, DeliveryForm
-from warehouse.models import InventoryBalance, Shipment, TransferOrder
+from warehouse.forms import AdjustmentForm, DeliveryForm, WaveReleaseForm
+from warehouse.models import InventoryBalance, PickWave, Shipment, TransferOrder
 from warehouse.services import ReceiveLine, inventory_adjust
 from warehouse.shipments import ShipLine, shipment_cancel, shipment_create, shipment_move
 from warehouse.transfers import transfer_order_ship
+from warehouse.waves import wave_move, wave_release
 
 
 def grouped(quantity) -> str:
@@ -434,6 +435,8 @@ def _shipping_context(request, organization: str) -> dict:
         customers.setdefault(line.order.customer, []).append(line)
     return {
         "customers": customers.items(),
+        "waves": selectors.waves_at(organization),
+        "wave_form": WaveReleaseForm(customers=selectors.customers_with_lines_ready(organization)),
         "shipments": selectors.active_shipments(organization=organization),
         "page": page,
         "query": urlencode({"organization": organization}),
@@ -540,6 +543,9 @@ def shipment_action(request, number: str, action: str):
             done = f"picked, packed and {done}"
         messages.success(request, f"{shipment.number} {done}.")
     organization = shipment.organization.code
+    back = request.POST.get("next", "")
+    if back.startswith("/warehouse/waves/"):
+        return redirect(back)
     if not request.htmx:
         return redirect(f"{reverse('warehouse:shipping')}?organization={organization}")
     # The shipment's card changes; lines go back to (cancel) or come off (ship) the lines
@@ -548,6 +554,95 @@ def shipment_action(request, number: str, action: str):
     context.update(s=selectors.shipment_card(shipment.pk), card_oob=True)
     parts = ("shipment",) if action in ("pick", "pack") else ("shipment", "ready")
     return _fragments(request, "warehouse/shipping.html", *parts, context=context)
+
+
+# --- pick waves -----------------------------------------------------------------------------------
+
+
+@permission_required("warehouse.add_shipment", raise_exception=True)
+@require_POST
+def wave_release_view(request):
+    """Release a pick wave at the shipping screen's organization; on to the wave's page."""
+    organization = get_object_or_404(Organization, code=request.POST.get("organization", ""))
+    back = f"{reverse('warehouse:shipping')}?organization={organization.code}"
+    form = WaveReleaseForm(
+        request.POST, customers=selectors.customers_with_lines_ready(organization.code)
+    )
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label or field.title()}: {errors[0]}")
+        return redirect(back)
+    try:
+        wave = wave_release(
+            organization=organization, acting_user=request.user, **form.cleaned_data
+        )
+    except BusinessRuleError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    figures = selectors.wave_detail(wave.number)
+    messages.success(
+        request,
+        f"{wave.number} released: {intcomma(figures.line_count)} lines in "
+        f"{intcomma(figures.shipment_count)} shipments. Pick it next.",
+    )
+    return redirect("warehouse:wave", number=wave.number)
+
+
+def _wave(number: str) -> PickWave:
+    try:
+        return selectors.wave_detail(number)
+    except PickWave.DoesNotExist:
+        raise Http404(f"No pick wave {number}.") from None
+
+
+@permission_required("warehouse.view_shipment", raise_exception=True)
+def wave(request, number: str):
+    wave = _wave(number)
+    timeline = TransitionLog.objects.filter(
+        document_type=document_type_of(PickWave), document_id=wave.pk
+    ).select_related("actor")
+    return render(
+        request,
+        "warehouse/wave.html",
+        {
+            "wave": wave,
+            "shipments": selectors.wave_shipments(wave),
+            "timeline": timeline,
+            "can_change": request.user.has_perm("warehouse.change_shipment"),
+        },
+    )
+
+
+WAVE_DONE = {"pick": "picked: pack it next", "pack": "packed: ship confirm it next"}
+
+
+@permission_required("warehouse.change_shipment", raise_exception=True)
+@require_POST
+def wave_action(request, number: str, action: str):
+    wave = _wave(number)
+    if action not in (*WAVE_DONE, "confirm"):
+        return HttpResponse(status=404)
+    try:
+        if action == "confirm":
+            tracking = {
+                shipment.pk: request.POST.get(f"tracking_{shipment.pk}", "")
+                for shipment in wave.shipments.all()
+            }
+            wave_confirm(
+                wave=wave,
+                carrier=request.POST.get("carrier", ""),
+                tracking_numbers=tracking,
+                acting_user=request.user,
+            )
+            done = SHIPPED
+        else:
+            wave_move(wave=wave, action=action, acting_user=request.user)
+            done = WAVE_DONE[action]
+    except (BusinessRuleError, PermissionDenied) as exc:
+        messages.error(request, getattr(exc, "message", None) or str(exc))
+    else:
+        messages.success(request, f"{wave.number} {done}.")
+    return redirect("warehouse:wave", number=wave.number)
 
 
 @permission_required("warehouse.view_shipment", raise_exception=True)

@@ -18,6 +18,7 @@ from procurement.models import PurchaseOrder, PurchaseOrderLine
 from supply.models import SupplyOrder
 from warehouse.models import (
     InventoryTransaction,
+    PickWave,
     Reservation,
     Shipment,
     ShipmentLine,
@@ -31,6 +32,7 @@ from warehouse.services import (
 )
 from warehouse.shipments import shipments_locked
 from warehouse.signals import shipment_confirmed
+from warehouse.waves import wave_locked
 
 LineStatus = FulfillmentLine.Status
 Source = Reservation.Source
@@ -121,6 +123,30 @@ def shipments_confirm(
         for shipment in shipments:
             shipment_confirmed.send(sender=Shipment, shipment_id=shipment.pk)
     return shipments
+
+
+def wave_confirm(
+    *, wave: PickWave, carrier: str = "", tracking_numbers=None, acting_user=None
+) -> PickWave:
+    """Ship confirm a packed wave: every shipment of it still packed, set-based, with the
+    carrier given (else the wave's) and each shipment's tracking number (by shipment id).
+    Lock order: the wave, then its shipments (shipments_confirm)."""
+    with use_case():
+        wave = wave_locked(wave)
+        carrier = carrier.strip() or wave.carrier
+        transition(wave, "confirm", acting_user=acting_user, reason=carrier)
+        if carrier != wave.carrier:
+            wave.carrier = carrier[:60]
+            wave.save(update_fields=["carrier"])
+        packed = list(wave.shipments.filter(status=Shipment.Status.PACKED))
+        if packed:
+            shipments_confirm(
+                shipments=packed,
+                carrier=carrier,
+                tracking_numbers=tracking_numbers,
+                acting_user=acting_user,
+            )
+    return wave
 
 
 def _ship_line(shipment, shipment_line, line, reservations, acting_user, stock) -> FulfillmentLine:

@@ -25,8 +25,8 @@ from orders.models import FulfillmentLine, SalesOrder
 from orders.services import LineInput
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
 from supply.flows.make import work_order_complete
-from supply.flows.receive import receipt_create
-from supply.flows.ship import shipment_confirm
+from supply.flows.receive import open_lines_of, purchase_orders_receive, receipt_create
+from supply.flows.ship import shipment_confirm, wave_confirm
 from supply.flows.transfer import transfer_order_receive
 from supply.models import SupplyOrder
 from supply.services import sales_order_enter
@@ -37,6 +37,7 @@ from warehouse.selectors import ledger_mismatches
 from warehouse.services import ReceiveLine, inventory_adjust
 from warehouse.shipments import ShipLine, shipment_create, shipment_move
 from warehouse.transfers import transfer_order_ship
+from warehouse.waves import wave_move, wave_release
 
 SUPPLIERS = 5
 ITEMS = 20
@@ -415,12 +416,14 @@ def _run(args, phases, w1, customers, items, worker) -> dict:
 
 
 HIGH_VOLUME_REQUEST = 1000  # orders per bulk import request (the API's limit)
+RECEIPT_POS = 10  # POs per advance ship notice received
 
 
 def _run_high_volume(args, phases, w1, customers, items, worker) -> dict:
     """The same N lines through the high-volume paths: bulk import (the batch API's service),
-    batch supply creation by the worker, touchless POs, one receipt per PO for all its lines,
-    a pick wave (one shipment per customer with all its ready lines), batch invoicing."""
+    batch supply creation by the worker, touchless POs, receipts of whole deliveries (every
+    open line of RECEIPT_POS POs each), one pick wave (a shipment per customer) picked, packed
+    and ship-confirmed, batch invoicing."""
     from billing.tasks import invoice_shipped
     from supply.services.bulk import OrderEntry, sales_orders_enter
 
@@ -470,31 +473,17 @@ def _run_high_volume(args, phases, w1, customers, items, worker) -> dict:
         )
 
     pause()
-    open_pos = PurchaseOrder.objects.filter(status="OPEN").prefetch_related("lines")
+    open_pos = list(PurchaseOrder.objects.filter(status="OPEN").order_by("pk"))
     with phases.phase("receipt_by_po", total_lines):
-        for po in open_pos:
-            lines = [line for line in po.lines.all() if line.quantity_received < line.quantity]
-            if lines:
-                receipt_create(
-                    purchase_order=po,
-                    lines=[
-                        ReceiveLine(line.line_number, line.quantity - line.quantity_received)
-                        for line in lines
-                    ],
-                )
+        # The dock receives each advance ship notice: every open line of RECEIPT_POS POs.
+        for start in range(0, len(open_pos), RECEIPT_POS):
+            purchase_orders_receive(open_lines_of(open_pos[start : start + RECEIPT_POS]))
 
     with phases.phase("pick_wave", total_lines):
-        ready = FulfillmentLine.objects.filter(
-            status="AWAITING_SHIPPING", order_id__gt=first_order
-        ).order_by("order__customer_id", "id")
-        by_customer = {}
-        for line in ready.select_related("order"):
-            by_customer.setdefault(line.order.customer_id, []).append(line)
-        for lines in by_customer.values():
-            shipment = shipment_create(organization=w1, lines=[ShipLine(line) for line in lines])
-            shipment_move(shipment=shipment, action="pick")
-            shipment_move(shipment=shipment, action="pack")
-            shipment_confirm(shipment=shipment, carrier="UPS", tracking_number=f"W{shipment.pk}")
+        wave = wave_release(organization=w1, carrier="UPS")
+        wave_move(wave=wave, action="pick")
+        wave_move(wave=wave, action="pack")
+        wave_confirm(wave=wave)
 
     with phases.phase("batch_invoicing", total_lines):
         invoice_shipped()

@@ -239,6 +239,8 @@ def run_flow(args) -> dict:
     w1, customers, items = master_data()
     worker = start_worker()
     try:
+        if args.only_high_volume:
+            return {"high_volume": _run_high_volume(args, Phases(), w1, customers, items, worker)}
         result = _run(args, Phases(), w1, customers, items, worker)
         result["make_transfer"] = _run_make_transfer(args, Phases(), w1, customers, worker)
         if not args.skip_high_volume:
@@ -431,6 +433,7 @@ def _run_high_volume(args, phases, w1, customers, items, worker) -> dict:
     resume = lambda: os.killpg(worker.proc.pid, signal.SIGCONT)  # noqa: E731
     n, m, k = args.orders, args.multi_line_orders, args.lines_per_multi
     total_lines = n + m * k
+    Supplier.objects.update(automatic_po=True)  # touchless, as at the one-at-a-time run's end
     first_order = SalesOrder.objects.order_by("-id").values_list("id", flat=True).first() or 0
     entries = [
         OrderEntry(

@@ -15,6 +15,7 @@ from supply.models import SupplyOrder
 from supply.services import sales_order_submit
 from tests.factories import PASSWORD, CustomerFactory, ItemFactory, UserFactory
 from tests.world import World
+from warehouse.waves import wave_release
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,6 +48,7 @@ class Business:
     purchase_order: str
     work_order: str
     supply_order: str
+    wave: str
 
 
 def business() -> Business:
@@ -100,11 +102,15 @@ def business() -> Business:
     ):
         sales_order_submit(order=world.order(*lines, customer=globex), acting_user=world.csr)
     world.order((dock, 2), (world.laptop, 1), customer=globex)  # still a draft
+    for quantity in (4, 2):  # Acme's docks, released in a pick wave
+        sales_order_submit(order=world.order((dock, quantity)), acting_user=world.csr)
+    wave = wave_release(organization=world.w1, customer=world.customer, carrier="UPS")
     return Business(
         bought_order=bought.order.number,
         purchase_order=po_line.purchase_order.number,
         work_order=WorkOrder.objects.get().number,
         supply_order=SupplyOrder.objects.get(demand_line=bought).number,
+        wave=wave.number,
     )
 
 
@@ -122,6 +128,7 @@ PAGES = [
     ("procurement_manager", "approver", "approvals", "/procurement/approvals/"),
     ("warehouse", "warehouse", "receiving", "/warehouse/receiving/"),
     ("warehouse", "warehouse", "shipping", "/warehouse/shipping/"),
+    ("warehouse", "warehouse", "pick-wave", "/warehouse/waves/{wave}/"),
     ("warehouse", "warehouse", "transfers", "/warehouse/transfers/"),
     ("warehouse", "warehouse", "inventory", "/warehouse/inventory/"),
     ("production", "production", "work-orders", "/manufacturing/work-orders/"),

@@ -15,6 +15,7 @@ from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.formatting import qty
 from core.models import DocumentType, OutboxMessage
 from core.outbox import outbox_handler, outbox_retry, outbox_write
+from core.queries import bulk_update_rows
 from core.services import (
     change_log,
     document_number_next,
@@ -140,9 +141,8 @@ def purchase_order_create_from_requisitions(
         acting_user=acting_user,
         reason="touchless run" if touchless else "from requisitions",
     )
-    ordered = []
-    for number, requisition in enumerate(requisitions, start=1):
-        po_line = PurchaseOrderLine.objects.create(
+    po_lines = PurchaseOrderLine.objects.bulk_create(
+        PurchaseOrderLine(
             purchase_order=po,
             line_number=number,
             demand_line_id=requisition.demand_line_id,
@@ -152,13 +152,17 @@ def purchase_order_create_from_requisitions(
             unit_price=requisition.unit_price,
             need_by_date=requisition.need_by_date,
         )
-        po_line.purchase_order = po
+        for number, requisition in enumerate(requisitions, start=1)
+    )
+    ordered = list(zip(requisitions, po_lines, strict=True))
+    for requisition, po_line in ordered:
         transition(
             requisition,
             "order",
             acting_user=acting_user,
             demand_line_id=requisition.demand_line_id,
             reason=f"on {po_line.number}",
+            save=False,
         )
         change_log(
             document=po_line,
@@ -167,7 +171,7 @@ def purchase_order_create_from_requisitions(
             demand_line_id=requisition.demand_line_id,
             reason=f"from {requisition.number}",
         )
-        ordered.append((requisition, po_line))
+    bulk_update_rows(requisitions, ["status"])
     return po, ordered
 
 

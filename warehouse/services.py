@@ -495,12 +495,28 @@ def reservation_move(*, reservation: Reservation, source: str, document) -> Rese
     """Move an active reservation to another supply document (requisition → PO line, or back):
     the old row is kept as MOVED for the history and a new active row takes over."""
     with transaction.atomic():
-        moved = Reservation.objects.filter(
-            pk=reservation.pk, status=Reservation.Status.ACTIVE
-        ).update(status=Reservation.Status.MOVED, closed_at=timezone.now())
-        if not moved:
-            raise BusinessRuleError(f"Reservation {reservation.pk} is no longer active.")
-        return Reservation.objects.create(
+        return reservations_move([(reservation, source, document)])[0]
+
+
+def reservations_move(moves) -> list[Reservation]:
+    """`reservation_move` of many reservations, `(reservation, source, document)` each: one
+    UPDATE closes the old rows, one INSERT writes the new ones. Refuses when one of them is no
+    longer active (the caller's transaction then rolls back). The caller holds the demand
+    lines' locks."""
+    moves = list(moves)
+    if not moves:
+        return []
+    ids = [reservation.pk for reservation, _, _ in moves]
+    closed_at = timezone.now()
+    moved = Reservation.objects.filter(pk__in=ids, status=Reservation.Status.ACTIVE).update(
+        status=Reservation.Status.MOVED, closed_at=closed_at
+    )
+    if moved != len(set(ids)):
+        raise BusinessRuleError(
+            f"{len(set(ids)) - moved} of the reservations to move are no longer active."
+        )
+    return Reservation.objects.bulk_create(
+        Reservation(
             demand_line_id=reservation.demand_line_id,
             item_id=reservation.item_id,
             organization_id=reservation.organization_id,
@@ -508,6 +524,8 @@ def reservation_move(*, reservation: Reservation, source: str, document) -> Rese
             supply_source=source,
             **document_reference(document),
         )
+        for reservation, source, document in moves
+    )
 
 
 def reservation_reduce(*, reservation: Reservation, quantity: Decimal, status: str) -> None:

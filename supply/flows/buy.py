@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef
 from core.documents import document_type_of
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.formatting import qty
+from core.queries import bulk_update_rows
 from core.services import (
     change_log,
     transition,
@@ -38,7 +39,7 @@ from procurement.services import (
 from supply.models import SupplyException, SupplyOrder, SupplyTrackingLine
 from supply.services.changes import supply_lost
 from warehouse.models import Reservation
-from warehouse.services import reservation_move, reservation_reduce, reservation_release
+from warehouse.services import reservation_reduce, reservation_release, reservations_move
 
 logger = logging.getLogger(__name__)
 RequisitionStatus = RequisitionLine.Status
@@ -89,45 +90,53 @@ def purchase_orders_create(
             groups[
                 requisition.supplier_id, requisition.organization_id, requisition.currency
             ].append(requisition)
-        tracking = _tracking(ids)
-        orders = []
+        orders, ordered = [], []
         for (_, _, currency), members in groups.items():
-            orders.append(
-                _create_po(
-                    members, currency, tracking, acting_user=acting_user, touchless=touchless
-                )
+            po, pairs = purchase_order_create_from_requisitions(
+                members, currency=currency, acting_user=acting_user, touchless=touchless
             )
+            orders.append(po)
+            ordered.extend(pairs)
+        _supply_moved_to_po_lines(ordered, acting_user)
     return orders
 
 
-def _create_po(requisitions, currency, tracking, *, acting_user, touchless) -> PurchaseOrder:
-    """One PO (procurement) for a group of requisitions; each line's reservation and supply
-    tracking move from the requisition to its PO line."""
-    po, ordered = purchase_order_create_from_requisitions(
-        requisitions, currency=currency, acting_user=acting_user, touchless=touchless
-    )
+def _supply_moved_to_po_lines(ordered, acting_user) -> None:
+    """Each ordered requisition's reservation and supply tracking move to its PO line
+    (set-based: one statement per table for every line of the POs)."""
+    requisition_ids = [requisition.pk for requisition, _ in ordered]
+    reservations = {
+        r.document_id: r
+        for r in Reservation.objects.filter(
+            document_type=document_type_of(RequisitionLine),
+            document_id__in=requisition_ids,
+            status=Reservation.Status.ACTIVE,
+        )
+    }
+    tracking = _tracking(requisition_ids)
+    moves, tracks = [], []
     for requisition, po_line in ordered:
-        reservation = _active_reservation(requisition.demand_line_id, requisition)
-        if reservation is not None:
-            reservation_move(
-                reservation=reservation, source=Source.PURCHASE_ORDER, document=po_line
-            )
+        reservation = reservations.get(requisition.pk)
+        if reservation is not None and reservation.demand_line_id == requisition.demand_line_id:
+            moves.append((reservation, Source.PURCHASE_ORDER, po_line))
         track = tracking.get(requisition.pk)
-        if track is not None:
-            track.document_type = SupplyTrackingLine.DocumentType.PURCHASE_ORDER
-            track.purchase_order_line = po_line
-            track.save(update_fields=["document_type", "purchase_order_line"])
-            supply_order = track.supply_order
-            if supply_order.status == SupplyOrder.Status.EXCEPTION:
-                supply_order.exception_reason = ""
-                transition(
-                    supply_order,
-                    "start",
-                    acting_user=acting_user,
-                    demand_line_id=requisition.demand_line_id,
-                    reason=po_line.number,
-                )
-    return po
+        if track is None:
+            continue
+        track.document_type = SupplyTrackingLine.DocumentType.PURCHASE_ORDER
+        track.purchase_order_line = po_line
+        tracks.append(track)
+        supply_order = track.supply_order
+        if supply_order.status == SupplyOrder.Status.EXCEPTION:
+            supply_order.exception_reason = ""
+            transition(
+                supply_order,
+                "start",
+                acting_user=acting_user,
+                demand_line_id=requisition.demand_line_id,
+                reason=po_line.number,
+            )
+    reservations_move(moves)
+    bulk_update_rows(tracks, ["document_type", "purchase_order_line"])
 
 
 def touchless_run(*, supplier_id: int | None = None) -> list[PurchaseOrder]:

@@ -6,7 +6,8 @@ in production (DEBUG off, `--workers 4 --threads 2`, collected static files) wit
 worker creating the supply of every order, then for `--seconds` lets 8 users enter orders of
 1–3 lines (submitted at once, through the API as an integration or the entry screen's service
 does) while 8 users read the order worklist, order pages and the API's order list (signed in
-through the login form). Prints one JSON line: p50/p95/p99 in milliseconds per request kind,
+through the login form), each pausing about a second between requests as a person reading the
+screen does (`--think-ms 0`: back to back, the saturation run). Prints one JSON line: p50/p95/p99 in milliseconds per request kind,
 against the targets (order creation p95 ≤ 1 s, reads p95 ≤ 300 ms). Loopback only, bounded.
 """
 
@@ -60,6 +61,12 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=8)
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--think-ms",
+        type=float,
+        default=1000,
+        help="a user's pause between requests, on average (0: back to back, saturation)",
+    )
     args = parser.parse_args()
 
     from bench import create_database
@@ -163,6 +170,11 @@ def drive(args, base, customers, skus, tokens, readers, numbers) -> dict:
     created: list[str] = list(numbers)
     deadline = time.monotonic() + args.seconds
 
+    def think(rng) -> None:
+        # A person reads the answer before the next request: 0.5–1.5 × the mean pause.
+        if args.think_ms:
+            time.sleep(args.think_ms / 1000 * rng.uniform(0.5, 1.5))
+
     def timed(kind, call):
         started = time.perf_counter()
         response = call()
@@ -197,6 +209,7 @@ def drive(args, base, customers, skus, tokens, readers, numbers) -> dict:
             if response.status_code == 201:
                 with lock:
                     created.append(response.json()["number"])
+            think(rng)
 
     def reader(n: int, username: str) -> None:
         rng = random.Random(args.seed + 100 + n)
@@ -220,6 +233,7 @@ def drive(args, base, customers, skus, tokens, readers, numbers) -> dict:
                 timed("order page", lambda number=number: session.get(f"{base}/orders/{number}/"))
             else:
                 timed("API order list", lambda: session.get(f"{base}/api/v1/sales-orders"))
+            think(rng)
 
     threads = [threading.Thread(target=writer, args=(n, t)) for n, t in enumerate(tokens)]
     threads += [threading.Thread(target=reader, args=(n, u)) for n, u in enumerate(readers)]
@@ -246,6 +260,7 @@ def drive(args, base, customers, skus, tokens, readers, numbers) -> dict:
     read_p95 = round(percentile(reads, 95), 1) if reads else None
     return {
         "users": {"entering_orders": len(tokens), "reading": len(readers)},
+        "think_ms": args.think_ms,
         "seconds": round(seconds, 1),
         "kinds": kinds,
         "failures": dict(failures),

@@ -12,7 +12,7 @@ from billing.models import Invoice, InvoiceLine
 from core.models import DocumentType
 from core.money import line_amount
 from core.outbox import outbox_handler, outbox_write
-from core.queries import bulk_update_rows
+from core.queries import bulk_update_rows, insert_rows
 from core.services import change_log, document_numbers_next, transition, use_case
 from orders.locks import lock_orders_and_lines
 from orders.models import FulfillmentLine
@@ -99,8 +99,8 @@ def invoices_create(*, shipment_ids, skip_locked: bool = False) -> list[Invoice]
             )
             for (shipment_id, order_id), number in zip(keys, numbers, strict=True)
         ]
-        Invoice.objects.bulk_create(invoice for invoice, _ in invoices)
-        InvoiceLine.objects.bulk_create(
+        insert_rows(invoice for invoice, _ in invoices)
+        insert_rows(
             invoice_line for invoice, lines in invoices for invoice_line in _bound(invoice, lines)
         )
         closed = []

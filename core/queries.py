@@ -1,5 +1,7 @@
 """Query expressions shared by the selectors of several apps."""
 
+import time
+
 from django.db import connections, router
 from django.db.models import Subquery, Value
 from django.db.models.functions import Coalesce
@@ -66,3 +68,57 @@ def _column_type(field, connection) -> str:
     if field.is_relation:
         return field.target_field.rel_db_type(connection)
     return field.db_type(connection)
+
+
+# Below this many rows one INSERT … RETURNING is as fast as COPY and one statement fewer, so
+# the one-at-a-time paths keep their statement counts and only batches take the COPY path.
+COPY_THRESHOLD = 200
+
+
+def insert_rows(objs) -> list:
+    """Insert many new rows of one model; `bulk_create` without conflicts handling, faster.
+
+    On PostgreSQL, from COPY_THRESHOLD rows: the primary keys come from the table's sequence
+    in one statement, then the rows go in by `COPY … FROM STDIN` — no INSERT text with a
+    placeholder per value for Django to compose and the driver to parse, which is where a
+    bulk INSERT of thousands of rows spends its time. The objects get their primary keys, as
+    from `bulk_create`; a constraint violation is Django's IntegrityError, as from
+    `bulk_create`. Two statements whatever the number of rows. Otherwise Django's bulk_create.
+    """
+    objs = list(objs)
+    if not objs:
+        return objs
+    model = type(objs[0])
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql" or len(objs) < COPY_THRESHOLD:
+        return model.objects.bulk_create(objs)
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not getattr(f, "generated", False)]
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="insert_rows")
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        missing = [obj for obj in objs if obj.pk is None]
+        if missing:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(missing)],
+            )
+            for obj, (value,) in zip(missing, cursor.fetchall(), strict=True):
+                obj.pk = value
+        columns = ", ".join(quote(f.column) for f in fields)
+        sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+        with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+            for obj in objs:
+                copy.write_row(
+                    [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+                )
+    if connection.queries_logged:  # what CaptureQueriesContext and DEBUG show
+        connection.queries_log.append(
+            {"sql": f"{sql} -- {len(objs)} rows", "time": f"{time.monotonic() - started:.3f}"}
+        )
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs

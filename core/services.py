@@ -23,6 +23,7 @@ from core.models import (
     WorkerHeartbeat,
     number_sequence_name,
 )
+from core.queries import insert_rows
 
 
 def _require_transaction(what: str) -> None:
@@ -109,7 +110,7 @@ def change_log_batch():
         _log_batch.reset(token)
     if batch:
         _require_transaction("change_log_batch")
-        TransitionLog.objects.bulk_create(batch)
+        insert_rows(batch)
         change_log_written(batch)
 
 

@@ -16,6 +16,7 @@ from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.formatting import qty
 from core.models import DocumentType
 from core.money import MAX_AMOUNT, line_amount
+from core.queries import insert_rows
 from core.services import change_log, document_number_next, use_case, user_or_none
 from orders.models import FulfillmentLine, SalesOrder
 
@@ -158,7 +159,7 @@ def sales_order_create(
                 created_by=user_or_none(acting_user),
             )
             inserted = True  # past the unique (customer, external reference): not a retry
-            order_lines = FulfillmentLine.objects.bulk_create(
+            order_lines = insert_rows(
                 line_row(order, number, line, today) for number, line in enumerate(lines, start=1)
             )
             change_log(
@@ -346,7 +347,7 @@ def sales_order_draft_update(
                 ["item", "quantity", "unit_price", "requested_ship_date", "ship_from"],
             )
         next_number = max((line.line_number for line in current), default=0) + 1
-        added = FulfillmentLine.objects.bulk_create(
+        added = insert_rows(
             line_row(order, number, new, today)
             for number, new in enumerate(
                 (new for new in lines if new.line_number is None), start=next_number

@@ -15,7 +15,7 @@ from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.formatting import qty
 from core.models import DocumentType, OutboxMessage
 from core.outbox import outbox_handler, outbox_retry, outbox_write
-from core.queries import bulk_update_rows
+from core.queries import bulk_update_rows, insert_rows
 from core.services import (
     change_log,
     document_number_next,
@@ -55,7 +55,7 @@ def requisition_lines_create(specs: list[RequisitionSpec]) -> list[RequisitionLi
     """Requisitions for many demand lines at once: numbers in one statement, rows in one
     INSERT, their log in the use case's one INSERT."""
     numbers = document_numbers_next(DocumentType.REQUISITION, len(specs))
-    requisitions = RequisitionLine.objects.bulk_create(
+    requisitions = insert_rows(
         RequisitionLine(
             number=number,
             demand_line=spec.line,
@@ -141,7 +141,7 @@ def purchase_order_create_from_requisitions(
         acting_user=acting_user,
         reason="touchless run" if touchless else "from requisitions",
     )
-    po_lines = PurchaseOrderLine.objects.bulk_create(
+    po_lines = insert_rows(
         PurchaseOrderLine(
             purchase_order=po,
             line_number=number,

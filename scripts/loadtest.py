@@ -7,8 +7,9 @@ worker creating the supply of every order, then for `--seconds` lets 8 users ent
 1–3 lines (submitted at once, through the API as an integration or the entry screen's service
 does) while 8 users read the order worklist, order pages and the API's order list (signed in
 through the login form), each pausing about a second between requests as a person reading the
-screen does (`--think-ms 0`: back to back, the saturation run). Prints one JSON line: p50/p95/p99 in milliseconds per request kind,
-against the targets (order creation p95 ≤ 1 s, reads p95 ≤ 300 ms). Loopback only, bounded.
+screen does (`--think-ms 0`: back to back, the saturation run). Prints one JSON line: p50/p95/p99
+in milliseconds per request kind, against the targets (order creation p95 ≤ 1 s, reads p95
+≤ 300 ms). Loopback only, bounded.
 """
 
 import argparse

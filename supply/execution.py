@@ -29,6 +29,7 @@ from decimal import Decimal
 
 from core.enqueue import enqueue_on_commit
 from core.exceptions import BusinessRuleError
+from core.queries import insert_rows
 from core.services import use_case
 from manufacturing.models import WorkOrder
 from manufacturing.services import (
@@ -179,7 +180,7 @@ class BuyAdapter(_Adapter):
             ]
         )
         pairs = list(zip(creations, requisitions, strict=True))
-        SupplyTrackingLine.objects.bulk_create(
+        insert_rows(
             SupplyTrackingLine(
                 supply_order=c.supply_order,
                 sequence=c.sequence,

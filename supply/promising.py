@@ -24,7 +24,7 @@ from catalog.models import SupplyType
 from core.enqueue import enqueue_on_commit
 from core.formatting import qty
 from core.models import DocumentType
-from core.queries import bulk_update_rows
+from core.queries import bulk_update_rows, insert_rows
 from core.services import change_log, document_numbers_next, transition
 from orders.models import FulfillmentLine
 from orders.services import line_reschedule, split_logged, split_row
@@ -164,7 +164,7 @@ class Promise:
             line.quantity -= quantity
             self.lines[line.pk] = line
             new_lines.append(split_row(line, quantity, number))
-        FulfillmentLine.objects.bulk_create(new_lines)
+        insert_rows(new_lines)
         for (line, _quantity, reason), new_line in zip(self.splits, new_lines, strict=True):
             # What deciding the new line reads, shared with the original.
             new_line.order, new_line.item, new_line.ship_from = (
@@ -267,7 +267,7 @@ class Promise:
         the worker)."""
         reservations_on_hand_create(self.on_hand)
         bulk_update_rows(self.lines.values(), ["quantity", "status", "ship_from", *_PROMISE_FIELDS])
-        SourcingDecision.objects.bulk_create(self.decisions)
+        insert_rows(self.decisions)
         supply_orders = self._supply_orders()
         return supply_orders
 
@@ -295,7 +295,7 @@ class Promise:
                     next_requeue_at=requeue_at,
                 )
             )
-        SupplyOrder.objects.bulk_create(supply_orders)
+        insert_rows(supply_orders)
         for supply_order in supply_orders:
             change_log(
                 document=supply_order,

@@ -13,7 +13,7 @@ from core.documents import document_reference
 from core.exceptions import BusinessRuleError
 from core.formatting import qty, quantity_problem
 from core.models import DocumentType
-from core.queries import bulk_update_rows
+from core.queries import bulk_update_rows, insert_rows
 from core.services import document_number_next, user_or_none
 from warehouse.models import (
     InventoryBalance,
@@ -221,9 +221,9 @@ class StockBatch:
 
     def write(self) -> None:
         bulk_update_rows(self._touched.values(), ["on_hand", "reserved"])
-        InventoryTransaction.objects.bulk_create(self._ledger)
+        insert_rows(self._ledger)
         bulk_update_rows(self._changed.values(), ["quantity", "status", "closed_at"])
-        Reservation.objects.bulk_create(self._new)
+        insert_rows(self._new)
         for item_id, organization_id in sorted(self._increased):
             stock_increased.send(
                 sender=InventoryTransaction, item_id=item_id, organization_id=organization_id
@@ -431,7 +431,7 @@ def reservations_on_hand_create(rows) -> list[Reservation]:
     """New on-hand reservations of demand lines, (line, organization, quantity) each, in one
     INSERT. The caller counted them in the balance rows it locked (balances_lock) and writes
     those with balances_save_reserved."""
-    return Reservation.objects.bulk_create(
+    return insert_rows(
         Reservation(
             demand_line=line,
             item_id=line.item_id,
@@ -459,7 +459,7 @@ def reservation_create_for_document(
 def reservations_create_for_documents(specs) -> list[Reservation]:
     """Many reservations against supply documents in one INSERT: (line, organization,
     quantity, source, document) each."""
-    return Reservation.objects.bulk_create(
+    return insert_rows(
         _document_reservation(line, line.item_id, organization, quantity, source, document)
         for line, organization, quantity, source, document in specs
     )
@@ -515,7 +515,7 @@ def reservations_move(moves) -> list[Reservation]:
         raise BusinessRuleError(
             f"{len(set(ids)) - moved} of the reservations to move are no longer active."
         )
-    return Reservation.objects.bulk_create(
+    return insert_rows(
         Reservation(
             demand_line_id=reservation.demand_line_id,
             item_id=reservation.item_id,
@@ -660,7 +660,7 @@ def receipt_line_add(
 
 def receipt_lines_add(rows) -> list[ReceiptLine]:
     """Many receipt lines in one INSERT: unsaved ReceiptLine rows."""
-    return ReceiptLine.objects.bulk_create(rows)
+    return insert_rows(rows)
 
 
 def reservation_set_quantity(*, reservation: Reservation, quantity: Decimal) -> None:

@@ -9,6 +9,7 @@ from catalog.models import Organization
 from core.exceptions import BusinessRuleError, Conflict
 from core.formatting import qty, quantity_problem
 from core.models import DocumentType
+from core.queries import insert_rows
 from core.services import change_log, document_numbers_next, transition, use_case, user_or_none
 from orders.locks import lock_orders_and_lines
 from orders.models import FulfillmentLine
@@ -97,7 +98,7 @@ def shipments_plan(
             plan.append((line, quantity))
         plans.append(plan)
     numbers = document_numbers_next(DocumentType.SHIPMENT, len(plans))
-    shipments = Shipment.objects.bulk_create(
+    shipments = insert_rows(
         Shipment(
             number=number,
             organization=organization,
@@ -107,7 +108,7 @@ def shipments_plan(
         )
         for number, plan in zip(numbers, plans, strict=True)
     )
-    ShipmentLine.objects.bulk_create(
+    insert_rows(
         ShipmentLine(shipment=shipment, demand_line=line, quantity=quantity)
         for shipment, plan in zip(shipments, plans, strict=True)
         for line, quantity in plan

@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from core.exceptions import BusinessRuleError, Conflict, FieldErrors
 from core.models import DocumentType
+from core.queries import insert_rows
 from core.services import change_log, document_numbers_next, use_case, user_or_none
-from orders.models import FulfillmentLine, SalesOrder
+from orders.models import SalesOrder
 from orders.services import (
     LineInput,
     existing_or_conflict,
@@ -198,7 +199,7 @@ def _enter_chunk(entries: list[OrderEntry], acting_user) -> list[SalesOrder]:
     user = user_or_none(acting_user)
     with use_case():
         numbers = document_numbers_next(DocumentType.SALES_ORDER, len(entries))
-        orders = SalesOrder.objects.bulk_create(
+        orders = insert_rows(
             SalesOrder(
                 number=number,
                 customer=entry.customer,
@@ -208,7 +209,7 @@ def _enter_chunk(entries: list[OrderEntry], acting_user) -> list[SalesOrder]:
             )
             for entry, number in zip(entries, numbers, strict=True)
         )
-        lines = FulfillmentLine.objects.bulk_create(
+        lines = insert_rows(
             # A submitted line ships from the customer's default unless told (a draft's
             # stays empty until it is submitted, as when entered one at a time).
             line_row(

@@ -214,7 +214,10 @@ def test_a_reference_repeated_after_a_refused_one_is_refused_the_same_way(world)
     assert SalesOrder.objects.count() == 1
 
 
-def test_statements_do_not_grow_with_the_number_of_orders(world):
+# Rows go in by COPY from a number of rows on (core.queries): flat on either path.
+@pytest.mark.parametrize("copy_from_rows", [1, 100_000])
+def test_statements_do_not_grow_with_the_number_of_orders(world, monkeypatch, copy_from_rows):
+    monkeypatch.setattr("core.queries.COPY_THRESHOLD", copy_from_rows)
     world.stock(world.laptop, 1000)
 
     def statements_for(count: int, start: int) -> int:

@@ -3,7 +3,7 @@ rules, availability at source organizations, BOM coverage, allocation history.""
 
 import contextvars
 import datetime
-from collections import Counter
+from collections import Counter, defaultdict
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -52,12 +52,32 @@ def _rule_options(item_id: int, organization_id: int) -> list[SourcingRule]:
 
 
 def _read_rules(item_id: int, organization_id: int) -> list[SourcingRule]:
+    return _rules_for([item_id], [organization_id])
+
+
+def _rules_for(item_ids, organization_ids) -> list[SourcingRule]:
+    """The rules for any of the items (or every item) at any of the organizations (or every
+    organization), in id order."""
     return list(
-        SourcingRule.objects.filter(Q(item_id=item_id) | Q(item=None))
-        .filter(Q(organization_id=organization_id) | Q(organization=None))
+        SourcingRule.objects.filter(Q(item_id__in=item_ids) | Q(item=None))
+        .filter(Q(organization_id__in=organization_ids) | Q(organization=None))
         .select_related("supplier", "source_organization")
         .order_by("id")
     )
+
+
+def _rules_read_ahead(pairs) -> None:
+    """Fill the rules cache for many (item_id, organization_id) pairs with one query."""
+    cache = _rules_cache.get()
+    missing = {pair for pair in pairs if pair not in cache} if cache is not None else set()
+    if not missing:
+        return
+    by_key = defaultdict(list)
+    for rule in _rules_for({i for i, _ in missing}, {o for _, o in missing}):
+        by_key[rule.item_id, rule.organization_id].append(rule)
+    for item, org in missing:
+        rules = by_key[item, org] + by_key[item, None] + by_key[None, org] + by_key[None, None]
+        cache[item, org] = sorted(rules, key=lambda rule: rule.pk)
 
 
 def _as_option(rule: SourcingRule) -> sourcing_decision.RuleOption:
@@ -203,7 +223,9 @@ def lock_shared_rules(pairs) -> None:
     multi-line orders can never hold a rule and a counter each while waiting for the other.
     """
     ids = set()
-    for item_id, organization_id in set(pairs):
+    pairs = set(pairs)
+    _rules_read_ahead(pairs)
+    for item_id, organization_id in pairs:
         options = [_as_option(rule) for rule in _rule_options(item_id, organization_id)]
         _, effective = sourcing_decision.effective_rules(
             rules=options, item_id=item_id, organization_id=organization_id, today=_today()

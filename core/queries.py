@@ -126,8 +126,12 @@ def insert_rows(objs) -> list:
     meta = model._meta
     quote = connection.ops.quote_name
     fields = [f for f in meta.concrete_fields if not getattr(f, "generated", False)]
+    relations = [f for f in fields if f.is_relation]
     for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="insert_rows")
+        # Django's check and fill-in of foreign keys assigned as objects, for the rows where a
+        # key is still empty (an object saved since, or an unsaved one: refused).
+        if any(getattr(obj, f.attname) is None and f.is_cached(obj) for f in relations):
+            obj._prepare_related_fields_for_save(operation_name="insert_rows")
     started = time.monotonic()
     with connection.cursor() as cursor:
         missing = [obj for obj in objs if obj.pk is None]

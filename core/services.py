@@ -60,7 +60,7 @@ def change_log(
         from_value="" if from_value is None else str(from_value),
         to_value="" if to_value is None else str(to_value),
         reason=reason,
-        actor=user_or_none(acting_user),
+        actor_id=getattr(user_or_none(acting_user), "pk", None),
     )
     batch = _log_batch.get()
     if batch is None:

@@ -13,7 +13,7 @@ from core.models import DocumentType
 from core.money import line_amount
 from core.outbox import outbox_handler, outbox_write
 from core.queries import bulk_update_rows, insert_rows
-from core.services import change_log, document_numbers_next, transition, use_case
+from core.services import change_log, document_numbers_next, gc_paused, transition, use_case
 from orders.locks import lock_orders_and_lines
 from orders.models import FulfillmentLine
 from orders.services import sales_orders_refresh_status
@@ -151,6 +151,7 @@ def _bound(invoice: Invoice, invoice_lines: list[InvoiceLine]) -> list[InvoiceLi
     return invoice_lines
 
 
+@gc_paused()
 def invoices_create_pending(*, limit: int = 500) -> int:
     """Invoice up to `limit` confirmed shipments not invoiced yet, oldest first, in one
     set-based use case (the batch invoicing run); returns the invoices created. Shipments

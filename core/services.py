@@ -1,6 +1,7 @@
 """Shared use cases: the event log, document numbers, state transitions, API tokens."""
 
 import contextvars
+import gc
 import hashlib
 import secrets
 from contextlib import contextmanager
@@ -72,6 +73,26 @@ def change_log(
 
 
 _log_batch: contextvars.ContextVar[list | None] = contextvars.ContextVar("log_batch", default=None)
+
+
+@contextmanager
+def gc_paused():
+    """Pause Python's cycle collector while a batch builds its rows (usable as a decorator).
+
+    A batch holds tens of thousands of model instances at once; the collector would walk them
+    all again and again as they are created (a fifth to a third of a bulk import's time).
+    Batches are bounded (CHUNK orders, a receipt's or a wave's line limit), so what they leave
+    behind is collected when the collector resumes. Whoever paused it resumes it, so
+    concurrent batches in threads never leave it paused.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 @contextmanager

@@ -11,7 +11,14 @@ from catalog.models import Customer, Organization
 from core.exceptions import BusinessRuleError
 from core.models import DocumentType
 from core.queries import bulk_update_rows
-from core.services import change_log, document_number_next, transition, use_case, user_or_none
+from core.services import (
+    change_log,
+    document_number_next,
+    gc_paused,
+    transition,
+    use_case,
+    user_or_none,
+)
 from orders.locks import lock_orders_and_lines
 from orders.models import FulfillmentLine
 from warehouse.models import PickWave, Shipment
@@ -40,6 +47,7 @@ def lines_ready_for_wave(
     return rows
 
 
+@gc_paused()
 def wave_release(
     *,
     organization: Organization,
@@ -104,6 +112,7 @@ def wave_locked(wave: PickWave) -> PickWave:
     )
 
 
+@gc_paused()
 def wave_move(*, wave: PickWave, action: str, acting_user=None) -> PickWave:
     """Pick or pack a wave: the wave and every shipment of it still at the step's start
     (one cancelled or moved on its own is left as it is). Lock order: the wave, then its

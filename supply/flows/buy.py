@@ -15,6 +15,7 @@ from core.formatting import qty
 from core.queries import bulk_update_rows
 from core.services import (
     change_log,
+    gc_paused,
     transition,
     use_case,
 )
@@ -65,6 +66,7 @@ def _active_reservation(demand_line_id: int, document) -> Reservation | None:
     ).first()
 
 
+@gc_paused()
 def purchase_orders_create(
     *, requisition_line_ids, acting_user=None, touchless: bool = False
 ) -> list[PurchaseOrder]:

@@ -15,7 +15,7 @@ from django.db.models import Q
 from core.exceptions import BusinessRuleError, InvalidTransition
 from core.formatting import qty, quantity_problem
 from core.queries import bulk_update_rows
-from core.services import use_case
+from core.services import gc_paused, use_case
 from orders.locks import lock_orders_and_lines
 from procurement.models import PurchaseOrder, PurchaseOrderLine
 from procurement.receiving import (
@@ -98,6 +98,7 @@ def receive_lines_check(lines: list[PurchaseOrderReceiveLine]) -> None:
             raise BusinessRuleError(problem, field=f"lines[{index}].quantity")
 
 
+@gc_paused()
 def purchase_orders_receive(
     lines: list[PurchaseOrderReceiveLine], *, reference: str = "", acting_user=None
 ):

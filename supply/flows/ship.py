@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.exceptions import BusinessRuleError
 from core.formatting import qty
 from core.queries import bulk_update_rows
-from core.services import transition, use_case
+from core.services import gc_paused, transition, use_case
 from manufacturing.models import WorkOrder
 from orders.locks import lock_orders_and_lines
 from orders.models import FulfillmentLine
@@ -125,6 +125,7 @@ def shipments_confirm(
     return shipments
 
 
+@gc_paused()
 def wave_confirm(
     *, wave: PickWave, carrier: str = "", tracking_numbers=None, acting_user=None
 ) -> PickWave:

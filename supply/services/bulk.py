@@ -19,7 +19,7 @@ from django.utils import timezone
 from core.exceptions import BusinessRuleError, Conflict, FieldErrors
 from core.models import DocumentType
 from core.queries import insert_rows
-from core.services import change_log, document_numbers_next, use_case, user_or_none
+from core.services import change_log, document_numbers_next, gc_paused, use_case, user_or_none
 from orders.models import SalesOrder
 from orders.services import (
     LineInput,
@@ -64,6 +64,7 @@ class _Chunk:
     indexes: list[int] = field(default_factory=list)
 
 
+@gc_paused()
 def sales_orders_enter(entries: list[OrderEntry], *, acting_user=None) -> list[Entered]:
     """Enter (and with `submit` promise) many orders; one result per entry, in order."""
     results = [Entered() for _ in entries]

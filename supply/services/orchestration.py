@@ -16,7 +16,7 @@ from core.exceptions import BusinessRuleError, InvalidTransition
 from core.formatting import qty
 from core.models import DocumentType
 from core.queries import bulk_update_rows
-from core.services import change_log, document_number_next, transition, use_case
+from core.services import change_log, document_number_next, gc_paused, transition, use_case
 from orders.models import FulfillmentLine, SalesOrder
 from orders.services import (
     line_split,
@@ -243,6 +243,7 @@ def supply_order_create_document(*, supply_order_id: int) -> SupplyOrder:
     return SupplyOrder.objects.get(pk=supply_order_id)
 
 
+@gc_paused()
 def supply_orders_create_documents(
     *, including: int | None = None, limit: int = CREATE_BATCH
 ) -> dict[int, SupplyOrder]:

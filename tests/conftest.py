@@ -1,5 +1,6 @@
 import os
 import shutil
+from contextlib import contextmanager
 
 import pytest
 
@@ -45,6 +46,22 @@ def world(db):
     from tests.world import World
 
     return World()
+
+
+@pytest.fixture(params=["INSERT", "COPY"])
+def row_writes(request):
+    """Run a test twice: what a batch does inside `with row_writes():` writes its rows by
+    INSERT, then by COPY from the first row (on PostgreSQL; core.queries.insert_rows), while
+    the one-at-a-time side it is compared with always writes by INSERT."""
+
+    @contextmanager
+    def writes():
+        with pytest.MonkeyPatch.context() as patch:
+            if request.param == "COPY":
+                patch.setattr("core.queries.COPY_THRESHOLD", 1)
+            yield
+
+    return writes
 
 
 @pytest.fixture

@@ -66,13 +66,14 @@ def picture(supply_order: SupplyOrder) -> dict:
     }
 
 
-def test_a_batch_writes_what_one_at_a_time_writes(world):
+def test_a_batch_writes_what_one_at_a_time_writes(world, row_writes):
     one_by_one = waiting(world, 3, 5)
     batched = waiting(world, 3, 5)
     for supply_order in one_by_one:
         supply_order_create_document(supply_order_id=supply_order.pk)
 
-    created = supply_orders_create_documents()
+    with row_writes():
+        created = supply_orders_create_documents()
 
     assert set(created) == {supply_order.pk for supply_order in batched}
     assert [picture(s) for s in batched] == [picture(s) for s in one_by_one]

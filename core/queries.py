@@ -43,9 +43,7 @@ def bulk_update_rows(objs, fields: list[str]) -> None:
     meta = model._meta
     pk = meta.pk
     columns = [pk] + [meta.get_field(name) for name in fields]
-    arrays = [
-        [_db_value(column, obj, connection, insert=False) for obj in objs] for column in columns
-    ]
+    arrays = [[_db_value(column, obj, connection) for obj in objs] for column in columns]
     quote = connection.ops.quote_name
     names = [quote(column.column) for column in columns]
     sql = (
@@ -64,14 +62,13 @@ def bulk_update_rows(objs, fields: list[str]) -> None:
 _AS_IS = frozenset({int, str, bool, Decimal, dt.date})
 
 
-def _db_value(field, obj, connection, *, insert: bool):
-    """`field.get_db_prep_save(value)` (with `pre_save` first for an insert), without the calls
-    for the plain values most fields hold: they cost more than the rest of writing a row."""
-    value = getattr(obj, field.attname)
-    if _is_plain(value) and not (insert and _set_on_insert(field)):
+def _db_value(field, obj, connection, *, set_on_insert: bool = False):
+    """`field.get_db_prep_save(value)`, without the call for the plain values most fields hold
+    (it costs more than the rest of writing a row); `set_on_insert` fields (auto_now_add) take
+    their value from `pre_save`, as Django's inserts do."""
+    value = field.pre_save(obj, True) if set_on_insert else getattr(obj, field.attname)
+    if _is_plain(value):
         return value
-    if insert:
-        value = field.pre_save(obj, True)
     return field.get_db_prep_save(value, connection)
 
 
@@ -82,13 +79,6 @@ def _is_plain(value) -> bool:
         or isinstance(value, str)
         or (type(value) is dt.datetime and value.tzinfo is not None)
     )
-
-
-def _plain_or_prepared(obj, attname, field, connection):
-    value = getattr(obj, attname)
-    if _is_plain(value):
-        return value
-    return field.get_db_prep_save(field.pre_save(obj, True), connection)
 
 
 def _set_on_insert(field) -> bool:
@@ -144,15 +134,10 @@ def insert_rows(objs) -> list:
                 obj.pk = value
         columns = ", ".join(quote(f.column) for f in fields)
         sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
-        # Fields set on insert (auto_now_add) take Django's path; the rest are read as they are
-        # when their values are plain, which is nearly always.
-        plain = [(f.attname, f) for f in fields if not _set_on_insert(f)]
-        special = [(i, f) for i, f in enumerate(fields) if _set_on_insert(f)]
+        stamps = [(f, _set_on_insert(f)) for f in fields]
         with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
             for obj in objs:
-                row = [_plain_or_prepared(obj, name, f, connection) for name, f in plain]
-                for i, f in special:
-                    row.insert(i, _db_value(f, obj, connection, insert=True))
+                row = [_db_value(f, obj, connection, set_on_insert=s) for f, s in stamps]
                 copy.write_row(row)
     if connection.queries_logged:  # what CaptureQueriesContext and DEBUG show
         connection.queries_log.append(

@@ -221,6 +221,7 @@ def lock_shared_rules(pairs) -> None:
 
     Submit takes these locks up front, before any document number is drawn, so that two
     multi-line orders can never hold a rule and a counter each while waiting for the other.
+    Inside `rules_cache()` it reads the rules of all the pairs in one query first.
     """
     ids = set()
     pairs = set(pairs)

@@ -7,7 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        import core.checks  # noqa: F401 (registers the deploy check)
+        # The deploy check; the receiver that notes the time of each sign-in.
+        from core import checks, middleware_session  # noqa: F401
         from core.roles import sync_roles
 
         # Runs after every migrate, once all apps' permissions exist, so that a new model's

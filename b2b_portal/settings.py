@@ -177,6 +177,8 @@ PASSWORD_RESET_WINDOW_MINUTES = env.int("PASSWORD_RESET_WINDOW_MINUTES", default
 SESSION_IDLE_HOURS = env.float("SESSION_IDLE_HOURS", default=8)
 SESSION_MAX_AGE_HOURS = env.float("SESSION_MAX_AGE_HOURS", default=24)
 SESSION_COOKIE_AGE = int(SESSION_MAX_AGE_HOURS * 3600)
+# A password-reset link works once, for this many hours.
+PASSWORD_RESET_TIMEOUT = int(env.float("PASSWORD_RESET_LINK_HOURS", default=24) * 3600)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

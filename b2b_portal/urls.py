@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.templatetags.static import static
 from django.urls import include, path
@@ -7,6 +8,7 @@ from django.views.generic import RedirectView
 
 from b2b_portal.api import api
 from core import views as core_views
+from core.passwords import OutboxPasswordResetForm
 
 handler403 = "core.views.permission_denied"
 handler404 = "core.views.page_not_found"
@@ -29,6 +31,12 @@ urlpatterns = [
         "favicon.ico",
         login_not_required(RedirectView.as_view(url=lazy(static, str)("core/favicon.svg"))),
         name="favicon",
+    ),
+    # The reset email goes through the outbox, its link built from SITE_URL (core/passwords.py).
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=OutboxPasswordResetForm),
+        name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("profile/", core_views.profile, name="profile"),

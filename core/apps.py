@@ -7,8 +7,9 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        # The deploy check; the receiver that notes the time of each sign-in.
-        from core import checks, middleware_session  # noqa: F401
+        # The deploy check; the receiver that notes the time of each sign-in; the handler of
+        # password-reset emails.
+        from core import checks, middleware_session, passwords  # noqa: F401
         from core.roles import sync_roles
 
         # Runs after every migrate, once all apps' permissions exist, so that a new model's

@@ -144,6 +144,14 @@ def test_every_role_gets_its_pages_from_gunicorn_after_collectstatic(
     assert page.request.get(url + "/no-such-page/").status == 404  # the portal's 404, not a 500
     assert page.request.get(url + "/favicon.ico").status == 200  # redirected to the hashed icon
 
+    page.context.clear_cookies()  # the way back in for a user who forgot the password
+    page.goto(f"{url}/accounts/login/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Email").fill("nobody@example.com")
+    page.get_by_role("button", name="Email me a link").click()
+    expect(page.get_by_role("heading", name="Check your mailbox")).to_be_visible()
+    page.screenshot(path="/tmp/production-password-reset.png")
+
     assert broken == [], broken
     assert errors == []
     assert "Traceback" not in production_server.log(), production_server.log()

@@ -29,15 +29,21 @@ class Command(BaseCommand):
             call_command("import_master_data", str(file), stdout=self.stdout, stderr=self.stderr)
         else:
             self.stdout.write("Database has data: demo import skipped.")
-        users = json.loads(file.read_text()).get("users", [])
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"B2B Portal: {url}"))
-        self.stdout.write("Demo users (user / password → role):")
-        for user in users:
-            roles = [ROLES_BY_NAME[r].label for r in user.get("roles", [])]
-            if user.get("is_superuser"):
-                roles.append("administrator (Django admin)")
-            self.stdout.write(f"  {user['username']:<13} {user['password']:<24} {', '.join(roles)}")
+        if empty:
+            # The passwords are printed only by the run that created these users: a database
+            # that had data keeps whatever passwords its users have now.
+            self.stdout.write("Demo users (user / password → role):")
+            for user in json.loads(file.read_text()).get("users", []):
+                roles = [ROLES_BY_NAME[r].label for r in user.get("roles", [])]
+                if user.get("is_superuser"):
+                    roles.append("administrator (Django admin)")
+                self.stdout.write(
+                    f"  {user['username']:<13} {user['password']:<24} {', '.join(roles)}"
+                )
+        else:
+            self.stdout.write("Sign in with this database's users (passwords are not printed).")
         self.stdout.write(
             "API docs: " + url.rstrip("/") + "/api/v1/docs   Health: " + url + "healthz"
         )

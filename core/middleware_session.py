@@ -3,11 +3,14 @@ computer) and, whatever the activity, SESSION_MAX_AGE_HOURS after signing in. Th
 signed out: a page sends them to the sign-in form, which says why; the API answers 401."""
 
 import time
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.http import HttpResponse
+from django.shortcuts import resolve_url
 
 SIGNED_IN_AT = "b2b_signed_in_at"
 LAST_SEEN_AT = "b2b_last_seen_at"
@@ -23,18 +26,28 @@ class SignOutIdleSessions:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            _check(request)
+        signed_out = user is not None and user.is_authenticated and _check(request)
+        if signed_out and request.headers.get("HX-Request") == "true":
+            # A screen's partial update: load the sign-in form as the whole page (htmx would
+            # otherwise put it inside the part being updated), then back to this screen.
+            return HttpResponse(headers={"HX-Redirect": _sign_in_then(request)})
         return self.get_response(request)
 
 
-def _check(request) -> None:
+def _sign_in_then(request) -> str:
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    back = current.path + (f"?{current.query}" if current.query else "") or request.path
+    return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': back})}"
+
+
+def _check(request) -> bool:
+    """Sign the user out if the session is over a limit; True when it was."""
     session, now = request.session, time.time()
     signed_in_at = session.get(SIGNED_IN_AT)
     last_seen_at = session.get(LAST_SEEN_AT)
     if signed_in_at is None:  # a session from before this rule: it starts now
         session[SIGNED_IN_AT] = session[LAST_SEEN_AT] = now
-        return
+        return False
     reason = None
     if now - signed_in_at > settings.SESSION_MAX_AGE_HOURS * 3600:
         reason = "max_age"
@@ -43,9 +56,10 @@ def _check(request) -> None:
     if reason:
         logout(request)  # a fresh, empty session: the next page is the sign-in form
         request.session[SIGNED_OUT] = reason
-        return
+        return True
     if last_seen_at is None or now - last_seen_at >= TOUCH_EVERY_SECONDS:
         session[LAST_SEEN_AT] = now
+    return False
 
 
 @receiver(user_logged_in, dispatch_uid="core-session-signed-in-at")

@@ -61,3 +61,13 @@ def test_the_limits_come_from_the_settings(signed_in, settings):
     with later(start, minutes=31):
         form = signed_in.get("/orders/", follow=True)
     assert "signed out after 30 minutes without activity" in form.content.decode()
+
+
+def test_a_screen_updating_part_of_itself_after_the_limit_loads_the_sign_in_page(signed_in):
+    with later(timezone.now(), hours=8, minutes=2):
+        part = signed_in.get(
+            "/orders/",
+            headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/orders/?q=SO-1"},
+        )
+    assert part.status_code == 200 and part.content == b""
+    assert part["HX-Redirect"] == "/accounts/login/?next=%2Forders%2F%3Fq%3DSO-1"

@@ -96,7 +96,7 @@ def styled_and_scripted(page) -> dict:
 
 
 def test_every_role_gets_its_pages_from_gunicorn_after_collectstatic(
-    production_server, world, page, settings
+    production_server, world, page, settings, tmp_path
 ):
     settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
     world.supplied(world.laptop, 2)  # figures for the dashboard's charts
@@ -134,7 +134,7 @@ def test_every_role_gets_its_pages_from_gunicorn_after_collectstatic(
         """() => window.Chart && [...document.querySelectorAll('canvas[data-chart]')]
                 .every((c) => Chart.getChart(c) && c.width > 0)"""
     )
-    page.screenshot(path="/tmp/production-dashboard.png", full_page=True)
+    page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
 
     page.context.clear_cookies()
     sign_in(page, url, "prod-admin")
@@ -150,7 +150,7 @@ def test_every_role_gets_its_pages_from_gunicorn_after_collectstatic(
     page.get_by_label("Email").fill("nobody@example.com")
     page.get_by_role("button", name="Email me a link").click()
     expect(page.get_by_role("heading", name="Check your mailbox")).to_be_visible()
-    page.screenshot(path="/tmp/production-password-reset.png")
+    page.screenshot(path=str(tmp_path / "password-reset.png"))
 
     assert broken == [], broken
     assert errors == []

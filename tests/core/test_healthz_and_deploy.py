@@ -66,6 +66,7 @@ PRODUCTION_ENV = {
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
     "EMAIL_HOST": "smtp.example.com",
+    "SITE_URL": "https://b2b.example.com",
 }
 
 
@@ -90,6 +91,13 @@ def test_check_deploy_is_clean_under_production_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_the_site_url_is_missing():
+    without = {k: v for k, v in PRODUCTION_ENV.items() if k != "SITE_URL"}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=without)
+    assert result.returncode != 0 and "b2b.W010" in result.stderr + result.stdout
+    assert "Set SITE_URL" in result.stderr + result.stdout
 
 
 def test_production_refuses_to_start_without_a_secret_key_and_reads_the_fallbacks():

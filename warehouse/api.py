@@ -251,6 +251,72 @@ def _shipment(number: str):
     return shipment
 
 
+class ReceiptSummary(Schema):
+    """A receipt in a list: its header, line count and quantity (its lines: GET one)."""
+
+    number: str
+    purchase_order: str | None = Field(default=None, alias="purchase_order.number")
+    purchase_orders: list[str] = Field(
+        default=[], description="The purchase orders of its lines (none on a transfer receipt)."
+    )
+    transfer_order: str | None = Field(default=None, alias="transfer_order.number")
+    reference: str
+    organization: str = Field(alias="organization.code")
+    received_at: datetime.datetime
+    line_count: int
+    quantity: Quantity
+
+    @staticmethod
+    def resolve_purchase_orders(receipt) -> list[str]:
+        return ReceiptOut.resolve_purchase_orders(receipt)
+
+
+class ShipmentSummary(Schema):
+    """A shipment in a list: its header, line count and quantity (its lines: GET one)."""
+
+    number: str
+    organization: str = Field(alias="organization.code")
+    customer: str = Field(alias="customer.number")
+    status: choice_of(Shipment.Status)
+    carrier: str
+    tracking_number: str
+    ship_date: datetime.date | None
+    wave: str | None = Field(default=None, alias="wave.number")
+    line_count: int
+    quantity: Quantity
+
+
+@router.get("/receipts", response=list[ReceiptSummary])
+@paginate(KeysFirstPagination)
+def list_receipts(
+    request,
+    organization: str = "",
+    purchase_order: str = "",
+    transfer_order: str = "",
+):
+    """Receipts newest first, at an organization, on a purchase order or a transfer order."""
+    require_permission(request, "warehouse.view_receipt")
+    return selectors.receipts(
+        organization=organization, purchase_order=purchase_order, transfer_order=transfer_order
+    ).prefetch_related(selectors.receipts_lines_prefetch())
+
+
+@router.get("/shipments", response=list[ShipmentSummary])
+@paginate(KeysFirstPagination)
+def list_shipments(
+    request,
+    status: choice_filter(Shipment.Status) = "",
+    organization: str = "",
+    customer: str = "",
+    sales_order: str = "",
+):
+    """Shipments newest first, by status, organization, customer or sales order."""
+    require_permission(request, "warehouse.view_shipment")
+    return selectors.shipments(
+        status=status, organization=organization, customer=customer, sales_order=sales_order
+    )
+
+
 @router.post("/receipts", response={201: ReceiptOut})
 def create_receipt(request, payload: ReceiptIn):
     """Receive on OPEN POs — named lines, or every open line of the POs named, in one receipt

@@ -1,4 +1,5 @@
 import datetime
+from typing import Annotated
 
 from django.db.models import Prefetch
 from django.http import Http404
@@ -480,6 +481,11 @@ class WaveConfirmIn(Schema):
     tracking_numbers: dict[str, str] = Field(
         default={}, description="Tracking number by shipment number (optional)."
     )
+    carriers: dict[str, Annotated[str, Field(max_length=60)]] = Field(
+        default={},
+        description="Carrier by shipment number, for shipments that go with another carrier "
+        "than `carrier` (optional).",
+    )
 
 
 class WaveShipmentOut(Schema):
@@ -555,8 +561,12 @@ def confirm_wave(request, number: str, payload: WaveConfirmIn | None = None):
     wave = _wave(number)
     by_number = {shipment.number: shipment.pk for shipment in wave.shipments_out}
     unknown = [
-        (f"tracking_numbers.{shipment}", f"{shipment} is not a shipment of {wave.number}.")
-        for shipment in payload.tracking_numbers
+        (f"{field}.{shipment}", f"{shipment} is not a shipment of {wave.number}.")
+        for field, given in (
+            ("tracking_numbers", payload.tracking_numbers),
+            ("carriers", payload.carriers),
+        )
+        for shipment in given
         if shipment not in by_number
     ]
     if unknown:
@@ -565,6 +575,7 @@ def confirm_wave(request, number: str, payload: WaveConfirmIn | None = None):
         wave=wave,
         carrier=payload.carrier,
         tracking_numbers={by_number[n]: t for n, t in payload.tracking_numbers.items()},
+        carriers={by_number[n]: c for n, c in payload.carriers.items()},
         acting_user=request.user,
     )
     return _wave(number)

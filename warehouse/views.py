@@ -617,6 +617,7 @@ def wave(request, number: str):
         {
             "wave": wave,
             "shipments": selectors.wave_shipments(wave),
+            "pick_list": selectors.wave_pick_list(wave),
             "timeline": timeline,
             "can_change": request.user.has_perm("warehouse.change_shipment"),
         },
@@ -634,14 +635,14 @@ def wave_action(request, number: str, action: str):
         return HttpResponse(status=404)
     try:
         if action == "confirm":
-            tracking = {
-                shipment.pk: request.POST.get(f"tracking_{shipment.pk}", "")
-                for shipment in wave.shipments.all()
-            }
+            shipments = list(wave.shipments.all())
             wave_confirm(
                 wave=wave,
                 carrier=request.POST.get("carrier", ""),
-                tracking_numbers=tracking,
+                tracking_numbers={
+                    s.pk: request.POST.get(f"tracking_{s.pk}", "") for s in shipments
+                },
+                carriers={s.pk: request.POST.get(f"carrier_{s.pk}", "") for s in shipments},
                 acting_user=request.user,
             )
             done = SHIPPED

@@ -245,6 +245,7 @@ ROUTE_PERMISSIONS: dict[str, str | None] = {
     "warehouse:packing_slip": "warehouse.view_shipment",
     "warehouse:shipments": "warehouse.view_shipment",
     "warehouse:shipment": "warehouse.view_shipment",
+    "warehouse:receipts": "warehouse.view_receipt",
     "warehouse:receipt": "warehouse.view_receipt",
     "warehouse:shipment_action[pick]": "warehouse.change_shipment",
     "warehouse:shipment_action[pack]": "warehouse.change_shipment",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("waves/<str:number>/<str:action>/", views.wave_action, name="wave_action"),
     path("shipments/", views.shipments, name="shipments"),
     path("shipments/<str:number>/", views.shipment, name="shipment"),
+    path("receipts/", views.receipts, name="receipts"),
     path("receipts/<str:number>/", views.receipt, name="receipt"),
     path("shipments/<str:number>/packing-slip/", views.packing_slip, name="packing_slip"),
     path("shipments/<str:number>/<str:action>/", views.shipment_action, name="shipment_action"),

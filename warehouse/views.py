@@ -709,6 +709,34 @@ def shipment(request, number: str):
 
 
 @permission_required("warehouse.view_receipt", raise_exception=True)
+def receipts(request):
+    """The receipts history, newest first: searchable by receipt, ship notice, PO, transfer or
+    supplier, at an organization."""
+    search = request.GET.get("q", "").strip()[:100]
+    organization = request.GET.get("organization", "")
+    rows = selectors.receipts(organization=organization, search=search)
+    page, query = paginate(request, rows.prefetch_related(selectors.receipts_lines_prefetch()))
+    for row in page:
+        # A whole delivery received on one receipt names each PO it received.
+        row.purchase_orders = sorted(
+            {line.purchase_order_line.purchase_order.number for line in row.lines_out}
+            if row.transfer_order_id is None
+            else set()
+        )
+    return render(
+        request,
+        "warehouse/receipts.html",
+        {
+            "page": page,
+            "query": query,
+            "q": search,
+            "organization": organization,
+            "organizations": Organization.objects.order_by("code"),
+        },
+    )
+
+
+@permission_required("warehouse.view_receipt", raise_exception=True)
 def receipt(request, number: str):
     """One receipt: what arrived on which PO or transfer line, and for which sales order."""
     try:

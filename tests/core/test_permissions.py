@@ -21,6 +21,7 @@ SCREENS = {
     "/warehouse/shipping/": {WH},
     "/warehouse/transfers/": {CS, WH, ORCH},
     "/warehouse/shipments/": {CS, WH, ORCH},
+    "/warehouse/receipts/": {CS, BUYER, WH, ORCH},
     "/warehouse/inventory/": {CS, BUYER, WH, PROD, ORCH},
     "/manufacturing/work-orders/": {CS, PROD, ORCH},
 }

@@ -158,3 +158,38 @@ def test_rcv_numbers_lead_to_the_receipt_on_the_ledger_receiving_and_pegging(wor
     assert f'href="/procurement/purchase-orders/{po.number}/">{receipt.number}' not in (
         pegging.content.decode()
     )
+
+
+def test_the_receipts_history_finds_receipts_and_names_each_po_of_a_delivery(world, client_for):
+    from supply.flows.receive import open_lines_of, purchase_orders_receive
+
+    single, po, _ = receipt_of(world)
+    first = world.on_po(world.supplied(world.laptop, 1)).purchase_order
+    second = world.on_po(world.supplied(world.laptop, 2)).purchase_order
+    delivery = purchase_orders_receive(open_lines_of([first, second]), reference="ASN-77")
+    client = client_for("customer_service")
+
+    def rows(query=""):
+        page = client.get(f"/warehouse/receipts/{query}").content.decode()
+        return {n for n in (single.number, delivery.number) if f"receipt-{n}" in page}, page
+
+    listed, page = rows()
+    assert listed == {single.number, delivery.number}
+    assert (
+        f'<a href="/procurement/purchase-orders/{first.number}/">{first.number}</a>, '
+        f'<a href="/procurement/purchase-orders/{second.number}/">{second.number}</a>' in page
+    )
+    assert rows("?q=asn-77")[0] == {delivery.number}
+    assert rows(f"?q={po.number}")[0] == {single.number}
+    assert rows(f"?q={second.number}")[0] == {delivery.number}
+    assert rows("?q=S-CONTOSO")[0] == {single.number, delivery.number}
+    assert "No receipts match" in rows("?q=nothing")[1]
+
+
+def test_the_receipts_history_runs_the_same_queries_for_few_or_many(world, client_for):
+    client = client_for("warehouse")
+    receipt_of(world)
+    few = page_queries(client, "/warehouse/receipts/")
+    for _ in range(3):
+        receipt_of(world, 1)
+    assert page_queries(client, "/warehouse/receipts/") == few

@@ -17,13 +17,10 @@ doubling to an hour, for more than 24 hours — and every attempt is recorded.
 import base64
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
-import socket
 import time
 import uuid
-from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -32,6 +29,7 @@ from django.utils import timezone
 from core.exceptions import BusinessRuleError, FieldErrors
 from core.outbox import outbox_handler, outbox_write
 from core.services import user_or_none
+from webhooks.addresses import UrlRefused, destination, post
 from webhooks.events import EVENT_TYPES, events_of
 from webhooks.models import DeliveryAttempt, Event, Subscription
 
@@ -53,32 +51,13 @@ def secret_new() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def _private(host: str) -> bool:
-    """Whether `host` is or resolves to a loopback, private, link-local or reserved address."""
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except (socket.gaierror, UnicodeError):
-        return False  # an unknown name cannot reach anything; delivery will report it
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved:
-            return True
-        if ip.is_multicast or ip.is_unspecified:
-            return True
-    return False
-
-
 def url_problem(url: str) -> str:
-    """Why a webhook URL is refused ("" when it is fine): http(s) only, and no private or
-    loopback address (SSRF) unless DEBUG or WEBHOOKS_ALLOW_PRIVATE_URLS."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Give an http:// or https:// URL."
-    if parts.username or parts.password:
-        return "Put no credentials in the URL: the signature authenticates us."
-    allowed = settings.DEBUG or settings.WEBHOOKS_ALLOW_PRIVATE_URLS
-    if not allowed and _private(parts.hostname):
-        return "Private, loopback and link-local addresses are refused: give a public URL."
+    """Why a webhook URL is refused ("" when it is fine): the rules of
+    `webhooks.addresses.destination` (public addresses only, unless WEBHOOKS_ALLOW_PRIVATE_URLS)."""
+    try:
+        destination(url, allow_private=settings.WEBHOOKS_ALLOW_PRIVATE_URLS)
+    except UrlRefused as refused:
+        return str(refused)
     return ""
 
 
@@ -87,9 +66,10 @@ def subscription_create(
 ) -> Subscription:
     """A new active subscription; without a secret one is generated (the caller shows it once)."""
     errors = []
-    problem = url_problem(url)
-    if problem:
-        errors.append(("url", problem))
+    try:
+        url = destination(url, allow_private=settings.WEBHOOKS_ALLOW_PRIVATE_URLS).url
+    except UrlRefused as refused:
+        errors.append(("url", str(refused)))
     if not events:
         errors.append(("events", 'Name at least one event type, or ["*"] for all.'))
     for index, name in enumerate(events):
@@ -100,7 +80,7 @@ def subscription_create(
     if errors:
         raise FieldErrors(errors)
     return Subscription.objects.create(
-        url=url,
+        url=url,  # as it is sent: percent-escapes decoded, the host lower-cased and IDNA-encoded
         events=sorted(set(events)),
         secret=secret or secret_new(),
         description=description,
@@ -187,28 +167,32 @@ def webhook_deliver(payload: dict) -> str | None:
     }
     attempt = DeliveryAttempt(subscription=subscription, event=event)
     started = time.monotonic()
-    problem = url_problem(subscription.url)  # again: the name may point elsewhere now
-    if problem:
-        attempt.error = problem
+    refused = None
+    try:
+        # Checked again at every attempt (the name may point elsewhere now), and the connection
+        # goes to the address checked.
+        target = destination(subscription.url, allow_private=settings.WEBHOOKS_ALLOW_PRIVATE_URLS)
+    except UrlRefused as exc:
+        refused = exc
+        attempt.error = str(exc)[:500]
     else:
         try:
-            answer = requests.post(
-                subscription.url,
-                data=body.encode(),
-                headers=headers,
-                timeout=TIMEOUT_SECONDS,
-                allow_redirects=False,
-            )
+            answer = post(target, data=body.encode(), headers=headers, timeout=TIMEOUT_SECONDS)
             attempt.status_code = answer.status_code
-            if not attempt.succeeded:
-                attempt.error = f"HTTP {answer.status_code}: {answer.text[:200]}"
+            if 300 <= answer.status_code < 400:
+                attempt.error = (
+                    f"HTTP {answer.status_code}: redirects are not followed "
+                    f"(to {answer.location or 'nowhere'}); subscribe the final URL."
+                )[:500]
+            elif not attempt.succeeded:
+                attempt.error = f"HTTP {answer.status_code}: {answer.body[:200]}"
         except requests.RequestException as exc:
             attempt.error = f"{type(exc).__name__}: {exc}"[:500]
     attempt.duration_ms = int((time.monotonic() - started) * 1000)
     attempt.attempted_at = timezone.now()
     attempt.save()
-    if problem:
-        raise BusinessRuleError(problem)  # no retry can cure it: FAILED, shown in the admin
+    if refused is not None and not refused.transient:
+        raise BusinessRuleError(str(refused))  # no retry can cure it: FAILED, shown in the admin
     if not attempt.succeeded:
         raise DeliveryRefused(attempt.error)
     return None

@@ -9,12 +9,15 @@ while no subscription is active.
 A delivery (`webhook_deliver`, an outbox handler) POSTs `{"id", "type", "occurred_at", "data"}`
 with the headers `webhook-id` (the event id, the same on every retry), `webhook-timestamp`
 (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`
-keyed with the base64-decoded secret after `whsec_`). Any 2xx is success; anything else, a
-timeout (10 s) or a connection error is tried again with the same id and body — 15 s first,
-doubling to an hour, for more than 24 hours — and every attempt is recorded.
+keyed with the base64-decoded secret after `whsec_`; after a rotation, a second signature with
+the previous secret until it expires). Any 2xx is success; anything else, a timeout (10 s) or a
+connection error is tried again with the same id and body — 15 s first, doubling to an hour,
+for more than 24 hours — and every attempt is recorded. Where a webhook may go, and how it is
+sent (the address checked, no redirects): `webhooks.addresses`.
 """
 
 import base64
+import datetime
 import hashlib
 import hmac
 import json
@@ -24,6 +27,7 @@ import uuid
 
 import requests
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import BusinessRuleError, FieldErrors
@@ -86,6 +90,46 @@ def subscription_create(
         description=description,
         created_by=user_or_none(acting_user),
     )
+
+
+ROTATION_OVERLAP_HOURS_MAX = 24
+
+
+def subscription_secret_rotate(
+    *, subscription: Subscription, previous_valid_hours: int = 24
+) -> Subscription:
+    """A new signing secret (the caller shows it once). The old one keeps signing deliveries, next
+    to the new, for `previous_valid_hours` (0: stops at once — a leaked secret)."""
+    if not 0 <= previous_valid_hours <= ROTATION_OVERLAP_HOURS_MAX:
+        raise FieldErrors(
+            [("previous_valid_hours", f"Give 0 to {ROTATION_OVERLAP_HOURS_MAX} hours.")]
+        )
+    with transaction.atomic():
+        return _secret_rotate(subscription.pk, previous_valid_hours)
+
+
+def _secret_rotate(pk: int, previous_valid_hours: int) -> Subscription:
+    now = timezone.now()
+    subscription = Subscription.objects.select_for_update().get(pk=pk)
+    if previous_valid_hours and subscription.secret:
+        subscription.previous_secret = subscription.secret
+        subscription.previous_secret_expires_at = now + datetime.timedelta(
+            hours=previous_valid_hours
+        )
+    else:
+        subscription.previous_secret = ""
+        subscription.previous_secret_expires_at = None
+    subscription.secret = secret_new()
+    subscription.secret_rotated_at = now
+    subscription.save(
+        update_fields=[
+            "secret",
+            "previous_secret",
+            "previous_secret_expires_at",
+            "secret_rotated_at",
+        ]
+    )
+    return subscription
 
 
 def _key(secret: str) -> bytes | None:
@@ -163,7 +207,10 @@ def webhook_deliver(payload: dict) -> str | None:
         "user-agent": "B2B-Portal-Webhooks/1",
         "webhook-id": event.id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(subscription.secret, event.id, timestamp, body),
+        "webhook-signature": " ".join(
+            signature(secret, event.id, timestamp, body)
+            for secret in subscription.signing_secrets()
+        ),
     }
     attempt = DeliveryAttempt(subscription=subscription, event=event)
     started = time.monotonic()

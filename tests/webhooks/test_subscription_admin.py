@@ -39,10 +39,3 @@ def test_a_private_address_or_an_unknown_event_is_a_field_message(admin_client, 
     assert "Only public addresses are allowed" in private.content.decode()
     assert "Unknown event type(s): order.eaten." in unknown.content.decode()
     assert Subscription.objects.count() == 0
-
-
-def test_a_subscription_added_in_the_admin_gets_a_secret(admin_client):
-    answer = add(admin_client, "https://hooks.example.com/b2b")
-
-    assert answer.status_code == 302
-    assert Subscription.objects.get().secret.startswith("whsec_")

@@ -16,7 +16,7 @@ answers the address to connect to, or raises `UrlRefused`:
   (100.64.0.0/10) addresses through — never link-local (169.254.0.0/16 holds the cloud metadata
   service; fe80::/10), multicast, broadcast, reserved or unspecified ones.
 
-`post(destination, …)` connects to the address that was checked — never resolving the name again
+`post(destination, …)` connects to an address that was checked — never resolving the name again
 (DNS rebinding) — while sending the original name as `Host` and in TLS (SNI and certificate
 check). It follows no redirect and uses no proxy from the environment.
 """
@@ -31,6 +31,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util import parse_url
 
 # One DNS label (letters, digits, hyphen; underscore as some service names use), a dot between.
@@ -53,7 +54,7 @@ class UrlRefused(ValueError):
 class Destination:
     url: str  # as the HTTP client sends it
     host: str  # the name (or address) of the URL: the Host header, SNI and certificate check
-    address: str  # the checked IP address the connection goes to
+    addresses: tuple[str, ...]  # the checked IP addresses the connection goes to, in order
 
 
 def _embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address):
@@ -151,30 +152,37 @@ def destination(url: str, *, allow_private: bool) -> Destination:
             "Only public addresses are allowed: private, loopback, link-local, shared and "
             f"reserved addresses are refused{what}. Give a public URL."
         )
-    return Destination(url=prepared.url, host=host, address=addresses[0])
+    return Destination(url=prepared.url, host=host, addresses=tuple(addresses))
 
 
 # --- sending ----------------------------------------------------------------------------------
 
 
 class _Pinned:
-    """A urllib3 connection that opens its socket to `pinned_address`, not to a fresh lookup of
-    its host; everything else (Host header, SNI, certificate check) keeps the host name."""
+    """A urllib3 connection that opens its socket to the `pinned` addresses (the first that
+    answers, as urllib3 tries a name's addresses), not to a fresh lookup of its host; everything
+    else (Host header, SNI, certificate check) keeps the host name."""
 
-    pinned_address = ""
+    pinned: tuple[str, ...] = ()
 
     def _new_conn(self):
         name = self._dns_host
-        self._dns_host = self.pinned_address
+        failure = None
         try:
-            return super()._new_conn()
+            for address in self.pinned:
+                self._dns_host = address
+                try:
+                    return super()._new_conn()
+                except (NewConnectionError, ConnectTimeoutError) as exc:
+                    failure = exc
+            raise failure
         finally:
             self._dns_host = name
 
 
-def _session(address: str) -> requests.Session:
-    http = type("PinnedHTTPConnection", (_Pinned, HTTPConnection), {"pinned_address": address})
-    https = type("PinnedHTTPSConnection", (_Pinned, HTTPSConnection), {"pinned_address": address})
+def _session(addresses: tuple[str, ...]) -> requests.Session:
+    http = type("PinnedHTTPConnection", (_Pinned, HTTPConnection), {"pinned": addresses})
+    https = type("PinnedHTTPSConnection", (_Pinned, HTTPSConnection), {"pinned": addresses})
     adapter = HTTPAdapter(max_retries=0)
     adapter.poolmanager.pool_classes_by_scheme = {
         "http": type("PinnedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
@@ -195,7 +203,7 @@ class Answer(NamedTuple):
 
 def post(target: Destination, *, data: bytes, headers: dict, timeout: float) -> Answer:
     """POST to the checked address of `target`, following no redirect."""
-    with _session(target.address) as session:
+    with _session(target.addresses) as session:
         answer = session.post(
             target.url,
             data=data,

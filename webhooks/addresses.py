@@ -18,10 +18,12 @@ answers the address to connect to, or raises `UrlRefused`:
 
 `post(destination, …)` connects to an address that was checked — never resolving the name again
 (DNS rebinding) — while sending the original name as `Host` and in TLS (SNI and certificate
-check). It follows no redirect and uses no proxy from the environment.
+check). It follows no redirect and uses no proxy from the environment (REQUESTS_CA_BUNDLE is
+still honoured, for receivers whose certificates come from a private authority).
 """
 
 import ipaddress
+import os
 import re
 import socket
 from dataclasses import dataclass
@@ -189,7 +191,11 @@ def _session(addresses: tuple[str, ...]) -> requests.Session:
         "https": type("PinnedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https}),
     }
     session = requests.Session()
-    session.trust_env = False  # no proxy or .netrc from the environment
+    session.trust_env = False  # no proxy or .netrc from the environment…
+    # …but a certificate authority bundle from it, as requests reads it (an internal CA)
+    session.verify = (
+        os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session

@@ -3,13 +3,17 @@ with the status codes it is given (then 200); an answer may be (status, headers)
 redirect with its Location."""
 
 import json
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Receiver:
-    def __init__(self, *, delay: float = 0):
+    """`tls`: (certificate file, key file) to answer HTTPS; `server_names` then keeps the name
+    each client asked for in TLS (SNI)."""
+
+    def __init__(self, *, delay: float = 0, tls: tuple[str, str] | None = None):
         self.delay = delay  # seconds to wait before answering (a hanging receiver)
         self.requests = []
         self.answers = []  # status codes (or (status, headers)) to answer, in order; then 200
@@ -34,6 +38,12 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server_names = []
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            context.sni_callback = lambda sock, name, ctx: self.server_names.append(name)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_port
         self.url = f"http://127.0.0.1:{self.port}/hooks"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -36,10 +36,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util import parse_url
 
-# One DNS label (letters, digits, hyphen; underscore as some service names use), a dot between.
-_NAME = re.compile(
-    r"^(?=.{1,253}\.?$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$"
-)
+# One DNS label: letters, digits and hyphens (and underscores, which some service names use).
+_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT: neither global nor private
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
@@ -74,25 +72,33 @@ def _embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address):
     return ip
 
 
+def _never(ip) -> bool:
+    """Addresses refused even where private ones are allowed."""
+    return (
+        ip.is_multicast
+        or ip.is_unspecified
+        or ip.is_link_local  # 169.254.0.0/16: the cloud metadata service; fe80::/10
+        or ip.is_reserved  # 240.0.0.0/4 and the broadcast address; IPv6 reserved ranges
+        or getattr(ip, "is_site_local", False)  # fec0::/10
+    )
+
+
 def address_allowed(address: str, *, allow_private: bool) -> bool:
-    """Whether a webhook may connect to this IP address."""
-    ip = ipaddress.ip_address(address)
-    inner = _embedded_ipv4(ip)
-    for candidate in {ip, inner} if inner is not ip else {ip}:
-        if (
-            candidate.is_multicast
-            or candidate.is_unspecified
-            or candidate.is_link_local
-            or candidate.is_reserved
-            or getattr(candidate, "is_site_local", False)
-            or candidate == ipaddress.IPv4Address("255.255.255.255")
-        ):
-            return False
-    if inner is not ip:
-        ip = inner  # judged by the IPv4 address it reaches
+    """Whether a webhook may connect to this IP address: global unicast (judged by the IPv4
+    address inside an IPv6 form of one), or, with `allow_private`, also loopback, private or
+    shared."""
+    outer = ipaddress.ip_address(address)
+    ip = _embedded_ipv4(outer)
+    if _never(outer) or _never(ip):
+        return False
     if ip.is_global:
         return True
     return allow_private and (ip.is_loopback or ip.is_private or ip in _SHARED)
+
+
+def _plain_name(host: str) -> bool:
+    name = host[:-1] if host.endswith(".") else host
+    return 0 < len(name) <= 253 and all(_LABEL.fullmatch(label) for label in name.split("."))
 
 
 def _plain_ipv4_only(host: str) -> None:
@@ -116,7 +122,7 @@ def destination(url: str, *, allow_private: bool) -> Destination:
         prepared.prepare_url(url.strip(), None)
         parts = parse_url(prepared.url)
     except (requests.RequestException, ValueError) as exc:
-        raise UrlRefused("Give an http:// or https:// URL.") from exc
+        raise UrlRefused(f"Give a valid http:// or https:// URL ({exc}).") from exc
     if parts.scheme not in ("http", "https") or not parts.host:
         raise UrlRefused("Give an http:// or https:// URL.")
     if parts.auth:
@@ -131,7 +137,7 @@ def destination(url: str, *, allow_private: bool) -> Destination:
         except ValueError as exc:
             raise UrlRefused("Give a valid IPv6 address in brackets.") from exc
     else:
-        if not _NAME.match(host):
+        if not _plain_name(host):
             raise UrlRefused(
                 "Give the host as a plain name or address (letters, digits, dots, hyphens): "
                 "no percent-escapes or other characters."

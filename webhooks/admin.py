@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied
@@ -8,24 +9,30 @@ from django.urls import path
 from django.utils.cache import add_never_cache_headers
 
 from core.exceptions import FieldErrors
+from webhooks.addresses import UrlRefused, destination
 from webhooks.events import EVENT_TYPES
 from webhooks.models import DeliveryAttempt, Subscription
-from webhooks.services import secret_new, subscription_secret_rotate, url_problem
+from webhooks.services import secret_new, subscription_secret_rotate
 
 
 class SubscriptionForm(forms.ModelForm):
     """The admin's subscription form: the same checks as the API, as field messages."""
+
+    # The URL rules are the API's (webhooks.addresses), not Django's URL validator.
+    url = forms.CharField(label="URL", max_length=500)
 
     class Meta:
         model = Subscription
         fields = ("url", "events", "description", "active")
 
     def clean_url(self):
-        url = self.cleaned_data["url"]
-        problem = url_problem(url)
-        if problem:
-            raise forms.ValidationError(problem)
-        return url
+        try:
+            target = destination(
+                self.cleaned_data["url"], allow_private=settings.WEBHOOKS_ALLOW_PRIVATE_URLS
+            )
+        except UrlRefused as refused:
+            raise forms.ValidationError(str(refused)) from refused
+        return target.url  # as it is sent, as the API stores it
 
     def clean_events(self):
         events = self.cleaned_data["events"]

@@ -55,16 +55,6 @@ def secret_new() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def url_problem(url: str) -> str:
-    """Why a webhook URL is refused ("" when it is fine): the rules of
-    `webhooks.addresses.destination` (public addresses only, unless WEBHOOKS_ALLOW_PRIVATE_URLS)."""
-    try:
-        destination(url, allow_private=settings.WEBHOOKS_ALLOW_PRIVATE_URLS)
-    except UrlRefused as refused:
-        return str(refused)
-    return ""
-
-
 def subscription_create(
     *, url: str, events: list[str], secret: str = "", description: str = "", acting_user=None
 ) -> Subscription:

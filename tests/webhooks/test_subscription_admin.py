@@ -39,3 +39,10 @@ def test_a_private_address_or_an_unknown_event_is_a_field_message(admin_client, 
     assert "Only public addresses are allowed" in private.content.decode()
     assert "Unknown event type(s): order.eaten." in unknown.content.decode()
     assert Subscription.objects.count() == 0
+
+
+def test_the_admin_keeps_the_url_as_it_is_sent(admin_client):
+    answer = add(admin_client, "https://HOOKS.Exa%6Dple.com/b2b")
+
+    assert answer.status_code == 200  # the page showing the secret once
+    assert Subscription.objects.get().url == "https://hooks.example.com/b2b"

@@ -18,7 +18,7 @@ def test_add_then_rotate_shows_each_secret_once(live_server, page):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
-    page.get_by_label("Url").fill("https://hooks.example.com/b2b")
+    page.get_by_label("URL").fill("https://hooks.example.com/b2b")
     page.get_by_label("Events").fill('["shipment.confirmed"]')
     page.get_by_role("button", name="Save", exact=True).click()
 

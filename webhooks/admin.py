@@ -100,7 +100,9 @@ class SubscriptionAdmin(admin.ModelAdmin):
     def response_add(self, request, obj, post_url_continue=None):
         if IS_POPUP_VAR in request.POST:
             return super().response_add(request, obj, post_url_continue)
-        return self._secret_page(request, obj, "The subscription is saved")
+        return self._secret_page(
+            request, obj, "The subscription is saved", add_another="_addanother" in request.POST
+        )
 
     def get_urls(self):
         return [
@@ -136,7 +138,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
                 return self._secret_page(request, subscription, "The signing secret is rotated")
         return TemplateResponse(request, "admin/webhooks/subscription/rotate_secret.html", context)
 
-    def _secret_page(self, request, subscription, headline):
+    def _secret_page(self, request, subscription, headline, *, add_another=False):
         response = TemplateResponse(
             request,
             "admin/webhooks/subscription/secret.html",
@@ -146,6 +148,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
                 "subscription": subscription,
                 "secret": subscription.secret,
                 "headline": headline,
+                "add_another": add_another,
                 "title": "Signing secret",
             },
         )

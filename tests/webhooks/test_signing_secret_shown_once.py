@@ -143,3 +143,21 @@ def test_after_a_rotation_deliveries_verify_with_either_secret_until_the_old_one
     during, after = receiver.requests
     assert verifies(during, old) and verifies(during, new)
     assert verifies(after, new) and not verifies(after, old)
+
+
+def test_save_and_add_another_shows_the_secret_then_leads_to_the_next(admin_client):
+    answer = admin_client.post(
+        "/admin/webhooks/subscription/add/",
+        {
+            "url": "https://hooks.example.com/one",
+            "events": '["*"]',
+            "active": "on",
+            "_addanother": "Save and add another",
+            "attempts-TOTAL_FORMS": "0",
+            "attempts-INITIAL_FORMS": "0",
+        },
+    )
+
+    page = answer.content.decode()
+    assert Subscription.objects.get().secret in page
+    assert 'href="/admin/webhooks/subscription/add/"' in page

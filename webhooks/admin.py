@@ -12,7 +12,7 @@ from core.exceptions import FieldErrors
 from webhooks.addresses import UrlRefused, destination
 from webhooks.events import EVENT_TYPES
 from webhooks.models import DeliveryAttempt, Subscription
-from webhooks.services import secret_new, subscription_secret_rotate
+from webhooks.services import event_permissions_missing, secret_new, subscription_secret_rotate
 
 
 class SubscriptionForm(forms.ModelForm):
@@ -41,6 +41,12 @@ class SubscriptionForm(forms.ModelForm):
         unknown = [name for name in events if name != "*" and name not in EVENT_TYPES]
         if unknown:
             raise forms.ValidationError(f"Unknown event type(s): {', '.join(map(str, unknown))}.")
+        missing = event_permissions_missing(self.user, events)
+        if missing:
+            raise forms.ValidationError(
+                f"Your roles do not allow these events (needs {', '.join(missing)}): an event "
+                "carries its document's data."
+            )
         return events
 
 
@@ -89,6 +95,11 @@ class SubscriptionAdmin(admin.ModelAdmin):
             "Hidden: it is shown only once, when made or rotated."
             f"{rotated} “Rotate signing secret” (top right) makes a new one."
         )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user  # whose permissions the event types are checked against
+        return form
 
     def save_model(self, request, obj, form, change):
         if not obj.secret:

@@ -27,6 +27,7 @@ import uuid
 
 import requests
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,7 +35,7 @@ from core.exceptions import BusinessRuleError, FieldErrors
 from core.outbox import outbox_handler, outbox_write
 from core.services import user_or_none
 from webhooks.addresses import UrlRefused, destination, post
-from webhooks.events import EVENT_TYPES, events_of
+from webhooks.events import EVENT_PERMISSIONS, EVENT_TYPES, events_of
 from webhooks.models import DeliveryAttempt, Event, Subscription
 
 DELIVER = "webhooks.deliver"
@@ -55,10 +56,18 @@ def secret_new() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+def event_permissions_missing(user, events: list[str]) -> list[str]:
+    """The permissions `user` lacks to receive these event types (EVENT_PERMISSIONS)."""
+    wanted = EVENT_TYPES if "*" in events else [e for e in events if e in EVENT_PERMISSIONS]
+    needed = {EVENT_PERMISSIONS[event_type] for event_type in wanted}
+    return sorted(p for p in needed if not user.has_perm(p))
+
+
 def subscription_create(
     *, url: str, events: list[str], secret: str = "", description: str = "", acting_user=None
 ) -> Subscription:
-    """A new active subscription; without a secret one is generated (the caller shows it once)."""
+    """A new active subscription; without a secret one is generated (the caller shows it once).
+    An acting user must be allowed to read what the event types carry (EVENT_PERMISSIONS)."""
     errors = []
     try:
         url = destination(url, allow_private=settings.WEBHOOKS_ALLOW_PRIVATE_URLS).url
@@ -73,6 +82,12 @@ def subscription_create(
         errors.append(("secret", "A secret is whsec_ followed by base64 (24 to 64 bytes)."))
     if errors:
         raise FieldErrors(errors)
+    missing = event_permissions_missing(acting_user, events) if acting_user is not None else []
+    if missing:
+        raise PermissionDenied(
+            f"Your roles do not allow these events (needs {', '.join(missing)}): an event "
+            "carries its document's data."
+        )
     return Subscription.objects.create(
         url=url,  # as it is sent: percent-escapes decoded, the host lower-cased and IDNA-encoded
         events=sorted(set(events)),

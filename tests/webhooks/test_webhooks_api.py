@@ -3,7 +3,7 @@ event types checked (no private addresses), and the list convention."""
 
 import pytest
 
-from tests.webhooks.people import ALL, webhook_user
+from tests.webhooks.people import ALL, EVENTS, webhook_user
 from webhooks.models import Subscription
 
 pytestmark = pytest.mark.django_db
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff(client):
-    client.force_login(webhook_user("ada", *ALL, is_staff=True))
+    client.force_login(webhook_user("ada", *ALL, *EVENTS, is_staff=True))
     return client
 
 

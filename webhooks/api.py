@@ -70,7 +70,8 @@ class DeliveryOut(Schema):
 
 @router.post("/webhooks", response={201: SubscriptionCreatedOut})
 def create_webhook(request, payload: SubscriptionIn):
-    """Subscribe a URL to event types (["*"] for all). Without a secret one is generated
+    """Subscribe a URL to event types (["*"] for all): needs webhooks.add_subscription and the
+    view permission of each event type's document. Without a secret one is generated
     (`whsec_` + base64 of 32 random bytes) and returned only here.
 
     Each event is POSTed as `{"id", "type", "occurred_at", "data"}` with the Standard Webhooks

@@ -314,11 +314,12 @@ OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=30)
 OUTBOX_BACKOFF_MAX_SECONDS = env.int("OUTBOX_BACKOFF_MAX_SECONDS", default=3600)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
-# Webhook URLs on private, loopback or link-local addresses are refused (SSRF) unless DEBUG is
-# on or this is set (an installation whose receivers live on its own network).
 # The address users open the portal at, for links in emails (e.g. https://b2b.example.com);
 # empty: emails carry paths only.
 SITE_URL = env.str("SITE_URL", default="")
+# Webhooks go to global unicast addresses only (SSRF, webhooks/addresses.py). This, and nothing
+# else (not DEBUG), also lets through loopback, private and shared (100.64.0.0/10) addresses, for
+# an installation whose receivers live on its own network; link-local never.
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
 # How long a process trusts its list of active subscriptions: a subscription made in another
 # process gets events from at most this many seconds after it was made.

@@ -59,6 +59,11 @@ def plain_text(value: str) -> bool:
     return not _REFUSED.search(value or "")
 
 
+def plain_lines(value: str) -> bool:
+    """Several lines (an address), each of visible characters."""
+    return all(plain_text(line) for line in (value or "").replace("\r\n", "\n").split("\n"))
+
+
 def validate_date_in_window(value) -> None:
     """A Django validator (forms): the date lies in the window."""
     if not date_in_window(value):

@@ -17,6 +17,7 @@ from catalog.models import Customer, Item, Organization
 from core.csv_export import csv_response, wants_csv
 from core.documents import document_url
 from core.exceptions import BusinessRuleError
+from core.forms import posted_text
 from core.paging import paginate
 from orders import selectors
 from orders.forms import LineChangeForm, LineForm, LineFormSet, OrderForm
@@ -350,9 +351,8 @@ def cancel_line(request, number: str, line_number: int):
         raise PermissionDenied("Only customer service cancels order lines.")
     order = _order(number)
     line = get_object_or_404(order.lines, line_number=line_number)
-    reason = request.POST.get("reason", "")
     try:
-        line_cancel(line=line, reason=reason, acting_user=request.user)
+        line_cancel(line=line, reason=posted_text(request.POST), acting_user=request.user)
     except BusinessRuleError as exc:
         messages.error(request, f"Line {line_number}: {exc.message}")
     else:
@@ -406,7 +406,7 @@ def cancel_order(request, number: str):
         raise PermissionDenied("Only customer service cancels orders.")
     order = _order(number)
     try:
-        order_cancel(order=order, reason=request.POST.get("reason", ""), acting_user=request.user)
+        order_cancel(order=order, reason=posted_text(request.POST), acting_user=request.user)
     except BusinessRuleError as exc:
         messages.error(request, f"Order {number} not cancelled: {exc.message}")
     else:

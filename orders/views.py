@@ -256,12 +256,17 @@ def preview(request):
             quantity = LineForm.base_fields["quantity"].clean(get("quantity"))
         except ValidationError as invalid:
             error = " ".join(invalid.messages)
+    requested = None
+    try:  # a date the order could hold (the window), or none: today
+        requested = LineForm.base_fields["requested_ship_date"].clean(get("requested_ship_date"))
+    except ValidationError as invalid:
+        error = " ".join([error, *invalid.messages]).strip()
     context = {"item": item, "quantity": quantity, "error": error}
-    if item is not None and quantity > 0:
+    if item is not None and quantity > 0 and not error:
         context["preview"] = promise_preview(
             item=item,
             quantity=quantity,
-            requested_date=_date(get("requested_ship_date")) or timezone.localdate(),
+            requested_date=requested or timezone.localdate(),
             ship_from=Organization.objects.filter(code=get("ship_from")).first(),
             customer=Customer.objects.filter(number=request.GET.get("customer", "")).first(),
         )

@@ -239,3 +239,23 @@ def test_the_import_refuses_a_sourcing_rule_dated_outside_the_window(world):
     assert [(e.path, e.message) for e in plan.errors] == [
         ("sourcing_rules[0].effective_to", WINDOW)
     ]
+
+
+@pytest.mark.parametrize("date", ["9999-12-31", "0001-01-01"])
+def test_the_entry_preview_says_the_window_instead_of_promising_a_date_outside_it(
+    world, client_for, date
+):
+    response = client_for("customer_service").get(
+        "/orders/new/preview/",
+        {
+            "index": "0",
+            "customer": "C-ACME",
+            "lines-0-item": "LAPTOP-15",
+            "lines-0-quantity": "1",
+            "lines-0-requested_ship_date": date,
+        },
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert WINDOW in page and date not in page

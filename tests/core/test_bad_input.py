@@ -191,6 +191,39 @@ def test_the_openapi_description_states_strict_bodies_and_the_415(csr):
     assert "415" not in schema["paths"]["/api/v1/sales-orders"]["get"]["responses"]
 
 
+def test_every_request_body_refuses_unknown_fields(csr):
+    """Every input schema, nested ones included, is built on core.api.InputSchema."""
+    schema = csr.get("/api/v1/openapi.json").json()
+    components = schema["components"]["schemas"]
+
+    def refs(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                yield node["$ref"].rsplit("/", 1)[1]
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    bodies, seen = [], set()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                bodies += [(f"{method} {path}", name) for name in refs(operation["requestBody"])]
+    assert len(bodies) > 20
+    lenient = []
+    while bodies:
+        where, name = bodies.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if components[name].get("additionalProperties") is not False:
+            lenient.append((where, name))
+        bodies += [(where, nested) for nested in refs(components[name])]
+    assert lenient == []
+
+
 @pytest.fixture
 def po_line(world):
     return world.on_po(world.supplied(world.laptop, 2))

@@ -40,7 +40,7 @@ class PlainTextField(forms.CharField):
     default_validators = [validate_plain_text]
 
 
-def posted_text(data, name: str = "reason", *, max_length: int = 300) -> str:
+def posted_text(data, name: str = "reason", *, max_length: int = 300, label: str = "") -> str:
     """A one-line text posted with an action button (a cancel reason, a carrier): whether one
     is required is the service's rule; what it may hold is PlainTextField's. A refusal is a
     BusinessRuleError naming the field, which the action's view already shows as a message."""
@@ -48,5 +48,5 @@ def posted_text(data, name: str = "reason", *, max_length: int = 300) -> str:
     try:
         return field.clean(data.get(name, ""))
     except forms.ValidationError as invalid:
-        label = name.replace("_", " ").capitalize()
+        label = label or name.replace("_", " ").capitalize()
         raise BusinessRuleError(f"{label}: {' '.join(invalid.messages)}", field=name) from None

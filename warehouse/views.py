@@ -626,7 +626,12 @@ def wave_action(request, number: str, action: str):
     try:
         if action == "confirm":
             tracking = {
-                shipment.pk: posted_text(request.POST, f"tracking_{shipment.pk}", max_length=60)
+                shipment.pk: posted_text(
+                    request.POST,
+                    f"tracking_{shipment.pk}",
+                    max_length=60,
+                    label=f"Tracking number of {shipment.number}",
+                )
                 for shipment in wave.shipments.all()
             }
             wave_confirm(

@@ -30,7 +30,8 @@ DOCUMENT_PAGES = {
     "manufacturing.workordercomponent": "manufacturing:work_order",
     "warehouse.transferorder": "warehouse:transfer_order",
     "warehouse.transferorderline": "warehouse:transfer_order",
-    "warehouse.shipment": "warehouse:packing_slip",
+    "warehouse.shipment": "warehouse:shipment",
+    "warehouse.receipt": "warehouse:receipt",
     "warehouse.pickwave": "warehouse:wave",
     "billing.invoice": "billing:invoice",
 }

@@ -387,12 +387,12 @@ def pegging_of(line: FulfillmentLine) -> Pegging:
     )
 
 
-def _receipt_documents(receipt_lines, url: str) -> list[ChainDocument]:
+def _receipt_documents(receipt_lines) -> list[ChainDocument]:
     return [
         ChainDocument(
             "Receipt",
             r.receipt.number,
-            url,
+            reverse("warehouse:receipt", args=[r.receipt.number]),
             quantity=r.quantity,
             detail=f"received at {r.receipt.organization.name} on "
             f"{day(timezone.localdate(r.receipt.received_at))}"
@@ -441,7 +441,7 @@ def _chain_of(tracking_line: SupplyTrackingLine, receipts) -> list[ChainDocument
                 inactive=po_line.status == "CANCELLED" or po.status == po.Status.CANCELLED,
             )
         )
-        chain += _receipt_documents(receipts.get(("po", po_line.pk), ()), url)
+        chain += _receipt_documents(receipts.get(("po", po_line.pk), ()))
     work_order = tracking_line.work_order
     if work_order is not None:
         chain.append(
@@ -473,7 +473,7 @@ def _chain_of(tracking_line: SupplyTrackingLine, receipts) -> list[ChainDocument
                 inactive=transfer.status == transfer.Status.CANCELLED,
             )
         )
-        chain += _receipt_documents(receipts.get(("to", to_line.pk), ()), url)
+        chain += _receipt_documents(receipts.get(("to", to_line.pk), ()))
     return chain
 
 

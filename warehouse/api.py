@@ -263,6 +263,72 @@ def _shipment(number: str):
     return shipment
 
 
+class ReceiptSummary(Schema):
+    """A receipt in a list: its header, line count and quantity (its lines: GET one)."""
+
+    number: str
+    purchase_order: str | None = Field(default=None, alias="purchase_order.number")
+    purchase_orders: list[str] = Field(
+        default=[], description="The purchase orders of its lines (none on a transfer receipt)."
+    )
+    transfer_order: str | None = Field(default=None, alias="transfer_order.number")
+    reference: str
+    organization: str = Field(alias="organization.code")
+    received_at: datetime.datetime
+    line_count: int
+    quantity: Quantity
+
+    @staticmethod
+    def resolve_purchase_orders(receipt) -> list[str]:
+        return ReceiptOut.resolve_purchase_orders(receipt)
+
+
+class ShipmentSummary(Schema):
+    """A shipment in a list: its header, line count and quantity (its lines: GET one)."""
+
+    number: str
+    organization: str = Field(alias="organization.code")
+    customer: str = Field(alias="customer.number")
+    status: choice_of(Shipment.Status)
+    carrier: str
+    tracking_number: str
+    ship_date: datetime.date | None
+    wave: str | None = Field(default=None, alias="wave.number")
+    line_count: int
+    quantity: Quantity
+
+
+@router.get("/receipts", response=list[ReceiptSummary])
+@paginate(KeysFirstPagination)
+def list_receipts(
+    request,
+    organization: str = "",
+    purchase_order: str = "",
+    transfer_order: str = "",
+):
+    """Receipts newest first, at an organization, on a purchase order or a transfer order."""
+    require_permission(request, "warehouse.view_receipt")
+    return selectors.receipts(
+        organization=organization, purchase_order=purchase_order, transfer_order=transfer_order
+    ).prefetch_related(selectors.receipts_lines_prefetch())
+
+
+@router.get("/shipments", response=list[ShipmentSummary])
+@paginate(KeysFirstPagination)
+def list_shipments(
+    request,
+    status: choice_filter(Shipment.Status) = "",
+    organization: str = "",
+    customer: str = "",
+    sales_order: str = "",
+):
+    """Shipments newest first, by status, organization, customer or sales order."""
+    require_permission(request, "warehouse.view_shipment")
+    return selectors.shipments(
+        status=status, organization=organization, customer=customer, sales_order=sales_order
+    )
+
+
 @router.post("/receipts", response={201: ReceiptOut})
 def create_receipt(request, payload: ReceiptIn):
     """Receive on OPEN POs — named lines, or every open line of the POs named, in one receipt
@@ -428,6 +494,11 @@ class WaveConfirmIn(InputSchema):
     tracking_numbers: dict[str, PlainText] = Field(
         default={}, description="Tracking number by shipment number (optional)."
     )
+    carriers: dict[str, Annotated[PlainText, Field(max_length=60)]] = Field(
+        default={},
+        description="Carrier by shipment number, for shipments that go with another carrier "
+        "than `carrier` (optional).",
+    )
 
 
 class WaveShipmentOut(Schema):
@@ -503,8 +574,12 @@ def confirm_wave(request, number: str, payload: WaveConfirmIn | None = None):
     wave = _wave(number)
     by_number = {shipment.number: shipment.pk for shipment in wave.shipments_out}
     unknown = [
-        (f"tracking_numbers.{shipment}", f"{shipment} is not a shipment of {wave.number}.")
-        for shipment in payload.tracking_numbers
+        (f"{field}.{shipment}", f"{shipment} is not a shipment of {wave.number}.")
+        for field, given in (
+            ("tracking_numbers", payload.tracking_numbers),
+            ("carriers", payload.carriers),
+        )
+        for shipment in given
         if shipment not in by_number
     ]
     if unknown:
@@ -513,6 +588,7 @@ def confirm_wave(request, number: str, payload: WaveConfirmIn | None = None):
         wave=wave,
         carrier=payload.carrier,
         tracking_numbers={by_number[n]: t for n, t in payload.tracking_numbers.items()},
+        carriers={by_number[n]: c for n, c in payload.carriers.items()},
         acting_user=request.user,
     )
     return _wave(number)

@@ -20,6 +20,8 @@ SCREENS = {
     "/warehouse/receiving/": {WH},
     "/warehouse/shipping/": {WH},
     "/warehouse/transfers/": {CS, WH, ORCH},
+    "/warehouse/shipments/": {CS, WH, ORCH},
+    "/warehouse/receipts/": {CS, BUYER, WH, ORCH},
     "/warehouse/inventory/": {CS, BUYER, WH, PROD, ORCH},
     "/manufacturing/work-orders/": {CS, PROD, ORCH},
 }
@@ -27,6 +29,8 @@ API_READS = {
     "/api/v1/items": EVERYONE,
     "/api/v1/organizations": EVERYONE,
     "/api/v1/inventory": {CS, BUYER, WH, PROD, ORCH},
+    "/api/v1/shipments": {CS, WH, ORCH},
+    "/api/v1/receipts": {CS, BUYER, WH, ORCH},
 }
 HOMES = {
     CS: "/orders/",

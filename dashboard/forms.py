@@ -1,22 +1,16 @@
 """The dashboard's date range."""
 
-import datetime
-
 from django import forms
-from django.core.validators import MinValueValidator
 
+from core.forms import DateInWindowField
 from dashboard.selectors import Period
 
 MAX_DAYS = 731
-EARLIEST = datetime.date(2000, 1, 1)
 
 
 def _date_field(label: str) -> forms.DateField:
-    return forms.DateField(
-        required=False,
-        label=label,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        validators=[MinValueValidator(EARLIEST, "Choose a date in 2000 or later.")],
+    return DateInWindowField(
+        required=False, label=label, widget=forms.DateInput(attrs={"type": "date"})
     )
 
 

@@ -4,7 +4,15 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
-from core.api import Quantity, QuantityIn, choice_filter, choice_of, require_permission
+from core.api import (
+    InputSchema,
+    PlainText,
+    Quantity,
+    QuantityIn,
+    choice_filter,
+    choice_of,
+    require_permission,
+)
 from core.paging import KeysFirstPagination
 from manufacturing import selectors
 from manufacturing.models import WorkOrder
@@ -40,12 +48,12 @@ class WorkOrderDetailOut(WorkOrderOut):
     cancel_reason: str
 
 
-class CompleteIn(Schema):
+class CompleteIn(InputSchema):
     quantity: QuantityIn
 
 
-class CancelIn(Schema):
-    reason: str = Field(min_length=1, max_length=200)
+class CancelIn(InputSchema):
+    reason: PlainText = Field(min_length=1, max_length=200)
 
 
 def _work_order(number: str) -> WorkOrder:

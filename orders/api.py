@@ -10,14 +10,17 @@ from pydantic import ValidationError as PydanticValidationError
 from billing.selectors import sales_order_line_views
 from catalog.models import Customer, Item, Organization
 from core.api import (
+    DateIn,
     FieldErrorOut,
+    InputSchema,
+    PlainText,
     Price,
     PriceIn,
     Quantity,
     QuantityIn,
     choice_filter,
     choice_of,
-    field_path,
+    field_errors,
     require_permission,
 )
 from core.exceptions import BusinessRuleError, FieldErrors
@@ -41,30 +44,30 @@ router = Router(tags=["sales orders"])
 Code = Field(min_length=1, max_length=40)
 
 
-class LineIn(Schema):
+class LineIn(InputSchema):
     item: str = Code
     quantity: QuantityIn
     unit_price: PriceIn | None = None
-    requested_ship_date: datetime.date | None = None
+    requested_ship_date: DateIn | None = None
     ship_from: str | None = Field(default=None, max_length=20)
 
 
-class SalesOrderIn(Schema):
+class SalesOrderIn(InputSchema):
     customer: str = Code
-    external_reference: str = Field(default="", max_length=60)
+    external_reference: PlainText = Field(default="", max_length=60)
     currency: str | None = Field(default=None, min_length=3, max_length=3)
     submit: bool = False
     lines: list[LineIn] = Field(min_length=1, max_length=500)
 
 
-class CancelIn(Schema):
-    reason: str = Field(min_length=1, max_length=200)
+class CancelIn(InputSchema):
+    reason: PlainText = Field(min_length=1, max_length=200)
 
 
-class LineChangeIn(Schema):
+class LineChangeIn(InputSchema):
     quantity: QuantityIn | None = None
-    requested_ship_date: datetime.date | None = None
-    reason: str = Field(default="", max_length=200)
+    requested_ship_date: DateIn | None = None
+    reason: PlainText = Field(default="", max_length=200)
 
 
 class SalesOrderSummary(Schema):
@@ -236,7 +239,7 @@ def create_sales_order(request, payload: SalesOrderIn):
 MAX_BATCH = 1000
 
 
-class BatchIn(Schema):
+class BatchIn(InputSchema):
     """Up to 1,000 orders, each as POST /sales-orders takes it (checked one by one)."""
 
     orders: list[dict] = Field(min_length=1, max_length=MAX_BATCH)
@@ -264,10 +267,7 @@ def _parsed(raw: dict, index: int, results: list) -> SalesOrderIn | None:
     try:
         return SalesOrderIn.model_validate(raw)
     except PydanticValidationError as invalid:
-        errors = [
-            {"field": field_path(e.get("loc", ())), "message": e.get("msg", "is invalid")}
-            for e in invalid.errors()
-        ]
+        errors = field_errors(invalid.errors())
         results[index] = {"index": index, "status": 422, "errors": errors}
         return None
 

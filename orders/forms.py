@@ -3,6 +3,7 @@ from django.forms import BaseFormSet, formset_factory
 from django.utils import timezone
 
 from catalog.models import Customer, Item, Organization
+from core.forms import DateInWindowField, PlainTextField
 
 
 class OrderForm(forms.Form):
@@ -12,12 +13,12 @@ class OrderForm(forms.Form):
         empty_label="Choose a customer…",
         error_messages={"invalid_choice": "Choose a customer from the list."},
     )
-    external_reference = forms.CharField(
+    external_reference = PlainTextField(
         max_length=60, required=False, label="Customer PO", help_text="Unique per customer."
     )
 
 
-class RequestedShipDateField(forms.DateField):
+class RequestedShipDateField(DateInWindowField):
     """A line's requested ship date: empty means today, so the form shows today prefilled;
     a row holding only that date (or none) is still a blank row."""
 
@@ -85,10 +86,10 @@ class LineChangeForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "any", "class": "text-end"}),
         error_messages={"min_value": "Enter a quantity greater than zero, or cancel the line."},
     )
-    requested_ship_date = forms.DateField(
+    requested_ship_date = DateInWindowField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Requested ship date"
     )
-    reason = forms.CharField(max_length=200, required=False)
+    reason = PlainTextField(max_length=200, required=False)
 
     clean_requested_ship_date = LineForm.clean_requested_ship_date
 

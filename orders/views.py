@@ -17,6 +17,7 @@ from catalog.models import Customer, Item, Organization
 from core.csv_export import csv_response, wants_csv
 from core.documents import document_url
 from core.exceptions import BusinessRuleError
+from core.forms import posted_text
 from core.paging import paginate
 from orders import selectors
 from orders.forms import LineChangeForm, LineForm, LineFormSet, OrderForm
@@ -255,12 +256,17 @@ def preview(request):
             quantity = LineForm.base_fields["quantity"].clean(get("quantity"))
         except ValidationError as invalid:
             error = " ".join(invalid.messages)
+    requested = None
+    try:  # a date the order could hold (the window), or none: today
+        requested = LineForm.base_fields["requested_ship_date"].clean(get("requested_ship_date"))
+    except ValidationError as invalid:
+        error = " ".join([error, *invalid.messages]).strip()
     context = {"item": item, "quantity": quantity, "error": error}
-    if item is not None and quantity > 0:
+    if item is not None and quantity > 0 and not error:
         context["preview"] = promise_preview(
             item=item,
             quantity=quantity,
-            requested_date=_date(get("requested_ship_date")) or timezone.localdate(),
+            requested_date=requested or timezone.localdate(),
             ship_from=Organization.objects.filter(code=get("ship_from")).first(),
             customer=Customer.objects.filter(number=request.GET.get("customer", "")).first(),
         )
@@ -350,9 +356,8 @@ def cancel_line(request, number: str, line_number: int):
         raise PermissionDenied("Only customer service cancels order lines.")
     order = _order(number)
     line = get_object_or_404(order.lines, line_number=line_number)
-    reason = request.POST.get("reason", "")
     try:
-        line_cancel(line=line, reason=reason, acting_user=request.user)
+        line_cancel(line=line, reason=posted_text(request.POST), acting_user=request.user)
     except BusinessRuleError as exc:
         messages.error(request, f"Line {line_number}: {exc.message}")
     else:
@@ -406,7 +411,7 @@ def cancel_order(request, number: str):
         raise PermissionDenied("Only customer service cancels orders.")
     order = _order(number)
     try:
-        order_cancel(order=order, reason=request.POST.get("reason", ""), acting_user=request.user)
+        order_cancel(order=order, reason=posted_text(request.POST), acting_user=request.user)
     except BusinessRuleError as exc:
         messages.error(request, f"Order {number} not cancelled: {exc.message}")
     else:

@@ -6,15 +6,20 @@ from typing import Annotated
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import AfterValidator
 
 from core.api import (
     Amount,
+    DateIn,
+    InputSchema,
+    PlainText,
     Price,
     Quantity,
     QuantityIn,
     choice_filter,
     choice_of,
     require_permission,
+    unique_line_numbers,
 )
 from core.exceptions import FieldErrors
 from core.paging import KeysFirstPagination
@@ -87,28 +92,30 @@ RequisitionId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 RequisitionNumber = Annotated[str, Field(min_length=1, max_length=20)]
 
 
-class CreateIn(Schema):
+class CreateIn(InputSchema):
     requisition_lines: list[RequisitionId | RequisitionNumber] = Field(min_length=1, max_length=500)
 
 
-class ReasonIn(Schema):
-    reason: str = Field(min_length=1, max_length=300)
+class ReasonIn(InputSchema):
+    reason: PlainText = Field(min_length=1, max_length=300)
 
 
-class LineChangeIn(Schema):
+class LineChangeIn(InputSchema):
     quantity: QuantityIn | None = None
-    promised_date: datetime.date | None = None
+    promised_date: DateIn | None = None
 
 
-class AcknowledgedLineIn(Schema):
+class AcknowledgedLineIn(InputSchema):
     line_number: int = Field(ge=1, le=2**31 - 1)
-    promised_date: datetime.date
+    promised_date: DateIn
 
 
-class AcknowledgeIn(Schema):
+class AcknowledgeIn(InputSchema):
     accepted: bool
-    lines: list[AcknowledgedLineIn] = Field(default_factory=list, max_length=500)
-    note: str = Field(default="", max_length=300)
+    lines: Annotated[list[AcknowledgedLineIn], AfterValidator(unique_line_numbers)] = Field(
+        default_factory=list, max_length=500, description="Each PO line at most once."
+    )
+    note: PlainText = Field(default="", max_length=300)
 
 
 def _po(number: str) -> PurchaseOrder:

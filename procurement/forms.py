@@ -1,17 +1,19 @@
 from django import forms
 
+from core.forms import DateInWindowField, PlainTextField
+
 
 class AcknowledgmentForm(forms.Form):
     accepted = forms.TypedChoiceField(
         choices=[("1", "Accepted"), ("0", "Rejected")], coerce=lambda v: v == "1", initial="1"
     )
-    note = forms.CharField(max_length=300, required=False)
+    note = PlainTextField(max_length=300, required=False)
 
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.po_lines = list(lines)
         for line in self.po_lines:
-            self.fields[f"promised_{line.line_number}"] = forms.DateField(
+            self.fields[f"promised_{line.line_number}"] = DateInWindowField(
                 required=False,
                 label=f"Line {line.line_number} promised date",
                 initial=line.promised_date,
@@ -37,8 +39,8 @@ class PurchaseOrderLineChangeForm(forms.Form):
         required=False,
         error_messages={"min_value": "Enter a quantity greater than zero, or cancel the line."},
     )
-    promised_date = forms.DateField(required=False)
-    reason = forms.CharField(max_length=300, required=False)
+    promised_date = DateInWindowField(required=False)
+    reason = PlainTextField(max_length=300, required=False)
 
 
 class RequisitionIdsField(forms.Field):

@@ -18,6 +18,7 @@ from catalog.models import Supplier
 from core.csv_export import csv_response, wants_csv
 from core.documents import document_type_of
 from core.exceptions import BusinessRuleError
+from core.forms import posted_text
 from core.models import TransitionLog
 from core.paging import paginate
 from procurement import selectors
@@ -297,9 +298,7 @@ ACTIONS = {
     ),
     "reject": (
         "procurement.approve_purchaseorder",
-        lambda r, po: purchase_order_reject(
-            po=po, reason=r.POST.get("reason", ""), acting_user=r.user
-        ),
+        lambda r, po: purchase_order_reject(po=po, reason=posted_text(r.POST), acting_user=r.user),
         "rejected",
     ),
     "communicate": (
@@ -309,9 +308,7 @@ ACTIONS = {
     ),
     "cancel": (
         "procurement.change_purchaseorder",
-        lambda r, po: purchase_order_cancel(
-            po=po, reason=r.POST.get("reason", ""), acting_user=r.user
-        ),
+        lambda r, po: purchase_order_cancel(po=po, reason=posted_text(r.POST), acting_user=r.user),
         "cancelled",
     ),
 }

@@ -7,7 +7,14 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from catalog.models import SOURCE_TYPES
-from core.api import Quantity, choice_filter, choice_of, require_permission
+from core.api import (
+    InputSchema,
+    PlainText,
+    Quantity,
+    choice_filter,
+    choice_of,
+    require_permission,
+)
 from core.exceptions import FieldErrors
 from core.paging import KeysFirstPagination
 from supply import selectors
@@ -58,14 +65,14 @@ class SupplyOrderDetailOut(SupplyOrderOut):
     exceptions: list[SupplyExceptionOut] = Field(alias="exception_list")
 
 
-class AlternativeSourceIn(Schema):
+class AlternativeSourceIn(InputSchema):
     type: choice_of(SOURCE_TYPES)
     supplier: str | None = Field(default=None, max_length=20)
     source_organization: str | None = Field(default=None, max_length=20)
 
 
-class CancelSupplyIn(Schema):
-    reason: str = Field(min_length=1, max_length=200)
+class CancelSupplyIn(InputSchema):
+    reason: PlainText = Field(min_length=1, max_length=200)
 
 
 @router.get("/supply-orders", response=list[SupplyOrderOut])

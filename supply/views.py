@@ -9,6 +9,7 @@ from billing.selectors import invoices_of_order
 from catalog.models import SOURCE_TYPES
 from core.documents import document_type_of, document_url
 from core.exceptions import BusinessRuleError
+from core.forms import posted_text
 from core.models import TransitionLog
 from orders.models import FulfillmentLine
 from supply import selectors
@@ -128,7 +129,7 @@ def cancel_supply(request, number: str):
         request,
         number,
         lambda order: supply_order_cancel_supply(
-            supply_order=order, reason=request.POST.get("reason", ""), acting_user=request.user
+            supply_order=order, reason=posted_text(request.POST), acting_user=request.user
         ),
         "{order.number} cancelled: its line is backordered for re-promising.",
     )

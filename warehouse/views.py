@@ -19,6 +19,7 @@ from core.csv_export import csv_response, wants_csv
 from core.documents import document_type_of, document_url
 from core.exceptions import BusinessRuleError
 from core.formatting import qty, quantity_problem
+from core.forms import posted_text
 from core.models import TransitionLog
 from core.paging import paginate
 from core.services import use_case
@@ -398,7 +399,7 @@ def transfer_action(request, number: str, action: str):
         elif action == "cancel":
             transfer_order_cancel(
                 transfer_order=transfer,
-                reason=request.POST.get("reason", ""),
+                reason=posted_text(request.POST),
                 acting_user=request.user,
             )
             done = f"cancelled: the stock held at {transfer.source.code} is free again"
@@ -523,9 +524,9 @@ def shipment_action(request, number: str, action: str):
     shipment = get_object_or_404(Shipment, number=number)
     if action not in SHIPMENT_ACTIONS:
         return HttpResponse(status=404)
-    carrier = request.POST.get("carrier", "")
-    tracking_number = request.POST.get("tracking_number", "")
     try:
+        carrier = posted_text(request.POST, "carrier", max_length=60)
+        tracking_number = posted_text(request.POST, "tracking_number", max_length=60)
         if action == "ship":
             _pick_pack_and_ship(
                 shipment=shipment,
@@ -636,13 +637,20 @@ def wave_action(request, number: str, action: str):
     try:
         if action == "confirm":
             shipments = list(wave.shipments.all())
+
+            def text(name, label):
+                return posted_text(request.POST, name, max_length=60, label=label)
+
             wave_confirm(
                 wave=wave,
-                carrier=request.POST.get("carrier", ""),
+                carrier=text("carrier", "Carrier"),
                 tracking_numbers={
-                    s.pk: request.POST.get(f"tracking_{s.pk}", "") for s in shipments
+                    s.pk: text(f"tracking_{s.pk}", f"Tracking number of {s.number}")
+                    for s in shipments
                 },
-                carriers={s.pk: request.POST.get(f"carrier_{s.pk}", "") for s in shipments},
+                carriers={
+                    s.pk: text(f"carrier_{s.pk}", f"Carrier of {s.number}") for s in shipments
+                },
                 acting_user=request.user,
             )
             done = SHIPPED

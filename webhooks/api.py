@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from core.api import require_permission
+from core.api import InputSchema, PlainText, require_permission
 from core.paging import KeysFirstPagination
 from webhooks.events import EVENT_TYPES
 from webhooks.models import DeliveryAttempt, Subscription
@@ -21,13 +21,13 @@ from webhooks.services import (
 router = Router(tags=["webhooks"])
 
 
-class SubscriptionIn(Schema):
+class SubscriptionIn(InputSchema):
     url: str = Field(min_length=1, max_length=500)
     events: list[str] = Field(
         min_length=1, max_length=len(EVENT_TYPES) + 1, description=f"{', '.join(EVENT_TYPES)} or *"
     )
     secret: str | None = Field(default=None, max_length=100)
-    description: str = Field(default="", max_length=200)
+    description: PlainText = Field(default="", max_length=200)
 
 
 class SubscriptionOut(Schema):
@@ -43,7 +43,7 @@ class SubscriptionCreatedOut(SubscriptionOut):
     secret: str = Field(description="Shown only in this answer: keep it to verify signatures.")
 
 
-class RotateIn(Schema):
+class RotateIn(InputSchema):
     previous_valid_hours: int = Field(
         default=24,
         ge=0,

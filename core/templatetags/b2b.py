@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from core.formatting import qty as format_quantity
+from core.validation import DATE_MAX, DATE_MIN
 
 register = template.Library()
 
@@ -82,3 +83,14 @@ def get_item(mapping, key):
 def age_days(moment) -> int:
     """Whole days since `moment` (how long something has waited)."""
     return (timezone.now() - moment).days
+
+
+@register.simple_tag
+def date_window():
+    """`min`/`max` of a date input: the window every typed date lies in (core.validation)."""
+    return format_html('min="{}" max="{}"', DATE_MIN.isoformat(), DATE_MAX.isoformat())
+
+
+@register.simple_tag
+def date_max():
+    return DATE_MAX.isoformat()

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing.selectors import invoices_of_order, sales_order_line_views
 from catalog.models import Customer, Item, Organization
+from catalog.selectors import by_code
 from core.csv_export import csv_response, wants_csv
 from core.documents import document_url
 from core.exceptions import BusinessRuleError
@@ -158,13 +159,17 @@ def _lines_entered(formset) -> list[LineInput]:
 
 
 def _with_line_added(request, order=None):
-    """The form again with one more (empty) line: nothing is saved."""
+    """The form again with one more (empty) line, the cursor in its item field and the
+    previous line's requested ship date copied (lines of an order mostly ship together):
+    nothing is saved."""
     data = request.POST.copy()
     formset = LineFormSet(data, prefix="lines")
     added = min(formset.total_form_count(), 199)
     data["lines-TOTAL_FORMS"] = str(added + 1)
-    data[f"lines-{added}-requested_ship_date"] = timezone.localdate().isoformat()
-    context = _entry_context(OrderForm(data), LineFormSet(data, prefix="lines"), order, adding=True)
+    previous = data.get(f"lines-{added - 1}-requested_ship_date", "")
+    data[f"lines-{added}-requested_ship_date"] = previous or timezone.localdate().isoformat()
+    formset = LineFormSet(data, prefix="lines")
+    context = _entry_context(OrderForm(data), formset, order, adding=True, focus_line=added)
     return render(request, "orders/new.html", context)
 
 
@@ -248,7 +253,7 @@ def preview(request):
     """The live availability and promise of one entry line (htmx, on every change)."""
     index = request.GET.get("index", "0")
     get = lambda name: request.GET.get(f"lines-{index}-{name}", "").strip()  # noqa: E731
-    item = Item.objects.filter(sku=get("item")).first()
+    item = by_code(Item.objects.all(), "sku", [get("item")]).get(get("item"))
     quantity, error = Decimal(0), ""
     if get("quantity"):
         try:  # the entry form's own rules: a quantity the order could hold

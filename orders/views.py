@@ -260,12 +260,13 @@ def preview(request):
             quantity = LineForm.base_fields["quantity"].clean(get("quantity"))
         except ValidationError as invalid:
             error = " ".join(invalid.messages)
-    context = {"item": item, "quantity": quantity, "error": error}
+    requested = _date(get("requested_ship_date")) or timezone.localdate()
+    context = {"item": item, "quantity": quantity, "error": error, "requested": requested}
     if item is not None and quantity > 0:
         context["preview"] = promise_preview(
             item=item,
             quantity=quantity,
-            requested_date=_date(get("requested_ship_date")) or timezone.localdate(),
+            requested_date=requested,
             ship_from=Organization.objects.filter(code=get("ship_from")).first(),
             customer=Customer.objects.filter(number=request.GET.get("customer", "")).first(),
         )

@@ -103,3 +103,12 @@ def get_item(mapping, key):
 def age_days(moment) -> int:
     """Whole days since `moment` (how long something has waited)."""
     return (timezone.now() - moment).days
+
+
+@register.filter
+def days_after(later, earlier) -> int:
+    """How many days `later` falls after `earlier` (0 when not later or either is missing):
+    a promise after the requested ship date is flagged with it, on entry and on the line."""
+    if not later or not earlier:
+        return 0
+    return max((later - earlier).days, 0)

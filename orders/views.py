@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from billing.selectors import invoices_of_order, sales_order_line_views
 from catalog.models import Customer, Item, Organization
 from catalog.selectors import by_code
-from core.csv_export import csv_response, wants_csv
+from core.csv_export import amount, csv_response, wants_csv
 from core.documents import document_url
 from core.exceptions import BusinessRuleError
 from core.paging import paginate
@@ -102,11 +102,11 @@ def _worklist_csv_row(order) -> list:
         order.customer.name,
         order.external_reference,
         order.status,
-        timezone.localdate(order.created_at).isoformat(),
-        order.requested_date.isoformat() if order.requested_date else "",
-        order.next_ship_date.isoformat() if order.next_ship_date else "",
+        timezone.localdate(order.created_at),
+        order.requested_date,
+        order.next_ship_date,
         order.line_count,
-        f"{order.total:.2f}",
+        amount(order.total),
         order.currency,
         order.attention,
         order.max_jeopardy or 0,

@@ -89,3 +89,28 @@ def test_a_backorder_not_due_yet_is_not_late_and_each_bar_lists_its_own(client_f
     assert worklist_orders(csr, backorders["links"][0]) == {due_later.number}
     assert worklist_orders(csr, backorders["links"][1]) == {due_today.number}
     assert worklist_orders(csr, backorders["links"][5]) == set()
+
+
+def test_the_jeopardy_tile_lists_the_open_late_lines_it_counts(client_for, world):
+    from supply.flows.buy import purchase_order_acknowledge
+    from supply.flows.receive import receipt_create
+    from tests.factories import UserFactory
+    from warehouse.services import ReceiveLine
+
+    buyer = UserFactory(username="buyer-1", roles=["buyer"])
+    late, shipped = world.supplied(world.laptop, 2), world.supplied(world.laptop, 1)
+    for line in (late, shipped):
+        po = world.on_po(line).purchase_order
+        promised = line.promised_ship_date + datetime.timedelta(days=3)
+        purchase_order_acknowledge(
+            po=po, accepted=True, promised_dates={1: promised}, acting_user=buyer
+        )
+    receipt_create(purchase_order=po, lines=[ReceiveLine(1, Decimal(1))])
+    ship(world, FulfillmentLine.objects.get(pk=shipped.pk))
+    csr = client_for("customer_service")
+
+    page = csr.get("/dashboard/").content.decode()
+
+    assert re.search(r'data-testid="kpi-jeopardy">.*?>1</div>', page, re.S)
+    tile = re.search(r'<a [^>]*href="([^"]+)" data-testid="kpi-jeopardy"', page).group(1)
+    assert worklist_orders(csr, tile.replace("&amp;", "&")) == {late.order.number}

@@ -9,6 +9,7 @@ import pytest
 
 from billing.services import invoices_create_for_shipment
 from orders.services import LineInput
+from procurement.models import PurchaseOrder
 from supply.flows.ship import shipment_confirm
 from supply.models import SupplyOrder
 from supply.services import sales_order_submit, supply_order_create_document
@@ -61,21 +62,35 @@ def long_order(world):
     return order
 
 
-def test_no_page_of_the_chain_is_wider_than_the_screen(live_server, page, sign_in, long_order):
-    sign_in("customer_service")
+def test_no_page_of_the_chain_is_wider_than_the_screen(
+    live_server, page, sign_in, long_order, world
+):
+    world.on_po(long_order.lines.get(line_number=2))
+    po = PurchaseOrder.objects.get().number
     page.set_viewport_size(DESKTOP)
     pages = {
-        "worklist": "/orders/",
-        "order": f"/orders/{long_order.number}/",
-        "pegging-1": f"/supply/lines/{long_order.number}/1/",
-        "pegging-2": f"/supply/lines/{long_order.number}/2/",
-        "supply": "/supply/",
+        "customer_service": {
+            "worklist": "/orders/",
+            "order": f"/orders/{long_order.number}/",
+            "pegging-1": f"/supply/lines/{long_order.number}/1/",
+            "pegging-2": f"/supply/lines/{long_order.number}/2/",
+            "supply": "/supply/",
+            "dashboard": "/dashboard/",
+        },
+        "buyer": {
+            "purchase-orders": "/procurement/purchase-orders/",
+            "purchase-order": f"/procurement/purchase-orders/{po}/",
+        },
+        "warehouse": {"shipping": "/warehouse/shipping/", "receiving": "/warehouse/receiving/"},
     }
-    for name, url in pages.items():
-        page.goto(f"{live_server.url}{url}")
-        page.screenshot(path=f"/tmp/layout-{name}.png", full_page=True)
-        assert width(page) <= DESKTOP["width"], name
-        assert page.evaluate(BROKEN_NUMBERS) == [], name
+    for role, screens in pages.items():
+        page.context.clear_cookies()
+        sign_in(role)
+        for name, url in screens.items():
+            page.goto(f"{live_server.url}{url}")
+            page.screenshot(path=f"/tmp/layout-{name}.png", full_page=True)
+            assert width(page) <= DESKTOP["width"], name
+            assert page.evaluate(BROKEN_NUMBERS) == [], name
 
 
 def test_the_order_pages_invoices_fit_a_phone(live_server, page, sign_in, long_order):

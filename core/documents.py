@@ -23,6 +23,7 @@ def document_reference(document) -> dict:
 # reservations) has its page, by URL name (core reverses names; it imports no later app).
 DOCUMENT_PAGES = {
     "orders.salesorder": "orders:detail",
+    "orders.fulfillmentline": "orders:detail",  # SO-000001/2: the line on its order's page
     "supply.supplyorder": "supply:supply_order",
     "procurement.purchaseorder": "procurement:purchase_order",
     "procurement.purchaseorderline": "procurement:purchase_order",

@@ -73,7 +73,7 @@ def _csv_row(work_order: WorkOrder) -> list:
         work_order.item.sku,
         work_order.quantity,
         work_order.quantity_completed,
-        work_order.due_date.isoformat() if work_order.due_date else "",
+        work_order.due_date,
         line.order.number if line else "",
         line.line_number if line else "",
         line.order.customer.number if line else "",

@@ -13,6 +13,7 @@ A customer with a contact email gets an order acknowledgment with the promised d
 the order is submitted, a ship notice with carrier and tracking when a shipment is confirmed,
 and each invoice as a PDF."""
 
+import datetime
 from collections import defaultdict
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.core.mail import EmailMessage
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from billing.documents import invoice_pdf
 from billing.models import Invoice
@@ -67,6 +69,51 @@ def _users_with(permission: str):
     return list(get_user_model().objects.filter(granted, is_active=True).distinct())
 
 
+WITHDRAW_WITHIN = datetime.timedelta(minutes=1)
+
+
+def line_url(line: FulfillmentLine, user) -> str:
+    """Where "Open" takes a user from a notification about a line: the line's pegging page
+    (its whole chain of documents) for those who may read supply, else the line on its order
+    page."""
+    if user.has_perm("supply.view_supplyorder"):
+        return reverse("supply:pegging", args=[line.order.number, line.line_number])
+    return f"{reverse('orders:detail', args=[line.order.number])}#line-{line.line_number}"
+
+
+def _about(document_type: str, document_id: int) -> str:
+    return f"{document_type}:{document_id}"
+
+
+def _resolved_by(entry) -> tuple[str, str] | None:
+    """(kind, about) of the notifications a change-log entry resolves: a supply order leaving
+    EXCEPTION resolves the exception notices of it; a line leaving BACKORDERED, its backorder
+    notices."""
+    if entry.field != "status" or entry.from_value == entry.to_value:
+        return None
+    if entry.document_type == "supply.supplyorder" and entry.from_value == "EXCEPTION":
+        return Kind.LINE_EXCEPTION, _about(entry.document_type, entry.document_id)
+    if entry.document_type == "orders.fulfillmentline" and entry.from_value == "BACKORDERED":
+        return Kind.LINE_BACKORDERED, _about(entry.document_type, entry.document_id)
+    return None
+
+
+def _resolve(entries) -> None:
+    """Resolve the notifications whose trouble the entries ended. One solved within a minute
+    of being raised is withdrawn (deleted: the user never needs to see it, and its email, if
+    still owed, finds nothing to send); an older one stays in the inbox, marked resolved and
+    read, so the bell counts only what still needs someone."""
+    resolved = {found for entry in entries if (found := _resolved_by(entry))}
+    if not resolved:
+        return
+    now = timezone.now()
+    for kind, about in resolved:
+        open_ones = Notification.objects.filter(kind=kind, about=about, resolved_at=None)
+        open_ones.filter(created_at__gt=now - WITHDRAW_WITHIN).delete()
+        open_ones.filter(read_at=None).update(resolved_at=now, read_at=now)
+        open_ones.update(resolved_at=now)
+
+
 def _about_line(line: FulfillmentLine, kind: str, entry):
     """(recipients, message, url) of a notification about a sales order line."""
     if kind == Kind.LINE_JEOPARDY and not line.jeopardy_days:
@@ -81,7 +128,7 @@ def _about_line(line: FulfillmentLine, kind: str, entry):
         f"{line.scheduled_ship_date}, {line.jeopardy_days} days after its promise"
         + (f": {line.jeopardy_reason}" if line.jeopardy_reason else ""),
     }[kind]
-    return [creator], message, reverse("orders:detail", args=[line.order.number])
+    return [creator], message, line
 
 
 def _recipients_and_message(kind: str, entry):
@@ -96,7 +143,7 @@ def _recipients_and_message(kind: str, entry):
             [line.order.created_by],
             f"{line.number} ({line.item.sku}): supply {supply_order.number} is in exception — "
             f"{entry.reason or supply_order.exception_reason}",
-            reverse("orders:detail", args=[line.order.number]),
+            line,
         )
     if kind in (Kind.LINE_BACKORDERED, Kind.LINE_JEOPARDY):
         line = FulfillmentLine.objects.select_related("order__created_by", "item").get(
@@ -161,9 +208,10 @@ def _customer_emails(entries) -> None:
 
 
 def notify_from_change_log(entries) -> None:
-    """The change-log listener: notifications (and their emails) of a use case's entries, and
-    the emails owed to customers."""
+    """The change-log listener: notifications (and their emails) of a use case's entries, the
+    notifications its entries resolve, and the emails owed to customers."""
     _customer_emails(entries)
+    _resolve(entries)
     for entry in entries:
         kind = _kind_of(entry)
         if kind is None:
@@ -171,10 +219,14 @@ def notify_from_change_log(entries) -> None:
         found = _recipients_and_message(kind, entry)
         if not found:
             continue
-        users, message, url = found
+        users, message, target = found
+        about = ""
+        if kind in (Kind.LINE_EXCEPTION, Kind.LINE_BACKORDERED):
+            about = _about(entry.document_type, entry.document_id)
         for user in users:
+            url = line_url(target, user) if isinstance(target, FulfillmentLine) else target
             notification = Notification.objects.create(
-                user=user, kind=kind, message=message[:300], url=url
+                user=user, kind=kind, message=message[:300], url=url, about=about
             )
             if user.email and kind not in _email_off(user):
                 outbox_write(

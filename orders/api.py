@@ -9,6 +9,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from billing.selectors import sales_order_line_views
 from catalog.models import Customer, Item, Organization
+from catalog.selectors import by_code
 from core.api import (
     DateIn,
     FieldErrorOut,
@@ -277,15 +278,19 @@ def _resolve_many(
 ) -> tuple[dict[int, OrderEntry], dict[int, FieldErrors]]:
     """Natural keys to records for every order at once (three queries): the entries, and for
     an order with unknown references the 422 that names every field at fault."""
-    customers = Customer.objects.select_related("default_ship_from").in_bulk(
-        {p.customer for p in payloads.values()}, field_name="number"
+    # codes in any case, as people type them (catalog.selectors.by_code)
+    customers = by_code(
+        Customer.objects.select_related("default_ship_from"),
+        "number",
+        {p.customer for p in payloads.values()},
     )
-    items = Item.objects.in_bulk(
-        {line.item for p in payloads.values() for line in p.lines}, field_name="sku"
+    items = by_code(
+        Item.objects.all(), "sku", {line.item for p in payloads.values() for line in p.lines}
     )
-    orgs = Organization.objects.in_bulk(
+    orgs = by_code(
+        Organization.objects.all(),
+        "code",
         {line.ship_from for p in payloads.values() for line in p.lines if line.ship_from},
-        field_name="code",
     )
     entries, refused = {}, {}
     for index, payload in payloads.items():

@@ -3,11 +3,29 @@ from django.forms import BaseFormSet, formset_factory
 from django.utils import timezone
 
 from catalog.models import Customer, Item, Organization
+from catalog.selectors import by_code
 from core.forms import DateInWindowField, PlainTextField
 
 
+class CodeChoiceField(forms.ModelChoiceField):
+    """A record picked by its code, typed in any case (catalog.selectors.by_code)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, self.queryset.model):
+            return value
+        code = str(value).strip()
+        record = by_code(self.queryset, self.to_field_name, [code]).get(code)
+        if record is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return record
+
+
 class OrderForm(forms.Form):
-    customer = forms.ModelChoiceField(
+    customer = CodeChoiceField(
         queryset=Customer.objects.order_by("number"),
         to_field_name="number",
         empty_label="Choose a customer…",
@@ -29,7 +47,7 @@ class RequestedShipDateField(DateInWindowField):
 class LineForm(forms.Form):
     # The draft line a row of the edit form changes (empty on a new line).
     line_number = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    item = forms.ModelChoiceField(
+    item = CodeChoiceField(
         queryset=Item.objects.all(),
         to_field_name="sku",
         widget=forms.TextInput(
@@ -50,7 +68,7 @@ class LineForm(forms.Form):
         label="Requested ship date",
         initial=timezone.localdate,
     )
-    ship_from = forms.ModelChoiceField(
+    ship_from = CodeChoiceField(
         queryset=Organization.objects.order_by("code"),
         to_field_name="code",
         required=False,

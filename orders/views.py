@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing.selectors import invoices_of_order, sales_order_line_views
 from catalog.models import Customer, Item, Organization
-from core.csv_export import csv_response, wants_csv
+from catalog.selectors import by_code
+from core.csv_export import amount, csv_response, wants_csv
 from core.documents import document_url
 from core.exceptions import BusinessRuleError
 from core.forms import posted_text
@@ -102,11 +103,11 @@ def _worklist_csv_row(order) -> list:
         order.customer.name,
         order.external_reference,
         order.status,
-        timezone.localdate(order.created_at).isoformat(),
-        order.requested_date.isoformat() if order.requested_date else "",
-        order.next_ship_date.isoformat() if order.next_ship_date else "",
+        timezone.localdate(order.created_at),
+        order.requested_date,
+        order.next_ship_date,
         order.line_count,
-        f"{order.total:.2f}",
+        amount(order.total),
         order.currency,
         order.attention,
         order.max_jeopardy or 0,
@@ -159,13 +160,17 @@ def _lines_entered(formset) -> list[LineInput]:
 
 
 def _with_line_added(request, order=None):
-    """The form again with one more (empty) line: nothing is saved."""
+    """The form again with one more (empty) line, the cursor in its item field and the
+    previous line's requested ship date copied (lines of an order mostly ship together):
+    nothing is saved."""
     data = request.POST.copy()
     formset = LineFormSet(data, prefix="lines")
     added = min(formset.total_form_count(), 199)
     data["lines-TOTAL_FORMS"] = str(added + 1)
-    data[f"lines-{added}-requested_ship_date"] = timezone.localdate().isoformat()
-    context = _entry_context(OrderForm(data), LineFormSet(data, prefix="lines"), order, adding=True)
+    previous = data.get(f"lines-{added - 1}-requested_ship_date", "")
+    data[f"lines-{added}-requested_ship_date"] = previous or timezone.localdate().isoformat()
+    formset = LineFormSet(data, prefix="lines")
+    context = _entry_context(OrderForm(data), formset, order, adding=True, focus_line=added)
     return render(request, "orders/new.html", context)
 
 
@@ -249,7 +254,7 @@ def preview(request):
     """The live availability and promise of one entry line (htmx, on every change)."""
     index = request.GET.get("index", "0")
     get = lambda name: request.GET.get(f"lines-{index}-{name}", "").strip()  # noqa: E731
-    item = Item.objects.filter(sku=get("item")).first()
+    item = by_code(Item.objects.all(), "sku", [get("item")]).get(get("item"))
     quantity, error = Decimal(0), ""
     if get("quantity"):
         try:  # the entry form's own rules: a quantity the order could hold
@@ -261,12 +266,13 @@ def preview(request):
         requested = LineForm.base_fields["requested_ship_date"].clean(get("requested_ship_date"))
     except ValidationError as invalid:
         error = " ".join([error, *invalid.messages]).strip()
-    context = {"item": item, "quantity": quantity, "error": error}
+    requested = requested or timezone.localdate()
+    context = {"item": item, "quantity": quantity, "error": error, "requested": requested}
     if item is not None and quantity > 0 and not error:
         context["preview"] = promise_preview(
             item=item,
             quantity=quantity,
-            requested_date=requested or timezone.localdate(),
+            requested_date=requested,
             ship_from=Organization.objects.filter(code=get("ship_from")).first(),
             customer=Customer.objects.filter(number=request.GET.get("customer", "")).first(),
         )

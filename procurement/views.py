@@ -10,12 +10,13 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Supplier
-from core.csv_export import csv_response, wants_csv
+from core.csv_export import amount, csv_response, wants_csv
 from core.documents import document_type_of
 from core.exceptions import BusinessRuleError
 from core.forms import posted_text
@@ -72,7 +73,7 @@ def _requisition_csv_row(r) -> list:
         r.item.description,
         r.quantity,
         r.unit_price,
-        r.amount,
+        amount(r.amount),
         r.currency,
         r.need_by_date,
         r.organization.code,
@@ -189,14 +190,14 @@ def _purchase_order_csv_row(po) -> list:
         po.supplier.number,
         po.supplier.name,
         po.organization.code,
-        po.get_status_display(),
+        po.status,
         po.revision,
         po.line_count,
-        po.total,
+        amount(po.total),
         po.currency,
-        po.communicated_at.isoformat(timespec="minutes") if po.communicated_at else "",
+        po.communicated_at,
         po.acknowledgment_shown,
-        po.created_at.date(),
+        timezone.localdate(po.created_at),
     ]
 
 

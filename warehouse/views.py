@@ -81,7 +81,7 @@ LEDGER_CSV_HEADER = [
 
 def _ledger_csv_row(row) -> list:
     return [
-        row.created_at.isoformat(),
+        row.created_at,
         row.get_kind_display(),
         row.get_bucket_display(),
         qty(row.quantity),

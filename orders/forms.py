@@ -53,7 +53,7 @@ class LineForm(forms.Form):
         queryset=Organization.objects.order_by("code"),
         to_field_name="code",
         required=False,
-        empty_label="Default",
+        empty_label="Customer default",
     )
 
     def clean_requested_ship_date(self):

@@ -232,8 +232,8 @@ class Promise:
         result = sourcing.choose(line, line.ship_from, lock=True, also_allocated=self.allocated)
         if result.chosen is None:
             reason = (
-                "no effective sourcing rule"
-                if result.level == "none"
+                f"no sourcing rule applies to {line.item.sku} at {line.ship_from.code}"
+                if result.level == sourcing_decision.NO_LEVEL
                 else "no feasible source: " + "; ".join(c.reason for c in result.candidates)
             )
             self._backorder(line, reason=reason[:300], result=result)

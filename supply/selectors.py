@@ -155,6 +155,8 @@ class PromisePreview:
     to_source: Decimal
     result: object = None  # sourcing_decision.SourcingResult for the part to source
     backorder_reason: str = ""
+    # The line names no ship-from: the organization is the customer's default.
+    customer_default: object = None
 
     @property
     def ship_date(self):
@@ -172,11 +174,14 @@ def promise_preview(*, item, quantity: Decimal, requested_date, ship_from, custo
     organization = ship_from or (customer.default_ship_from if customer else None)
     if organization is None:
         return None
+    default = customer if ship_from is None else None
     balance = InventoryBalance.objects.filter(item=item, organization=organization).first()
     available = max(balance.available, Decimal(0)) if balance else Decimal(0)
     from_stock, to_source = sourcing_decision.split_quantity(quantity=quantity, available=available)
     if not to_source:
-        return PromisePreview(organization, available, from_stock, to_source)
+        return PromisePreview(
+            organization, available, from_stock, to_source, customer_default=default
+        )
     if not item.back_to_back:
         return PromisePreview(
             organization,
@@ -184,11 +189,14 @@ def promise_preview(*, item, quantity: Decimal, requested_date, ship_from, custo
             from_stock,
             to_source,
             backorder_reason=f"{item.sku} is stocked, not bought per order",
+            customer_default=default,
         )
     line = FulfillmentLine(item=item, quantity=to_source, requested_ship_date=requested_date)
     result = sourcing.choose(line, organization, lock=False)
     reason = "" if result.chosen else "no feasible source"
-    return PromisePreview(organization, available, from_stock, to_source, result, reason)
+    return PromisePreview(
+        organization, available, from_stock, to_source, result, reason, customer_default=default
+    )
 
 
 def supply_order_counts() -> dict:

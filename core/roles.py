@@ -221,6 +221,7 @@ ROUTE_PERMISSIONS: dict[str, str | None] = {
     "orders:cancel_order": "orders.change_salesorder",
     "supply:supply_orders": "supply.view_supplyorder",
     "supply:supply_order": "supply.view_supplyorder",
+    "supply:supply_order_list": "supply.view_supplyorder",
     "supply:retry": "supply.change_supplyorder",
     "supply:choose_source": "supply.change_supplyorder",
     "supply:cancel_supply": "supply.change_supplyorder",

@@ -6,6 +6,7 @@ app_name = "supply"
 
 urlpatterns = [
     path("", views.supply_orders, name="supply_orders"),
+    path("orders/", views.supply_order_list, name="supply_order_list"),
     path("orders/<str:number>/", views.supply_order, name="supply_order"),
     path("orders/<str:number>/retry/", views.retry, name="retry"),
     path("orders/<str:number>/source/", views.choose_source, name="choose_source"),

@@ -7,11 +7,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing.selectors import invoices_of_order
 from catalog.models import SOURCE_TYPES
+from core.csv_export import csv_response, wants_csv
 from core.documents import document_type_of, document_url
 from core.exceptions import BusinessRuleError
 from core.models import TransitionLog
+from core.paging import paginate
 from orders.models import FulfillmentLine
 from supply import selectors
+from supply.forms import SupplyOrderFilterForm
 from supply.models import SupplyException, SupplyOrder
 from supply.services import (
     SourceChoice,
@@ -46,6 +49,58 @@ def supply_orders(request):
             "can_change": request.user.has_perm("supply.change_supplyorder"),
         },
     )
+
+
+LIST_CSV_HEADER = [
+    "Supply order",
+    "Status",
+    "Type",
+    "Supplier",
+    "Source organization",
+    "Sales order",
+    "Line",
+    "Customer",
+    "Item",
+    "Quantity",
+    "Need-by date",
+    "Exception",
+    "Documents",
+]
+
+
+def _list_csv_row(so) -> list:
+    return [
+        so.number,
+        so.status,
+        so.supply_type,
+        so.supplier.number if so.supplier_id else "",
+        so.source_organization.code if so.source_organization_id else "",
+        so.demand_line.order.number,
+        so.demand_line.line_number,
+        so.demand_line.order.customer.number,
+        so.demand_line.item.sku,
+        so.quantity,
+        so.need_by_date.isoformat(),
+        so.exception_reason,
+        " ".join(t.document_number for t in so.tracking_lines.all()),
+    ]
+
+
+@permission_required("supply.view_supplyorder", raise_exception=True)
+@require_GET
+def supply_order_list(request):
+    """Supply orders by status, type and open exception (the workbench's counts open it),
+    newest first, paged, with their documents; the same rows as CSV."""
+    form = SupplyOrderFilterForm(request.GET)
+    rows = selectors.supply_orders_listed(**form.filters())
+    if wants_csv(request):  # every supply order the filters select, not just this page
+        return csv_response(
+            "supply-orders.csv", LIST_CSV_HEADER, map(_list_csv_row, rows.iterator(chunk_size=500))
+        )
+    page, query = paginate(request, rows)
+    context = {"form": form, "page": page, "query": query}
+    template = "supply/list.html#results" if request.htmx else "supply/list.html"
+    return render(request, template, context)
 
 
 @permission_required("supply.view_supplyorder", raise_exception=True)

@@ -216,6 +216,64 @@ def choose(
     return result
 
 
+MANUAL_LEVEL = "manual"
+
+
+def manual_candidate(
+    line: FulfillmentLine,
+    organization: Organization,
+    *,
+    quantity: Decimal,
+    type: str,
+    supplier=None,
+    source_organization: Organization | None = None,
+    unit_price: Decimal | None = None,
+    lead_time_days: int,
+) -> sourcing_decision.Candidate:
+    """A source the orchestration manager names — any supplier, any organization that has the
+    item, the plant's own bill of materials — with its price and lead time, assessed as a rule
+    would be (receiving days after a purchase, the transfer source's stock, the components at
+    the plant); it needs no sourcing rule."""
+    if type == SupplyType.MAKE:
+        source_organization = organization
+    option = sourcing_decision.RuleOption(
+        rule_id=0,
+        type=type,
+        rank=0,
+        item_id=line.item_id,
+        organization_id=organization.pk,
+        supplier=supplier.number if supplier is not None else None,
+        source_organization=source_organization.code if source_organization else None,
+        unit_price=unit_price if type == SupplyType.BUY else None,
+        lead_time_days=lead_time_days,
+    )
+    source_available = {}
+    if type == SupplyType.TRANSFER and source_organization is not None:
+        found = _available(item_ids=[line.item_id], organization_ids=[source_organization.pk])
+        source_available[source_organization.code] = found.get(
+            (line.item_id, source_organization.pk), Decimal(0)
+        )
+    components_short = {}
+    if type == SupplyType.MAKE:
+        plant_rule = SourcingRule(type=SupplyType.MAKE, source_organization=organization)
+        components_short = _components_short(line.item_id, [plant_rule], quantity)
+    request = sourcing_decision.SourcingRequest(
+        today=_today(),
+        requested_date=line.requested_ship_date,
+        quantity=quantity,
+        item_id=line.item_id,
+        standard_cost=line.item.standard_cost,
+        organization_id=organization.pk,
+        organization_code=organization.code,
+        receiving_days=organization.receiving_days,
+        rules=(option,),
+        source_available=source_available,
+        components_short=components_short,
+        allocated={},
+    )
+    return sourcing_decision.assess(option, request=request)
+
+
 def lock_shared_rules(pairs) -> None:
     """Lock, in id order, the rules that share demand by allocation for (item_id, org_id) pairs.
 

@@ -187,6 +187,12 @@ def _rank_order(rule: RuleOption) -> tuple[int, int]:
     return rule.rank, rule.rule_id
 
 
+def assess(rule: RuleOption, *, request: SourcingRequest) -> Candidate:
+    """One source on its own (a rule, or one the orchestration manager names with its price
+    and lead time): its available date, cost and whether it can supply the request."""
+    return _assess(rule, request=request)
+
+
 def _assess(rule: RuleOption, *, request: SourcingRequest) -> Candidate:
     """Available date, cost and feasibility of one rule; feasible ones get a reason later."""
 

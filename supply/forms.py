@@ -4,6 +4,7 @@ from django import forms
 
 from catalog.models import SOURCE_TYPES
 from supply.models import SupplyException, SupplyOrder
+from supply.services import SourceChoice
 
 SELECT = forms.Select(attrs={"class": "form-select"})
 
@@ -40,3 +41,37 @@ class SupplyOrderFilterForm(forms.Form):
             name: self.cleaned_data.get(name, "") or ""
             for name in ("q", "status", "type", "exception")
         }
+
+
+class SourceChoiceForm(forms.Form):
+    """A source the manager chose: a rule's candidate (type and supplier or organization), or
+    the manager's own source with a price and lead time. Empty: re-promise by the rules."""
+
+    type = forms.ChoiceField(required=False, choices=[("", "By the rules"), *SOURCE_TYPES])
+    supplier = forms.CharField(required=False, max_length=40)
+    source_organization = forms.CharField(required=False, max_length=20)
+    unit_price = forms.DecimalField(
+        required=False, min_value=0, max_digits=15, decimal_places=4, label="Unit price"
+    )
+    lead_time_days = forms.IntegerField(
+        required=False, min_value=0, max_value=365, label="Lead time (days)"
+    )
+
+    def choice(self):
+        """The SourceChoice of valid data (None: the best feasible source by the rules)."""
+        data = self.cleaned_data
+        if not data["type"]:
+            return None
+        return SourceChoice(
+            type=data["type"],
+            supplier=data["supplier"],
+            source_organization=data["source_organization"],
+            unit_price=data["unit_price"],
+            lead_time_days=data["lead_time_days"],
+        )
+
+    def error_text(self) -> str:
+        return " ".join(
+            f"{self.fields[name].label or name}: {' '.join(errors)}"
+            for name, errors in self.errors.items()
+        )

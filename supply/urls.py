@@ -12,4 +12,9 @@ urlpatterns = [
     path("orders/<str:number>/source/", views.choose_source, name="choose_source"),
     path("orders/<str:number>/cancel/", views.cancel_supply, name="cancel_supply"),
     path("lines/<str:order_number>/<int:line_number>/", views.pegging, name="pegging"),
+    path(
+        "lines/<str:order_number>/<int:line_number>/source/",
+        views.line_source,
+        name="line_source",
+    ),
 ]

@@ -72,12 +72,15 @@ def promise_lines(lines, balances, acting_user=None) -> list[FulfillmentLine]:
     # What the lines take from stock is written first: sourcing the rest reads what a transfer
     # source has left, and stock reserved here is gone for it.
     balances_save_reserved(promise.balances.values())
-    for line, from_stock in plan:
+    # Decided order by order, line by line (split-off lines within their order), as when the
+    # orders are promised one at a time: what a line transfers from a source is gone for the
+    # next line.
+    for line, from_stock in sorted(plan, key=lambda p: (p[0].order_id, p[0].line_number)):
         promise.line(line, from_stock)
     supply_orders = promise.write()
     for supply_order in supply_orders[::CREATE_BATCH]:
         enqueue_on_commit(CREATE_SUPPLY, supply_order.pk)
-    return [line for line, _ in plan]
+    return [line for line, _ in plan] + promise.split_while_sourcing
 
 
 def sourced_decision(line, result, quantity) -> SourcingDecision:
@@ -117,6 +120,9 @@ class Promise:
     decisions: list = field(default_factory=list)
     sourced: list = field(default_factory=list)
     allocated: Counter = field(default_factory=Counter)  # rule id: quantity chosen here
+    # (item id, organization code): quantity these lines transfer from there (not yet held)
+    transferred: Counter = field(default_factory=Counter)
+    split_while_sourcing: list = field(default_factory=list)  # the rest after a transfer part
     splits: list = field(default_factory=list)  # (line, quantity to split off, reason)
     next_numbers: dict = field(default_factory=dict)  # order id: next free line number
 
@@ -228,8 +234,33 @@ class Promise:
         self._move(line, "backorder", reason)
 
     def _source(self, line) -> None:
-        """Choose a source for the whole line and request its supply (or backorder it)."""
-        result = sourcing.choose(line, line.ship_from, lock=True, also_allocated=self.allocated)
+        """Choose a source for the whole line and request its supply (or backorder it). A
+        better-ranked transfer source that has only part of it supplies that part: the rest is
+        split off and goes to the next source (sourcing_decision.transfer_part)."""
+        result = self._choose(line)
+        part = sourcing.transfer_part(line, result, taken=self.transferred)
+        if part is not None:
+            candidate, quantity = part
+            reason = f"only {qty(quantity)} available at {candidate.source_organization}"
+            self.splits.append((line, line.quantity - quantity, reason))
+            (rest,) = self._split()
+            self.split_while_sourcing.append(rest)
+            result = self._choose(line)
+            self._sourced(line, result)
+            self.line(rest, Decimal(0))
+            return
+        self._sourced(line, result)
+
+    def _choose(self, line):
+        return sourcing.choose(
+            line,
+            line.ship_from,
+            lock=True,
+            also_allocated=self.allocated,
+            taken=self.transferred,
+        )
+
+    def _sourced(self, line, result) -> None:
         if result.chosen is None:
             reason = (
                 f"no sourcing rule applies to {line.item.sku} at {line.ship_from.code}"
@@ -247,6 +278,8 @@ class Promise:
         decision = sourced_decision(line, result, line.quantity)
         self.decisions.append(decision)
         self.allocated[chosen.rule_id] += line.quantity
+        if chosen.type == SupplyType.TRANSFER:
+            self.transferred[line.item_id, chosen.source_organization] += line.quantity
         need_by = max(line.requested_ship_date, decision.available_date or self.today)
         self.sourced.append(_Sourced(line, decision, need_by))
 

@@ -62,12 +62,16 @@ def stale_after() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.SUPPLY_STALE_AFTER_SECONDS)
 
 
-def promise_lines(lines, balances, acting_user=None) -> list[FulfillmentLine]:
+def promise_lines(
+    lines, balances, acting_user=None, *, always_decide: bool = False
+) -> list[FulfillmentLine]:
     """Promise `lines` (their ship-from organization set, their rows and the balance rows
     `balances` locked by the caller, inside `sourcing.rules_cache()` with the shared rules
     locked); returns them with the lines split off, every one promised. The new supply
-    orders are handed to the worker after commit, a batch per message."""
-    promise = Promise(acting_user=acting_user)
+    orders are handed to the worker after commit, a batch per message. With `always_decide`
+    a line that stays backordered gets a new decision too (it was promised anew: a new
+    ship-from), not only one that moves."""
+    promise = Promise(acting_user=acting_user, always_decide=always_decide)
     plan = promise.plan_splits(lines, balances)
     # What the lines take from stock is written first: sourcing the rest reads what a transfer
     # source has left, and stock reserved here is gone for it.
@@ -113,6 +117,7 @@ class Promise:
     """The promise of a set of lines, decided line by line, written at once."""
 
     acting_user: object = None
+    always_decide: bool = False  # a line that stays backordered is decided (and logged) again
     today: datetime.date = field(default_factory=timezone.localdate)
     on_hand: list = field(default_factory=list)  # (line, organization, quantity)
     balances: dict = field(default_factory=dict)  # the locked rows moved in memory
@@ -218,7 +223,8 @@ class Promise:
         self._move(line, "reserve_on_hand", f"reserved on hand at {organization.code}")
 
     def _backorder(self, line, *, reason, result=None) -> None:
-        if line.status == LineStatus.BACKORDERED:
+        stays = line.status == LineStatus.BACKORDERED
+        if stays and not self.always_decide:
             return  # still nothing: keep the decision in force, write nothing
         self.decisions.append(
             SourcingDecision(
@@ -231,7 +237,8 @@ class Promise:
                 reason=reason,
             )
         )
-        self._move(line, "backorder", reason)
+        if not stays:
+            self._move(line, "backorder", reason)
 
     def _source(self, line) -> None:
         """Choose a source for the whole line and request its supply (or backorder it). A

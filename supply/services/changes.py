@@ -45,11 +45,12 @@ from supply.pegging import (
     supply_exception_raise,
     supply_exceptions_resolve,
 )
-from supply.promising import candidate_json
+from supply.promising import candidate_json, promise_lines
 from supply.selectors import TRACKED_DOCUMENTS, covered
 from supply.services.orchestration import Source, document_started, supply_order_new
 from warehouse.models import InventoryBalance, Reservation, ShipmentLine
 from warehouse.services import (
+    balances_lock,
     reservation_reduce,
     reservation_release,
     reservation_reserve_on_hand,
@@ -201,12 +202,14 @@ def line_change(
     line: FulfillmentLine,
     quantity: Decimal | None = None,
     requested_ship_date: datetime.date | None = None,
+    ship_from: Organization | None = None,
     reason: str = "",
     acting_user=None,
 ) -> FulfillmentLine:
-    """Change a sales order line's quantity and/or requested ship date; its supply follows
-    (see the module). Refused with 409, changing nothing, once the line shipped, while it is on
-    a shipment, or when it was cancelled."""
+    """Change a sales order line's quantity, requested ship date and/or ship-from
+    organization; its supply follows (see the module; a new ship-from: `_move_ship_from`).
+    Refused with 409, changing nothing, once the line shipped, while it is on a shipment, or
+    when it was cancelled."""
     reason = reason.strip()[:200]
     if requested_ship_date is not None and requested_ship_date < timezone.localdate():
         raise BusinessRuleError(
@@ -223,10 +226,25 @@ def line_change(
             for name, value in (
                 ("quantity", quantity),
                 ("requested_ship_date", requested_ship_date),
+                ("ship_from", ship_from),
             ):
                 field_change(
                     line, name, value, acting_user=acting_user, demand_line_id=line.pk, reason=why
                 )
+            return line
+        moving = ship_from is not None and ship_from.pk != line.ship_from_id
+        if moving:
+            # The line is promised again from scratch at the new organization, for its new
+            # quantity and date (nothing of the old supply is kept).
+            for name, value in (
+                ("quantity", quantity),
+                ("requested_ship_date", requested_ship_date),
+            ):
+                field_change(
+                    line, name, value, acting_user=acting_user, demand_line_id=line.pk, reason=why
+                )
+            _move_ship_from(coverage(line), ship_from, why, acting_user)
+            sales_order_refresh_status(order=line.order, acting_user=acting_user)
             return line
         cov = coverage(line)
         if quantity is not None and quantity != line.quantity:
@@ -236,6 +254,67 @@ def line_change(
         _settle(cov, why, acting_user)
         sales_order_refresh_status(order=line.order, acting_user=acting_user)
     return line
+
+
+def _move_ship_from(cov: Coverage, organization: Organization, reason: str, acting_user) -> None:
+    """The line ships from another organization: everything the old one holds or brings for
+    it is given back — supply still to come taken back (refused, 409, when a document can no
+    longer be: a transfer in transit, a work order that completed some), reservations
+    released (what arrived is free stock there), its supply order closed or cancelled — and
+    the line is promised again at the new organization as at submit: stock there first, then
+    its sourcing rules, else backordered. The new promise replaces the old (no jeopardy)."""
+    line = cov.line
+    before = line.ship_from
+    why = f"ships from {organization.code} instead of {before.code}: {reason}"
+    for tracking_line in reversed(cov.documents):
+        if cov.pending(tracking_line) > 0:
+            taken_back = adapter_of(tracking_line).take_back(
+                tracking_line, reason=why, acting_user=acting_user
+            )
+            if not taken_back:
+                raise Conflict(
+                    f"{tracking_line.document_number} can no longer be taken back: it brings "
+                    f"line {line.number} to {before.code}. Keep {before.code}, or change the "
+                    "ship-from after it arrived."
+                )
+    supply_order = _supply_order_locked(cov)
+    for reservation in cov.reservations:
+        if reservation.status == Reservation.Status.ACTIVE:
+            reservation_release(reservation=reservation)
+    if supply_order is not None:
+        supply_exceptions_resolve(supply_order, why, acting_user)
+        name = "close" if supply_order.status == SupplyStatus.FULFILLED else "cancel"
+        transition(supply_order, name, acting_user=acting_user, demand_line_id=line.pk, reason=why)
+    if line.status == LineStatus.AWAITING_SHIPPING:
+        transition(line, "await_more_supply", acting_user=acting_user, demand_line_id=line.pk)
+    if line.status != LineStatus.BACKORDERED:
+        transition(line, "backorder", acting_user=acting_user, demand_line_id=line.pk, reason=why)
+    change_log(
+        document=line,
+        field="ship_from",
+        from_value=before.code,
+        to_value=organization.code,
+        acting_user=acting_user,
+        demand_line_id=line.pk,
+        reason=reason,
+    )
+    promised = line.promised_ship_date
+    line.ship_from = organization
+    line.promised_ship_date = None
+    line.save(update_fields=["ship_from", "promised_ship_date"])
+    balance = balances_lock([(line.item_id, organization.pk)])
+    with sourcing.rules_cache():
+        promise_lines([line], balance, acting_user, always_decide=True)
+    if line.promised_ship_date != promised:
+        change_log(
+            document=line,
+            field="promised_ship_date",
+            from_value=promised,
+            to_value=line.promised_ship_date,
+            acting_user=acting_user,
+            demand_line_id=line.pk,
+            reason=f"re-promised: {why}",
+        )
 
 
 def _requantify(cov: Coverage, quantity: Decimal, reason: str, acting_user) -> None:

@@ -306,3 +306,20 @@ def test_the_api_alternative_source_takes_a_price_and_lead_time(client_for, worl
     assert no_rule.status_code == 409  # not a rule's candidate, and no price or lead time
     assert done.status_code == 200, done.json()
     assert (done.json()["status"], done.json()["supplier"]) == ("IN_PROCESS", "S-FABRIKAM")
+
+
+def test_the_source_page_runs_the_same_queries_for_1_or_7_other_sources(manager, world):
+    from tests.factories import BuyRuleFactory
+    from tests.world import page_queries
+
+    bolt = ItemFactory(sku="BOLT")
+    w2 = OrganizationFactory(code="W2")
+    BuyRuleFactory(item=bolt, organization=w2, supplier=SupplierFactory(number="S-1"))
+    line = backordered(world, bolt)
+    url = f"/supply/lines/{line.order.number}/1/source/"
+    few = page_queries(manager, url)
+    for n in range(2, 5):
+        BuyRuleFactory(item=bolt, organization=w2, supplier=SupplierFactory(number=f"S-{n}"))
+        world.stock(bolt, 2, org=OrganizationFactory(code=f"W{n + 1}"))
+    assert len(manager.get(url).context["others"]) == 7
+    assert page_queries(manager, url) == few

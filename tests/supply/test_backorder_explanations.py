@@ -47,7 +47,8 @@ def test_the_entry_preview_names_the_customers_default_ship_from(csr, world):
         "&lines-0-quantity=1&lines-0-ship_from=W1"
     )
 
-    assert ">Customer default</option>" in new
+    assert ">Default</option>" in new
+    assert 'data-ship-from="W1"' in new
     text = " ".join(preview.content.decode().split())
     assert "(ships from W1, C-ACME's default)" in text
     assert "default" not in chosen.content.decode().lower()

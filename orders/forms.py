@@ -7,7 +7,7 @@ from catalog.models import Customer, Item, Organization
 
 class OrderForm(forms.Form):
     customer = forms.ModelChoiceField(
-        queryset=Customer.objects.select_related("default_ship_from").order_by("number"),
+        queryset=Customer.objects.order_by("number"),
         to_field_name="number",
         empty_label="Choose a customer…",
         error_messages={"invalid_choice": "Choose a customer from the list."},

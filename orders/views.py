@@ -140,6 +140,12 @@ def _entry_context(form, formset, order=None, **extra):
         "action": reverse("orders:edit", args=[order.number]) if order else reverse("orders:new"),
         "today": timezone.localdate().isoformat(),
         "items": Item.objects.order_by("sku").only("sku", "description"),
+        # What "Default" in Ship from means for each customer (orders/static/orders/entry.js)
+        "default_ship_from": dict(
+            Customer.objects.filter(default_ship_from__isnull=False).values_list(
+                "number", "default_ship_from__code"
+            )
+        ),
         **extra,
     }
 

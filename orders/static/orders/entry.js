@@ -1,11 +1,12 @@
 // Order entry: "Customer default" in each line's Ship from names the organization it means
-// (the chosen customer's default ship-from, from data-ship-from on the customer's option).
+// (the chosen customer's default ship-from, from the page's #default-ship-from JSON).
 (() => {
   const customer = document.getElementById("id_customer");
-  if (!customer) return;
+  const data = document.getElementById("default-ship-from");
+  if (!customer || !data) return;
+  const defaults = JSON.parse(data.textContent);
   const name = () => {
-    const chosen = customer.selectedOptions[0];
-    const code = chosen ? chosen.dataset.shipFrom || "" : "";
+    const code = defaults[customer.value] || "";
     document.querySelectorAll("select.input-org option[value='']").forEach((option) => {
       option.textContent = code ? `Default (${code})` : "Default";
     });

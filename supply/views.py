@@ -222,14 +222,14 @@ def line_source(request, order_number: str, line_number: int):
         form = SourceChoiceForm(request.POST)
         if form.is_valid():
             try:
-                number = line_choose_source(
+                outcome = line_choose_source(
                     line=line, choice=form.choice(), acting_user=request.user
                 )
             except BusinessRuleError as exc:
                 messages.error(request, _refusal(exc))
                 status = 409 if exc.status == 409 else 422
             else:
-                messages.success(request, f"Line {line.number} is supplied by {number}.")
+                messages.success(request, f"Line {line.number}: {outcome}.")
                 return redirect("supply:pegging", order_number, line_number)
         else:
             messages.error(request, f"Check the source: {form.error_text()}")

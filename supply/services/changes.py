@@ -47,7 +47,12 @@ from supply.pegging import (
 )
 from supply.promising import candidate_json, promise_lines
 from supply.selectors import TRACKED_DOCUMENTS, covered
-from supply.services.orchestration import Source, document_started, supply_order_new
+from supply.services.orchestration import (
+    Source,
+    backorder_promise_again,
+    document_started,
+    supply_order_new,
+)
 from warehouse.models import InventoryBalance, Reservation, ShipmentLine
 from warehouse.services import (
     balances_lock,
@@ -1001,8 +1006,10 @@ def line_choose_source(
     """A BACKORDERED line is fixed where it is seen: what it lacks is supplied from the
     manager's `choice` (a sourcing rule's candidate or the manager's own source with price and
     lead time), or from the best feasible source by the rules now (None); its document is
-    created at once and pegged to it, an open exception of its supply is resolved. Returns the
-    document's number; refused (409) when the line is not backordered or nothing can supply."""
+    created at once and pegged to it, an open exception of its supply is resolved. Without a
+    choice or a supply order the line is promised again as the automatic re-promise does it
+    (stock first, a short transfer source supplies its part). Returns what happened, in words;
+    refused (409) when the line is not backordered or nothing can supply."""
     with use_case():
         line = _locked_line(line.pk)
         if line.status != LineStatus.BACKORDERED:
@@ -1015,6 +1022,16 @@ def line_choose_source(
                 f"Line {line.number} has no ship-from organization: choose one first.",
                 field="ship_from",
             )
+        if choice is None and coverage(line).supply_order is None:
+            # Re-promise: exactly what the automatic re-promise of backorders does.
+            promised = backorder_promise_again(line, line.ship_from, acting_user)
+            if promised.status == LineStatus.BACKORDERED:
+                raise Conflict(
+                    f"No source can supply line {line.number} now: it stays backordered. "
+                    "Choose another source, with its price and lead time."
+                )
+            sales_order_refresh_status(order=line.order, acting_user=acting_user)
+            return _promised_words(line.order, promised)
         number = supply_next_source(line=line, acting_user=acting_user, choice=choice)
         if number is None:
             raise Conflict(
@@ -1022,7 +1039,18 @@ def line_choose_source(
                 "another source, with its price and lead time."
             )
         sales_order_refresh_status(order=line.order, acting_user=acting_user)
-    return number
+    return f"supplied by {number}"
+
+
+def _promised_words(order, line) -> str:
+    """What promising a backorder again did, in words (the lines split off it included)."""
+    words = [f"{line.get_status_display().lower()} ({qty(line.quantity)})"]
+    for rest in order.lines.filter(split_from=line).order_by("line_number"):
+        words.append(
+            f"line {rest.line_number} split off: {rest.get_status_display().lower()} "
+            f"({qty(rest.quantity)})"
+        )
+    return "promised again: " + "; ".join(words)
 
 
 def supply_order_cancel_supply(

@@ -228,20 +228,26 @@ def backorders_repromise(*, item_id: int | None = None, limit: int = 200) -> int
             organization = _fulfillment_org(line)
             if organization is None:
                 continue
-            held = reserved_on_hand(
-                reservations_active(line=line, source=Reservation.Source.ON_HAND)
-            )
-            if held:
-                line = _keep_what_is_held(line, held)
-            balance = balances_lock([(line.item_id, organization.pk)])[
-                line.item_id, organization.pk
-            ]
-            with sourcing.rules_cache():
-                promise_lines([line], {(line.item_id, organization.pk): balance})
+            line = backorder_promise_again(line, organization)
             if line.status != LineStatus.BACKORDERED:
                 moved += 1
                 sales_order_refresh_status(order=line.order)
     return moved
+
+
+def backorder_promise_again(
+    line: FulfillmentLine, organization: Organization, acting_user=None
+) -> FulfillmentLine:
+    """Promise a locked BACKORDERED line again at `organization`, as at submit (stock first,
+    then the sourcing rules; a short transfer source supplies its part). What it already holds
+    on hand stays and ships; the rest is split off and promised. Returns the line promised."""
+    held = reserved_on_hand(reservations_active(line=line, source=Reservation.Source.ON_HAND))
+    if held:
+        line = _keep_what_is_held(line, held)
+    balance = balances_lock([(line.item_id, organization.pk)])[line.item_id, organization.pk]
+    with sourcing.rules_cache():
+        promise_lines([line], {(line.item_id, organization.pk): balance}, acting_user)
+    return line
 
 
 def _keep_what_is_held(line: FulfillmentLine, held: Decimal) -> FulfillmentLine:

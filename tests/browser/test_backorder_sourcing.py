@@ -40,7 +40,7 @@ def test_the_manager_buys_a_backorder_from_any_supplier_from_the_workbench(
     page.screenshot(path="/tmp/b2b-backorder-source.png", full_page=True)
     chooser.get_by_role("button", name="Buy from it").click()
 
-    expect(page.get_by_role("alert")).to_contain_text(f"Line {order.number}/1 is supplied by REQ-")
+    expect(page.get_by_role("alert")).to_contain_text(f"Line {order.number}/1: supplied by REQ-")
     expect(page.get_by_role("heading", name=f"{order.number} line 1")).to_be_visible()
     expect(page.get_by_test_id("next-step")).not_to_contain_text("Backordered")
 

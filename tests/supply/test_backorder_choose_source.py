@@ -13,7 +13,12 @@ from core.exceptions import Conflict, FieldErrors, InvalidTransition
 from orders.services import LineInput
 from procurement.models import RequisitionLine
 from supply.models import SupplyOrder
-from supply.services import SourceChoice, line_choose_source, sales_order_submit
+from supply.services import (
+    SourceChoice,
+    line_choose_source,
+    sales_order_submit,
+    supply_orders_create_documents,
+)
 from tests.factories import ItemFactory, OrganizationFactory, SupplierFactory
 from tests.world import assert_pegging_holds
 from warehouse.models import TransferOrder
@@ -34,7 +39,7 @@ def test_a_line_no_rule_covers_is_bought_from_the_supplier_the_manager_names(wor
     fabrikam = SupplierFactory(number="S-FABRIKAM")
     line = backordered(world, bolt, 5)
 
-    number = line_choose_source(
+    outcome = line_choose_source(
         line=line,
         choice=SourceChoice(
             type="BUY", supplier="S-FABRIKAM", unit_price=Decimal("12.50"), lead_time_days=4
@@ -43,7 +48,7 @@ def test_a_line_no_rule_covers_is_bought_from_the_supplier_the_manager_names(wor
 
     line.refresh_from_db()
     requisition = RequisitionLine.objects.get(demand_line=line)
-    assert requisition.number == number
+    assert outcome == f"supplied by {requisition.number}"
     assert (requisition.supplier, requisition.unit_price, requisition.quantity) == (
         fabrikam,
         Decimal("12.50"),
@@ -116,11 +121,36 @@ def test_re_promising_a_backorder_takes_the_best_feasible_rule_now(world):
     line = backordered(world, world.chair, 4)
     world.stock(world.chair, 6, org=world.w2)
 
-    line_choose_source(line=line, choice=None)
+    outcome = line_choose_source(line=line, choice=None)
+    supply_orders_create_documents()
 
     line.refresh_from_db()
+    assert outcome == "promised again: scheduled (4)"
     assert line.status == "AWAITING_SUPPLY"
     assert TransferOrder.objects.get().lines.get().quantity == 4
+    assert_pegging_holds()
+
+
+def test_re_promising_takes_the_part_a_short_transfer_source_has(manager, world):
+    world.transfer_setup()
+    world.stock(world.chair, -10, org=world.w2)
+    line = backordered(world, world.chair, 50)
+    world.stock(world.chair, 38, org=world.w2)
+
+    response = manager.post(f"/supply/lines/{line.order.number}/1/source/", {})
+
+    assert response.status_code == 302
+    first, rest = line.order.lines.order_by("line_number")
+    assert (first.quantity, first.status, rest.quantity, rest.status) == (
+        Decimal(38),
+        "SCHEDULED",
+        Decimal(12),
+        "BACKORDERED",
+    )
+    followed = manager.get(response["Location"])
+    assert "promised again: scheduled (38); line 2 split off: backordered (12)" in " ".join(
+        str(m) for m in followed.context["messages"]
+    )
     assert_pegging_holds()
 
 

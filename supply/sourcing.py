@@ -248,11 +248,15 @@ def choose(
 
 
 def transfer_part(
-    line: FulfillmentLine, result: sourcing_decision.SourcingResult, *, taken: Counter | None
+    line: FulfillmentLine,
+    result: sourcing_decision.SourcingResult,
+    *,
+    taken: Counter | None,
+    quantity: Decimal | None = None,
 ) -> tuple[sourcing_decision.Candidate, Decimal] | None:
-    """The part of the line a better-ranked transfer source that is short can still supply
-    (sourcing_decision.transfer_part), against what its source has available now less what
-    the caller already `taken` from it."""
+    """The part of the line (of `quantity` of it) a better-ranked transfer source that is
+    short can still supply (sourcing_decision.transfer_part), against what its source has
+    available now less what the caller already `taken` from it."""
     codes = {
         c.source_organization
         for c in result.candidates
@@ -266,7 +270,8 @@ def transfer_part(
         organizations[org_id]: quantity - taken.get((line.item_id, organizations[org_id]), 0)
         for org_id, quantity in _transfer_available(line.item_id, organizations).items()
     }
-    return sourcing_decision.transfer_part(result, source_available=have, quantity=line.quantity)
+    quantity = line.quantity if quantity is None else quantity
+    return sourcing_decision.transfer_part(result, source_available=have, quantity=quantity)
 
 
 MANUAL_LEVEL = "manual"

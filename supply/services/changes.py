@@ -789,6 +789,33 @@ def supply_next_source(
         return None
     excluded = dict.fromkeys(failed_rule_ids, failure or "this source just failed the line")
     result = sourcing.choose(line, line.ship_from, lock=True, quantity=quantity, excluded=excluded)
+    part = None
+    if choice is None:
+        part = sourcing.transfer_part(line, result, taken=None, quantity=quantity)
+    if part is not None:
+        # A better-ranked transfer source has part of it: it supplies that part, the rest is
+        # split off as a backorder the automatic re-promise takes to the next source.
+        candidate, have = part
+        reason = f"only {qty(have)} available at {candidate.source_organization}"
+        rest = line_split(
+            line=line,
+            quantity=quantity - have,
+            acting_user=acting_user,
+            reason=reason,
+            status=LineStatus.BACKORDERED,
+        )
+        SourcingDecision.objects.create(
+            line=rest,
+            outcome=SourcingDecision.Outcome.BACKORDERED,
+            quantity=rest.quantity,
+            organization=line.ship_from,
+            level=result.level,
+            reason=f"split off: {reason}; promised again when a source can supply it",
+        )
+        quantity = have
+        result = sourcing.choose(
+            line, line.ship_from, lock=True, quantity=quantity, excluded=excluded
+        )
     chosen = result.chosen
     source = None
     if choice is not None and choice.manual:

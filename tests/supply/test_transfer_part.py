@@ -159,3 +159,36 @@ def test_which_short_transfer_supplies_its_part(candidates, available, expected)
         quantity=Decimal(50),
     )
     assert (None if found is None else (found[0].rule_id, found[1])) == expected
+
+
+def test_after_a_supplier_rejects_a_short_transfer_source_supplies_its_part(world, settings):
+    from supply.flows.buy import purchase_order_acknowledge
+
+    settings.PO_APPROVAL_THRESHOLD = Decimal("100000")
+    world.transfer_setup()
+    SourcingRule.objects.create(
+        item=world.laptop,
+        organization=world.w1,
+        type="TRANSFER",
+        source_organization=world.w2,
+        rank=2,
+        lead_time_days=2,
+    )
+    world.stock(world.laptop, 3, org=world.w2)
+    line = world.supplied(world.laptop, 4)
+    po = world.on_po(line).purchase_order
+
+    purchase_order_acknowledge(po=po, accepted=False, promised_dates={})
+
+    first, rest = line.order.lines.order_by("line_number")
+    assert (first.quantity, first.status, first.supply_type) == (
+        Decimal(3),
+        "AWAITING_SUPPLY",
+        "TRANSFER",
+    )
+    assert (rest.quantity, rest.status) == (Decimal(1), "BACKORDERED")
+    assert "only 3 available at W2" in rest.decisions.get().reason
+    assert TransferOrderLine.objects.get().quantity == 3
+    supply_order = first.supply_orders.get()
+    assert not supply_order.exceptions.filter(resolved_at__isnull=True).exists()
+    assert_pegging_holds()

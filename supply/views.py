@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import permission_required
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing.selectors import invoices_of_order
 from catalog.models import SOURCE_TYPES, Supplier
@@ -208,6 +208,7 @@ def cancel_supply(request, number: str):
 
 
 @permission_required("supply.change_supplyorder", raise_exception=True)
+@require_http_methods(["GET", "POST"])
 def line_source(request, order_number: str, line_number: int):
     """Choose a source for a backordered line where it is seen (workbench, pegging page): a
     rule's candidate, any supplier of the item or organization that has it with a price and

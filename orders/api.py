@@ -68,6 +68,8 @@ class CancelIn(InputSchema):
 class LineChangeIn(InputSchema):
     quantity: QuantityIn | None = None
     requested_ship_date: DateIn | None = None
+    # Another organization ships the line: it is promised again there (docs/api.md).
+    ship_from: str | None = Field(default=None, min_length=1, max_length=20)
     reason: PlainText = Field(default="", max_length=200)
 
 
@@ -400,17 +402,24 @@ def _get_line(order: SalesOrder, line_number: int) -> FulfillmentLine:
 
 @router.patch("/sales-orders/{number}/lines/{line_number}", response=SalesOrderOut)
 def change_line(request, number: str, line_number: int, payload: LineChangeIn):
-    """Change a line's quantity and/or requested ship date; its supply follows (change
-    orders, new supply for more, documents cut or cancelled for less, need-by dates moved).
+    """Change a line's quantity, requested ship date and/or ship-from; its supply follows
+    (change orders, new supply for more, documents cut or cancelled for less, need-by dates
+    moved; another ship-from: the old supply given back and the line promised again there).
     A shipped or cancelled line, or one on a shipment, answers 409."""
     require_permission(request, "orders.change_salesorder")
-    if payload.quantity is None and payload.requested_ship_date is None:
-        raise FieldErrors([("quantity", "Give a new quantity or requested_ship_date.")])
+    if payload.quantity is None and payload.requested_ship_date is None and not payload.ship_from:
+        raise FieldErrors([("quantity", "Give a new quantity, requested_ship_date or ship_from.")])
+    ship_from = None
+    if payload.ship_from:
+        ship_from = Organization.objects.filter(code=payload.ship_from).first()
+        if ship_from is None:
+            raise FieldErrors([("ship_from", f"Unknown organization {payload.ship_from}.")])
     order = _get_order(number)
     line_change(
         line=_get_line(order, line_number),
         quantity=payload.quantity,
         requested_ship_date=payload.requested_ship_date,
+        ship_from=ship_from,
         reason=payload.reason,
         acting_user=request.user,
     )

@@ -94,7 +94,7 @@ class LineForm(forms.Form):
 
 
 class LineChangeForm(forms.Form):
-    """A line's new quantity and/or requested ship date, with why (order page)."""
+    """A line's new quantity, requested ship date and/or ship-from, with why (order page)."""
 
     quantity = forms.DecimalField(
         max_digits=15,
@@ -106,6 +106,13 @@ class LineChangeForm(forms.Form):
     )
     requested_ship_date = DateInWindowField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Requested ship date"
+    )
+    ship_from = CodeChoiceField(
+        queryset=Organization.objects.order_by("code"),
+        to_field_name="code",
+        required=False,
+        label="Ship from",
+        error_messages={"invalid_choice": "Choose a ship-from organization from the list."},
     )
     reason = PlainTextField(max_length=200, required=False)
 

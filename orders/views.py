@@ -142,6 +142,12 @@ def _entry_context(form, formset, order=None, **extra):
         "action": reverse("orders:edit", args=[order.number]) if order else reverse("orders:new"),
         "today": timezone.localdate().isoformat(),
         "items": Item.objects.order_by("sku").only("sku", "description"),
+        # What "Default" in Ship from means for each customer (orders/static/orders/entry.js)
+        "default_ship_from": dict(
+            Customer.objects.filter(default_ship_from__isnull=False).values_list(
+                "number", "default_ship_from__code"
+            )
+        ),
         **extra,
     }
 
@@ -307,6 +313,10 @@ def _detail_context(request, order):
         if request.user.has_perm("billing.view_invoice")
         else None,
         "open_states": FulfillmentLine.OPEN_STATES,
+        # the ship-from a line can change to (one query for all lines)
+        "organizations": list(Organization.objects.order_by("code").only("code", "name"))
+        if can_change
+        else [],
         "can_cancel_order": can_change and any(v.can_cancel for v in views),
         "attention": sum(1 for v in views if v.needs_attention),
         "can_submit": request.user.has_perm("orders.add_salesorder")
@@ -389,9 +399,12 @@ def change_line(request, number: str, line_number: int):
         return _line_page(number, line_number)
     quantity = form.cleaned_data["quantity"]
     date = form.cleaned_data["requested_ship_date"]
+    ship_from = form.cleaned_data["ship_from"]
     quantity = None if quantity == line.quantity else quantity
     date = None if date == line.requested_ship_date else date
-    if quantity is None and date is None:
+    current = line.ship_from_id or order.customer.default_ship_from_id
+    ship_from = None if ship_from is None or ship_from.pk == current else ship_from
+    if quantity is None and date is None and ship_from is None:
         messages.info(request, f"Line {line_number}: nothing to change.")
         return _line_page(number, line_number)
     try:
@@ -399,6 +412,7 @@ def change_line(request, number: str, line_number: int):
             line=line,
             quantity=quantity,
             requested_ship_date=date,
+            ship_from=ship_from,
             reason=form.cleaned_data["reason"],
             acting_user=request.user,
         )

@@ -14,6 +14,7 @@ SCREENS = {
     "/dashboard/": EVERYONE,
     "/profile/": EVERYONE,
     "/supply/": {CS, BUYER, ORCH},
+    "/supply/orders/": {CS, BUYER, ORCH},
     "/procurement/requisitions/": {BUYER},
     "/procurement/purchase-orders/": {CS, BUYER, PM, WH, ORCH},
     "/procurement/approvals/": {PM},

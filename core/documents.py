@@ -24,6 +24,7 @@ def document_reference(document) -> dict:
 DOCUMENT_PAGES = {
     "orders.salesorder": "orders:detail",
     "supply.supplyorder": "supply:supply_order",
+    "procurement.requisitionline": "procurement:requisition",
     "procurement.purchaseorder": "procurement:purchase_order",
     "procurement.purchaseorderline": "procurement:purchase_order",
     "manufacturing.workorder": "manufacturing:work_order",

@@ -7,9 +7,11 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
+from catalog.models import Supplier
 from core.api import (
     Amount,
     Price,
+    PriceIn,
     Quantity,
     QuantityIn,
     choice_filter,
@@ -25,6 +27,7 @@ from procurement.services import (
     purchase_order_communicate,
     purchase_order_reject,
     purchase_order_submit,
+    requisition_line_reassign,
 )
 from supply.flows.buy import (
     purchase_order_acknowledge,
@@ -129,6 +132,47 @@ def list_requisition_lines(
 ):
     require_permission(request, "procurement.view_requisitionline")
     return selectors.requisition_lines(status=status, supplier=supplier)
+
+
+class RequisitionChangeIn(Schema):
+    supplier: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=30,
+        description="Another supplier of the item (its number): one with a Buy sourcing rule.",
+    )
+    unit_price: PriceIn | None = None  # left out with a new supplier: its rule's price
+
+
+def _requisition(number: str) -> RequisitionLine:
+    return get_object_or_404(selectors.requisition_lines(), number=number)
+
+
+@router.get("/requisition-lines/{number}", response=RequisitionLineOut)
+def get_requisition_line(request, number: str):
+    require_permission(request, "procurement.view_requisitionline")
+    return _requisition(number)
+
+
+@router.patch("/requisition-lines/{number}", response=RequisitionLineOut)
+def change_requisition_line(request, number: str, payload: RequisitionChangeIn):
+    """The buyer moves an OPEN requisition line to another supplier of its item and/or
+    another unit price (logged on its timeline); once it is on a PO → 409."""
+    require_permission(request, "procurement.add_purchaseorder")
+    if payload.supplier is None and payload.unit_price is None:
+        raise FieldErrors([("supplier", "Give another supplier or a unit_price.")])
+    supplier = None
+    if payload.supplier is not None:
+        supplier = Supplier.objects.filter(number=payload.supplier).first()
+        if supplier is None:
+            raise FieldErrors([("supplier", f"Unknown supplier “{payload.supplier}”.")])
+    requisition_line_reassign(
+        requisition=_requisition(number),
+        supplier=supplier,
+        unit_price=payload.unit_price,
+        acting_user=request.user,
+    )
+    return _requisition(number)
 
 
 def _as_id(reference: int | str) -> int | None:

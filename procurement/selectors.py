@@ -22,6 +22,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from catalog.models import SourcingRule, Supplier, SupplyType
 from core.models import OutboxMessage
 from core.money import AMOUNT_FIELD, line_amount_sql
 from core.queries import per_row
@@ -50,6 +51,49 @@ def requisition_lines(*, status: str = "", supplier: str = "", search: str = "")
             | Q(demand_line__order__number__icontains=search)
         )
     return rows.order_by("supplier__number", "need_by_date", "id")
+
+
+@dataclass(frozen=True)
+class SupplierOffer:
+    supplier: Supplier
+    unit_price: Decimal | None
+    lead_time_days: int
+
+
+def requisition_supplier_offers(requisition: RequisitionLine) -> list[SupplierOffer]:
+    """The suppliers a requisition line may go to: every supplier with a Buy sourcing rule for
+    its item (or for any item) at its ship-to (or any organization) that has not expired, with
+    the price and lead time of its most specific rule; by supplier number."""
+    today = timezone.localdate()
+    rules = (
+        SourcingRule.objects.filter(type=SupplyType.BUY, supplier__isnull=False)
+        .filter(Q(item=requisition.item_id) | Q(item__isnull=True))
+        .filter(Q(organization=requisition.organization_id) | Q(organization__isnull=True))
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=today))
+        .select_related("supplier")
+        # The most specific rule first: item + organization, item, organization, any.
+        .order_by(F("item").asc(nulls_last=True), F("organization").asc(nulls_last=True), "rank")
+    )
+    offers: dict[int, SupplierOffer] = {}
+    for rule in rules:
+        offers.setdefault(
+            rule.supplier_id, SupplierOffer(rule.supplier, rule.unit_price, rule.lead_time_days)
+        )
+    return sorted(offers.values(), key=lambda offer: offer.supplier.number)
+
+
+def requisition_line(number: str) -> RequisitionLine:
+    """One requisition line with its amount and what it is for; raises DoesNotExist."""
+    return requisition_lines().get(number=number)
+
+
+def requisition_purchase_order_line(requisition: RequisitionLine) -> PurchaseOrderLine | None:
+    """The PO line a requisition line is on (its live one, else the last cancelled one)."""
+    return (
+        requisition.purchase_order_lines.select_related("purchase_order")
+        .order_by(Case(When(status=PurchaseOrderLine.Status.CANCELLED, then=1), default=0), "-id")
+        .first()
+    )
 
 
 @dataclass(frozen=True)

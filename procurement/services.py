@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
 from django.utils import timezone
 
+from core.enqueue import enqueue_on_commit
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.formatting import qty
 from core.models import DocumentType, OutboxMessage
@@ -27,10 +28,16 @@ from core.services import (
 )
 from procurement.documents import purchase_order_pdf
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
-from procurement.selectors import purchase_order_lines, purchase_order_total, purchase_orders
+from procurement.selectors import (
+    purchase_order_lines,
+    purchase_order_total,
+    purchase_orders,
+    requisition_supplier_offers,
+)
 
 logger = logging.getLogger(__name__)
 POStatus = PurchaseOrder.Status
+TOUCHLESS_RUN = "supply.convert_touchless_requisitions"
 
 
 def requisition_line_create(
@@ -97,6 +104,70 @@ def requisition_line_change(
             acting_user=acting_user,
             demand_line_id=requisition.demand_line_id,
         )
+    return requisition
+
+
+def requisition_line_reassign(
+    *, requisition: RequisitionLine, supplier=None, unit_price=None, acting_user=None
+) -> RequisitionLine:
+    """The buyer moves an OPEN requisition line to another supplier of its item (one with a
+    Buy sourcing rule for it) and/or another unit price, before it goes on a PO. A new
+    supplier without a new price takes the price of that supplier's rule (if it has one).
+    Each change is in the change log (the line's timeline); once the line is ordered or
+    cancelled it no longer changes here (409: change the PO line by change order)."""
+    with use_case():
+        requisition = (
+            RequisitionLine.objects.select_for_update(of=("self",))
+            .select_related("supplier", "item", "organization")
+            .get(pk=requisition.pk)
+        )
+        if requisition.status != RequisitionLine.Status.OPEN:
+            raise Conflict(
+                f"{requisition.number} is {requisition.get_status_display().lower()}: its "
+                "supplier and price no longer change here"
+                + (
+                    " (change the PO line instead)."
+                    if requisition.status == RequisitionLine.Status.ORDERED
+                    else "."
+                )
+            )
+        if supplier is not None and supplier.pk != requisition.supplier_id:
+            offers = {
+                offer.supplier.pk: offer for offer in requisition_supplier_offers(requisition)
+            }
+            if supplier.pk not in offers:
+                raise BusinessRuleError(
+                    f"{supplier.number} is not a supplier of {requisition.item.sku} for "
+                    f"{requisition.organization.code}: choose one with a Buy sourcing rule for "
+                    "the item.",
+                    field="supplier",
+                )
+            if unit_price is None:
+                unit_price = offers[supplier.pk].unit_price
+            before = requisition.supplier
+            requisition.supplier = supplier
+            requisition.save(update_fields=["supplier"])
+            change_log(
+                document=requisition,
+                field="supplier",
+                from_value=before.number,
+                to_value=supplier.number,
+                acting_user=acting_user,
+                demand_line_id=requisition.demand_line_id,
+                reason="buyer changed the supplier",
+            )
+            if supplier.automatic_po:
+                # The touchless run orders it for an automatic supplier, as for a new one.
+                enqueue_on_commit(TOUCHLESS_RUN, supplier.pk)
+        if unit_price is not None:
+            field_change(
+                requisition,
+                "unit_price",
+                unit_price,
+                acting_user=acting_user,
+                demand_line_id=requisition.demand_line_id,
+                reason="buyer changed the price",
+            )
     return requisition
 
 

@@ -76,10 +76,24 @@ class PurchaseOrderSummary(Schema):
     total: Amount
     acknowledgment: str
     communicated_at: datetime.datetime | None
+    change_order_held_at: datetime.datetime | None = Field(
+        description="Set while a change order from sales order changes waits for the buyer's "
+        "review (PO_CHANGE_ORDER_REVIEW); POST …/communicate sends it."
+    )
+
+
+class LineChangeOut(Schema):
+    line_number: int
+    field: str
+    before: str
+    after: str
 
 
 class PurchaseOrderOut(PurchaseOrderSummary):
     lines: list[PurchaseOrderLineOut] = Field(alias="lines_out")
+    changes_not_sent: list[LineChangeOut] = Field(
+        description="Per line and field: what the supplier was last sent → what it is now."
+    )
 
 
 class PurchaseOrderList(Schema):
@@ -117,6 +131,7 @@ class AcknowledgeIn(Schema):
 def _po(number: str) -> PurchaseOrder:
     po = get_object_or_404(selectors.purchase_orders(), number=number)
     po.lines_out = list(selectors.purchase_order_lines(po))
+    po.changes_not_sent = selectors.purchase_order_changes_not_sent([po]).get(po.pk, [])
     return po
 
 
@@ -218,10 +233,16 @@ def list_purchase_orders(
     status: choice_filter(PurchaseOrder.Status) = "",
     supplier: str = "",
     sales_order: str = "",
+    change_order_held: bool = False,
 ):
     require_permission(request, "procurement.view_purchaseorder")
     return selectors.purchase_orders(
-        selectors.PurchaseOrderFilters(status=status, supplier=supplier, sales_order=sales_order)
+        selectors.PurchaseOrderFilters(
+            status=status,
+            supplier=supplier,
+            sales_order=sales_order,
+            change_order_held=change_order_held,
+        )
     )
 
 

@@ -376,8 +376,12 @@ def purchase_order_reject(*, po: PurchaseOrder, reason: str, acting_user) -> Pur
 EMAIL_TOPIC = "procurement.purchase_order_email"
 
 
-def purchase_order_communicate(*, po: PurchaseOrder, acting_user=None) -> PurchaseOrder:
-    """Send the PO document (PDF attached) to the supplier — once per revision.
+def purchase_order_communicate(
+    *, po: PurchaseOrder, acting_user=None, send_after: datetime.datetime | None = None
+) -> PurchaseOrder:
+    """Send the PO document (PDF attached) to the supplier — once per revision; `send_after`:
+    not before then (a change order waiting out PO_CHANGE_ORDER_WINDOW_MINUTES, so that changes
+    meanwhile join it). A change order held for review is released by this.
 
     Writes the email to the outbox in this transaction; the outbox relay hands it to the mail
     server after commit and only then marks the PO communicated (`purchase_order_email_send`).
@@ -416,21 +420,29 @@ def purchase_order_communicate(*, po: PurchaseOrder, acting_user=None) -> Purcha
                     f"(queued {message.created_at:%Y-%m-%d %H:%M})."
                 )
             outbox_retry(message=message)
+        elif send_after is not None:
+            OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=send_after)
+        if po.change_order_held_at is not None:
+            po.change_order_held_at = None
+            po.save(update_fields=["change_order_held_at"])
         change_log(
             document=po,
             field="communication",
             to_value=f"revision {po.revision} queued",
             acting_user=acting_user,
-            reason=f"email to {po.supplier.email}",
+            reason=f"email to {po.supplier.email}"
+            + (f", going at {timezone.localtime(send_after):%H:%M}" if send_after else ""),
         )
     return po
 
 
-def purchase_order_communicate_if_possible(*, po: PurchaseOrder) -> None:
+def purchase_order_communicate_if_possible(
+    *, po: PurchaseOrder, send_after: datetime.datetime | None = None
+) -> None:
     """Communicate a PO nobody is waiting on (touchless): a supplier without an email address
     leaves it OPEN and unsent (logged) for the buyer, instead of undoing the whole run."""
     try:
-        purchase_order_communicate(po=po)
+        purchase_order_communicate(po=po, send_after=send_after)
     except BusinessRuleError as exc:
         logger.warning("%s not sent: %s", po.number, exc.message)
 

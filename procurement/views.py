@@ -272,6 +272,7 @@ def purchase_orders(request):
         late=request.GET.get("late") == "1",
         awaiting_acknowledgment=request.GET.get("awaiting") == "1",
         search=request.GET.get("q", "").strip(),
+        change_order_held=request.GET.get("held") == "1",
     )
     if wants_csv(request):
         return csv_response(
@@ -340,6 +341,7 @@ def purchase_order(request, number: str):
             "timeline": timeline,
             "email": email,
             "actions": _actions(request, po, email),
+            "changes_not_sent": selectors.purchase_order_changes_not_sent([po]).get(po.pk, []),
             "ack_form": AcknowledgmentForm(lines=lines),
             "can_change_lines": request.user.has_perm("procurement.change_purchaseorder")
             and po.status in CHANGEABLE
@@ -466,6 +468,7 @@ def _approvals_context(request) -> dict:
         "query": query,
         "own": {po.pk for po in page if po.prepared_by(request.user)},  # segregation of duties
         "served": {po.pk: selectors.sales_orders_served(po) for po in page},
+        "changes": selectors.purchase_order_changes_not_sent(page),
         "threshold": settings.PO_APPROVAL_THRESHOLD,
         # Where a decision without htmx comes back to: this page of the queue.
         "next": reverse("procurement:approvals")

@@ -183,3 +183,22 @@ def test_the_api_lists_held_change_orders_and_what_changed(world, settings, clie
     assert detail["changes_not_sent"] == [
         {"line_number": 1, "field": "Quantity", "before": "5", "after": "3"}
     ]
+
+
+def test_the_buyer_is_notified_once_of_a_held_change_order(world, settings):
+    from django.contrib.auth import get_user_model
+
+    from core.models import Notification
+
+    settings.PO_CHANGE_ORDER_REVIEW = True
+    line = world.supplied(world.laptop, 5)
+    world.on_po(line)
+
+    change(line, 6)
+    change(line, 4)
+
+    buyer = get_user_model().objects.get(username="bruno")
+    (told,) = Notification.objects.filter(user=buyer, kind="po_change_order_held")
+    po = PurchaseOrder.objects.get()
+    assert f"{po.number} revision 1" in told.message and "waits for your review" in told.message
+    assert told.url == f"/procurement/purchase-orders/{po.number}/"

@@ -158,7 +158,7 @@ def test_a_demand_cut_after_release_tells_production(world, client_for, role_use
     page = client.get(second.url).content.decode()
     assert 'data-testid="demand-cut"' in page
     assert "it now needs <strong>1</strong> of the 3" in page
-    assert "the other 2 go to free stock at P1" in page
+    assert "the rest (2) goes to free stock at P1" in page
     assert_pegging_holds()
 
 

@@ -145,7 +145,7 @@ def purchase_orders(filters: PurchaseOrderFilters = PurchaseOrderFilters()):
         late_lines = late_purchase_order_lines().filter(purchase_order=OuterRef("pk"))
         rows = rows.filter(Exists(late_lines))
     if filters.change_order_held:
-        rows = rows.filter(change_order_held_at__isnull=False)
+        rows = rows.filter(status=PurchaseOrder.Status.OPEN, change_order_held_at__isnull=False)
     if filters.awaiting_acknowledgment:
         rows = rows.filter(
             status=PurchaseOrder.Status.OPEN,

@@ -178,3 +178,14 @@ def test_a_demand_cancelled_after_an_issue_cancels_the_work_order_and_tells_prod
     assert told.kind == "work_order_demand_cut" and "cancelled after release" in told.message
     assert balance(world, world.leg).on_hand == 40
     assert ledger_mismatches() == []
+
+
+def test_after_a_partial_issue_the_pick_list_shows_what_is_still_to_pick(world, client_for):
+    client = client_for("production")
+    work_order = released(world, client)
+    leg = work_order.components.get(item=world.leg)
+    client.post(f"/manufacturing/work-orders/{work_order.number}/issue/", {f"qty_{leg.pk}": "3"})
+
+    sheet = client.get(f"/manufacturing/work-orders/{work_order.number}/pick-list/")
+
+    assert "5 EA <small>(of 8; 3 issued)</small>" in sheet.content.decode()

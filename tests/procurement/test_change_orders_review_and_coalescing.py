@@ -203,3 +203,24 @@ def test_the_buyer_is_notified_once_of_a_held_change_order(world, settings):
     po = PurchaseOrder.objects.get()
     assert f"{po.number} revision 1" in told.message and "waits for your review" in told.message
     assert told.url == f"/procurement/purchase-orders/{po.number}/"
+
+
+def test_the_buyers_change_during_a_review_joins_the_held_revision(
+    world, settings, mailoutbox, client_for
+):
+    settings.PO_CHANGE_ORDER_REVIEW = True
+    line = world.supplied(world.laptop, 5)
+    po_line = world.on_po(line)
+    change(line, 6)
+    buyer = client_for("buyer")
+    url = f"/api/v1/purchase-orders/{po_line.purchase_order.number}"
+
+    buyer.patch(url + "/lines/1", {"quantity": "8"}, content_type="application/json")
+    outbox_relay()
+    assert subjects(mailoutbox) == ["0"]  # still held: the buyer sends it when done
+    buyer.post(url + "/communicate", content_type="application/json")
+    outbox_relay()
+
+    po = PurchaseOrder.objects.get()
+    assert (po.revision, po.communicated_revision) == (1, 1)
+    assert subjects(mailoutbox) == ["0", "1"] and " x 8 at " in mailoutbox[-1].body

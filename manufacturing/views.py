@@ -49,6 +49,7 @@ def work_orders(request):
         "query": query,
         "filters": filters,
         "statuses": WorkOrder.Status.choices,
+        "open_states": WorkOrder.OPEN_STATES,
         "plants": Organization.objects.filter(kind=Organization.Kind.PLANT).order_by("code"),
     }
     template = "manufacturing/work_orders.html"

@@ -159,6 +159,8 @@ def test_a_demand_cut_after_release_tells_production(world, client_for, role_use
     assert 'data-testid="demand-cut"' in page
     assert "it now needs <strong>1</strong> of the 3" in page
     assert "the rest (2) goes to free stock at P1" in page
+    worklist = client.get("/manufacturing/work-orders/").content.decode()
+    assert f'data-testid="demand-cut-{work_order.number}"' in worklist
     assert_pegging_holds()
 
 

@@ -330,6 +330,11 @@ SUPPLY_STALE_AFTER_SECONDS = env.int("SUPPLY_STALE_AFTER_SECONDS", default=60)
 # --- Business settings ------------------------------------------------------------------------
 CURRENCY = env.str("CURRENCY", default="USD")
 PO_APPROVAL_THRESHOLD = Decimal(env.str("PO_APPROVAL_THRESHOLD", default="10000"))
+# Change orders that come from sales order changes: held for the buyer's review before they go
+# to the supplier (off: sent at once); and minutes a change order's email waits, so that rapid
+# successive changes make one revision (0: sent at once).
+PO_CHANGE_ORDER_REVIEW = env.bool("PO_CHANGE_ORDER_REVIEW", default=False)
+PO_CHANGE_ORDER_WINDOW_MINUTES = env.int("PO_CHANGE_ORDER_WINDOW_MINUTES", default=0)
 PAYMENT_TERMS_DAYS = env.int("PAYMENT_TERMS_DAYS", default=30)
 # The company on customer documents (invoice, packing slip); the address may span lines
 # ("\n" in the variable).

@@ -25,6 +25,7 @@ DOCUMENT_PAGES = {
     "orders.salesorder": "orders:detail",
     "orders.fulfillmentline": "orders:detail",  # SO-000001/2: the line on its order's page
     "supply.supplyorder": "supply:supply_order",
+    "procurement.requisitionline": "procurement:requisition",
     "procurement.purchaseorder": "procurement:purchase_order",
     "procurement.purchaseorderline": "procurement:purchase_order",
     "manufacturing.workorder": "manufacturing:work_order",

@@ -192,6 +192,14 @@ class Notification(models.Model):
         LINE_JEOPARDY = "line_jeopardy", "A line of my order: in jeopardy"
         PO_REJECTED = "po_rejected", "My purchase order: rejected by an approver or the supplier"
         PO_AWAITING_APPROVAL = "po_awaiting_approval", "A purchase order waits for my approval"
+        PO_CHANGE_ORDER_HELD = (
+            "po_change_order_held",
+            "My purchase order: a change order from a sales order change waits for my review",
+        )
+        WORK_ORDER_DEMAND_CUT = (
+            "work_order_demand_cut",
+            "A released work order: its sales order line cut or cancelled",
+        )
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -26,8 +26,10 @@ from django.utils import timezone
 
 from billing.documents import invoice_pdf
 from billing.models import Invoice
+from core.formatting import qty
 from core.models import Notification, NotificationPreference
 from core.outbox import outbox_handler, outbox_write
+from manufacturing.models import WorkOrder
 from orders.models import FulfillmentLine, SalesOrder
 from procurement.models import PurchaseOrder
 from supply.models import SupplyOrder
@@ -58,7 +60,54 @@ def _kind_of(entry) -> str | None:
         return Kind.PO_AWAITING_APPROVAL
     if event == "purchase_order.acknowledged" and after == "REJECTED":
         return Kind.PO_REJECTED
+    return _production_or_buyer_kind(entry)
+
+
+def _production_or_buyer_kind(entry) -> str | None:
+    """A released work order whose demand was cut or that was cancelled after release; a change
+    order held for the buyer's review (procurement.changes)."""
+    if entry.document_type == "manufacturing.workorder":
+        if entry.field == "quantity_for_demand":
+            return Kind.WORK_ORDER_DEMAND_CUT
+        if (
+            entry.field == "status"
+            and entry.to_value == "CANCELLED"
+            and entry.from_value
+            in (
+                "RELEASED",
+                "IN_PROGRESS",
+            )
+        ):
+            return Kind.WORK_ORDER_DEMAND_CUT
+    if (
+        entry.document_type == "procurement.purchaseorder"
+        and entry.field == "communication"
+        and entry.to_value.endswith("held for the buyer's review")
+    ):
+        return Kind.PO_CHANGE_ORDER_HELD
     return None
+
+
+def _about_work_order(entry):
+    """Production hears of a released work order cut or cancelled by someone else (the
+    operator who cancelled it knows)."""
+    work_order = WorkOrder.objects.select_related("organization", "item", "demand_line").get(
+        pk=entry.document_id
+    )
+    users = [u for u in _users_with("manufacturing.change_workorder") if u.pk != entry.actor_id]
+    if entry.field == "status":
+        message = (
+            f"{work_order.number} ({work_order.item.sku} at {work_order.organization.code}) was "
+            f"cancelled after release: {entry.reason}. Issued material went back to stock."
+        )
+    else:
+        message = (
+            f"{work_order.number} ({work_order.item.sku} at {work_order.organization.code}): its "
+            f"sales order line {work_order.demand_line.number} now needs "
+            f"{qty(work_order.quantity_for_demand)} of {qty(work_order.quantity)}; the rest goes "
+            "to free stock when made."
+        )
+    return users, message, reverse("manufacturing:work_order", args=[work_order.number])
 
 
 def _users_with(permission: str):
@@ -145,6 +194,8 @@ def _recipients_and_message(kind: str, entry):
             f"{entry.reason or supply_order.exception_reason}",
             line,
         )
+    if kind == Kind.WORK_ORDER_DEMAND_CUT:
+        return _about_work_order(entry)
     if kind in (Kind.LINE_BACKORDERED, Kind.LINE_JEOPARDY):
         line = FulfillmentLine.objects.select_related("order__created_by", "item").get(
             pk=entry.document_id
@@ -162,6 +213,13 @@ def _recipients_and_message(kind: str, entry):
     buyers = {u for u in (po.created_by, po.submitted_by) if u is not None}
     if not buyers:
         buyers = set(_users_with("procurement.change_purchaseorder"))
+    if kind == Kind.PO_CHANGE_ORDER_HELD:
+        return (
+            sorted(buyers, key=lambda u: u.pk),
+            f"{po.number} revision {po.revision} ({po.supplier.name}) comes from sales order "
+            "changes and waits for your review before it goes to the supplier",
+            url,
+        )
     by = "the supplier" if entry.field == "acknowledgment" else "an approver"
     reason = f": {entry.reason}" if entry.reason else ""
     return sorted(buyers, key=lambda u: u.pk), f"{po.number} was rejected by {by}{reason}", url

@@ -62,3 +62,29 @@ class RequisitionSelectionForm(forms.Form):
     to do)."""
 
     requisition = RequisitionIdsField(required=False)
+
+
+class RequisitionChangeForm(forms.Form):
+    """The buyer's change of an open requisition line: another supplier of its item (by
+    number) and/or another unit price (blank: the new supplier's rule price, else unchanged)."""
+
+    supplier = forms.CharField(max_length=30, required=False)
+    unit_price = forms.DecimalField(
+        max_digits=15,
+        decimal_places=4,
+        min_value=0,
+        required=False,
+        error_messages={"min_value": "Enter a unit price of 0 or more."},
+    )
+
+    def __init__(self, *args, offers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offers = {offer.supplier.number: offer for offer in offers}
+
+    def clean_supplier(self):
+        number = self.cleaned_data["supplier"].strip()
+        if number and number not in self.offers:
+            raise forms.ValidationError(
+                f"{number} is not a supplier of this item: choose one from the list."
+            )
+        return self.offers[number].supplier if number else None

@@ -37,6 +37,7 @@ from core.services import change_log, field_change, transition, use_case
 from orders.locks import lock_orders_and_lines
 from orders.models import FulfillmentLine, SalesOrder
 from orders.services import line_reschedule, line_split, sales_order_refresh_status
+from procurement.changes import change_orders_from_sales_order
 from supply import sourcing
 from supply.execution import adapter_for, adapter_of
 from supply.models import SourcingDecision, SupplyOrder, SupplyTrackingLine
@@ -202,6 +203,7 @@ def _check_quantity(line: FulfillmentLine, quantity: Decimal) -> None:
 # --- demand side ------------------------------------------------------------------------------
 
 
+@change_orders_from_sales_order()
 def line_change(
     *,
     line: FulfillmentLine,
@@ -649,6 +651,7 @@ def _settle(cov: Coverage, reason: str, acting_user) -> None:
             transition(line, "reserve_on_hand", acting_user=acting_user, demand_line_id=line.pk)
 
 
+@change_orders_from_sales_order()
 def line_cancel(*, line: FulfillmentLine, reason: str, acting_user=None) -> FulfillmentLine:
     """Cancel a line that has not shipped: its supply still to come is taken back (documents
     cancelled, a PO line cut to what was received by change order), every reservation released
@@ -688,6 +691,7 @@ def _cancel_locked(line: FulfillmentLine, reason: str, acting_user) -> None:
     transition(line, "cancel", acting_user=acting_user, demand_line_id=line.pk, reason=reason)
 
 
+@change_orders_from_sales_order()
 def order_cancel(*, order: SalesOrder, reason: str, acting_user=None) -> SalesOrder:
     """Cancel every line of an order that has not shipped (shipped lines stay as they are);
     refused, changing nothing, while any of its lines is on a shipment."""

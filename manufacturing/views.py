@@ -11,8 +11,8 @@ from catalog.models import Organization
 from core.csv_export import csv_response, wants_csv
 from core.documents import document_type_of
 from core.exceptions import BusinessRuleError, FieldErrors
-from core.forms import PlainTextField, posted_text
 from core.formatting import qty, quantity_problem
+from core.forms import PlainTextField, posted_text
 from core.models import TransitionLog
 from core.paging import paginate
 from manufacturing import selectors

@@ -4,15 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0009_notification_about_resolved'),
+        ("core", "0009_notification_about_resolved"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('line_exception', 'A line of my order: its supply in exception'), ('line_backordered', 'A line of my order: backordered'), ('line_jeopardy', 'A line of my order: in jeopardy'), ('po_rejected', 'My purchase order: rejected by an approver or the supplier'), ('po_awaiting_approval', 'A purchase order waits for my approval'), ('po_change_order_held', 'My purchase order: a change order from a sales order change waits for my review'), ('work_order_demand_cut', 'A released work order: its sales order line cut or cancelled')], max_length=40),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("line_exception", "A line of my order: its supply in exception"),
+                    ("line_backordered", "A line of my order: backordered"),
+                    ("line_jeopardy", "A line of my order: in jeopardy"),
+                    ("po_rejected", "My purchase order: rejected by an approver or the supplier"),
+                    ("po_awaiting_approval", "A purchase order waits for my approval"),
+                    (
+                        "po_change_order_held",
+                        "My purchase order: a change order from a sales order change waits for my review",
+                    ),
+                    (
+                        "work_order_demand_cut",
+                        "A released work order: its sales order line cut or cancelled",
+                    ),
+                ],
+                max_length=40,
+            ),
         ),
     ]

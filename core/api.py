@@ -169,8 +169,9 @@ _ERROR_RESPONSES = {
     422: "Invalid input: `errors` names each field and what is wrong with it.",
     429: "Too many failed sign-ins from this address or for this user (code "
     "`too_many_attempts`; wait for `Retry-After` seconds).",
-    503: "The database cannot be reached for now (code `database_unavailable`): nothing was "
-    "changed; send the request again after `Retry-After` seconds.",
+    503: "The database cannot be reached for now (code `database_unavailable`): send the "
+    "request again after `Retry-After` seconds (an order with its `external_reference` is "
+    "never entered twice).",
 }
 
 

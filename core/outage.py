@@ -25,8 +25,8 @@ from core.exceptions import error_body, is_api_request
 logger = logging.getLogger("b2b_portal.outage")
 
 UNAVAILABLE_MESSAGE = (
-    "The database cannot be reached right now (a restart or a failover): nothing was changed "
-    "by this request. Send it again in {seconds} seconds."
+    "The database cannot be reached right now (a restart or a failover): send the request "
+    "again in {seconds} seconds."
 )
 
 # PostgreSQL's codes for "the server is not there for you now" (SQLSTATE classes and codes):

@@ -6,7 +6,8 @@ acknowledged order there exactly once and its resend answering the same order.
 
 The tests stop and start the PostgreSQL server the test database lives on (the throwaway
 cluster of scripts/with-test-postgres.sh, found from the server's data directory); they skip
-on SQLite and on a server this machine cannot control."""
+on SQLite and on a server this machine cannot control. The sign-in throttle's own part (its
+cache unreachable while the database is up) runs on both."""
 
 import base64
 import json
@@ -36,8 +37,8 @@ from orders.models import FulfillmentLine, SalesOrder
 from procurement.models import RequisitionLine
 from supply.tasks import requeue_stale_supply_orders
 from tests.conftest import WORKER_SETTINGS
-from tests.factories import UserFactory
-from tests.workers import WebServer, wait_for
+from tests.factories import PASSWORD, UserFactory
+from tests.workers import WebServer, free_port, wait_for
 from tests.world import api_order
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -384,3 +385,40 @@ def test_a_read_is_tried_again_until_the_database_is_back(world, postgres_server
     count = read_while_unavailable(lambda: SalesOrder.objects.count(), seconds=30)
 
     assert count == 0
+
+
+@pytest.fixture
+def throttle_cache_down(settings):
+    """The sign-in throttle's cache on a server that is not there (a Redis port nobody
+    listens on), while the database is up."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 1},
+        }
+    }
+
+
+@pytest.mark.django_db
+def test_sign_in_goes_on_when_the_throttle_cannot_count(throttle_cache_down):
+    UserFactory(username="bruno", roles=["buyer"])
+    user = UserFactory(username="tokens", roles=["customer_service"])
+    _, key = api_token_create(user=user, name="integration")
+    client = Client()
+
+    wrong = client.post("/accounts/login/", {"username": "bruno", "password": "wrong"})
+    right = client.post("/accounts/login/", {"username": "bruno", "password": PASSWORD})
+    by_basic = Client().get(
+        "/api/v1/items", HTTP_AUTHORIZATION=basic("bruno", PASSWORD)["Authorization"]
+    )
+    unknown_token = Client().get("/api/v1/items", HTTP_AUTHORIZATION="Bearer b2b_not-a-token")
+    by_token = Client().get("/api/v1/items", HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    assert wrong.status_code == 200 and "correct username and password" in wrong.content.decode()
+    assert right.status_code == 302
+    assert (by_basic.status_code, unknown_token.status_code, by_token.status_code) == (
+        200,
+        401,
+        200,
+    )

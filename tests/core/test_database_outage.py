@@ -422,3 +422,17 @@ def test_sign_in_goes_on_when_the_throttle_cannot_count(throttle_cache_down):
         401,
         200,
     )
+
+
+def test_a_screen_answers_the_503_page_under_debug_too(world, postgres_server, client, settings):
+    settings.DEBUG = True  # `make run`: Django would show its technical 500 page
+    postgres_server.stop()
+    try:
+        response = client.post("/accounts/login/", {"username": "csr", "password": PASSWORD})
+    finally:
+        postgres_server.start()
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(settings.DATABASE_UNAVAILABLE_RETRY_AFTER)
+    assert "Back in a moment" in response.content.decode()
+    assert 'href="/">your worklist</a>' in response.content.decode()

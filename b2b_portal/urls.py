@@ -10,6 +10,7 @@ from core import views as core_views
 
 handler403 = "core.views.permission_denied"
 handler404 = "core.views.page_not_found"
+handler500 = "core.outage.server_error"  # 503 when the database cannot be reached
 
 
 def _api_urls():

@@ -13,6 +13,7 @@ from axes.helpers import get_client_ip_address
 from axes.utils import reset as axes_reset
 from django.contrib.auth import authenticate
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db import DatabaseError
 from django.http import Http404
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -24,6 +25,7 @@ from pydantic_core import PydanticCustomError
 from core.exceptions import BusinessRuleError, FieldErrors, error_body
 from core.lockout import TooManyAttempts, check_address, record_failed_sign_in
 from core.money import PRICE, QUANTITY, round_amount
+from core.outage import is_database_unavailable, unavailable_response
 from core.services import api_token_authenticate
 from core.validation import (
     DATE_MAX,
@@ -249,6 +251,9 @@ _ERROR_RESPONSES = {
     422: "Invalid input: `errors` names each field and what is wrong with it.",
     429: "Too many failed sign-ins from this address or for this user (code "
     "`too_many_attempts`; wait for `Retry-After` seconds).",
+    503: "The database cannot be reached for now (code `database_unavailable`): send the "
+    "request again after `Retry-After` seconds (an order with its `external_reference` is "
+    "never entered twice).",
 }
 
 
@@ -264,7 +269,7 @@ class PortalAPI(NinjaAPI):
         content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
         for path, operations in schema["paths"].items():
             for method, operation in operations.items():
-                codes = {400, 401, 403, 422, 429}
+                codes = {400, 401, 403, 422, 429, 503}
                 if "{" in path:
                     codes.add(404)
                 if method != "get":
@@ -394,6 +399,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
         else:
             errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
         return respond(request, exc.status, error_body(exc.message, exc.code, errors))
+
+    @api.exception_handler(DatabaseError)
+    def database_error(request, exc):
+        # Whatever the operation was doing (the token check, the sign-in throttle, the
+        # lockout reset, a read): the database gone is a 503 to send again, not a bug.
+        if is_database_unavailable(exc):
+            logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc)
+            return unavailable_response(request)
+        return server_error(request, exc)
 
     @api.exception_handler(Exception)
     def server_error(request, exc):

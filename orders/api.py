@@ -1,7 +1,10 @@
 """Sales orders API (docs/api.md)."""
 
 import datetime
+from decimal import Decimal
 
+from django.conf import settings
+from django.db import DatabaseError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
@@ -25,6 +28,7 @@ from core.api import (
     require_permission,
 )
 from core.exceptions import BusinessRuleError, FieldErrors
+from core.outage import is_database_unavailable, read_while_unavailable
 from core.paging import KeysFirstPagination
 from orders import selectors
 from orders.models import FulfillmentLine, SalesOrder
@@ -236,7 +240,58 @@ def create_sales_order(request, payload: SalesOrderIn):
         acting_user=request.user,
         submit=payload.submit,
     )
-    return Status(201 if created else 200, order_out(_get_order(order.number)))
+    return Status(201 if created else 200, _read_back(order))
+
+
+def _read_back(order: SalesOrder) -> dict:
+    """The order as the database holds it once entered. When the database goes away between
+    the commit and this read (a restart, a failover), the read is tried again for up to
+    ORDER_READ_BACK_SECONDS; a new order is then answered as committed rather than as an
+    error (docs/api.md): its lines without supply, sourcing or reserved quantities yet."""
+    try:
+        return read_while_unavailable(
+            lambda: order_out(_get_order(order.number)),
+            seconds=settings.ORDER_READ_BACK_SECONDS,
+        )
+    except DatabaseError as exc:
+        entered = getattr(order, "entered_lines", None)
+        if entered is None or not is_database_unavailable(exc):
+            raise  # nothing was entered by this request: a 503 to send again, or a bug
+        return order_as_committed(order, entered)
+
+
+def order_as_committed(order: SalesOrder, lines: list[FulfillmentLine]) -> dict:
+    """The answer for an order just committed, from the rows in hand (no query)."""
+    none = Decimal(0)
+    return {
+        "number": order.number,
+        "customer": order.customer.number,
+        "external_reference": order.external_reference,
+        "status": order.status,
+        "currency": order.currency,
+        "lines": [
+            {
+                "line_number": line.line_number,
+                "split_from": None,
+                "item": line.item.sku,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "status": line.status,
+                "supply_type": line.supply_type,
+                "ship_from": line.ship_from.code if line.ship_from else None,
+                "requested_ship_date": line.requested_ship_date,
+                "promised_ship_date": line.promised_ship_date,
+                "scheduled_ship_date": line.scheduled_ship_date,
+                "jeopardy_days": line.jeopardy_days,
+                "quantity_reserved": none,
+                "quantity_shipped": none,
+                "quantity_invoiced": none,
+                "supply": None,
+                "sourcing": None,
+            }
+            for line in lines
+        ],
+    }
 
 
 MAX_BATCH = 1000

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RefuseUnreadableRequests",
+    "core.outage.AnswerDatabaseOutage",  # the database gone: 503 + Retry-After, never 500
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -133,6 +134,12 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     else:
         _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
         _db["CONN_HEALTH_CHECKS"] = True
+
+# While the database cannot be reached every request is answered 503 with this Retry-After
+# (seconds); a committed order whose read-back fails is read again for up to
+# ORDER_READ_BACK_SECONDS before it is answered from what was committed (core.outage).
+DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", default=5)
+ORDER_READ_BACK_SECONDS = env.float("ORDER_READ_BACK_SECONDS", default=10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -323,11 +330,12 @@ OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=30)
 OUTBOX_BACKOFF_MAX_SECONDS = env.int("OUTBOX_BACKOFF_MAX_SECONDS", default=3600)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
-# Webhook URLs on private, loopback or link-local addresses are refused (SSRF) unless DEBUG is
-# on or this is set (an installation whose receivers live on its own network).
 # The address users open the portal at, for links in emails (e.g. https://b2b.example.com);
 # empty: emails carry paths only.
 SITE_URL = env.str("SITE_URL", default="")
+# Webhooks go to global unicast addresses only (SSRF, webhooks/addresses.py). This, and nothing
+# else (not DEBUG), also lets through loopback, private and shared (100.64.0.0/10) addresses, for
+# an installation whose receivers live on its own network; link-local never.
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
 # How long a process trusts its list of active subscriptions: a subscription made in another
 # process gets events from at most this many seconds after it was made.
@@ -338,6 +346,11 @@ SUPPLY_STALE_AFTER_SECONDS = env.int("SUPPLY_STALE_AFTER_SECONDS", default=60)
 # --- Business settings ------------------------------------------------------------------------
 CURRENCY = env.str("CURRENCY", default="USD")
 PO_APPROVAL_THRESHOLD = Decimal(env.str("PO_APPROVAL_THRESHOLD", default="10000"))
+# Change orders that come from sales order changes: held for the buyer's review before they go
+# to the supplier (off: sent at once); and minutes a change order's email waits, so that rapid
+# successive changes make one revision (0: sent at once).
+PO_CHANGE_ORDER_REVIEW = env.bool("PO_CHANGE_ORDER_REVIEW", default=False)
+PO_CHANGE_ORDER_WINDOW_MINUTES = env.int("PO_CHANGE_ORDER_WINDOW_MINUTES", default=0)
 PAYMENT_TERMS_DAYS = env.int("PAYMENT_TERMS_DAYS", default=30)
 # The company on customer documents (invoice, packing slip); the address may span lines
 # ("\n" in the variable).
@@ -349,9 +362,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    # A 403 is one warning line (user, reason), without the traceback Django adds.
-    "filters": {"refusals_without_traceback": {"()": "core.log_filters.RefusalsWithoutTraceback"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "outage": {"()": "core.outage.OutageWithoutTracebacks"},
+        # A 403 is one warning line (user, reason), without the traceback Django adds.
+        "refusals_without_traceback": {"()": "core.log_filters.RefusalsWithoutTraceback"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["outage"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -12,6 +12,7 @@ from core.passwords import OutboxPasswordResetForm
 
 handler403 = "core.views.permission_denied"
 handler404 = "core.views.page_not_found"
+handler500 = "core.outage.server_error"  # 503 when the database cannot be reached
 
 
 def _api_urls():

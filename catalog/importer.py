@@ -28,6 +28,13 @@ from catalog.models import (
     Supplier,
 )
 from core.roles import ROLE_NAMES
+from core.validation import (
+    DATE_WINDOW_MESSAGE,
+    PLAIN_TEXT_MESSAGE,
+    date_in_window,
+    plain_lines,
+    plain_text,
+)
 
 SECTIONS = (
     "organizations",
@@ -69,7 +76,7 @@ class ImportPlan:
 # --- field readers: each returns the clean value or _MISSING after recording an error ---------
 
 
-def _text(plan, raw, path, *, required=True, max_length=200):
+def _text(plan, raw, path, *, required=True, max_length=200, plain=plain_text):
     if raw is None or raw == "":
         if required:
             plan.error(path, "is required")
@@ -81,6 +88,9 @@ def _text(plan, raw, path, *, required=True, max_length=200):
     value = raw.strip()
     if len(value) > max_length:
         plan.error(path, f"must be at most {max_length} characters")
+        return _MISSING
+    if plain is not None and not plain(value):
+        plan.error(path, PLAIN_TEXT_MESSAGE)
         return _MISSING
     return value
 
@@ -132,10 +142,14 @@ def _date(plan, raw, path):
     if raw is None:
         return None
     try:
-        return datetime.date.fromisoformat(raw)
+        value = datetime.date.fromisoformat(raw)
     except (TypeError, ValueError):
         plan.error(path, "must be a date YYYY-MM-DD")
         return _MISSING
+    if not date_in_window(value):
+        plan.error(path, DATE_WINDOW_MESSAGE)
+        return _MISSING
+    return value
 
 
 class _Refs:
@@ -208,7 +222,7 @@ _SPECS = {
     "customers": {
         "number": (_text, {"max_length": 40}),
         "name": (_text, {}),
-        "ship_to_address": (_text, {"required": False, "max_length": 2000}),
+        "ship_to_address": (_text, {"required": False, "max_length": 2000, "plain": plain_lines}),
         "email": (_text, {"required": False, "max_length": 254}),
         "default_ship_from": (_text, {"required": False, "max_length": 20}),
         "transit_days": (_int, {}),
@@ -242,7 +256,7 @@ _SPECS = {
     },
     "users": {
         "username": (_text, {"max_length": 150}),
-        "password": (_text, {"max_length": 128}),
+        "password": (_text, {"max_length": 128, "plain": None}),
         "email": (_text, {"required": False, "max_length": 254}),
         "first_name": (_text, {"required": False, "max_length": 150}),
         "last_name": (_text, {"required": False, "max_length": 150}),

@@ -3,6 +3,7 @@
 Every error response is `{"detail": str, "code": str, "errors": [{"field", "message"}]}`.
 """
 
+import datetime
 import json
 import logging
 from decimal import Decimal
@@ -12,17 +13,30 @@ from axes.helpers import get_client_ip_address
 from axes.utils import reset as axes_reset
 from django.contrib.auth import authenticate
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db import DatabaseError
 from django.http import Http404
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBasicAuth, HttpBearer, SessionAuth
-from pydantic import Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from core.exceptions import BusinessRuleError, FieldErrors, error_body
 from core.lockout import TooManyAttempts, check_address, record_failed_sign_in
 from core.money import PRICE, QUANTITY, round_amount
+from core.outage import is_database_unavailable, unavailable_response
 from core.services import api_token_authenticate
+from core.validation import (
+    DATE_MAX,
+    DATE_MIN,
+    DATE_PATTERN,
+    DATE_WINDOW_MESSAGE,
+    PLAIN_TEXT_MESSAGE,
+    PLAIN_TEXT_PATTERN,
+    date_in_window,
+    plain_text,
+)
 
 logger = logging.getLogger("b2b_portal.api")
 
@@ -84,10 +98,78 @@ SignedQuantityIn = _decimal_in(
 PriceIn = _decimal_in(PRICE, minimum="ge0", description="A unit price, up to 4 decimals.")
 
 
+class InputSchema(Schema):
+    """The base of every request body: a field the operation does not know is refused (422
+    naming it) rather than silently ignored — a misspelt `promised_dat` must not look accepted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _in_window(value: datetime.date) -> datetime.date:
+    if not date_in_window(value):
+        raise PydanticCustomError("date_window", DATE_WINDOW_MESSAGE)
+    return value
+
+
+# A date typed into the API: ISO YYYY-MM-DD inside the one window of core.validation.
+DateIn = Annotated[
+    datetime.date,
+    AfterValidator(_in_window),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "pattern": DATE_PATTERN,
+            "description": f"A date YYYY-MM-DD from {DATE_MIN} to {DATE_MAX}.",
+        }
+    ),
+]
+
+
+def _plain(value: str) -> str:
+    if not plain_text(value):
+        raise PydanticCustomError("plain_text", PLAIN_TEXT_MESSAGE)
+    return value
+
+
+# A reference, reason or note: one line of visible characters (core.validation); give its
+# length bounds with `= Field(...)` where it is used.
+PlainText = Annotated[
+    str,
+    AfterValidator(_plain),
+    Field(json_schema_extra={"pattern": PLAIN_TEXT_PATTERN}),
+]
+
+
+def unique_line_numbers(lines: list, *, key=lambda line: line.line_number) -> list:
+    """Refuse a line given twice in one request (an acknowledgment, a receipt): which of the
+    two promised dates or quantities was meant cannot be guessed. `key` tells lines apart."""
+    seen: dict = {}
+    for index, line in enumerate(lines):
+        first = seen.setdefault(key(line), index)
+        if first != index:
+            raise PydanticCustomError(
+                "duplicate_line",
+                "Line {line_number} is also given at lines[{first}]: give each line once.",
+                {"line_number": line.line_number, "first": first, "index": index},
+            )
+    return lines
+
+
+class UnsupportedMediaType(Exception):
+    """A body sent as something else than application/json."""
+
+
+JSON_ONLY_MESSAGE = "Send the body as JSON with the header Content-Type: application/json."
+
+
 class DecimalParser(Parser):
-    """JSON numbers become Decimal, never float: quantities and money stay exact."""
+    """JSON numbers become Decimal, never float: quantities and money stay exact. Bodies are
+    JSON only: a form or text body is refused (415) rather than guessed at."""
 
     def parse_body(self, request):
+        if request.content_type != "application/json":
+            raise UnsupportedMediaType(JSON_ONLY_MESSAGE)
         return json.loads(request.body, parse_float=Decimal)
 
 
@@ -164,9 +246,14 @@ _ERROR_RESPONSES = {
     404: "No such document (code `not_found`).",
     409: "The document's state does not allow this now (code `conflict` or the rule's code).",
     413: "The body is over the upload limit (code `too_large`).",
+    415: "The body is not sent as `Content-Type: application/json` (code "
+    "`unsupported_media_type`).",
     422: "Invalid input: `errors` names each field and what is wrong with it.",
     429: "Too many failed sign-ins from this address or for this user (code "
     "`too_many_attempts`; wait for `Retry-After` seconds).",
+    503: "The database cannot be reached for now (code `database_unavailable`): send the "
+    "request again after `Retry-After` seconds (an order with its `external_reference` is "
+    "never entered twice).",
 }
 
 
@@ -182,11 +269,13 @@ class PortalAPI(NinjaAPI):
         content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
         for path, operations in schema["paths"].items():
             for method, operation in operations.items():
-                codes = {400, 401, 403, 422, 429}
+                codes = {400, 401, 403, 422, 429, 503}
                 if "{" in path:
                     codes.add(404)
                 if method != "get":
                     codes |= {409, 413}
+                if "requestBody" in operation:
+                    codes.add(415)
                 responses = operation.setdefault("responses", {})
                 for code in sorted(codes):
                     responses.setdefault(
@@ -218,6 +307,24 @@ def field_path(loc) -> str:
     return path
 
 
+def _error_field(error: dict) -> str:
+    loc = tuple(error.get("loc", ()))
+    if error.get("type") == "duplicate_line":  # the second of the two lines, not the list
+        loc += (error["ctx"]["index"], "line_number")
+    return field_path(loc)
+
+
+def _error_message(error: dict) -> str:
+    if error.get("type") == "extra_forbidden":
+        return "Unknown field: this request has no such field (check its spelling)."
+    return error.get("msg", "is invalid")
+
+
+def field_errors(errors: list[dict]) -> list[dict]:
+    """Pydantic's errors as the error shape's `errors`: a path into the request, a message."""
+    return [{"field": _error_field(e), "message": _error_message(e)} for e in errors]
+
+
 _HTTP_CODES = {
     400: "malformed_request",
     401: "not_authenticated",
@@ -226,6 +333,7 @@ _HTTP_CODES = {
     405: "malformed_request",
     409: "conflict",
     413: "too_large",
+    415: "unsupported_media_type",
     422: "validation_error",
 }
 
@@ -236,10 +344,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc):
-        errors = [
-            {"field": field_path(e.get("loc", ())), "message": e.get("msg", "is invalid")}
-            for e in exc.errors
-        ]
+        errors = field_errors(exc.errors)
         fields = ", ".join(e["field"] for e in errors if e["field"])
         detail = f"The request is invalid: check {fields}." if fields else "The request is invalid."
         return respond(request, 422, error_body(detail, "validation_error", errors))
@@ -260,6 +365,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):
+        if isinstance(exc.__cause__, UnsupportedMediaType):
+            return respond(request, 415, error_body(JSON_ONLY_MESSAGE, "unsupported_media_type"))
         code = _HTTP_CODES.get(exc.status_code, "business_rule")
         detail = str(exc)
         if exc.status_code == 400:
@@ -292,6 +399,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
         else:
             errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
         return respond(request, exc.status, error_body(exc.message, exc.code, errors))
+
+    @api.exception_handler(DatabaseError)
+    def database_error(request, exc):
+        # Whatever the operation was doing (the token check, the sign-in throttle, the
+        # lockout reset, a read): the database gone is a 503 to send again, not a bug.
+        if is_database_unavailable(exc):
+            logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc)
+            return unavailable_response(request)
+        return server_error(request, exc)
 
     @api.exception_handler(Exception)
     def server_error(request, exc):

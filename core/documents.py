@@ -23,14 +23,17 @@ def document_reference(document) -> dict:
 # reservations) has its page, by URL name (core reverses names; it imports no later app).
 DOCUMENT_PAGES = {
     "orders.salesorder": "orders:detail",
+    "orders.fulfillmentline": "orders:detail",  # SO-000001/2: the line on its order's page
     "supply.supplyorder": "supply:supply_order",
+    "procurement.requisitionline": "procurement:requisition",
     "procurement.purchaseorder": "procurement:purchase_order",
     "procurement.purchaseorderline": "procurement:purchase_order",
     "manufacturing.workorder": "manufacturing:work_order",
     "manufacturing.workordercomponent": "manufacturing:work_order",
     "warehouse.transferorder": "warehouse:transfer_order",
     "warehouse.transferorderline": "warehouse:transfer_order",
-    "warehouse.shipment": "warehouse:packing_slip",
+    "warehouse.shipment": "warehouse:shipment",
+    "warehouse.receipt": "warehouse:receipt",
     "warehouse.pickwave": "warehouse:wave",
     "billing.invoice": "billing:invoice",
 }

@@ -11,8 +11,12 @@
 
 Counters live in the default cache (a database table shared by every process), in fixed
 windows; two processes counting at the same instant may miss one count, never lock anyone out
-wrongly.
+wrongly. A counter that cannot be read or written (its cache, the database, is down) counts
+nothing and refuses no one: the credential check that follows needs the database itself, and
+while it cannot be reached the request is answered 503 (core.outage), never 500.
 """
+
+import logging
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
@@ -26,6 +30,8 @@ from django.utils import timezone
 from core.exceptions import error_body, is_api_request
 
 ADDRESS_WINDOW_SECONDS = 60
+
+logger = logging.getLogger("b2b_portal.lockout")
 
 
 class TooManyAttempts(Exception):
@@ -65,15 +71,23 @@ def _window(seconds: int) -> tuple[int, int]:
 def _count(scope: str, address: str, seconds: int, add: bool) -> tuple[int, int]:
     window, left = _window(seconds)
     key = f"throttle:{scope}:{address}:{window}"
-    if not add:
-        return cache.get(key, 0), left
-    if cache.add(key, 1, timeout=seconds + 1):
-        return 1, left
     try:
-        return cache.incr(key), left
+        return _cache_count(key, seconds, add), left
+    except Exception as exc:  # any cache backend's failure (a database table, Redis, …)
+        logger.warning("Sign-in throttle not counted (%s: %s): %s", scope, key, exc)
+        return 0, left
+
+
+def _cache_count(key: str, seconds: int, add: bool) -> int:
+    if not add:
+        return cache.get(key, 0)
+    if cache.add(key, 1, timeout=seconds + 1):
+        return 1
+    try:
+        return cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=seconds + 1)
-        return 1, left
+        return 1
 
 
 def record_failed_sign_in(request) -> None:

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -191,6 +192,14 @@ class Notification(models.Model):
         LINE_JEOPARDY = "line_jeopardy", "A line of my order: in jeopardy"
         PO_REJECTED = "po_rejected", "My purchase order: rejected by an approver or the supplier"
         PO_AWAITING_APPROVAL = "po_awaiting_approval", "A purchase order waits for my approval"
+        PO_CHANGE_ORDER_HELD = (
+            "po_change_order_held",
+            "My purchase order: a change order from a sales order change waits for my review",
+        )
+        WORK_ORDER_DEMAND_CUT = (
+            "work_order_demand_cut",
+            "A released work order: its sales order line cut or cancelled",
+        )
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -198,12 +207,21 @@ class Notification(models.Model):
     kind = models.CharField(max_length=40, choices=Kind.choices)
     message = models.CharField(max_length=300)
     url = models.CharField(max_length=200, blank=True, help_text="The document it is about.")
+    # What ends the trouble it reports ("<app>.<model>:<id>", e.g. the supply order in
+    # exception): when that is resolved, so is the notification.
+    about = models.CharField(max_length=60, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at", "-created_at"]),
+            models.Index(
+                fields=["about"], name="notification_open_about", condition=Q(resolved_at=None)
+            ),
+        ]
 
     def __str__(self):
         return f"{self.user}: {self.message}"

@@ -14,7 +14,7 @@ from django_fsm import can_proceed, has_transition_perm
 
 from core.documents import document_reference
 from core.events import change_log_written
-from core.exceptions import InvalidTransition
+from core.exceptions import BusinessRuleError, InvalidTransition
 from core.models import (
     GAPLESS_SERIES,
     ApiToken,
@@ -262,6 +262,7 @@ def _counter_increment(prefix: str, count: int) -> int | None:
 # --- API tokens ------------------------------------------------------------------------------
 
 TOKEN_PREFIX = "b2b_"
+TOKEN_MAX_DAYS = 3650  # ten years: longer is "until revoked", which says so
 _TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
@@ -271,14 +272,21 @@ def _token_hash(key: str) -> str:
 
 def api_token_create(*, user, name: str, days: int | None = None) -> tuple[ApiToken, str]:
     """Issue a personal API token, valid for `days` (None: until revoked); the returned key
-    is the only time it is ever shown."""
+    is the only time it is ever shown. A validity of 0 or fewer days (a token dead on arrival,
+    or read as "forever") or over TOKEN_MAX_DAYS is refused."""
+    if days is not None and not 1 <= days <= TOKEN_MAX_DAYS:
+        raise BusinessRuleError(
+            f"A token is valid for 1 to {TOKEN_MAX_DAYS} days; leave the days out for a token "
+            "valid until revoked.",
+            field="days",
+        )
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
         name=name.strip() or "API token",
         prefix=key[:12],
         key_hash=_token_hash(key),
-        expires_at=timezone.now() + timedelta(days=days) if days else None,
+        expires_at=None if days is None else timezone.now() + timedelta(days=days),
     )
     return token, key
 

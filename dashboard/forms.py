@@ -1,22 +1,14 @@
 """The dashboard's date range."""
 
-import datetime
-
 from django import forms
-from django.core.validators import MinValueValidator
 
-from dashboard.selectors import Period
-
-MAX_DAYS = 731
-EARLIEST = datetime.date(2000, 1, 1)
+from core.forms import DateInWindowField
+from dashboard.selectors import MAX_DAYS, Period
 
 
 def _date_field(label: str) -> forms.DateField:
-    return forms.DateField(
-        required=False,
-        label=label,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        validators=[MinValueValidator(EARLIEST, "Choose a date in 2000 or later.")],
+    return DateInWindowField(
+        required=False, label=label, widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
@@ -28,10 +20,11 @@ class PeriodForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
-        default = Period.default()
         start, end = data.get("start") or None, data.get("end") or None
-        end = end or default.end
-        start = start or end - (default.end - default.start)
+        if not (start and end):
+            default = Period.default()
+            end = end or max(default.end, start or default.end)
+            start = start or Period.weeks_back(end)
         if start > end:
             self.add_error("end", "The end date must be on or after the start date.")
         elif (end - start).days > MAX_DAYS:
@@ -41,7 +34,8 @@ class PeriodForm(forms.Form):
         return data
 
     def period(self) -> Period:
-        """The chosen range, or the last 12 weeks when none (or a wrong one) was chosen."""
+        """The chosen range, or the default one (Period.default) when none (or a wrong one)
+        was chosen."""
         if self.is_bound and self.is_valid():
             return self.cleaned_data["period"]
         return Period.default()

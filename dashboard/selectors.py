@@ -35,6 +35,10 @@ LEAD_TIME_BUCKETS = [
     ("21+ d", 21, None),
 ]
 DEFAULT_WEEKS = 12
+MAX_DAYS = 731  # the longest range the dashboard shows (two years)
+# A backorder whose requested ship date is still ahead is not late yet: its own bucket, before
+# the ages past the requested date.
+NOT_DUE = "Not due yet"
 
 
 @dataclass(frozen=True)
@@ -46,10 +50,26 @@ class Period:
 
     @classmethod
     def default(cls, today: datetime.date | None = None) -> "Period":
+        """The last DEFAULT_WEEKS weeks up to today, stretched forward to the latest requested
+        ship date of a line still open: the lines open now are counted whatever their date
+        (at most MAX_DAYS in all)."""
         today = today or timezone.localdate()
-        return cls(
-            today - datetime.timedelta(weeks=DEFAULT_WEEKS) + datetime.timedelta(days=1), today
-        )
+        start = cls.weeks_back(today)
+        latest = FulfillmentLine.objects.filter(
+            status__in=FulfillmentLine.OPEN_STATES, requested_ship_date__gt=today
+        ).aggregate(latest=Max("requested_ship_date"))["latest"]
+        end = min(latest or today, start + datetime.timedelta(days=MAX_DAYS))
+        return cls(start, end)
+
+    @staticmethod
+    def weeks_back(end: datetime.date) -> datetime.date:
+        """The first day of the DEFAULT_WEEKS weeks that end on `end`."""
+        return end - datetime.timedelta(weeks=DEFAULT_WEEKS) + datetime.timedelta(days=1)
+
+    def past_weeks(self, today: datetime.date | None = None) -> "Period":
+        """The part of the period up to today: shipments have no future."""
+        today = today or timezone.localdate()
+        return Period(self.start, max(self.start, min(self.end, today)))
 
     def weeks(self) -> list[datetime.date]:
         """The Mondays of the weeks the period touches."""
@@ -192,15 +212,18 @@ def open_exceptions_by_age(today: datetime.date | None = None) -> list[int]:
 
 
 def backorders_by_age(today: datetime.date | None = None) -> list[int]:
-    """Backordered lines by days past their requested ship date (a line not due yet counts as
-    0 days), in AGE_BUCKETS."""
+    """Backordered lines not due yet (requested ship date still ahead), then by days past
+    their requested ship date in AGE_BUCKETS: [not due, *AGE_BUCKETS]."""
+    today = today or timezone.localdate()
     rows = (
         FulfillmentLine.objects.filter(status=FulfillmentLine.Status.BACKORDERED)
         .values_list("requested_ship_date")
         .annotate(n=Count("id"))
         .order_by()
     )
-    return _days_by_bucket(rows, today or timezone.localdate())
+    not_due = [(day, n) for day, n in rows if day > today]
+    due = [(day, n) for day, n in rows if day <= today]
+    return [sum(n for _day, n in not_due), *_days_by_bucket(due, today)]
 
 
 def jeopardy_summary() -> dict:

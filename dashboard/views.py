@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dashboard import selectors
@@ -60,7 +61,7 @@ def _lines_chart(period):
 
 
 def _on_time_chart(period):
-    weeks = selectors.on_time_by_week(period)
+    weeks = selectors.on_time_by_week(period.past_weeks())
     links = [
         _url(
             "orders:worklist",
@@ -81,9 +82,14 @@ def _on_time_chart(period):
     return chart, rows, selectors.on_time_total(weeks)
 
 
+def _shipped_in(period) -> str:
+    """The worklist of the orders with a line shipped in the period."""
+    return _url("orders:worklist", shipped_from=_iso(period.start), shipped_to=_iso(period.end))
+
+
 def _lead_time_chart(period):
     counts = selectors.order_to_ship_days(period)
-    link = _url("orders:worklist", shipped_from=_iso(period.start), shipped_to=_iso(period.end))
+    link = _shipped_in(period)
     labels = [label for label, _low, _high in selectors.LEAD_TIME_BUCKETS]
     chart = {
         "type": "bar",
@@ -112,27 +118,45 @@ def _late_po_chart():
     return chart, rows
 
 
+def _backorder_links(today: datetime.date) -> list[str]:
+    """Per bar of the age chart, the backordered lines it counts: not due yet (requested after
+    today), then requested so many days ago."""
+    day = lambda days: _iso(today - datetime.timedelta(days=days))  # noqa: E731
+    links = [_url("orders:worklist", line_status="BACKORDERED", **{"from": day(-1)})]
+    for _label, low, high in selectors.AGE_BUCKETS:
+        dates = {"from": day(high) if high is not None else "", "to": day(low)}
+        links.append(_url("orders:worklist", line_status="BACKORDERED", **dates))
+    return links
+
+
 def _age_chart(user):
-    labels = [label for label, _low, _high in selectors.AGE_BUCKETS]
+    labels = [selectors.NOT_DUE, *(label for label, _low, _high in selectors.AGE_BUCKETS)]
     datasets = []
     if user.has_perm("supply.view_supplyorder"):
+        exceptions = reverse("supply:supply_orders") + "#exceptions"
         datasets.append(
             {
                 "label": "Open exceptions",
-                "data": selectors.open_exceptions_by_age(),
-                "links": [reverse("supply:supply_orders") + "#exceptions"] * len(labels),
+                "data": [None, *selectors.open_exceptions_by_age()],  # an exception is never due
+                "links": [exceptions] * len(labels),
+                "url": exceptions,
             }
         )
     datasets.append(
         {
             "label": "Backorders",
             "data": selectors.backorders_by_age(),
-            "links": [_url("orders:worklist", line_status="BACKORDERED")] * len(labels),
+            "links": _backorder_links(timezone.localdate()),
+            "url": _url("orders:worklist", line_status="BACKORDERED"),
         }
     )
     chart = {"type": "bar", "labels": labels, "datasets": datasets}
     rows = [
-        {"label": dataset["label"], "total": sum(dataset["data"]), "url": dataset["links"][0]}
+        {
+            "label": dataset["label"],
+            "total": sum(n for n in dataset["data"] if n),
+            "url": dataset.pop("url"),
+        }
         for dataset in datasets
     ]
     return chart, rows
@@ -166,6 +190,7 @@ def dashboard(request):
         "jeopardy": selectors.jeopardy_summary(),
         "jeopardy_lines": list(lines_in_jeopardy()[:JEOPARDY_ROWS]),
         "jeopardy_url": _url("orders:worklist", jeopardy="1"),
+        "on_time_url": _shipped_in(period.past_weeks()),
     }
     if request.user.has_perm("procurement.view_purchaseorder"):
         charts["late_pos"], context["late_po_rows"] = _late_po_chart()

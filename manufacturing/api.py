@@ -4,11 +4,24 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
-from core.api import Quantity, QuantityIn, choice_filter, choice_of, require_permission
+from core.api import (
+    InputSchema,
+    PlainText,
+    Quantity,
+    QuantityIn,
+    choice_filter,
+    choice_of,
+    require_permission,
+)
+from core.exceptions import FieldErrors
 from core.paging import KeysFirstPagination
 from manufacturing import selectors
 from manufacturing.models import WorkOrder
-from manufacturing.services import work_order_issue_materials, work_order_release
+from manufacturing.services import (
+    work_order_issue_materials,
+    work_order_release,
+    work_order_scrap_components,
+)
 from supply.flows.make import work_order_cancel, work_order_complete
 
 router = Router(tags=["manufacturing"])
@@ -19,6 +32,9 @@ class ComponentOut(Schema):
     quantity_per_unit: Quantity
     quantity_required: Quantity
     quantity_issued: Quantity
+    quantity_scrapped: Quantity
+    quantity_returned: Quantity
+    quantity_to_issue: Quantity
     available: Quantity
 
 
@@ -38,14 +54,36 @@ class WorkOrderOut(Schema):
 class WorkOrderDetailOut(WorkOrderOut):
     components: list[ComponentOut] = Field(alias="components_out")
     cancel_reason: str
+    quantity_for_demand: Quantity | None = Field(
+        description="Set when the demand line was cut after release: what it still needs of "
+        "this work order (the rest goes to free stock when made)."
+    )
 
 
-class CompleteIn(Schema):
+class ComponentQuantityIn(InputSchema):
+    item: str = Field(min_length=1, max_length=40, description="The component's SKU.")
     quantity: QuantityIn
 
 
-class CancelIn(Schema):
-    reason: str = Field(min_length=1, max_length=200)
+class IssueIn(InputSchema):
+    components: list[ComponentQuantityIn] = Field(
+        default_factory=list,
+        max_length=500,
+        description="Per component the quantity to issue; empty or left out: all still to issue.",
+    )
+
+
+class ScrapIn(InputSchema):
+    components: list[ComponentQuantityIn] = Field(min_length=1, max_length=500)
+    reason: PlainText = Field(min_length=1, max_length=200)
+
+
+class CompleteIn(InputSchema):
+    quantity: QuantityIn
+
+
+class CancelIn(InputSchema):
+    reason: PlainText = Field(min_length=1, max_length=200)
 
 
 def _work_order(number: str) -> WorkOrder:
@@ -75,10 +113,39 @@ def release(request, number: str):
     return _work_order(number)
 
 
+def _quantities(components: list[ComponentQuantityIn]) -> dict:
+    quantities = {}
+    for index, component in enumerate(components):
+        if component.item in quantities:
+            raise FieldErrors([(f"components[{index}].item", f"{component.item} is given twice.")])
+        quantities[component.item] = component.quantity
+    return quantities
+
+
 @router.post("/work-orders/{number}/issue-materials", response=WorkOrderDetailOut)
-def issue_materials(request, number: str):
+def issue_materials(request, number: str, payload: IssueIn | None = None):
+    """Issue components to production: without a body (or with no components) everything
+    still to issue; with `components`, those quantities (a partial issue — the rest stays held).
+    From RELEASED or IN_PROGRESS; more than a component still needs → 422 on that component."""
     require_permission(request, "manufacturing.change_workorder")
-    work_order_issue_materials(work_order=_work_order(number), acting_user=request.user)
+    quantities = _quantities(payload.components) if payload else {}
+    work_order_issue_materials(
+        work_order=_work_order(number), quantities=quantities or None, acting_user=request.user
+    )
+    return _work_order(number)
+
+
+@router.post("/work-orders/{number}/scrap", response=WorkOrderDetailOut)
+def scrap(request, number: str, payload: ScrapIn):
+    """Issued components lost in production (IN_PROGRESS): written off, never back to stock
+    on a cancellation; issue them again to replace them. More than is in production → 422."""
+    require_permission(request, "manufacturing.change_workorder")
+    work_order_scrap_components(
+        work_order=_work_order(number),
+        quantities=_quantities(payload.components),
+        reason=payload.reason,
+        acting_user=request.user,
+    )
     return _work_order(number)
 
 

@@ -41,6 +41,13 @@ class WorkOrder(FSMModelMixin, models.Model):
         max_length=12, choices=Status.choices, default=Status.UNRELEASED, protected=True
     )
     cancel_reason = models.CharField(max_length=200, blank=True)
+    quantity_for_demand = models.DecimalField(
+        **QUANTITY,
+        null=True,
+        blank=True,
+        help_text="Set when the demand line was cut after release: what it still needs of this "
+        "work order (the rest goes to free stock when made).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -63,6 +70,13 @@ class WorkOrder(FSMModelMixin, models.Model):
     @property
     def quantity_open(self):
         return self.quantity - self.quantity_completed
+
+    @property
+    def quantity_beyond_demand(self):
+        """What it makes beyond what its demand line still needs (after a cut): free stock."""
+        if self.quantity_for_demand is None:
+            return 0
+        return max(self.quantity - self.quantity_for_demand, 0)
 
     @transition(field=status, source=Status.UNRELEASED, target=Status.RELEASED)
     def release(self):
@@ -97,14 +111,29 @@ class WorkOrderComponent(models.Model):
     quantity_per_unit = models.DecimalField(**QUANTITY)
     quantity_required = models.DecimalField(**QUANTITY)
     quantity_issued = models.DecimalField(**QUANTITY, default=0)
+    quantity_scrapped = models.DecimalField(
+        **QUANTITY, default=0, help_text="Issued and lost in production: written off."
+    )
+    quantity_returned = models.DecimalField(
+        **QUANTITY, default=0, help_text="Issued and given back to stock (a cancelled work order)."
+    )
 
     class Meta:
         ordering = ["work_order", "item__sku"]
         constraints = [
             models.UniqueConstraint(fields=["work_order", "item"], name="wo_component_unique"),
+            # Scrapped material may be issued again: never more than required plus scrapped.
             models.CheckConstraint(
-                condition=Q(quantity_issued__lte=F("quantity_required")),
+                condition=Q(quantity_issued__lte=F("quantity_required") + F("quantity_scrapped")),
                 name="wo_component_never_over_issued",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    quantity_scrapped__gte=0,
+                    quantity_returned__gte=0,
+                    quantity_issued__gte=F("quantity_scrapped") + F("quantity_returned"),
+                ),
+                name="wo_component_scrap_and_return_within_issued",
             ),
         ]
 
@@ -115,3 +144,13 @@ class WorkOrderComponent(models.Model):
     def number(self) -> str:
         """The work order's number (what a hold on this component shows as its document)."""
         return self.work_order.number
+
+    @property
+    def quantity_to_issue(self):
+        """What production still needs issued: the requirement plus replacements of scrap."""
+        return max(self.quantity_required + self.quantity_scrapped - self.quantity_issued, 0)
+
+    @property
+    def quantity_in_production(self):
+        """Issued, neither scrapped nor returned: what a cancellation gives back to stock."""
+        return self.quantity_issued - self.quantity_scrapped - self.quantity_returned

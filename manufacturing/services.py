@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from catalog.models import BillOfMaterials
 from core.documents import document_type_of
-from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
+from core.exceptions import BusinessRuleError, Conflict, FieldErrors, InvalidTransition
 from core.formatting import qty, quantity_problem
 from core.models import DocumentType
 from core.services import change_log, document_number_next, field_change, transition, use_case
@@ -127,11 +127,44 @@ def work_order_release(*, work_order: WorkOrder, acting_user=None) -> WorkOrder:
         return work_order
 
 
-def work_order_issue_materials(*, work_order: WorkOrder, acting_user=None) -> WorkOrder:
-    """Issue the held components of a RELEASED work order to production (ledger WIP_ISSUE)."""
+def _component_quantities(components, quantities: dict, *, limit, what: str) -> dict:
+    """Per component the quantity asked for (by item SKU), each checked against `limit`
+    (component → most allowed); every problem is a field error `components.<SKU>`."""
+    by_sku = {c.item.sku: c for c in components}
+    errors, chosen = [], {}
+    for sku, quantity in quantities.items():
+        field = f"components.{sku}"
+        component = by_sku.get(sku)
+        if component is None:
+            errors.append((field, f"{sku} is not a component of this work order."))
+            continue
+        problem = quantity_problem(quantity)
+        if problem:
+            errors.append((field, problem))
+            continue
+        most = limit(component)
+        if quantity > most:
+            errors.append((field, f"{sku}: {qty(quantity)} is more than the {qty(most)} {what}."))
+            continue
+        chosen[component.pk] = Decimal(quantity)
+    if errors:
+        raise FieldErrors(errors)
+    if not chosen:
+        raise BusinessRuleError("Enter a quantity for at least one component.", field="components")
+    return chosen
+
+
+def work_order_issue_materials(
+    *, work_order: WorkOrder, quantities: dict | None = None, acting_user=None
+) -> WorkOrder:
+    """Issue components to production (ledger WIP_ISSUE): everything still to issue, or — a
+    partial issue — per component SKU the quantity in `quantities`; the rest stays held for
+    a later issue. From RELEASED (the work order is then IN_PROGRESS) or IN_PROGRESS. Never
+    more than a component still needs (its requirement plus replacements of scrap); what is not
+    held for it (a replacement) must be free at the plant, else the issue is refused naming it."""
     with use_case():
         work_order = work_order_locked(work_order)
-        if work_order.status != Status.RELEASED:
+        if work_order.status not in (Status.RELEASED, Status.IN_PROGRESS):
             raise InvalidTransition(
                 f"Cannot issue materials to {work_order.number}: it is {work_order.status} "
                 "(release it first)."
@@ -139,38 +172,124 @@ def work_order_issue_materials(*, work_order: WorkOrder, acting_user=None) -> Wo
                 else f"Cannot issue materials to {work_order.number}: it is {work_order.status}."
             )
         components = _components(work_order)
+        if quantities is None:
+            chosen = {c.pk: c.quantity_to_issue for c in components if c.quantity_to_issue > 0}
+            if not chosen:
+                raise Conflict(f"Every component of {work_order.number} is issued already.")
+        else:
+            chosen = _component_quantities(
+                components,
+                quantities,
+                limit=lambda c: c.quantity_to_issue,
+                what="still to issue",
+            )
+        plant = work_order.organization
+        balances = balances_lock((c.item_id, plant.pk) for c in components if c.pk in chosen)
         holds = {
             hold.document_id: hold
             for hold in stock_holds(
                 source=Reservation.Source.COMPONENT,
                 document_type=COMPONENT_DOCUMENT,
-                document_ids=[c.pk for c in components],
+                document_ids=list(chosen),
             )
         }
+        short = []
         for component in components:
+            quantity = chosen.get(component.pk)
+            if quantity is None:
+                continue
+            hold = holds.get(component.pk)
+            from_hold = min(quantity, hold.quantity) if hold is not None else Decimal(0)
+            beyond = quantity - from_hold
+            if beyond > 0 and balances[component.item_id, plant.pk].available < beyond:
+                short.append(
+                    f"{component.item.sku} needs {qty(beyond)} more than is held, "
+                    f"{qty(max(balances[component.item_id, plant.pk].available, 0))} available"
+                )
+        if short:
+            raise BusinessRuleError(
+                f"Cannot issue to {work_order.number} at {plant.code}: "
+                + "; ".join(short)
+                + ". Receive or adjust the components, then issue again."
+            )
+        for component in components:
+            quantity = chosen.get(component.pk)
+            if quantity is None:
+                continue
             hold = holds.get(component.pk)
             if hold is not None:
                 reservation_reduce(
-                    reservation=hold, quantity=hold.quantity, status=Reservation.Status.CONSUMED
+                    reservation=hold,
+                    quantity=min(quantity, hold.quantity),
+                    status=Reservation.Status.CONSUMED,
                 )
             ledger_post(
                 item=component.item,
-                organization=work_order.organization,
+                organization=plant,
                 kind=Kind.WIP_ISSUE,
-                quantity=-component.quantity_required,
+                quantity=-quantity,
                 document=work_order,
                 demand_line_id=work_order.demand_line_id,
                 acting_user=acting_user,
             )
-            component.quantity_issued = component.quantity_required
-        WorkOrderComponent.objects.bulk_update(components, ["quantity_issued"])
-        transition(
-            work_order,
-            "issue",
-            acting_user=acting_user,
-            demand_line_id=work_order.demand_line_id,
-            reason="materials issued",
+            before = component.quantity_issued
+            component.quantity_issued = before + quantity
+            change_log(
+                document=component,
+                field="quantity_issued",
+                from_value=before,
+                to_value=component.quantity_issued,
+                acting_user=acting_user,
+                demand_line_id=work_order.demand_line_id,
+                reason=f"{component.item.sku} issued to {work_order.number}",
+            )
+        WorkOrderComponent.objects.bulk_update(
+            [c for c in components if c.pk in chosen], ["quantity_issued"]
         )
+        if work_order.status == Status.RELEASED:
+            everything = all(c.quantity_to_issue == 0 for c in components)
+            transition(
+                work_order,
+                "issue",
+                acting_user=acting_user,
+                demand_line_id=work_order.demand_line_id,
+                reason="materials issued" if everything else "materials partly issued",
+            )
+        return work_order
+
+
+def work_order_scrap_components(
+    *, work_order: WorkOrder, quantities: dict, reason: str, acting_user=None
+) -> WorkOrder:
+    """Record issued components of an IN_PROGRESS work order lost in production (per
+    component SKU, never more than is in production): written off — they do not go back to
+    stock on a cancellation — and issued again to replace them (from free stock)."""
+    if not reason or not reason.strip():
+        raise BusinessRuleError("Say why the material was scrapped.", field="reason")
+    with use_case():
+        work_order = work_order_locked(work_order)
+        if work_order.status != Status.IN_PROGRESS:
+            raise InvalidTransition(
+                f"Cannot scrap material of {work_order.number}: it is {work_order.status} "
+                "(only issued material can be scrapped)."
+            )
+        components = _components(work_order)
+        chosen = _component_quantities(
+            components,
+            quantities,
+            limit=lambda c: c.quantity_in_production,
+            what="issued and in production",
+        )
+        for component in components:
+            if component.pk in chosen:
+                field_change(
+                    component,
+                    "quantity_scrapped",
+                    component.quantity_scrapped + chosen[component.pk],
+                    acting_user=acting_user,
+                    demand_line_id=work_order.demand_line_id,
+                    reason=f"{component.item.sku} scrapped: {reason.strip()}",
+                )
         return work_order
 
 
@@ -227,7 +346,9 @@ def work_order_record_completion(
 
 def work_order_cancel_document(*, work_order: WorkOrder, reason: str, acting_user=None):
     """Cancel a work order before anything was completed: held components are released and
-    issued ones go back to stock (ledger WIP_ISSUE, positive). `work_order` must be locked."""
+    what was issued and is still in production goes back to stock (ledger WIP_ISSUE,
+    positive; recorded per component as returned); scrapped material stays written off.
+    `work_order` must be locked; it comes back with `returned`: (SKU, quantity) pairs."""
     if work_order.status not in WorkOrder.OPEN_STATES or work_order.quantity_completed:
         raise InvalidTransition(
             f"Cannot cancel {work_order.number}: it is {work_order.status}"
@@ -244,18 +365,30 @@ def work_order_cancel_document(*, work_order: WorkOrder, reason: str, acting_use
         document_ids=[c.pk for c in components],
     ):
         reservation_release(reservation=hold)
+    work_order.returned = []
     for component in components:
-        if component.quantity_issued:
+        back = component.quantity_in_production
+        if back > 0:
             ledger_post(
                 item=component.item,
                 organization=work_order.organization,
                 kind=Kind.WIP_ISSUE,
-                quantity=component.quantity_issued,
+                quantity=back,
                 reason=f"returned from cancelled {work_order.number}",
                 document=work_order,
                 demand_line_id=work_order.demand_line_id,
                 acting_user=acting_user,
             )
+            field_change(
+                component,
+                "quantity_returned",
+                component.quantity_returned + back,
+                acting_user=acting_user,
+                demand_line_id=work_order.demand_line_id,
+                reason=f"{component.item.sku} back to stock at {work_order.organization.code}: "
+                f"{work_order.number} cancelled",
+            )
+            work_order.returned.append((component.item.sku, back))
     work_order.cancel_reason = reason.strip()[:200]
     transition(
         work_order,
@@ -263,6 +396,36 @@ def work_order_cancel_document(*, work_order: WorkOrder, reason: str, acting_use
         acting_user=acting_user,
         demand_line_id=work_order.demand_line_id,
         reason=reason,
+    )
+    return work_order
+
+
+def work_order_demand_cut(
+    *, work_order: WorkOrder, quantity: Decimal, reason: str = "", acting_user=None
+) -> WorkOrder:
+    """The demand line of a released (or started) work order needs less of it: the work
+    order's quantity no longer changes (its components are held or issued), so it goes on and
+    what it makes beyond the line's need becomes free stock. Recorded on the (locked) work
+    order — `quantity_for_demand`, the page says so and production is notified — with the cut
+    `quantity` being the work order's quantity less what the line no longer needs."""
+    cut = work_order.quantity - quantity
+    if cut <= 0:
+        return work_order
+    needed_before = (
+        work_order.quantity
+        if work_order.quantity_for_demand is None
+        else work_order.quantity_for_demand
+    )
+    needed = max(needed_before - cut, Decimal(0))
+    field_change(
+        work_order,
+        "quantity_for_demand",
+        needed,
+        acting_user=acting_user,
+        demand_line_id=work_order.demand_line_id,
+        reason=(f"{reason}: " if reason else "")
+        + f"the sales order line now needs {qty(needed)} of {qty(work_order.quantity)}; "
+        f"the other {qty(work_order.quantity - needed)} go to free stock when made",
     )
     return work_order
 

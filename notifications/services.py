@@ -13,6 +13,7 @@ A customer with a contact email gets an order acknowledgment with the promised d
 the order is submitted, a ship notice with carrier and tracking when a shipment is confirmed,
 and each invoice as a PDF."""
 
+import datetime
 from collections import defaultdict
 
 from django.conf import settings
@@ -21,11 +22,14 @@ from django.core.mail import EmailMessage
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from billing.documents import invoice_pdf
 from billing.models import Invoice
+from core.formatting import qty
 from core.models import Notification, NotificationPreference
 from core.outbox import outbox_handler, outbox_write
+from manufacturing.models import WorkOrder
 from orders.models import FulfillmentLine, SalesOrder
 from procurement.models import PurchaseOrder
 from supply.models import SupplyOrder
@@ -56,7 +60,54 @@ def _kind_of(entry) -> str | None:
         return Kind.PO_AWAITING_APPROVAL
     if event == "purchase_order.acknowledged" and after == "REJECTED":
         return Kind.PO_REJECTED
+    return _production_or_buyer_kind(entry)
+
+
+def _production_or_buyer_kind(entry) -> str | None:
+    """A released work order whose demand was cut or that was cancelled after release; a change
+    order held for the buyer's review (procurement.changes)."""
+    if entry.document_type == "manufacturing.workorder":
+        if entry.field == "quantity_for_demand":
+            return Kind.WORK_ORDER_DEMAND_CUT
+        if (
+            entry.field == "status"
+            and entry.to_value == "CANCELLED"
+            and entry.from_value
+            in (
+                "RELEASED",
+                "IN_PROGRESS",
+            )
+        ):
+            return Kind.WORK_ORDER_DEMAND_CUT
+    if (
+        entry.document_type == "procurement.purchaseorder"
+        and entry.field == "communication"
+        and entry.to_value.endswith("held for the buyer's review")
+    ):
+        return Kind.PO_CHANGE_ORDER_HELD
     return None
+
+
+def _about_work_order(entry):
+    """Production hears of a released work order cut or cancelled by someone else (the
+    operator who cancelled it knows)."""
+    work_order = WorkOrder.objects.select_related("organization", "item", "demand_line").get(
+        pk=entry.document_id
+    )
+    users = [u for u in _users_with("manufacturing.change_workorder") if u.pk != entry.actor_id]
+    if entry.field == "status":
+        message = (
+            f"{work_order.number} ({work_order.item.sku} at {work_order.organization.code}) was "
+            f"cancelled after release: {entry.reason}. Issued material went back to stock."
+        )
+    else:
+        message = (
+            f"{work_order.number} ({work_order.item.sku} at {work_order.organization.code}): its "
+            f"sales order line {work_order.demand_line.number} now needs "
+            f"{qty(work_order.quantity_for_demand)} of {qty(work_order.quantity)}; the rest goes "
+            "to free stock when made."
+        )
+    return users, message, reverse("manufacturing:work_order", args=[work_order.number])
 
 
 def _users_with(permission: str):
@@ -65,6 +116,51 @@ def _users_with(permission: str):
         groups__permissions__content_type__app_label=app_label
     )
     return list(get_user_model().objects.filter(granted, is_active=True).distinct())
+
+
+WITHDRAW_WITHIN = datetime.timedelta(minutes=1)
+
+
+def line_url(line: FulfillmentLine, user) -> str:
+    """Where "Open" takes a user from a notification about a line: the line's pegging page
+    (its whole chain of documents) for those who may read supply, else the line on its order
+    page."""
+    if user.has_perm("supply.view_supplyorder"):
+        return reverse("supply:pegging", args=[line.order.number, line.line_number])
+    return f"{reverse('orders:detail', args=[line.order.number])}#line-{line.line_number}"
+
+
+def _about(document_type: str, document_id: int) -> str:
+    return f"{document_type}:{document_id}"
+
+
+def _resolved_by(entry) -> tuple[str, str] | None:
+    """(kind, about) of the notifications a change-log entry resolves: a supply order leaving
+    EXCEPTION resolves the exception notices of it; a line leaving BACKORDERED, its backorder
+    notices."""
+    if entry.field != "status" or entry.from_value == entry.to_value:
+        return None
+    if entry.document_type == "supply.supplyorder" and entry.from_value == "EXCEPTION":
+        return Kind.LINE_EXCEPTION, _about(entry.document_type, entry.document_id)
+    if entry.document_type == "orders.fulfillmentline" and entry.from_value == "BACKORDERED":
+        return Kind.LINE_BACKORDERED, _about(entry.document_type, entry.document_id)
+    return None
+
+
+def _resolve(entries) -> None:
+    """Resolve the notifications whose trouble the entries ended. One solved within a minute
+    of being raised is withdrawn (deleted: the user never needs to see it, and its email, if
+    still owed, finds nothing to send); an older one stays in the inbox, marked resolved and
+    read, so the bell counts only what still needs someone."""
+    resolved = {found for entry in entries if (found := _resolved_by(entry))}
+    if not resolved:
+        return
+    now = timezone.now()
+    for kind, about in resolved:
+        open_ones = Notification.objects.filter(kind=kind, about=about, resolved_at=None)
+        open_ones.filter(created_at__gt=now - WITHDRAW_WITHIN).delete()
+        open_ones.filter(read_at=None).update(resolved_at=now, read_at=now)
+        open_ones.update(resolved_at=now)
 
 
 def _about_line(line: FulfillmentLine, kind: str, entry):
@@ -81,7 +177,7 @@ def _about_line(line: FulfillmentLine, kind: str, entry):
         f"{line.scheduled_ship_date}, {line.jeopardy_days} days after its promise"
         + (f": {line.jeopardy_reason}" if line.jeopardy_reason else ""),
     }[kind]
-    return [creator], message, reverse("orders:detail", args=[line.order.number])
+    return [creator], message, line
 
 
 def _recipients_and_message(kind: str, entry):
@@ -96,8 +192,10 @@ def _recipients_and_message(kind: str, entry):
             [line.order.created_by],
             f"{line.number} ({line.item.sku}): supply {supply_order.number} is in exception — "
             f"{entry.reason or supply_order.exception_reason}",
-            reverse("orders:detail", args=[line.order.number]),
+            line,
         )
+    if kind == Kind.WORK_ORDER_DEMAND_CUT:
+        return _about_work_order(entry)
     if kind in (Kind.LINE_BACKORDERED, Kind.LINE_JEOPARDY):
         line = FulfillmentLine.objects.select_related("order__created_by", "item").get(
             pk=entry.document_id
@@ -115,6 +213,13 @@ def _recipients_and_message(kind: str, entry):
     buyers = {u for u in (po.created_by, po.submitted_by) if u is not None}
     if not buyers:
         buyers = set(_users_with("procurement.change_purchaseorder"))
+    if kind == Kind.PO_CHANGE_ORDER_HELD:
+        return (
+            sorted(buyers, key=lambda u: u.pk),
+            f"{po.number} revision {po.revision} ({po.supplier.name}) comes from sales order "
+            "changes and waits for your review before it goes to the supplier",
+            url,
+        )
     by = "the supplier" if entry.field == "acknowledgment" else "an approver"
     reason = f": {entry.reason}" if entry.reason else ""
     return sorted(buyers, key=lambda u: u.pk), f"{po.number} was rejected by {by}{reason}", url
@@ -161,9 +266,10 @@ def _customer_emails(entries) -> None:
 
 
 def notify_from_change_log(entries) -> None:
-    """The change-log listener: notifications (and their emails) of a use case's entries, and
-    the emails owed to customers."""
+    """The change-log listener: notifications (and their emails) of a use case's entries, the
+    notifications its entries resolve, and the emails owed to customers."""
     _customer_emails(entries)
+    _resolve(entries)
     for entry in entries:
         kind = _kind_of(entry)
         if kind is None:
@@ -171,10 +277,14 @@ def notify_from_change_log(entries) -> None:
         found = _recipients_and_message(kind, entry)
         if not found:
             continue
-        users, message, url = found
+        users, message, target = found
+        about = ""
+        if kind in (Kind.LINE_EXCEPTION, Kind.LINE_BACKORDERED):
+            about = _about(entry.document_type, entry.document_id)
         for user in users:
+            url = line_url(target, user) if isinstance(target, FulfillmentLine) else target
             notification = Notification.objects.create(
-                user=user, kind=kind, message=message[:300], url=url
+                user=user, kind=kind, message=message[:300], url=url, about=about
             )
             if user.email and kind not in _email_off(user):
                 outbox_write(

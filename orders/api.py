@@ -1,7 +1,10 @@
 """Sales orders API (docs/api.md)."""
 
 import datetime
+from decimal import Decimal
 
+from django.conf import settings
+from django.db import DatabaseError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
@@ -9,18 +12,23 @@ from pydantic import ValidationError as PydanticValidationError
 
 from billing.selectors import sales_order_line_views
 from catalog.models import Customer, Item, Organization
+from catalog.selectors import by_code
 from core.api import (
+    DateIn,
     FieldErrorOut,
+    InputSchema,
+    PlainText,
     Price,
     PriceIn,
     Quantity,
     QuantityIn,
     choice_filter,
     choice_of,
-    field_path,
+    field_errors,
     require_permission,
 )
 from core.exceptions import BusinessRuleError, FieldErrors
+from core.outage import is_database_unavailable, read_while_unavailable
 from core.paging import KeysFirstPagination
 from orders import selectors
 from orders.models import FulfillmentLine, SalesOrder
@@ -41,30 +49,32 @@ router = Router(tags=["sales orders"])
 Code = Field(min_length=1, max_length=40)
 
 
-class LineIn(Schema):
+class LineIn(InputSchema):
     item: str = Code
     quantity: QuantityIn
     unit_price: PriceIn | None = None
-    requested_ship_date: datetime.date | None = None
+    requested_ship_date: DateIn | None = None
     ship_from: str | None = Field(default=None, max_length=20)
 
 
-class SalesOrderIn(Schema):
+class SalesOrderIn(InputSchema):
     customer: str = Code
-    external_reference: str = Field(default="", max_length=60)
+    external_reference: PlainText = Field(default="", max_length=60)
     currency: str | None = Field(default=None, min_length=3, max_length=3)
     submit: bool = False
     lines: list[LineIn] = Field(min_length=1, max_length=500)
 
 
-class CancelIn(Schema):
-    reason: str = Field(min_length=1, max_length=200)
+class CancelIn(InputSchema):
+    reason: PlainText = Field(min_length=1, max_length=200)
 
 
-class LineChangeIn(Schema):
+class LineChangeIn(InputSchema):
     quantity: QuantityIn | None = None
-    requested_ship_date: datetime.date | None = None
-    reason: str = Field(default="", max_length=200)
+    requested_ship_date: DateIn | None = None
+    # Another organization ships the line: it is promised again there (docs/api.md).
+    ship_from: str | None = Field(default=None, min_length=1, max_length=20)
+    reason: PlainText = Field(default="", max_length=200)
 
 
 class SalesOrderSummary(Schema):
@@ -230,13 +240,64 @@ def create_sales_order(request, payload: SalesOrderIn):
         acting_user=request.user,
         submit=payload.submit,
     )
-    return Status(201 if created else 200, order_out(_get_order(order.number)))
+    return Status(201 if created else 200, _read_back(order))
+
+
+def _read_back(order: SalesOrder) -> dict:
+    """The order as the database holds it once entered. When the database goes away between
+    the commit and this read (a restart, a failover), the read is tried again for up to
+    ORDER_READ_BACK_SECONDS; a new order is then answered as committed rather than as an
+    error (docs/api.md): its lines without supply, sourcing or reserved quantities yet."""
+    try:
+        return read_while_unavailable(
+            lambda: order_out(_get_order(order.number)),
+            seconds=settings.ORDER_READ_BACK_SECONDS,
+        )
+    except DatabaseError as exc:
+        entered = getattr(order, "entered_lines", None)
+        if entered is None or not is_database_unavailable(exc):
+            raise  # nothing was entered by this request: a 503 to send again, or a bug
+        return order_as_committed(order, entered)
+
+
+def order_as_committed(order: SalesOrder, lines: list[FulfillmentLine]) -> dict:
+    """The answer for an order just committed, from the rows in hand (no query)."""
+    none = Decimal(0)
+    return {
+        "number": order.number,
+        "customer": order.customer.number,
+        "external_reference": order.external_reference,
+        "status": order.status,
+        "currency": order.currency,
+        "lines": [
+            {
+                "line_number": line.line_number,
+                "split_from": None,
+                "item": line.item.sku,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "status": line.status,
+                "supply_type": line.supply_type,
+                "ship_from": line.ship_from.code if line.ship_from else None,
+                "requested_ship_date": line.requested_ship_date,
+                "promised_ship_date": line.promised_ship_date,
+                "scheduled_ship_date": line.scheduled_ship_date,
+                "jeopardy_days": line.jeopardy_days,
+                "quantity_reserved": none,
+                "quantity_shipped": none,
+                "quantity_invoiced": none,
+                "supply": None,
+                "sourcing": None,
+            }
+            for line in lines
+        ],
+    }
 
 
 MAX_BATCH = 1000
 
 
-class BatchIn(Schema):
+class BatchIn(InputSchema):
     """Up to 1,000 orders, each as POST /sales-orders takes it (checked one by one)."""
 
     orders: list[dict] = Field(min_length=1, max_length=MAX_BATCH)
@@ -264,10 +325,7 @@ def _parsed(raw: dict, index: int, results: list) -> SalesOrderIn | None:
     try:
         return SalesOrderIn.model_validate(raw)
     except PydanticValidationError as invalid:
-        errors = [
-            {"field": field_path(e.get("loc", ())), "message": e.get("msg", "is invalid")}
-            for e in invalid.errors()
-        ]
+        errors = field_errors(invalid.errors())
         results[index] = {"index": index, "status": 422, "errors": errors}
         return None
 
@@ -277,15 +335,19 @@ def _resolve_many(
 ) -> tuple[dict[int, OrderEntry], dict[int, FieldErrors]]:
     """Natural keys to records for every order at once (three queries): the entries, and for
     an order with unknown references the 422 that names every field at fault."""
-    customers = Customer.objects.select_related("default_ship_from").in_bulk(
-        {p.customer for p in payloads.values()}, field_name="number"
+    # codes in any case, as people type them (catalog.selectors.by_code)
+    customers = by_code(
+        Customer.objects.select_related("default_ship_from"),
+        "number",
+        {p.customer for p in payloads.values()},
     )
-    items = Item.objects.in_bulk(
-        {line.item for p in payloads.values() for line in p.lines}, field_name="sku"
+    items = by_code(
+        Item.objects.all(), "sku", {line.item for p in payloads.values() for line in p.lines}
     )
-    orgs = Organization.objects.in_bulk(
+    orgs = by_code(
+        Organization.objects.all(),
+        "code",
         {line.ship_from for p in payloads.values() for line in p.lines if line.ship_from},
-        field_name="code",
     )
     entries, refused = {}, {}
     for index, payload in payloads.items():
@@ -395,17 +457,24 @@ def _get_line(order: SalesOrder, line_number: int) -> FulfillmentLine:
 
 @router.patch("/sales-orders/{number}/lines/{line_number}", response=SalesOrderOut)
 def change_line(request, number: str, line_number: int, payload: LineChangeIn):
-    """Change a line's quantity and/or requested ship date; its supply follows (change
-    orders, new supply for more, documents cut or cancelled for less, need-by dates moved).
+    """Change a line's quantity, requested ship date and/or ship-from; its supply follows
+    (change orders, new supply for more, documents cut or cancelled for less, need-by dates
+    moved; another ship-from: the old supply given back and the line promised again there).
     A shipped or cancelled line, or one on a shipment, answers 409."""
     require_permission(request, "orders.change_salesorder")
-    if payload.quantity is None and payload.requested_ship_date is None:
-        raise FieldErrors([("quantity", "Give a new quantity or requested_ship_date.")])
+    if payload.quantity is None and payload.requested_ship_date is None and not payload.ship_from:
+        raise FieldErrors([("quantity", "Give a new quantity, requested_ship_date or ship_from.")])
+    ship_from = None
+    if payload.ship_from:
+        ship_from = Organization.objects.filter(code=payload.ship_from).first()
+        if ship_from is None:
+            raise FieldErrors([("ship_from", f"Unknown organization {payload.ship_from}.")])
     order = _get_order(number)
     line_change(
         line=_get_line(order, line_number),
         quantity=payload.quantity,
         requested_ship_date=payload.requested_ship_date,
+        ship_from=ship_from,
         reason=payload.reason,
         acting_user=request.user,
     )

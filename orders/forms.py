@@ -3,21 +3,40 @@ from django.forms import BaseFormSet, formset_factory
 from django.utils import timezone
 
 from catalog.models import Customer, Item, Organization
+from catalog.selectors import by_code
+from core.forms import DateInWindowField, PlainTextField
+
+
+class CodeChoiceField(forms.ModelChoiceField):
+    """A record picked by its code, typed in any case (catalog.selectors.by_code)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, self.queryset.model):
+            return value
+        code = str(value).strip()
+        record = by_code(self.queryset, self.to_field_name, [code]).get(code)
+        if record is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return record
 
 
 class OrderForm(forms.Form):
-    customer = forms.ModelChoiceField(
+    customer = CodeChoiceField(
         queryset=Customer.objects.order_by("number"),
         to_field_name="number",
         empty_label="Choose a customer…",
         error_messages={"invalid_choice": "Choose a customer from the list."},
     )
-    external_reference = forms.CharField(
+    external_reference = PlainTextField(
         max_length=60, required=False, label="Customer PO", help_text="Unique per customer."
     )
 
 
-class RequestedShipDateField(forms.DateField):
+class RequestedShipDateField(DateInWindowField):
     """A line's requested ship date: empty means today, so the form shows today prefilled;
     a row holding only that date (or none) is still a blank row."""
 
@@ -28,7 +47,7 @@ class RequestedShipDateField(forms.DateField):
 class LineForm(forms.Form):
     # The draft line a row of the edit form changes (empty on a new line).
     line_number = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    item = forms.ModelChoiceField(
+    item = CodeChoiceField(
         queryset=Item.objects.all(),
         to_field_name="sku",
         widget=forms.TextInput(
@@ -49,7 +68,7 @@ class LineForm(forms.Form):
         label="Requested ship date",
         initial=timezone.localdate,
     )
-    ship_from = forms.ModelChoiceField(
+    ship_from = CodeChoiceField(
         queryset=Organization.objects.order_by("code"),
         to_field_name="code",
         required=False,
@@ -75,7 +94,7 @@ class LineForm(forms.Form):
 
 
 class LineChangeForm(forms.Form):
-    """A line's new quantity and/or requested ship date, with why (order page)."""
+    """A line's new quantity, requested ship date and/or ship-from, with why (order page)."""
 
     quantity = forms.DecimalField(
         max_digits=15,
@@ -85,10 +104,17 @@ class LineChangeForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "any", "class": "text-end"}),
         error_messages={"min_value": "Enter a quantity greater than zero, or cancel the line."},
     )
-    requested_ship_date = forms.DateField(
+    requested_ship_date = DateInWindowField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Requested ship date"
     )
-    reason = forms.CharField(max_length=200, required=False)
+    ship_from = CodeChoiceField(
+        queryset=Organization.objects.order_by("code"),
+        to_field_name="code",
+        required=False,
+        label="Ship from",
+        error_messages={"invalid_choice": "Choose a ship-from organization from the list."},
+    )
+    reason = PlainTextField(max_length=200, required=False)
 
     clean_requested_ship_date = LineForm.clean_requested_ship_date
 

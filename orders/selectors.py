@@ -107,8 +107,8 @@ def sales_orders(filters: OrderFilters = OrderFilters()):
     line = Q()
     if filters.attention:
         line &= NEEDS_ATTENTION
-    if filters.jeopardy:
-        line &= Q(jeopardy_days__gt=0)
+    if filters.jeopardy:  # open lines only, as the dashboard counts them (shipped is done)
+        line &= Q(jeopardy_days__gt=0, status__in=FulfillmentLine.OPEN_STATES)
     if filters.ship_from:
         line &= Q(requested_ship_date__gte=filters.ship_from)
     if filters.ship_to:

@@ -137,8 +137,11 @@ def sales_order_create(
     The same external reference for the same customer returns the existing order (a client
     retrying a request must not create a second order), unless the body differs: Conflict.
     `then(order, lines)` runs in the creating transaction (submit at entry), so a refusal there
-    creates nothing. The insert is optimistic: the unique constraint on (customer, external
-    reference) tells a retry apart, with no lookup on the common path.
+    creates nothing. With an external reference the order is looked up first (one indexed
+    read), so a resend finds its order without an insert that the unique constraint refuses
+    (an error in the database's log each time); the constraint still settles two requests
+    racing. The new order carries its committed lines in `entered_lines` (what the API
+    answers with when the database goes away between the commit and the read-back).
     """
     currency = (currency or settings.CURRENCY).upper()
     if currency != settings.CURRENCY:
@@ -148,6 +151,12 @@ def sales_order_create(
     today = timezone.localdate()
     lines_check(lines, today)
     external_reference = external_reference.strip()
+    if external_reference:
+        existing = SalesOrder.objects.filter(
+            customer=customer, external_reference=external_reference
+        ).first()
+        if existing is not None:
+            return existing_or_conflict(existing, currency, lines), False
     inserted = False
     try:
         with use_case():
@@ -179,6 +188,7 @@ def sales_order_create(
         if existing is None:
             raise
         return existing_or_conflict(existing, currency, lines), False
+    order.entered_lines = order_lines
     return order, True
 
 

@@ -14,9 +14,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing.selectors import invoices_of_order, sales_order_line_views
 from catalog.models import Customer, Item, Organization
-from core.csv_export import csv_response, wants_csv
+from catalog.selectors import by_code
+from core.csv_export import amount, csv_response, wants_csv
 from core.documents import document_url
 from core.exceptions import BusinessRuleError
+from core.forms import posted_text
 from core.paging import paginate
 from orders import selectors
 from orders.forms import LineChangeForm, LineForm, LineFormSet, OrderForm
@@ -101,11 +103,11 @@ def _worklist_csv_row(order) -> list:
         order.customer.name,
         order.external_reference,
         order.status,
-        timezone.localdate(order.created_at).isoformat(),
-        order.requested_date.isoformat() if order.requested_date else "",
-        order.next_ship_date.isoformat() if order.next_ship_date else "",
+        timezone.localdate(order.created_at),
+        order.requested_date,
+        order.next_ship_date,
         order.line_count,
-        f"{order.total:.2f}",
+        amount(order.total),
         order.currency,
         order.attention,
         order.max_jeopardy or 0,
@@ -140,6 +142,12 @@ def _entry_context(form, formset, order=None, **extra):
         "action": reverse("orders:edit", args=[order.number]) if order else reverse("orders:new"),
         "today": timezone.localdate().isoformat(),
         "items": Item.objects.order_by("sku").only("sku", "description"),
+        # What "Default" in Ship from means for each customer (orders/static/orders/entry.js)
+        "default_ship_from": dict(
+            Customer.objects.filter(default_ship_from__isnull=False).values_list(
+                "number", "default_ship_from__code"
+            )
+        ),
         **extra,
     }
 
@@ -158,13 +166,17 @@ def _lines_entered(formset) -> list[LineInput]:
 
 
 def _with_line_added(request, order=None):
-    """The form again with one more (empty) line: nothing is saved."""
+    """The form again with one more (empty) line, the cursor in its item field and the
+    previous line's requested ship date copied (lines of an order mostly ship together):
+    nothing is saved."""
     data = request.POST.copy()
     formset = LineFormSet(data, prefix="lines")
     added = min(formset.total_form_count(), 199)
     data["lines-TOTAL_FORMS"] = str(added + 1)
-    data[f"lines-{added}-requested_ship_date"] = timezone.localdate().isoformat()
-    context = _entry_context(OrderForm(data), LineFormSet(data, prefix="lines"), order, adding=True)
+    previous = data.get(f"lines-{added - 1}-requested_ship_date", "")
+    data[f"lines-{added}-requested_ship_date"] = previous or timezone.localdate().isoformat()
+    formset = LineFormSet(data, prefix="lines")
+    context = _entry_context(OrderForm(data), formset, order, adding=True, focus_line=added)
     return render(request, "orders/new.html", context)
 
 
@@ -248,19 +260,25 @@ def preview(request):
     """The live availability and promise of one entry line (htmx, on every change)."""
     index = request.GET.get("index", "0")
     get = lambda name: request.GET.get(f"lines-{index}-{name}", "").strip()  # noqa: E731
-    item = Item.objects.filter(sku=get("item")).first()
+    item = by_code(Item.objects.all(), "sku", [get("item")]).get(get("item"))
     quantity, error = Decimal(0), ""
     if get("quantity"):
         try:  # the entry form's own rules: a quantity the order could hold
             quantity = LineForm.base_fields["quantity"].clean(get("quantity"))
         except ValidationError as invalid:
             error = " ".join(invalid.messages)
-    context = {"item": item, "quantity": quantity, "error": error}
-    if item is not None and quantity > 0:
+    requested = None
+    try:  # a date the order could hold (the window), or none: today
+        requested = LineForm.base_fields["requested_ship_date"].clean(get("requested_ship_date"))
+    except ValidationError as invalid:
+        error = " ".join([error, *invalid.messages]).strip()
+    requested = requested or timezone.localdate()
+    context = {"item": item, "quantity": quantity, "error": error, "requested": requested}
+    if item is not None and quantity > 0 and not error:
         context["preview"] = promise_preview(
             item=item,
             quantity=quantity,
-            requested_date=_date(get("requested_ship_date")) or timezone.localdate(),
+            requested_date=requested,
             ship_from=Organization.objects.filter(code=get("ship_from")).first(),
             customer=Customer.objects.filter(number=request.GET.get("customer", "")).first(),
         )
@@ -295,6 +313,10 @@ def _detail_context(request, order):
         if request.user.has_perm("billing.view_invoice")
         else None,
         "open_states": FulfillmentLine.OPEN_STATES,
+        # the ship-from a line can change to (one query for all lines)
+        "organizations": list(Organization.objects.order_by("code").only("code", "name"))
+        if can_change
+        else [],
         "can_cancel_order": can_change and any(v.can_cancel for v in views),
         "attention": sum(1 for v in views if v.needs_attention),
         "can_submit": request.user.has_perm("orders.add_salesorder")
@@ -350,9 +372,8 @@ def cancel_line(request, number: str, line_number: int):
         raise PermissionDenied("Only customer service cancels order lines.")
     order = _order(number)
     line = get_object_or_404(order.lines, line_number=line_number)
-    reason = request.POST.get("reason", "")
     try:
-        line_cancel(line=line, reason=reason, acting_user=request.user)
+        line_cancel(line=line, reason=posted_text(request.POST), acting_user=request.user)
     except BusinessRuleError as exc:
         messages.error(request, f"Line {line_number}: {exc.message}")
     else:
@@ -378,9 +399,12 @@ def change_line(request, number: str, line_number: int):
         return _line_page(number, line_number)
     quantity = form.cleaned_data["quantity"]
     date = form.cleaned_data["requested_ship_date"]
+    ship_from = form.cleaned_data["ship_from"]
     quantity = None if quantity == line.quantity else quantity
     date = None if date == line.requested_ship_date else date
-    if quantity is None and date is None:
+    current = line.ship_from_id or order.customer.default_ship_from_id
+    ship_from = None if ship_from is None or ship_from.pk == current else ship_from
+    if quantity is None and date is None and ship_from is None:
         messages.info(request, f"Line {line_number}: nothing to change.")
         return _line_page(number, line_number)
     try:
@@ -388,6 +412,7 @@ def change_line(request, number: str, line_number: int):
             line=line,
             quantity=quantity,
             requested_ship_date=date,
+            ship_from=ship_from,
             reason=form.cleaned_data["reason"],
             acting_user=request.user,
         )
@@ -406,7 +431,7 @@ def cancel_order(request, number: str):
         raise PermissionDenied("Only customer service cancels orders.")
     order = _order(number)
     try:
-        order_cancel(order=order, reason=request.POST.get("reason", ""), acting_user=request.user)
+        order_cancel(order=order, reason=posted_text(request.POST), acting_user=request.user)
     except BusinessRuleError as exc:
         messages.error(request, f"Order {number} not cancelled: {exc.message}")
     else:

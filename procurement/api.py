@@ -6,15 +6,22 @@ from typing import Annotated
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import AfterValidator
 
+from catalog.models import Supplier
 from core.api import (
     Amount,
+    DateIn,
+    InputSchema,
+    PlainText,
     Price,
+    PriceIn,
     Quantity,
     QuantityIn,
     choice_filter,
     choice_of,
     require_permission,
+    unique_line_numbers,
 )
 from core.exceptions import FieldErrors
 from core.paging import KeysFirstPagination
@@ -25,6 +32,7 @@ from procurement.services import (
     purchase_order_communicate,
     purchase_order_reject,
     purchase_order_submit,
+    requisition_line_reassign,
 )
 from supply.flows.buy import (
     purchase_order_acknowledge,
@@ -73,10 +81,24 @@ class PurchaseOrderSummary(Schema):
     total: Amount
     acknowledgment: str
     communicated_at: datetime.datetime | None
+    change_order_held_at: datetime.datetime | None = Field(
+        description="Set while a change order from sales order changes waits for the buyer's "
+        "review (PO_CHANGE_ORDER_REVIEW); POST …/communicate sends it."
+    )
+
+
+class LineChangeOut(Schema):
+    line_number: int
+    field: str
+    before: str
+    after: str
 
 
 class PurchaseOrderOut(PurchaseOrderSummary):
     lines: list[PurchaseOrderLineOut] = Field(alias="lines_out")
+    changes_not_sent: list[LineChangeOut] = Field(
+        description="Per line and field: what the supplier was last sent → what it is now."
+    )
 
 
 class PurchaseOrderList(Schema):
@@ -87,33 +109,36 @@ RequisitionId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 RequisitionNumber = Annotated[str, Field(min_length=1, max_length=20)]
 
 
-class CreateIn(Schema):
+class CreateIn(InputSchema):
     requisition_lines: list[RequisitionId | RequisitionNumber] = Field(min_length=1, max_length=500)
 
 
-class ReasonIn(Schema):
-    reason: str = Field(min_length=1, max_length=300)
+class ReasonIn(InputSchema):
+    reason: PlainText = Field(min_length=1, max_length=300)
 
 
-class LineChangeIn(Schema):
+class LineChangeIn(InputSchema):
     quantity: QuantityIn | None = None
-    promised_date: datetime.date | None = None
+    promised_date: DateIn | None = None
 
 
-class AcknowledgedLineIn(Schema):
+class AcknowledgedLineIn(InputSchema):
     line_number: int = Field(ge=1, le=2**31 - 1)
-    promised_date: datetime.date
+    promised_date: DateIn
 
 
-class AcknowledgeIn(Schema):
+class AcknowledgeIn(InputSchema):
     accepted: bool
-    lines: list[AcknowledgedLineIn] = Field(default_factory=list, max_length=500)
-    note: str = Field(default="", max_length=300)
+    lines: Annotated[list[AcknowledgedLineIn], AfterValidator(unique_line_numbers)] = Field(
+        default_factory=list, max_length=500, description="Each PO line at most once."
+    )
+    note: PlainText = Field(default="", max_length=300)
 
 
 def _po(number: str) -> PurchaseOrder:
     po = get_object_or_404(selectors.purchase_orders(), number=number)
     po.lines_out = list(selectors.purchase_order_lines(po))
+    po.changes_not_sent = selectors.purchase_order_changes_not_sent([po]).get(po.pk, [])
     return po
 
 
@@ -129,6 +154,47 @@ def list_requisition_lines(
 ):
     require_permission(request, "procurement.view_requisitionline")
     return selectors.requisition_lines(status=status, supplier=supplier)
+
+
+class RequisitionChangeIn(InputSchema):
+    supplier: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=30,
+        description="Another supplier of the item (its number): one with a Buy sourcing rule.",
+    )
+    unit_price: PriceIn | None = None  # left out with a new supplier: its rule's price
+
+
+def _requisition(number: str) -> RequisitionLine:
+    return get_object_or_404(selectors.requisition_lines(), number=number)
+
+
+@router.get("/requisition-lines/{number}", response=RequisitionLineOut)
+def get_requisition_line(request, number: str):
+    require_permission(request, "procurement.view_requisitionline")
+    return _requisition(number)
+
+
+@router.patch("/requisition-lines/{number}", response=RequisitionLineOut)
+def change_requisition_line(request, number: str, payload: RequisitionChangeIn):
+    """The buyer moves an OPEN requisition line to another supplier of its item and/or
+    another unit price (logged on its timeline); once it is on a PO → 409."""
+    require_permission(request, "procurement.add_purchaseorder")
+    if payload.supplier is None and payload.unit_price is None:
+        raise FieldErrors([("supplier", "Give another supplier or a unit_price.")])
+    supplier = None
+    if payload.supplier is not None:
+        supplier = Supplier.objects.filter(number=payload.supplier).first()
+        if supplier is None:
+            raise FieldErrors([("supplier", f"Unknown supplier “{payload.supplier}”.")])
+    requisition_line_reassign(
+        requisition=_requisition(number),
+        supplier=supplier,
+        unit_price=payload.unit_price,
+        acting_user=request.user,
+    )
+    return _requisition(number)
 
 
 def _as_id(reference: int | str) -> int | None:
@@ -174,10 +240,16 @@ def list_purchase_orders(
     status: choice_filter(PurchaseOrder.Status) = "",
     supplier: str = "",
     sales_order: str = "",
+    change_order_held: bool = False,
 ):
     require_permission(request, "procurement.view_purchaseorder")
     return selectors.purchase_orders(
-        selectors.PurchaseOrderFilters(status=status, supplier=supplier, sales_order=sales_order)
+        selectors.PurchaseOrderFilters(
+            status=status,
+            supplier=supplier,
+            sales_order=sales_order,
+            change_order_held=change_order_held,
+        )
     )
 
 

@@ -8,12 +8,17 @@ and no line goes below what was already received.
 The callers (the Buy execution adapter, the buyer's PO line change) hold the demand lines'
 locks; these lock the PO, then its lines (orders.locks)."""
 
+import datetime
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import timezone
 
 from core.exceptions import Conflict
 from core.formatting import qty
+from core.models import OutboxMessage
 from core.services import change_log, field_change, transition
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
 from procurement.receiving import purchase_order_close_if_received
@@ -22,6 +27,19 @@ from procurement.services import purchase_order_communicate_if_possible
 
 POStatus = PurchaseOrder.Status
 CHANGEABLE = (POStatus.DRAFT, POStatus.PENDING_APPROVAL, POStatus.OPEN)
+_from_sales_order: ContextVar[bool] = ContextVar("change_orders_from_sales_order", default=False)
+
+
+@contextmanager
+def change_orders_from_sales_order():
+    """Change orders made inside come from a sales order change (the demand side), not from
+    the buyer on the PO: with PO_CHANGE_ORDER_REVIEW on they wait for the buyer's review
+    instead of going to the supplier. Also a decorator."""
+    token = _from_sales_order.set(True)
+    try:
+        yield
+    finally:
+        _from_sales_order.reset(token)
 
 
 def purchase_order_line_locked(po_line: PurchaseOrderLine) -> PurchaseOrderLine:
@@ -145,25 +163,67 @@ def requisition_cancel(*, requisition: RequisitionLine, reason: str, acting_user
         )
 
 
-def _revise(po: PurchaseOrder, *, acting_user, reason: str, grew: bool) -> None:
-    """An OPEN PO changed: revision + 1, the supplier's acknowledgment pending again; a larger
-    total at the threshold needs approval again, else the new revision goes to a supplier who
-    had an earlier one."""
-    before = po.revision
-    po.revision += 1
-    po.acknowledgment = PurchaseOrder.Acknowledgment.PENDING
-    po.save(update_fields=["revision", "acknowledgment"])
-    change_log(
-        document=po,
-        field="revision",
-        from_value=before,
-        to_value=po.revision,
-        acting_user=acting_user,
-        reason=f"change order: {reason}" if reason else "change order",
+def _revision_still_open(po: PurchaseOrder) -> bool:
+    """Whether the latest revision of an OPEN PO — a change order to a supplier who had an
+    earlier one — is not sent yet and not on its way, so further changes join it instead of
+    making a revision each: held for the buyer's review, or its email not yet taken by the relay
+    (never tried, not leased — the row is locked here, so the relay cannot take it meanwhile)."""
+    if not 0 <= po.communicated_revision < po.revision:
+        return False
+    message = OutboxMessage.objects.select_for_update().filter(key=po.email_key).first()
+    if message is None:
+        return True
+    return (
+        message.status == OutboxMessage.Status.PENDING
+        and message.attempts == 0
+        and message.locked_until is None
     )
+
+
+def _email_withdraw(po: PurchaseOrder) -> None:
+    """A revision going back to approval: its email, still waiting (never tried), is withdrawn;
+    approval sends the approved revision."""
+    OutboxMessage.objects.filter(
+        key=po.email_key, status=OutboxMessage.Status.PENDING, attempts=0
+    ).delete()
+
+
+def _revise(po: PurchaseOrder, *, acting_user, reason: str, grew: bool) -> None:
+    """An OPEN PO changed: revision + 1, the supplier's acknowledgment pending again — unless
+    its latest revision is not sent yet (held for review, or waiting out
+    PO_CHANGE_ORDER_WINDOW_MINUTES): then the change joins that revision, so rapid changes make
+    one change order, not several. A larger total at the threshold needs approval again; else a
+    supplier who had an earlier revision gets the new one — at once, after the window, or, for
+    a change from a sales order with PO_CHANGE_ORDER_REVIEW on, when the buyer has reviewed
+    it (Send to supplier)."""
+    joined = _revision_still_open(po)
+    why = f"change order: {reason}" if reason else "change order"
+    if joined:
+        change_log(
+            document=po,
+            field="communication",
+            to_value=f"revision {po.revision} not sent yet: the change joins it",
+            acting_user=acting_user,
+            reason=why,
+        )
+    else:
+        before = po.revision
+        po.revision += 1
+        po.acknowledgment = PurchaseOrder.Acknowledgment.PENDING
+        po.save(update_fields=["revision", "acknowledgment"])
+        change_log(
+            document=po,
+            field="revision",
+            from_value=before,
+            to_value=po.revision,
+            acting_user=acting_user,
+            reason=why,
+        )
     total = purchase_order_total(po)
     threshold = settings.PO_APPROVAL_THRESHOLD
     if grew and total >= threshold:
+        _email_withdraw(po)
+        _held(po, None)
         po.approved_by, po.approved_at = None, None
         transition(
             po,
@@ -171,5 +231,30 @@ def _revise(po: PurchaseOrder, *, acting_user, reason: str, grew: bool) -> None:
             acting_user=acting_user,
             reason=f"total {total} {po.currency} reaches the approval threshold {threshold}",
         )
-    elif po.communicated_revision >= 0:
-        purchase_order_communicate_if_possible(po=po)
+        return
+    if po.communicated_revision < 0:
+        return  # never sent: the buyer sends it when ready
+    if _from_sales_order.get() and settings.PO_CHANGE_ORDER_REVIEW and not po.touchless:
+        if po.change_order_held_at is None:
+            _held(po, timezone.now())
+            change_log(
+                document=po,
+                field="communication",
+                to_value=f"revision {po.revision} held for the buyer's review",
+                acting_user=acting_user,
+                reason="a sales order change; review it, then Send to supplier",
+            )
+        return
+    if po.change_order_held_at is not None:
+        return  # a revision the buyer has not reviewed yet: it goes when they send it
+    if joined and OutboxMessage.objects.filter(key=po.email_key).exists():
+        return  # its email is already waiting to go, and is written from the PO when it goes
+    window = settings.PO_CHANGE_ORDER_WINDOW_MINUTES
+    send_after = timezone.now() + datetime.timedelta(minutes=window) if window > 0 else None
+    purchase_order_communicate_if_possible(po=po, send_after=send_after)
+
+
+def _held(po: PurchaseOrder, since) -> None:
+    if po.change_order_held_at != since:
+        po.change_order_held_at = since
+        po.save(update_fields=["change_order_held_at"])

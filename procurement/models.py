@@ -99,6 +99,11 @@ class PurchaseOrder(FSMModelMixin, models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     communicated_at = models.DateTimeField(null=True, blank=True)
     communicated_revision = models.IntegerField(default=-1)
+    change_order_held_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A change order from a sales order change waits for the buyer's review.",
+    )
     acknowledgment = models.CharField(
         max_length=10, choices=Acknowledgment.choices, default=Acknowledgment.PENDING
     )

@@ -1,5 +1,6 @@
 """Read queries for the buyer workbench, PO screens and the procurement API."""
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -22,7 +24,10 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from core.models import OutboxMessage
+from catalog.models import SourcingRule, Supplier, SupplyType
+from core.documents import document_type_of
+from core.formatting import day, qty
+from core.models import OutboxMessage, TransitionLog
 from core.money import AMOUNT_FIELD, line_amount_sql
 from core.queries import per_row
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
@@ -53,6 +58,49 @@ def requisition_lines(*, status: str = "", supplier: str = "", search: str = "")
 
 
 @dataclass(frozen=True)
+class SupplierOffer:
+    supplier: Supplier
+    unit_price: Decimal | None
+    lead_time_days: int
+
+
+def requisition_supplier_offers(requisition: RequisitionLine) -> list[SupplierOffer]:
+    """The suppliers a requisition line may go to: every supplier with a Buy sourcing rule for
+    its item (or for any item) at its ship-to (or any organization) that has not expired, with
+    the price and lead time of its most specific rule; by supplier number."""
+    today = timezone.localdate()
+    rules = (
+        SourcingRule.objects.filter(type=SupplyType.BUY, supplier__isnull=False)
+        .filter(Q(item=requisition.item_id) | Q(item__isnull=True))
+        .filter(Q(organization=requisition.organization_id) | Q(organization__isnull=True))
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=today))
+        .select_related("supplier")
+        # The most specific rule first: item + organization, item, organization, any.
+        .order_by(F("item").asc(nulls_last=True), F("organization").asc(nulls_last=True), "rank")
+    )
+    offers: dict[int, SupplierOffer] = {}
+    for rule in rules:
+        offers.setdefault(
+            rule.supplier_id, SupplierOffer(rule.supplier, rule.unit_price, rule.lead_time_days)
+        )
+    return sorted(offers.values(), key=lambda offer: offer.supplier.number)
+
+
+def requisition_line(number: str) -> RequisitionLine:
+    """One requisition line with its amount and what it is for; raises DoesNotExist."""
+    return requisition_lines().get(number=number)
+
+
+def requisition_purchase_order_line(requisition: RequisitionLine) -> PurchaseOrderLine | None:
+    """The PO line a requisition line is on (its live one, else the last cancelled one)."""
+    return (
+        requisition.purchase_order_lines.select_related("purchase_order")
+        .order_by(Case(When(status=PurchaseOrderLine.Status.CANCELLED, then=1), default=0), "-id")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
 class PurchaseOrderFilters:
     status: str = ""
     supplier: str = ""
@@ -60,6 +108,7 @@ class PurchaseOrderFilters:
     late: bool = False
     awaiting_acknowledgment: bool = False
     search: str = ""
+    change_order_held: bool = False
 
 
 def purchase_orders(filters: PurchaseOrderFilters = PurchaseOrderFilters()):
@@ -95,6 +144,8 @@ def purchase_orders(filters: PurchaseOrderFilters = PurchaseOrderFilters()):
     if filters.late:
         late_lines = late_purchase_order_lines().filter(purchase_order=OuterRef("pk"))
         rows = rows.filter(Exists(late_lines))
+    if filters.change_order_held:
+        rows = rows.filter(status=PurchaseOrder.Status.OPEN, change_order_held_at__isnull=False)
     if filters.awaiting_acknowledgment:
         rows = rows.filter(
             status=PurchaseOrder.Status.OPEN,
@@ -209,3 +260,89 @@ def amounts_by_currency(rows) -> list[tuple[str, Decimal]]:
     for row in rows:
         totals[row.currency] = totals.get(row.currency, Decimal(0)) + row.amount
     return sorted(totals.items())
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """One field of one PO line as the supplier last had it and as it is now."""
+
+    line_number: int
+    field: str
+    before: str
+    after: str
+
+
+CHANGE_ORDER_FIELDS = {
+    "quantity": "Quantity",
+    "need_by_date": "Need by",
+    "unit_price": "Unit price",
+    "status": "Status",
+}
+
+
+def _change_value(field: str, value: str) -> str:
+    if not value:
+        return "—"
+    if field == "quantity":
+        return qty(Decimal(value))
+    if field == "need_by_date":
+        return day(datetime.date.fromisoformat(value))
+    if field == "status":
+        return dict(PurchaseOrderLine.Status.choices).get(value, value)
+    return value
+
+
+def purchase_order_changes_not_sent(pos) -> dict[int, list[LineChange]]:
+    """Per PO (by id): what its lines' change orders changed since the supplier was last sent
+    the PO — per line and field, the value the supplier has → the value now; a change undone
+    meanwhile drops out. What the approver of a change order and the buyer reviewing a held
+    one see. A PO never sent has none (all of it is new). Three queries for any number of POs.
+    """
+    sent_once = [po.pk for po in pos if po.communicated_revision >= 0]
+    if not sent_once:
+        return {}
+    last_sent = dict(
+        TransitionLog.objects.filter(
+            document_type=document_type_of(PurchaseOrder),
+            document_id__in=sent_once,
+            field="communicated",
+        )
+        .order_by()
+        .values("document_id")
+        .annotate(at=Max("at"))
+        .values_list("document_id", "at")
+    )
+    lines = {
+        pk: (po_id, number)
+        for pk, po_id, number in PurchaseOrderLine.objects.filter(
+            purchase_order_id__in=last_sent
+        ).values_list("pk", "purchase_order_id", "line_number")
+    }
+    entries = TransitionLog.objects.filter(
+        document_type=document_type_of(PurchaseOrderLine),
+        document_id__in=list(lines),
+        field__in=list(CHANGE_ORDER_FIELDS),
+    ).order_by("at", "id")
+    first_and_last: dict[tuple[int, str], list[str]] = {}
+    for entry in entries:
+        po_id, _ = lines[entry.document_id]
+        if entry.at <= last_sent[po_id] or (entry.field == "status" and not entry.from_value):
+            continue
+        values = first_and_last.setdefault((entry.document_id, entry.field), [entry.from_value])
+        values[1:] = [entry.to_value]
+    changes: dict[int, list[LineChange]] = {}
+    for (line_id, field), (before, after) in sorted(
+        first_and_last.items(), key=lambda item: (lines[item[0][0]][1], item[0][1])
+    ):
+        if before == after:
+            continue
+        po_id, number = lines[line_id]
+        changes.setdefault(po_id, []).append(
+            LineChange(
+                number,
+                CHANGE_ORDER_FIELDS[field],
+                _change_value(field, before),
+                _change_value(field, after),
+            )
+        )
+    return changes

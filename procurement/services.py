@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
 from django.utils import timezone
 
+from core.enqueue import enqueue_on_commit
 from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
 from core.formatting import qty
 from core.models import DocumentType, OutboxMessage
@@ -27,10 +28,16 @@ from core.services import (
 )
 from procurement.documents import purchase_order_pdf
 from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
-from procurement.selectors import purchase_order_lines, purchase_order_total, purchase_orders
+from procurement.selectors import (
+    purchase_order_lines,
+    purchase_order_total,
+    purchase_orders,
+    requisition_supplier_offers,
+)
 
 logger = logging.getLogger(__name__)
 POStatus = PurchaseOrder.Status
+TOUCHLESS_RUN = "supply.convert_touchless_requisitions"
 
 
 def requisition_line_create(
@@ -97,6 +104,70 @@ def requisition_line_change(
             acting_user=acting_user,
             demand_line_id=requisition.demand_line_id,
         )
+    return requisition
+
+
+def requisition_line_reassign(
+    *, requisition: RequisitionLine, supplier=None, unit_price=None, acting_user=None
+) -> RequisitionLine:
+    """The buyer moves an OPEN requisition line to another supplier of its item (one with a
+    Buy sourcing rule for it) and/or another unit price, before it goes on a PO. A new
+    supplier without a new price takes the price of that supplier's rule (if it has one).
+    Each change is in the change log (the line's timeline); once the line is ordered or
+    cancelled it no longer changes here (409: change the PO line by change order)."""
+    with use_case():
+        requisition = (
+            RequisitionLine.objects.select_for_update(of=("self",))
+            .select_related("supplier", "item", "organization")
+            .get(pk=requisition.pk)
+        )
+        if requisition.status != RequisitionLine.Status.OPEN:
+            raise Conflict(
+                f"{requisition.number} is {requisition.get_status_display().lower()}: its "
+                "supplier and price no longer change here"
+                + (
+                    " (change the PO line instead)."
+                    if requisition.status == RequisitionLine.Status.ORDERED
+                    else "."
+                )
+            )
+        if supplier is not None and supplier.pk != requisition.supplier_id:
+            offers = {
+                offer.supplier.pk: offer for offer in requisition_supplier_offers(requisition)
+            }
+            if supplier.pk not in offers:
+                raise BusinessRuleError(
+                    f"{supplier.number} is not a supplier of {requisition.item.sku} for "
+                    f"{requisition.organization.code}: choose one with a Buy sourcing rule for "
+                    "the item.",
+                    field="supplier",
+                )
+            if unit_price is None:
+                unit_price = offers[supplier.pk].unit_price
+            before = requisition.supplier
+            requisition.supplier = supplier
+            requisition.save(update_fields=["supplier"])
+            change_log(
+                document=requisition,
+                field="supplier",
+                from_value=before.number,
+                to_value=supplier.number,
+                acting_user=acting_user,
+                demand_line_id=requisition.demand_line_id,
+                reason="buyer changed the supplier",
+            )
+            if supplier.automatic_po:
+                # The touchless run orders it for an automatic supplier, as for a new one.
+                enqueue_on_commit(TOUCHLESS_RUN, supplier.pk)
+        if unit_price is not None:
+            field_change(
+                requisition,
+                "unit_price",
+                unit_price,
+                acting_user=acting_user,
+                demand_line_id=requisition.demand_line_id,
+                reason="buyer changed the price",
+            )
     return requisition
 
 
@@ -305,8 +376,12 @@ def purchase_order_reject(*, po: PurchaseOrder, reason: str, acting_user) -> Pur
 EMAIL_TOPIC = "procurement.purchase_order_email"
 
 
-def purchase_order_communicate(*, po: PurchaseOrder, acting_user=None) -> PurchaseOrder:
-    """Send the PO document (PDF attached) to the supplier — once per revision.
+def purchase_order_communicate(
+    *, po: PurchaseOrder, acting_user=None, send_after: datetime.datetime | None = None
+) -> PurchaseOrder:
+    """Send the PO document (PDF attached) to the supplier — once per revision; `send_after`:
+    not before then (a change order waiting out PO_CHANGE_ORDER_WINDOW_MINUTES, so that changes
+    meanwhile join it). A change order held for review is released by this.
 
     Writes the email to the outbox in this transaction; the outbox relay hands it to the mail
     server after commit and only then marks the PO communicated (`purchase_order_email_send`).
@@ -345,21 +420,29 @@ def purchase_order_communicate(*, po: PurchaseOrder, acting_user=None) -> Purcha
                     f"(queued {message.created_at:%Y-%m-%d %H:%M})."
                 )
             outbox_retry(message=message)
+        elif send_after is not None:
+            OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=send_after)
+        if po.change_order_held_at is not None:
+            po.change_order_held_at = None
+            po.save(update_fields=["change_order_held_at"])
         change_log(
             document=po,
             field="communication",
             to_value=f"revision {po.revision} queued",
             acting_user=acting_user,
-            reason=f"email to {po.supplier.email}",
+            reason=f"email to {po.supplier.email}"
+            + (f", going at {timezone.localtime(send_after):%H:%M}" if send_after else ""),
         )
     return po
 
 
-def purchase_order_communicate_if_possible(*, po: PurchaseOrder) -> None:
+def purchase_order_communicate_if_possible(
+    *, po: PurchaseOrder, send_after: datetime.datetime | None = None
+) -> None:
     """Communicate a PO nobody is waiting on (touchless): a supplier without an email address
     leaves it OPEN and unsent (logged) for the buyer, instead of undoing the whole run."""
     try:
-        purchase_order_communicate(po=po)
+        purchase_order_communicate(po=po, send_after=send_after)
     except BusinessRuleError as exc:
         logger.warning("%s not sent: %s", po.number, exc.message)
 

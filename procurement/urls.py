@@ -6,6 +6,8 @@ app_name = "procurement"
 
 urlpatterns = [
     path("requisitions/", views.requisitions, name="requisitions"),
+    path("requisitions/<str:number>/", views.requisition, name="requisition"),
+    path("requisitions/<str:number>/change/", views.requisition_change, name="requisition_change"),
     path("purchase-orders/", views.purchase_orders, name="purchase_orders"),
     path("purchase-orders/<str:number>/", views.purchase_order, name="purchase_order"),
     path("purchase-orders/<str:number>/document/", views.document, name="document"),

@@ -10,14 +10,16 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Supplier
-from core.csv_export import csv_response, wants_csv
+from core.csv_export import amount, csv_response, wants_csv
 from core.documents import document_type_of
 from core.exceptions import BusinessRuleError
+from core.forms import posted_text
 from core.models import TransitionLog
 from core.paging import paginate
 from procurement import selectors
@@ -26,14 +28,16 @@ from procurement.documents import purchase_order_pdf
 from procurement.forms import (
     AcknowledgmentForm,
     PurchaseOrderLineChangeForm,
+    RequisitionChangeForm,
     RequisitionSelectionForm,
 )
-from procurement.models import PurchaseOrder, PurchaseOrderLine
+from procurement.models import PurchaseOrder, PurchaseOrderLine, RequisitionLine
 from procurement.services import (
     purchase_order_approve,
     purchase_order_communicate,
     purchase_order_reject,
     purchase_order_submit,
+    requisition_line_reassign,
 )
 from supply.flows.buy import (
     purchase_order_acknowledge,
@@ -71,7 +75,7 @@ def _requisition_csv_row(r) -> list:
         r.item.description,
         r.quantity,
         r.unit_price,
-        r.amount,
+        amount(r.amount),
         r.currency,
         r.need_by_date,
         r.organization.code,
@@ -166,6 +170,68 @@ def requisitions(request):
     return render(request, "procurement/requisitions.html", _requisitions_context(request))
 
 
+def _requisition(number: str) -> RequisitionLine:
+    return get_object_or_404(selectors.requisition_lines(), number=number)
+
+
+@permission_required("procurement.view_requisitionline", raise_exception=True)
+@require_GET
+def requisition(request, number: str):
+    """One requisition line: what it buys, for which order, from whom, its PO line once
+    ordered, and its timeline; the buyer changes its supplier or price while it is open."""
+    requisition = _requisition(number)
+    offers = selectors.requisition_supplier_offers(requisition)
+    timeline = TransitionLog.objects.filter(
+        document_type=document_type_of(RequisitionLine), document_id=requisition.pk
+    ).select_related("actor")
+    return render(
+        request,
+        "procurement/requisition.html",
+        {
+            "r": requisition,
+            "offers": offers,
+            "po_line": selectors.requisition_purchase_order_line(requisition),
+            "timeline": timeline,
+            "can_change": request.user.has_perm("procurement.add_purchaseorder")
+            and requisition.status == RequisitionLine.Status.OPEN,
+        },
+    )
+
+
+@require_POST
+def requisition_change(request, number: str):
+    """The buyer's change of an open requisition line's supplier and/or unit price."""
+    if not request.user.has_perm("procurement.add_purchaseorder"):
+        raise PermissionDenied("Only buyers change requisitions.")
+    requisition = _requisition(number)
+    form = RequisitionChangeForm(
+        request.POST, offers=selectors.requisition_supplier_offers(requisition)
+    )
+    if not form.is_valid():
+        problems = "; ".join(" ".join(errors) for errors in form.errors.values())
+        messages.error(request, f"Not changed: {problems}")
+        return redirect("procurement:requisition", number=number)
+    data = form.cleaned_data
+    try:
+        if data["supplier"] is None and data["unit_price"] is None:
+            raise BusinessRuleError("Choose another supplier or enter a new unit price.")
+        requisition = requisition_line_reassign(
+            requisition=requisition,
+            supplier=data["supplier"],
+            unit_price=data["unit_price"],
+            acting_user=request.user,
+        )
+    except BusinessRuleError as exc:
+        messages.error(request, f"Not changed: {exc.message}")
+    else:
+        messages.success(
+            request,
+            f"{requisition.number} now from {requisition.supplier.number} at "
+            f"{requisition.unit_price:.4f} {requisition.currency}.",
+        )
+    return redirect("procurement:requisition", number=number)
+
+
 PURCHASE_ORDER_CSV_HEADER = (
     "Purchase order",
     "Supplier",
@@ -188,14 +254,14 @@ def _purchase_order_csv_row(po) -> list:
         po.supplier.number,
         po.supplier.name,
         po.organization.code,
-        po.get_status_display(),
+        po.status,
         po.revision,
         po.line_count,
-        po.total,
+        amount(po.total),
         po.currency,
-        po.communicated_at.isoformat(timespec="minutes") if po.communicated_at else "",
+        po.communicated_at,
         po.acknowledgment_shown,
-        po.created_at.date(),
+        timezone.localdate(po.created_at),
     ]
 
 
@@ -208,6 +274,7 @@ def purchase_orders(request):
         late=request.GET.get("late") == "1",
         awaiting_acknowledgment=request.GET.get("awaiting") == "1",
         search=request.GET.get("q", "").strip(),
+        change_order_held=request.GET.get("held") == "1",
     )
     if wants_csv(request):
         return csv_response(
@@ -276,6 +343,7 @@ def purchase_order(request, number: str):
             "timeline": timeline,
             "email": email,
             "actions": _actions(request, po, email),
+            "changes_not_sent": selectors.purchase_order_changes_not_sent([po]).get(po.pk, []),
             "ack_form": AcknowledgmentForm(lines=lines),
             "can_change_lines": request.user.has_perm("procurement.change_purchaseorder")
             and po.status in CHANGEABLE
@@ -297,9 +365,7 @@ ACTIONS = {
     ),
     "reject": (
         "procurement.approve_purchaseorder",
-        lambda r, po: purchase_order_reject(
-            po=po, reason=r.POST.get("reason", ""), acting_user=r.user
-        ),
+        lambda r, po: purchase_order_reject(po=po, reason=posted_text(r.POST), acting_user=r.user),
         "rejected",
     ),
     "communicate": (
@@ -309,9 +375,7 @@ ACTIONS = {
     ),
     "cancel": (
         "procurement.change_purchaseorder",
-        lambda r, po: purchase_order_cancel(
-            po=po, reason=r.POST.get("reason", ""), acting_user=r.user
-        ),
+        lambda r, po: purchase_order_cancel(po=po, reason=posted_text(r.POST), acting_user=r.user),
         "cancelled",
     ),
 }
@@ -402,6 +466,7 @@ def _approvals_context(request) -> dict:
         "query": query,
         "own": {po.pk for po in page if po.prepared_by(request.user)},  # segregation of duties
         "served": {po.pk: selectors.sales_orders_served(po) for po in page},
+        "changes": selectors.purchase_order_changes_not_sent(page),
         "threshold": settings.PO_APPROVAL_THRESHOLD,
         # Where a decision without htmx comes back to: this page of the queue.
         "next": reverse("procurement:approvals")

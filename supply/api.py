@@ -7,13 +7,24 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from catalog.models import SOURCE_TYPES
-from core.api import Quantity, choice_filter, choice_of, require_permission
+from core.api import (
+    InputSchema,
+    PlainText,
+    PriceIn,
+    Quantity,
+    choice_filter,
+    choice_of,
+    require_permission,
+)
 from core.exceptions import FieldErrors
 from core.paging import KeysFirstPagination
+from orders.api import SalesOrderOut, order_out
+from orders.models import SalesOrder
 from supply import selectors
 from supply.models import SupplyException, SupplyOrder
 from supply.services import (
     SourceChoice,
+    line_choose_source,
     supply_order_cancel_supply,
     supply_order_choose_source,
     supply_order_retry,
@@ -58,14 +69,37 @@ class SupplyOrderDetailOut(SupplyOrderOut):
     exceptions: list[SupplyExceptionOut] = Field(alias="exception_list")
 
 
-class AlternativeSourceIn(Schema):
+class AlternativeSourceIn(InputSchema):
     type: choice_of(SOURCE_TYPES)
-    supplier: str | None = Field(default=None, max_length=20)
+    supplier: str | None = Field(default=None, max_length=40)
     source_organization: str | None = Field(default=None, max_length=20)
+    # With a price (Buy) and a lead time the source needs no sourcing rule: any supplier, any
+    # organization that has the item, the plant's bill of materials.
+    unit_price: PriceIn | None = None
+    lead_time_days: int | None = Field(default=None, ge=0, le=365)
+
+    def choice(self) -> SourceChoice:
+        if self.type == "BUY" and not self.supplier:
+            raise FieldErrors([("supplier", "Say which supplier to buy from.")])
+        if self.type == "TRANSFER" and not self.source_organization:
+            raise FieldErrors([("source_organization", "Say which organization ships it.")])
+        return SourceChoice(
+            type=self.type,
+            supplier=self.supplier or "",
+            source_organization=self.source_organization or "",
+            unit_price=self.unit_price,
+            lead_time_days=self.lead_time_days,
+        )
 
 
-class CancelSupplyIn(Schema):
-    reason: str = Field(min_length=1, max_length=200)
+class LineSourceIn(InputSchema):
+    """A source for a backordered line; without `source`, the best feasible one by the rules."""
+
+    source: AlternativeSourceIn | None = None
+
+
+class CancelSupplyIn(InputSchema):
+    reason: PlainText = Field(min_length=1, max_length=200)
 
 
 @router.get("/supply-orders", response=list[SupplyOrderOut])
@@ -109,21 +143,24 @@ def alternative_source(request, number: str, payload: AlternativeSourceIn):
     """Cover what the line of a supply order in EXCEPTION lacks from another source: one of
     the sourcing rules' candidates (409 with its reason when it is not feasible)."""
     require_permission(request, "supply.change_supplyorder")
-    if payload.type == "BUY" and not payload.supplier:
-        raise FieldErrors([("supplier", "Say which supplier to buy from.")])
-    if payload.type == "TRANSFER" and not payload.source_organization:
-        raise FieldErrors([("source_organization", "Say which organization ships it.")])
+    choice = payload.choice()
     supply_order = get_object_or_404(selectors.supply_orders(), number=number)
-    supply_order_choose_source(
-        supply_order=supply_order,
-        choice=SourceChoice(
-            type=payload.type,
-            supplier=payload.supplier or "",
-            source_organization=payload.source_organization or "",
-        ),
-        acting_user=request.user,
-    )
+    supply_order_choose_source(supply_order=supply_order, choice=choice, acting_user=request.user)
     return get_supply_order(request, number)
+
+
+@router.post("/sales-orders/{number}/lines/{line_number}/source", response=SalesOrderOut)
+def source_backordered_line(request, number: str, line_number: int, payload: LineSourceIn):
+    """Supply a BACKORDERED line now: from `source` (a sourcing rule's candidate, or with
+    `unit_price` and `lead_time_days` any supplier or organization that has the item), or
+    without it from the best feasible source by the rules. Its document is created at once;
+    409 when the line is not backordered or the source cannot supply it."""
+    require_permission(request, "supply.change_supplyorder")
+    choice = payload.source.choice() if payload.source is not None else None
+    order = get_object_or_404(SalesOrder, number=number)
+    line = get_object_or_404(order.lines.select_related("item"), line_number=line_number)
+    line_choose_source(line=line, choice=choice, acting_user=request.user)
+    return order_out(SalesOrder.objects.select_related("customer").get(pk=order.pk))
 
 
 @router.post("/supply-orders/{number}/re-promise", response=SupplyOrderDetailOut)

@@ -36,6 +36,7 @@ from manufacturing.services import (
     work_order_cancel_document,
     work_order_change,
     work_order_create,
+    work_order_demand_cut,
     work_order_locked,
 )
 from procurement.changes import (
@@ -299,6 +300,10 @@ class MakeAdapter(_Adapter):
     def resize(self, tracking_line, quantity, *, acting_user=None, reason="") -> bool:
         work_order = self._locked(tracking_line)
         if work_order.status != WorkOrder.Status.UNRELEASED:
+            if work_order.status in WorkOrder.OPEN_STATES:  # production is told of a cut
+                work_order_demand_cut(
+                    work_order=work_order, quantity=quantity, reason=reason, acting_user=acting_user
+                )
             return False
         work_order_change(work_order=work_order, quantity=quantity, acting_user=acting_user)
         self._tracked_quantity(tracking_line, quantity)

@@ -61,6 +61,21 @@ class SourcingDecision(models.Model):
     def __str__(self):
         return f"{self.line}: {self.outcome} {self.chosen_type}"
 
+    # The assignment level in the planner's words ("none": no rule applied at all).
+    LEVEL_WORDS = {
+        "item+org": "rules for this item at this organization",
+        "item": "rules for this item",
+        "org": "rules for this organization",
+        "global": "the global rules",
+        "none": "no sourcing rule applies to this item here",
+        "manual": "a source the orchestration manager chose",
+    }
+
+    @property
+    def level_words(self) -> str:
+        """Which rules decided, in words (never the bare level code)."""
+        return self.LEVEL_WORDS.get(self.level, "")
+
 
 class SupplyOrder(FSMModelMixin, models.Model):
     """The request for dedicated supply of one demand line (docs/architecture.md)."""

@@ -62,22 +62,29 @@ def stale_after() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.SUPPLY_STALE_AFTER_SECONDS)
 
 
-def promise_lines(lines, balances, acting_user=None) -> list[FulfillmentLine]:
+def promise_lines(
+    lines, balances, acting_user=None, *, always_decide: bool = False
+) -> list[FulfillmentLine]:
     """Promise `lines` (their ship-from organization set, their rows and the balance rows
     `balances` locked by the caller, inside `sourcing.rules_cache()` with the shared rules
     locked); returns them with the lines split off, every one promised. The new supply
-    orders are handed to the worker after commit, a batch per message."""
-    promise = Promise(acting_user=acting_user)
+    orders are handed to the worker after commit, a batch per message. With `always_decide`
+    a line that stays backordered gets a new decision too (it was promised anew: a new
+    ship-from), not only one that moves."""
+    promise = Promise(acting_user=acting_user, always_decide=always_decide)
     plan = promise.plan_splits(lines, balances)
     # What the lines take from stock is written first: sourcing the rest reads what a transfer
     # source has left, and stock reserved here is gone for it.
     balances_save_reserved(promise.balances.values())
-    for line, from_stock in plan:
+    # Decided order by order, line by line (split-off lines within their order), as when the
+    # orders are promised one at a time: what a line transfers from a source is gone for the
+    # next line.
+    for line, from_stock in sorted(plan, key=lambda p: (p[0].order_id, p[0].line_number)):
         promise.line(line, from_stock)
     supply_orders = promise.write()
     for supply_order in supply_orders[::CREATE_BATCH]:
         enqueue_on_commit(CREATE_SUPPLY, supply_order.pk)
-    return [line for line, _ in plan]
+    return [line for line, _ in plan] + promise.split_while_sourcing
 
 
 def sourced_decision(line, result, quantity) -> SourcingDecision:
@@ -110,6 +117,7 @@ class Promise:
     """The promise of a set of lines, decided line by line, written at once."""
 
     acting_user: object = None
+    always_decide: bool = False  # a line that stays backordered is decided (and logged) again
     today: datetime.date = field(default_factory=timezone.localdate)
     on_hand: list = field(default_factory=list)  # (line, organization, quantity)
     balances: dict = field(default_factory=dict)  # the locked rows moved in memory
@@ -117,6 +125,9 @@ class Promise:
     decisions: list = field(default_factory=list)
     sourced: list = field(default_factory=list)
     allocated: Counter = field(default_factory=Counter)  # rule id: quantity chosen here
+    # (item id, organization code): quantity these lines transfer from there (not yet held)
+    transferred: Counter = field(default_factory=Counter)
+    split_while_sourcing: list = field(default_factory=list)  # the rest after a transfer part
     splits: list = field(default_factory=list)  # (line, quantity to split off, reason)
     next_numbers: dict = field(default_factory=dict)  # order id: next free line number
 
@@ -212,7 +223,8 @@ class Promise:
         self._move(line, "reserve_on_hand", f"reserved on hand at {organization.code}")
 
     def _backorder(self, line, *, reason, result=None) -> None:
-        if line.status == LineStatus.BACKORDERED:
+        stays = line.status == LineStatus.BACKORDERED
+        if stays and not self.always_decide:
             return  # still nothing: keep the decision in force, write nothing
         self.decisions.append(
             SourcingDecision(
@@ -225,15 +237,41 @@ class Promise:
                 reason=reason,
             )
         )
-        self._move(line, "backorder", reason)
+        if not stays:
+            self._move(line, "backorder", reason)
 
     def _source(self, line) -> None:
-        """Choose a source for the whole line and request its supply (or backorder it)."""
-        result = sourcing.choose(line, line.ship_from, lock=True, also_allocated=self.allocated)
+        """Choose a source for the whole line and request its supply (or backorder it). A
+        better-ranked transfer source that has only part of it supplies that part: the rest is
+        split off and goes to the next source (sourcing_decision.transfer_part)."""
+        result = self._choose(line)
+        part = sourcing.transfer_part(line, result, taken=self.transferred)
+        if part is not None:
+            candidate, quantity = part
+            reason = f"only {qty(quantity)} available at {candidate.source_organization}"
+            self.splits.append((line, line.quantity - quantity, reason))
+            (rest,) = self._split()
+            self.split_while_sourcing.append(rest)
+            result = self._choose(line)
+            self._sourced(line, result)
+            self.line(rest, Decimal(0))
+            return
+        self._sourced(line, result)
+
+    def _choose(self, line):
+        return sourcing.choose(
+            line,
+            line.ship_from,
+            lock=True,
+            also_allocated=self.allocated,
+            taken=self.transferred,
+        )
+
+    def _sourced(self, line, result) -> None:
         if result.chosen is None:
             reason = (
-                "no effective sourcing rule"
-                if result.level == "none"
+                f"no sourcing rule applies to {line.item.sku} at {line.ship_from.code}"
+                if result.level == sourcing_decision.NO_LEVEL
                 else "no feasible source: " + "; ".join(c.reason for c in result.candidates)
             )
             self._backorder(line, reason=reason[:300], result=result)
@@ -247,6 +285,8 @@ class Promise:
         decision = sourced_decision(line, result, line.quantity)
         self.decisions.append(decision)
         self.allocated[chosen.rule_id] += line.quantity
+        if chosen.type == SupplyType.TRANSFER:
+            self.transferred[line.item_id, chosen.source_organization] += line.quantity
         need_by = max(line.requested_ship_date, decision.available_date or self.today)
         self.sourced.append(_Sourced(line, decision, need_by))
 

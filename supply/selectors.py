@@ -135,6 +135,23 @@ def supply_orders(
     return rows.order_by("-id")
 
 
+def supply_orders_listed(*, q: str = "", status: str = "", type: str = "", exception: str = ""):
+    """The supply order list: the API list's filters plus a search by supply order or sales
+    order number, newest first, each with its documents (one query for all of a page's)."""
+    rows = supply_orders(status=status, supply_type=type, exception=exception)
+    q = q.strip().upper()
+    if q:
+        rows = rows.filter(Q(number=q) | Q(demand_line__order__number=q))
+    return rows.prefetch_related(
+        Prefetch(
+            "tracking_lines",
+            queryset=SupplyTrackingLine.objects.select_related(*TRACKED_DOCUMENTS).order_by(
+                "sequence"
+            ),
+        )
+    )
+
+
 def exceptions_of(supply_order: SupplyOrder) -> list[SupplyException]:
     """A supply order's exceptions, open and resolved, oldest first."""
     return list(supply_order.exceptions.select_related("resolved_by"))
@@ -155,6 +172,8 @@ class PromisePreview:
     to_source: Decimal
     result: object = None  # sourcing_decision.SourcingResult for the part to source
     backorder_reason: str = ""
+    # The line names no ship-from: the organization is the customer's default.
+    customer_default: object = None
 
     @property
     def ship_date(self):
@@ -172,11 +191,14 @@ def promise_preview(*, item, quantity: Decimal, requested_date, ship_from, custo
     organization = ship_from or (customer.default_ship_from if customer else None)
     if organization is None:
         return None
+    default = customer if ship_from is None else None
     balance = InventoryBalance.objects.filter(item=item, organization=organization).first()
     available = max(balance.available, Decimal(0)) if balance else Decimal(0)
     from_stock, to_source = sourcing_decision.split_quantity(quantity=quantity, available=available)
     if not to_source:
-        return PromisePreview(organization, available, from_stock, to_source)
+        return PromisePreview(
+            organization, available, from_stock, to_source, customer_default=default
+        )
     if not item.back_to_back:
         return PromisePreview(
             organization,
@@ -184,11 +206,14 @@ def promise_preview(*, item, quantity: Decimal, requested_date, ship_from, custo
             from_stock,
             to_source,
             backorder_reason=f"{item.sku} is stocked, not bought per order",
+            customer_default=default,
         )
     line = FulfillmentLine(item=item, quantity=to_source, requested_ship_date=requested_date)
     result = sourcing.choose(line, organization, lock=False)
     reason = "" if result.chosen else "no feasible source"
-    return PromisePreview(organization, available, from_stock, to_source, result, reason)
+    return PromisePreview(
+        organization, available, from_stock, to_source, result, reason, customer_default=default
+    )
 
 
 def supply_order_counts() -> dict:
@@ -240,18 +265,128 @@ def covered(reservations) -> Decimal:
     )
 
 
-def alternative_sources(supply_order: SupplyOrder):
-    """What the orchestration manager may choose for a supply order in exception: the sourcing
-    rules' candidates for the quantity its line lacks (the "why this source" table). Returns
-    (quantity lacking, candidates)."""
+# Lead times offered for a source nothing tells about (no rule, no earlier purchase): the
+# manager checks them before using the source.
+DEFAULT_BUY_LEAD_DAYS = 7
+DEFAULT_TRANSFER_LEAD_DAYS = 2
+
+
+@dataclass(frozen=True)
+class OtherSource:
+    """A source the manager may use without a sourcing rule, with the price and lead time the
+    form starts from (the item's rules, else its last purchase, else the defaults)."""
+
+    type: str
+    supplier: object = None  # catalog.Supplier (BUY)
+    organization: object = None  # catalog.Organization (TRANSFER: has the item; MAKE: the plant)
+    unit_price: Decimal | None = None
+    lead_time_days: int = 0
+    available: Decimal | None = None  # TRANSFER: what the organization has available
+    rejected_on: str = ""  # BUY: the PO of this line the supplier rejected
+
+    @property
+    def name(self) -> str:
+        return self.supplier.number if self.supplier is not None else self.organization.code
+
+
+def suppliers_rejected(line) -> dict[str, str]:
+    """Suppliers that rejected this demand: supplier number -> the PO they rejected."""
+    from procurement.models import PurchaseOrder, PurchaseOrderLine
+
+    rows = (
+        PurchaseOrderLine.objects.filter(
+            demand_line=line,
+            purchase_order__acknowledgment=PurchaseOrder.Acknowledgment.REJECTED,
+        )
+        .order_by("purchase_order_id")
+        .values_list("purchase_order__supplier__number", "purchase_order__number")
+    )
+    return dict(rows)
+
+
+def other_sources(line, quantity: Decimal) -> list[OtherSource]:
+    """What else can supply `quantity` of the line besides its sourcing rules: every supplier
+    of the item (a Buy rule for it anywhere, or an earlier requisition of it), each warehouse
+    or plant with the item available, and the ship-from plant's own bill of materials. Rule
+    prices and lead times come first, then the last purchase; a supplier that rejected this
+    demand says so."""
+    from catalog.models import BillOfMaterials, SourcingRule, Supplier, SupplyType
+    from procurement.models import RequisitionLine
+
+    here = line.ship_from
+    rules = list(
+        SourcingRule.objects.filter(item_id=line.item_id).order_by("organization_id", "rank", "id")
+    )
+
+    def from_rules(kind, key, value):
+        # The rule at the ship-from first, then any other organization's.
+        matching = [r for r in rules if r.type == kind and getattr(r, key) == value]
+        matching.sort(key=lambda r: (r.organization_id != here.pk, r.rank, r.pk))
+        return matching[0] if matching else None
+
+    last_bought = {}
+    for supplier_id, price in (
+        RequisitionLine.objects.filter(item_id=line.item_id)
+        .order_by("id")
+        .values_list("supplier_id", "unit_price")
+    ):
+        last_bought[supplier_id] = price
+    supplier_ids = {r.supplier_id for r in rules if r.type == SupplyType.BUY} | set(last_bought)
+    rejected = suppliers_rejected(line)
+    found = []
+    for supplier in Supplier.objects.filter(pk__in=supplier_ids).order_by("number"):
+        rule = from_rules(SupplyType.BUY, "supplier_id", supplier.pk)
+        price = rule.unit_price if rule is not None and rule.unit_price is not None else None
+        found.append(
+            OtherSource(
+                type=SupplyType.BUY,
+                supplier=supplier,
+                unit_price=price if price is not None else last_bought.get(supplier.pk),
+                lead_time_days=rule.lead_time_days if rule else DEFAULT_BUY_LEAD_DAYS,
+                rejected_on=rejected.get(supplier.number, ""),
+            )
+        )
+    balances = (
+        InventoryBalance.objects.filter(item_id=line.item_id)
+        .exclude(organization_id=here.pk)
+        .select_related("organization")
+        .order_by("organization__code")
+    )
+    for balance in balances:
+        if balance.available <= 0:
+            continue
+        rule = from_rules(SupplyType.TRANSFER, "source_organization_id", balance.organization_id)
+        found.append(
+            OtherSource(
+                type=SupplyType.TRANSFER,
+                organization=balance.organization,
+                lead_time_days=rule.lead_time_days if rule else DEFAULT_TRANSFER_LEAD_DAYS,
+                available=balance.available,
+            )
+        )
+    if BillOfMaterials.objects.filter(item_id=line.item_id, organization=here).exists():
+        rule = from_rules(SupplyType.MAKE, "source_organization_id", here.pk)
+        found.append(
+            OtherSource(
+                type=SupplyType.MAKE,
+                organization=here,
+                lead_time_days=rule.lead_time_days if rule else DEFAULT_TRANSFER_LEAD_DAYS,
+            )
+        )
+    return found
+
+
+def line_sources(line):
+    """What the manager chooses from for a line: (quantity it lacks, the sourcing rules'
+    candidates for it, the other sources, the suppliers that rejected this demand)."""
     from supply import sourcing
 
-    line = supply_order.demand_line
     lacking = line.quantity - covered(line.reservations.filter(status=Reservation.Status.ACTIVE))
+    lacking = max(lacking, Decimal(0))
     if lacking <= 0 or line.ship_from is None:
-        return max(lacking, Decimal(0)), ()
+        return lacking, (), [], {}
     result = sourcing.choose(line, line.ship_from, lock=False, quantity=lacking)
-    return lacking, result.candidates
+    return lacking, result.candidates, other_sources(line, lacking), suppliers_rejected(line)
 
 
 def lines_in_jeopardy():
@@ -387,12 +522,12 @@ def pegging_of(line: FulfillmentLine) -> Pegging:
     )
 
 
-def _receipt_documents(receipt_lines, url: str) -> list[ChainDocument]:
+def _receipt_documents(receipt_lines) -> list[ChainDocument]:
     return [
         ChainDocument(
             "Receipt",
             r.receipt.number,
-            url,
+            reverse("warehouse:receipt", args=[r.receipt.number]),
             quantity=r.quantity,
             detail=f"received at {r.receipt.organization.name} on "
             f"{day(timezone.localdate(r.receipt.received_at))}"
@@ -441,7 +576,7 @@ def _chain_of(tracking_line: SupplyTrackingLine, receipts) -> list[ChainDocument
                 inactive=po_line.status == "CANCELLED" or po.status == po.Status.CANCELLED,
             )
         )
-        chain += _receipt_documents(receipts.get(("po", po_line.pk), ()), url)
+        chain += _receipt_documents(receipts.get(("po", po_line.pk), ()))
     work_order = tracking_line.work_order
     if work_order is not None:
         chain.append(
@@ -473,7 +608,7 @@ def _chain_of(tracking_line: SupplyTrackingLine, receipts) -> list[ChainDocument
                 inactive=transfer.status == transfer.Status.CANCELLED,
             )
         )
-        chain += _receipt_documents(receipts.get(("to", to_line.pk), ()), url)
+        chain += _receipt_documents(receipts.get(("to", to_line.pk), ()))
     return chain
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from catalog.models import BillOfMaterials, Organization, SourcingRule, SupplyType
 from orders.models import FulfillmentLine
 from supply import sourcing_decision
-from supply.models import SourcingDecision
+from supply.models import SourcingDecision, SupplyOrder
 from warehouse.models import InventoryBalance
 
 
@@ -109,6 +109,36 @@ def _available(*, item_ids, organization_ids) -> dict[tuple[int, int], Decimal]:
     }
 
 
+def _transfer_available(item_id: int, organization_ids) -> dict[int, Decimal]:
+    """What each organization can still transfer of an item: available (on hand - reserved)
+    less what supply orders already promised from it and not yet held by their transfer
+    order (REQUESTED: the worker is still to create it)."""
+    organization_ids = list(organization_ids)
+    available = {
+        org_id: quantity
+        for (_, org_id), quantity in _available(
+            item_ids=[item_id], organization_ids=organization_ids
+        ).items()
+    }
+    if not available:
+        return {}
+    promised = (
+        SupplyOrder.objects.filter(
+            status=SupplyOrder.Status.REQUESTED,
+            supply_type=SupplyType.TRANSFER,
+            demand_line__item_id=item_id,
+            source_organization_id__in=available,
+        )
+        .values("source_organization_id")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+        .values_list("source_organization_id", "total")
+    )
+    for org_id, total in promised:
+        available[org_id] -= total
+    return available
+
+
 def _components_short(item_id: int, rules: list[SourcingRule], quantity: Decimal) -> dict:
     """Per plant of a MAKE rule: the BOM components it lacks for `quantity` (absent: no BOM)."""
     plants = {r.source_organization_id for r in rules if r.type == SupplyType.MAKE}
@@ -162,6 +192,7 @@ def choose(
     quantity=None,
     excluded: dict[int, str] | None = None,
     also_allocated: Counter | None = None,
+    taken: Counter | None = None,
 ) -> sourcing_decision.SourcingResult:
     """Run the sourcing decision for a line (saved or not) at an organization, for its whole
     quantity or `quantity` of it; `excluded` rules (by id, with why) are infeasible (a source
@@ -169,17 +200,13 @@ def choose(
 
     With `lock`, the rules that share demand by allocation are locked before their allocated
     totals are read, so concurrent submits see each other's choices (inside a transaction).
-    `also_allocated` adds what the caller chose but has not written yet (a set-based promise).
+    `also_allocated` adds what the caller chose but has not written yet (a set-based promise);
+    `taken` ((item id, organization code): quantity) what it already transfers from a source.
     """
     quantity = line.quantity if quantity is None else quantity
     rules = _rule_options(line.item_id, organization.pk)
     transfer_sources = {r.source_organization_id for r in rules if r.type == SupplyType.TRANSFER}
-    available = {
-        org_id: quantity
-        for (_, org_id), quantity in _available(
-            item_ids=[line.item_id], organization_ids=transfer_sources
-        ).items()
-    }
+    available = _transfer_available(line.item_id, transfer_sources)
     codes = {
         r.source_organization_id: r.source_organization.code
         for r in rules
@@ -197,7 +224,11 @@ def choose(
             organization_code=organization.code,
             receiving_days=organization.receiving_days,
             rules=tuple(_as_option(r) for r in rules),
-            source_available={codes[o]: q for o, q in available.items() if o in codes},
+            source_available={
+                codes[o]: q - (taken or {}).get((line.item_id, codes[o]), 0)
+                for o, q in available.items()
+                if o in codes
+            },
             components_short=_components_short(line.item_id, rules, quantity),
             allocated=allocated,
             excluded=excluded or {},
@@ -214,6 +245,89 @@ def choose(
             allocated.update({r: q for r, q in (also_allocated or {}).items() if r in sharing})
             result = sourcing_decision.choose_source(request(dict(allocated)))
     return result
+
+
+def transfer_part(
+    line: FulfillmentLine,
+    result: sourcing_decision.SourcingResult,
+    *,
+    taken: Counter | None,
+    quantity: Decimal | None = None,
+) -> tuple[sourcing_decision.Candidate, Decimal] | None:
+    """The part of the line (of `quantity` of it) a better-ranked transfer source that is
+    short can still supply (sourcing_decision.transfer_part), against what its source has
+    available now less what the caller already `taken` from it."""
+    codes = {
+        c.source_organization
+        for c in result.candidates
+        if c.type == SupplyType.TRANSFER and not c.feasible and c.available_date is not None
+    }
+    if not codes:
+        return None
+    organizations = dict(Organization.objects.filter(code__in=codes).values_list("pk", "code"))
+    taken = taken or {}
+    have = {
+        organizations[org_id]: quantity - taken.get((line.item_id, organizations[org_id]), 0)
+        for org_id, quantity in _transfer_available(line.item_id, organizations).items()
+    }
+    quantity = line.quantity if quantity is None else quantity
+    return sourcing_decision.transfer_part(result, source_available=have, quantity=quantity)
+
+
+MANUAL_LEVEL = "manual"
+
+
+def manual_candidate(
+    line: FulfillmentLine,
+    organization: Organization,
+    *,
+    quantity: Decimal,
+    type: str,
+    supplier=None,
+    source_organization: Organization | None = None,
+    unit_price: Decimal | None = None,
+    lead_time_days: int,
+) -> sourcing_decision.Candidate:
+    """A source the orchestration manager names — any supplier, any organization that has the
+    item, the plant's own bill of materials — with its price and lead time, assessed as a rule
+    would be (receiving days after a purchase, the transfer source's stock, the components at
+    the plant); it needs no sourcing rule."""
+    if type == SupplyType.MAKE:
+        source_organization = organization
+    option = sourcing_decision.RuleOption(
+        rule_id=0,
+        type=type,
+        rank=0,
+        item_id=line.item_id,
+        organization_id=organization.pk,
+        supplier=supplier.number if supplier is not None else None,
+        source_organization=source_organization.code if source_organization else None,
+        unit_price=unit_price if type == SupplyType.BUY else None,
+        lead_time_days=lead_time_days,
+    )
+    source_available = {}
+    if type == SupplyType.TRANSFER and source_organization is not None:
+        found = _transfer_available(line.item_id, [source_organization.pk])
+        source_available[source_organization.code] = found.get(source_organization.pk, Decimal(0))
+    components_short = {}
+    if type == SupplyType.MAKE:
+        plant_rule = SourcingRule(type=SupplyType.MAKE, source_organization=organization)
+        components_short = _components_short(line.item_id, [plant_rule], quantity)
+    request = sourcing_decision.SourcingRequest(
+        today=_today(),
+        requested_date=line.requested_ship_date,
+        quantity=quantity,
+        item_id=line.item_id,
+        standard_cost=line.item.standard_cost,
+        organization_id=organization.pk,
+        organization_code=organization.code,
+        receiving_days=organization.receiving_days,
+        rules=(option,),
+        source_available=source_available,
+        components_short=components_short,
+        allocated={},
+    )
+    return sourcing_decision.assess(option, request=request)
 
 
 def lock_shared_rules(pairs) -> None:

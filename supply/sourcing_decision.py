@@ -168,6 +168,31 @@ def choose_source(request: SourcingRequest) -> SourcingResult:
     )
 
 
+def transfer_part(
+    result: SourcingResult, *, source_available: dict[str, Decimal], quantity: Decimal
+) -> tuple[Candidate, Decimal] | None:
+    """A transfer source that has only part of the quantity supplies that part, and the rest
+    goes to the next source, when it ranks better than every source that could supply it all
+    (38 available of 50: 38 by transfer, 12 from the next source — not 50 from it, nor
+    backordered). Returns (that transfer's candidate, the part), or None.
+
+    A short transfer is the one infeasible candidate with an available date: a rule not in
+    effect, excluded or without a usable source has none."""
+    best_whole = min((c.rank for c in result.candidates if c.feasible), default=None)
+    shorts = [
+        (c, source_available.get(c.source_organization, ZERO))
+        for c in result.candidates
+        if c.type == TRANSFER
+        and not c.feasible
+        and c.available_date is not None
+        and (best_whole is None or c.rank < best_whole)
+    ]
+    shorts = [(c, have) for c, have in shorts if ZERO < have < quantity]
+    if not shorts:
+        return None
+    return min(shorts, key=lambda short: (short[0].rank, -short[1], short[0].rule_id))
+
+
 def _level(rule: RuleOption, *, item_id: int, organization_id: int) -> str | None:
     """The rule's assignment level for this item and org, None when it is for another one."""
     if rule.item_id is not None and rule.item_id != item_id:
@@ -185,6 +210,12 @@ def _is_effective(rule: RuleOption, *, today: date) -> bool:
 
 def _rank_order(rule: RuleOption) -> tuple[int, int]:
     return rule.rank, rule.rule_id
+
+
+def assess(rule: RuleOption, *, request: SourcingRequest) -> Candidate:
+    """One source on its own (a rule, or one the orchestration manager names with its price
+    and lead time): its available date, cost and whether it can supply the request."""
+    return _assess(rule, request=request)
 
 
 def _assess(rule: RuleOption, *, request: SourcingRequest) -> Candidate:

@@ -26,6 +26,8 @@ LISTS = [
     "/api/v1/reservations",
     "/api/v1/inventory",
     "/api/v1/invoices",
+    "/api/v1/shipments",
+    "/api/v1/receipts",
     "/api/v1/items",
 ]
 

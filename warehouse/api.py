@@ -1,19 +1,25 @@
 import datetime
+from typing import Annotated
 
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import AfterValidator
 
 from catalog.models import Customer, Item, Organization
 from core.api import (
+    DateIn,
+    InputSchema,
+    PlainText,
     Quantity,
     QuantityIn,
     SignedQuantityIn,
     choice_filter,
     choice_of,
     require_permission,
+    unique_line_numbers,
 )
 from core.exceptions import BusinessRuleError, FieldErrors, InvalidTransition
 from core.paging import KeysFirstPagination
@@ -46,11 +52,11 @@ class BalanceOut(Schema):
     in_transit: Quantity
 
 
-class AdjustmentIn(Schema):
+class AdjustmentIn(InputSchema):
     item: str
     organization: str
     quantity: SignedQuantityIn
-    reason: str = Field(min_length=1, max_length=200)
+    reason: PlainText = Field(min_length=1, max_length=200)
 
 
 class AdjustmentOut(Schema):
@@ -122,7 +128,7 @@ def list_reservations(request, sales_order: str = "", item: str = "", organizati
 MAX_LINE = 2**31 - 1
 
 
-class ReceiptLineIn(Schema):
+class ReceiptLineIn(InputSchema):
     purchase_order: str | None = Field(
         default=None,
         min_length=1,
@@ -135,7 +141,11 @@ class ReceiptLineIn(Schema):
     )
 
 
-class ReceiptIn(Schema):
+def _each_line_once(lines: list[ReceiptLineIn]) -> list[ReceiptLineIn]:
+    return unique_line_numbers(lines, key=lambda line: (line.purchase_order, line.line_number))
+
+
+class ReceiptIn(InputSchema):
     """What arrived: on purchase orders (named lines, or every open line of the POs named) or
     on a transfer order at its destination."""
 
@@ -147,10 +157,12 @@ class ReceiptIn(Schema):
         "(an advance ship notice).",
     )
     transfer_order: str | None = Field(default=None, min_length=1, max_length=20)
-    reference: str = Field(
+    reference: PlainText = Field(
         default="", max_length=40, description="The supplier's advance ship notice number."
     )
-    lines: list[ReceiptLineIn] = Field(default=[], max_length=RECEIPT_MAX_LINES)
+    lines: Annotated[list[ReceiptLineIn], AfterValidator(_each_line_once)] = Field(
+        default=[], max_length=RECEIPT_MAX_LINES, description="Each document line at most once."
+    )
 
 
 class ReceiptLineOut(Schema):
@@ -187,20 +199,20 @@ class ReceiptOut(Schema):
         )
 
 
-class ShipmentLineIn(Schema):
+class ShipmentLineIn(InputSchema):
     sales_order: str = Field(min_length=1, max_length=20)
     line_number: int = Field(ge=1, le=MAX_LINE)
     quantity: QuantityIn | None = None
 
 
-class ShipmentIn(Schema):
+class ShipmentIn(InputSchema):
     organization: str = Field(min_length=1, max_length=20)
     lines: list[ShipmentLineIn] = Field(min_length=1, max_length=500)
 
 
-class ConfirmIn(Schema):
-    carrier: str = Field(default="", max_length=60)
-    tracking_number: str = Field(default="", max_length=60)
+class ConfirmIn(InputSchema):
+    carrier: PlainText = Field(default="", max_length=60)
+    tracking_number: PlainText = Field(default="", max_length=60)
 
 
 class ShipmentLineOut(Schema):
@@ -249,6 +261,72 @@ def _shipment(number: str):
         .order_by("id")
     )
     return shipment
+
+
+class ReceiptSummary(Schema):
+    """A receipt in a list: its header, line count and quantity (its lines: GET one)."""
+
+    number: str
+    purchase_order: str | None = Field(default=None, alias="purchase_order.number")
+    purchase_orders: list[str] = Field(
+        default=[], description="The purchase orders of its lines (none on a transfer receipt)."
+    )
+    transfer_order: str | None = Field(default=None, alias="transfer_order.number")
+    reference: str
+    organization: str = Field(alias="organization.code")
+    received_at: datetime.datetime
+    line_count: int
+    quantity: Quantity
+
+    @staticmethod
+    def resolve_purchase_orders(receipt) -> list[str]:
+        return ReceiptOut.resolve_purchase_orders(receipt)
+
+
+class ShipmentSummary(Schema):
+    """A shipment in a list: its header, line count and quantity (its lines: GET one)."""
+
+    number: str
+    organization: str = Field(alias="organization.code")
+    customer: str = Field(alias="customer.number")
+    status: choice_of(Shipment.Status)
+    carrier: str
+    tracking_number: str
+    ship_date: datetime.date | None
+    wave: str | None = Field(default=None, alias="wave.number")
+    line_count: int
+    quantity: Quantity
+
+
+@router.get("/receipts", response=list[ReceiptSummary])
+@paginate(KeysFirstPagination)
+def list_receipts(
+    request,
+    organization: str = "",
+    purchase_order: str = "",
+    transfer_order: str = "",
+):
+    """Receipts newest first, at an organization, on a purchase order or a transfer order."""
+    require_permission(request, "warehouse.view_receipt")
+    return selectors.receipts(
+        organization=organization, purchase_order=purchase_order, transfer_order=transfer_order
+    ).prefetch_related(selectors.receipts_lines_prefetch())
+
+
+@router.get("/shipments", response=list[ShipmentSummary])
+@paginate(KeysFirstPagination)
+def list_shipments(
+    request,
+    status: choice_filter(Shipment.Status) = "",
+    organization: str = "",
+    customer: str = "",
+    sales_order: str = "",
+):
+    """Shipments newest first, by status, organization, customer or sales order."""
+    require_permission(request, "warehouse.view_shipment")
+    return selectors.shipments(
+        status=status, organization=organization, customer=customer, sales_order=sales_order
+    )
 
 
 @router.post("/receipts", response={201: ReceiptOut})
@@ -399,20 +477,27 @@ def cancel_shipment(request, number: str):
 # --- pick waves ---------------------------------------------------------------------------------
 
 
-class WaveIn(Schema):
+class WaveIn(InputSchema):
     """Release every line ready to ship at the organization (wholly reserved on hand, on no
     shipment), narrowed to one customer and/or to lines scheduled by a day."""
 
     organization: str = Field(min_length=1, max_length=20)
     customer: str | None = Field(default=None, min_length=1, max_length=20)
-    ship_by: datetime.date | None = None
-    carrier: str = Field(default="", max_length=60)
+    ship_by: DateIn | None = None
+    carrier: PlainText = Field(default="", max_length=60)
 
 
-class WaveConfirmIn(Schema):
-    carrier: str = Field(default="", max_length=60, description="Default: the wave's carrier.")
-    tracking_numbers: dict[str, str] = Field(
+class WaveConfirmIn(InputSchema):
+    carrier: PlainText = Field(
+        default="", max_length=60, description="Default: the wave's carrier."
+    )
+    tracking_numbers: dict[str, PlainText] = Field(
         default={}, description="Tracking number by shipment number (optional)."
+    )
+    carriers: dict[str, Annotated[PlainText, Field(max_length=60)]] = Field(
+        default={},
+        description="Carrier by shipment number, for shipments that go with another carrier "
+        "than `carrier` (optional).",
     )
 
 
@@ -489,8 +574,12 @@ def confirm_wave(request, number: str, payload: WaveConfirmIn | None = None):
     wave = _wave(number)
     by_number = {shipment.number: shipment.pk for shipment in wave.shipments_out}
     unknown = [
-        (f"tracking_numbers.{shipment}", f"{shipment} is not a shipment of {wave.number}.")
-        for shipment in payload.tracking_numbers
+        (f"{field}.{shipment}", f"{shipment} is not a shipment of {wave.number}.")
+        for field, given in (
+            ("tracking_numbers", payload.tracking_numbers),
+            ("carriers", payload.carriers),
+        )
+        for shipment in given
         if shipment not in by_number
     ]
     if unknown:
@@ -499,6 +588,7 @@ def confirm_wave(request, number: str, payload: WaveConfirmIn | None = None):
         wave=wave,
         carrier=payload.carrier,
         tracking_numbers={by_number[n]: t for n, t in payload.tracking_numbers.items()},
+        carriers={by_number[n]: c for n, c in payload.carriers.items()},
         acting_user=request.user,
     )
     return _wave(number)
@@ -526,8 +616,8 @@ class TransferOrderOut(Schema):
     lines: list[TransferLineOut] = Field(alias="lines_out")
 
 
-class TransferCancelIn(Schema):
-    reason: str = Field(min_length=1, max_length=200)
+class TransferCancelIn(InputSchema):
+    reason: PlainText = Field(min_length=1, max_length=200)
 
 
 def _transfer(number: str) -> TransferOrder:

@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django import forms
 
+from core.forms import DateInWindowField, PlainTextField
+
 
 class AdjustmentForm(forms.Form):
     quantity = forms.DecimalField(
@@ -10,7 +12,7 @@ class AdjustmentForm(forms.Form):
         help_text="Signed: 5 adds five, -5 removes five.",
         widget=forms.NumberInput(attrs={"step": "0.001", "autofocus": True}),
     )
-    reason = forms.CharField(max_length=200, help_text="Why: cycle count, damage, found stock…")
+    reason = PlainTextField(max_length=200, help_text="Why: cycle count, damage, found stock…")
 
     def clean_quantity(self):
         quantity = self.cleaned_data["quantity"]
@@ -28,7 +30,7 @@ class DeliveryForm(forms.Form):
         label="Purchase orders",
         help_text="Scan or type each PO number, separated by spaces or commas.",
     )
-    reference = forms.CharField(
+    reference = PlainTextField(
         max_length=40, required=False, label="Advance ship notice / delivery note"
     )
 
@@ -58,12 +60,12 @@ class WaveReleaseForm(forms.Form):
         empty_label="All customers",
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    ship_by = forms.DateField(
+    ship_by = DateInWindowField(
         required=False,
         label="Scheduled by",
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
-    carrier = forms.CharField(
+    carrier = PlainTextField(
         max_length=60, required=False, widget=forms.TextInput(attrs={"class": "form-control"})
     )
 

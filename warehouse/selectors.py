@@ -8,6 +8,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -366,3 +367,180 @@ def customers_with_lines_ready(organization: str):
     """The customers with lines ready to ship at an organization (a wave's customer filter)."""
     ready = lines_to_ship(organization=organization).filter(order__customer=OuterRef("pk"))
     return Customer.objects.filter(Exists(ready)).order_by("number")
+
+
+# --- shipments and receipts: their pages, the history and the API lists ----------------------
+
+
+def _carried_lines():
+    """The lines a shipment carries: its active lines, and a cancelled shipment's lines as
+    they were planned (cancelling made them inactive)."""
+    return ShipmentLine.objects.filter(shipment=OuterRef("pk")).filter(
+        Q(active=True) | Q(shipment__status=Shipment.Status.CANCELLED)
+    )
+
+
+def _with_figures(shipments):
+    lines = _carried_lines().values("shipment")
+    return shipments.annotate(
+        line_count=per_row(lines, Count("id"), IntegerField(), default=0),
+        quantity=per_row(lines, Sum("quantity"), QUANTITY_FIELD, default=0),
+    )
+
+
+def shipments(
+    *,
+    status: str = "",
+    organization: str = "",
+    customer: str = "",
+    sales_order: str = "",
+    search: str = "",
+):
+    """Shipments newest first with their line count and quantity, filtered by status,
+    organization code, customer number and sales order number; `search` finds the shipment,
+    customer (number or name), carrier, tracking number or sales order."""
+    rows = _with_figures(Shipment.objects.select_related("organization", "customer", "wave"))
+    if status:
+        rows = rows.filter(status=status)
+    if organization:
+        rows = rows.filter(organization__code=organization)
+    if customer:
+        rows = rows.filter(customer__number=customer)
+    if sales_order:
+        rows = rows.filter(Exists(_carried_lines().filter(demand_line__order__number=sales_order)))
+    if search:
+        rows = rows.filter(
+            Q(number__icontains=search)
+            | Q(customer__number__icontains=search)
+            | Q(customer__name__icontains=search)
+            | Q(carrier__icontains=search)
+            | Q(tracking_number__icontains=search)
+            | Exists(_carried_lines().filter(demand_line__order__number__icontains=search))
+        )
+    return rows.order_by("-id")
+
+
+def shipment_detail(number: str) -> Shipment:
+    """One shipment with its lines (as carried), their orders and items, and its invoices
+    (raises Shipment.DoesNotExist)."""
+    shipment = (
+        _with_figures(Shipment.objects.select_related("organization", "customer", "wave"))
+        .prefetch_related("invoices__sales_order")
+        .get(number=number)
+    )
+    lines = shipment.lines.select_related("demand_line__order", "demand_line__item")
+    if shipment.status != Shipment.Status.CANCELLED:
+        lines = lines.filter(active=True)
+    shipment.lines_out = list(lines.order_by("id"))
+    return shipment
+
+
+def _receipt_lines():
+    return ReceiptLine.objects.select_related(
+        "purchase_order_line__item",
+        "purchase_order_line__purchase_order",
+        "purchase_order_line__demand_line__order",
+        "transfer_order_line__item",
+        "transfer_order_line__transfer_order__demand_line__order",
+    ).order_by("id")
+
+
+def receipts(
+    *,
+    organization: str = "",
+    purchase_order: str = "",
+    transfer_order: str = "",
+    search: str = "",
+):
+    """Receipts newest first with their line count and quantity, filtered by organization
+    code, purchase order (any of its lines received) and transfer order; `search` finds the
+    receipt, its reference (the supplier's ship notice), a PO, a transfer or a supplier."""
+    lines = ReceiptLine.objects.filter(receipt=OuterRef("pk")).values("receipt")
+    rows = Receipt.objects.select_related(
+        "organization", "purchase_order__supplier", "transfer_order", "received_by"
+    ).annotate(
+        line_count=per_row(lines, Count("id"), IntegerField(), default=0),
+        quantity=per_row(lines, Sum("quantity"), QUANTITY_FIELD, default=0),
+    )
+    on_po = ReceiptLine.objects.filter(receipt=OuterRef("pk"))
+    if organization:
+        rows = rows.filter(organization__code=organization)
+    if purchase_order:
+        rows = rows.filter(
+            Exists(on_po.filter(purchase_order_line__purchase_order__number=purchase_order))
+        )
+    if transfer_order:
+        rows = rows.filter(transfer_order__number=transfer_order)
+    if search:
+        rows = rows.filter(
+            Q(number__icontains=search)
+            | Q(reference__icontains=search)
+            | Q(transfer_order__number__icontains=search)
+            | Exists(
+                on_po.filter(
+                    Q(purchase_order_line__purchase_order__number__icontains=search)
+                    | Q(purchase_order_line__purchase_order__supplier__number__icontains=search)
+                    | Q(purchase_order_line__purchase_order__supplier__name__icontains=search)
+                )
+            )
+        )
+    return rows.order_by("-id")
+
+
+def receipt_detail(number: str) -> Receipt:
+    """One receipt with its lines, what they were received on and for whom (raises
+    Receipt.DoesNotExist)."""
+    receipt = Receipt.objects.select_related(
+        "organization", "purchase_order__supplier", "transfer_order", "received_by"
+    ).get(number=number)
+    receipt.lines_out = list(_receipt_lines().filter(receipt=receipt))
+    return receipt
+
+
+def receipts_lines_prefetch():
+    """The receipt lines of a receipts list (the API's items carry their purchase orders)."""
+    return Prefetch("lines", queryset=_receipt_lines(), to_attr="lines_out")
+
+
+# Where a transfer's history ends: received (then closed when its demand shipped) or cancelled.
+TRANSFER_HISTORY_STATES = (
+    TransferOrder.Status.RECEIVED,
+    TransferOrder.Status.CLOSED,
+    TransferOrder.Status.CANCELLED,
+)
+
+
+def transfer_history(*, organization: str = "", search: str = ""):
+    """Transfers received, closed or cancelled, newest first; at an organization (source or
+    destination); `search` finds the transfer, its sales order or an item."""
+    rows = transfer_orders().filter(status__in=TRANSFER_HISTORY_STATES)
+    if organization:
+        rows = rows.filter(Q(source__code=organization) | Q(destination__code=organization))
+    if search:
+        rows = rows.filter(
+            Q(number__icontains=search)
+            | Q(demand_line__order__number__icontains=search)
+            | Q(demand_line__item__sku__icontains=search)
+        )
+    return rows
+
+
+def wave_pick_list(wave: PickWave) -> list[dict]:
+    """What the picker walks the warehouse for: the wave's lines consolidated by item (one row
+    per item with its total quantity and how many lines and shipments it goes to), by SKU.
+    Organizations keep no bin locations, so the item is the pick face."""
+    return list(
+        ShipmentLine.objects.filter(shipment__wave=wave, active=True)
+        .exclude(shipment__status=Shipment.Status.CANCELLED)
+        .values(
+            sku=F("demand_line__item__sku"),
+            description=F("demand_line__item__description"),
+            uom=F("demand_line__item__uom"),
+        )
+        .annotate(
+            quantity=Sum("quantity"),
+            line_count=Count("id"),
+            shipment_count=Count("shipment", distinct=True),
+        )
+        .order_by("sku")
+    )

@@ -19,6 +19,7 @@ from core.csv_export import csv_response, wants_csv
 from core.documents import document_type_of, document_url
 from core.exceptions import BusinessRuleError
 from core.formatting import qty, quantity_problem
+from core.forms import posted_text
 from core.models import TransitionLog
 from core.paging import paginate
 from core.services import use_case
@@ -29,7 +30,7 @@ from supply.flows.ship import shipment_confirm, wave_confirm
 from supply.flows.transfer import transfer_order_cancel, transfer_order_receive
 from warehouse import selectors
 from warehouse.forms import AdjustmentForm, DeliveryForm, WaveReleaseForm
-from warehouse.models import InventoryBalance, PickWave, Shipment, TransferOrder
+from warehouse.models import InventoryBalance, PickWave, Receipt, Shipment, TransferOrder
 from warehouse.services import ReceiveLine, inventory_adjust
 from warehouse.shipments import ShipLine, shipment_cancel, shipment_create, shipment_move
 from warehouse.transfers import transfer_order_ship
@@ -80,7 +81,7 @@ LEDGER_CSV_HEADER = [
 
 def _ledger_csv_row(row) -> list:
     return [
-        row.created_at.isoformat(),
+        row.created_at,
         row.get_kind_display(),
         row.get_bucket_display(),
         qty(row.quantity),
@@ -118,16 +119,15 @@ def inventory(request):
 
 
 def _ledger_row_links(row) -> None:
-    """A ledger row's links: its document (a receipt leads to the PO or transfer order it
-    received) and the sales order of the line it moved."""
+    """A ledger row's links: its document (a receipt to its page, and beside it the PO or
+    transfer order it received) and the sales order of the line it moved."""
+    row.document_url = document_url(row.document_type, row.document_number)
     row.via = row.receipt_purchase_order or row.receipt_transfer_order or ""
     if row.via:
         kind = (
             "procurement.purchaseorder" if row.receipt_purchase_order else "warehouse.transferorder"
         )
-        row.document_url = document_url(kind, row.via)
-    else:
-        row.document_url = document_url(row.document_type, row.document_number)
+        row.via_url = document_url(kind, row.via)
     row.order_url = (
         reverse("orders:detail", args=[row.sales_order_number]) if row.sales_order_number else ""
     )
@@ -334,12 +334,20 @@ def _receive(request) -> str:
 
 @permission_required("warehouse.view_transferorder", raise_exception=True)
 def transfers(request):
-    """Per organization: transfers to ship from it (outbound) and in transit to it (inbound)."""
+    """Per organization: transfers to ship from it (outbound), in transit to it (inbound), and
+    the history of those received, closed or cancelled (searchable, 50 a page)."""
     organizations = Organization.objects.order_by("code")
     organization = request.GET.get("organization", "")
     outbound = selectors.transfer_orders(status=TransferOrder.Status.OPEN, source=organization)
     inbound = selectors.transfer_orders(
         status=TransferOrder.Status.SHIPPED, destination=organization
+    )
+    search = request.GET.get("q", "").strip()[:100]
+    history, query = paginate(
+        request,
+        selectors.transfer_history(organization=organization, search=search).prefetch_related(
+            "lines__item"
+        ),
     )
     return render(
         request,
@@ -350,6 +358,9 @@ def transfers(request):
             "organization": organization,
             "organizations": organizations,
             "can_ship": request.user.has_perm("warehouse.change_transferorder"),
+            "page": history,
+            "query": query,
+            "q": search,
         },
     )
 
@@ -388,7 +399,7 @@ def transfer_action(request, number: str, action: str):
         elif action == "cancel":
             transfer_order_cancel(
                 transfer_order=transfer,
-                reason=request.POST.get("reason", ""),
+                reason=posted_text(request.POST),
                 acting_user=request.user,
             )
             done = f"cancelled: the stock held at {transfer.source.code} is free again"
@@ -513,9 +524,9 @@ def shipment_action(request, number: str, action: str):
     shipment = get_object_or_404(Shipment, number=number)
     if action not in SHIPMENT_ACTIONS:
         return HttpResponse(status=404)
-    carrier = request.POST.get("carrier", "")
-    tracking_number = request.POST.get("tracking_number", "")
     try:
+        carrier = posted_text(request.POST, "carrier", max_length=60)
+        tracking_number = posted_text(request.POST, "tracking_number", max_length=60)
         if action == "ship":
             _pick_pack_and_ship(
                 shipment=shipment,
@@ -607,6 +618,7 @@ def wave(request, number: str):
         {
             "wave": wave,
             "shipments": selectors.wave_shipments(wave),
+            "pick_list": selectors.wave_pick_list(wave),
             "timeline": timeline,
             "can_change": request.user.has_perm("warehouse.change_shipment"),
         },
@@ -624,14 +636,21 @@ def wave_action(request, number: str, action: str):
         return HttpResponse(status=404)
     try:
         if action == "confirm":
-            tracking = {
-                shipment.pk: request.POST.get(f"tracking_{shipment.pk}", "")
-                for shipment in wave.shipments.all()
-            }
+            shipments = list(wave.shipments.all())
+
+            def text(name, label):
+                return posted_text(request.POST, name, max_length=60, label=label)
+
             wave_confirm(
                 wave=wave,
-                carrier=request.POST.get("carrier", ""),
-                tracking_numbers=tracking,
+                carrier=text("carrier", "Carrier"),
+                tracking_numbers={
+                    s.pk: text(f"tracking_{s.pk}", f"Tracking number of {s.number}")
+                    for s in shipments
+                },
+                carriers={
+                    s.pk: text(f"carrier_{s.pk}", f"Carrier of {s.number}") for s in shipments
+                },
                 acting_user=request.user,
             )
             done = SHIPPED
@@ -643,6 +662,98 @@ def wave_action(request, number: str, action: str):
     else:
         messages.success(request, f"{wave.number} {done}.")
     return redirect("warehouse:wave", number=wave.number)
+
+
+# --- shipments and receipts -------------------------------------------------------------------
+
+
+@permission_required("warehouse.view_shipment", raise_exception=True)
+def shipments(request):
+    """The shipments history: shipped ones by default (newest first), searchable by shipment,
+    customer, carrier, tracking or sales order; any status on request."""
+    search = request.GET.get("q", "").strip()[:100]
+    status = request.GET.get("status", Shipment.Status.SHIPPED)
+    if status not in Shipment.Status.values:
+        status = ""  # "all statuses"
+    organization = request.GET.get("organization", "")
+    rows = selectors.shipments(status=status, organization=organization, search=search)
+    page, query = paginate(request, rows)
+    return render(
+        request,
+        "warehouse/shipments.html",
+        {
+            "page": page,
+            "query": query,
+            "q": search,
+            "status": status,
+            "statuses": Shipment.Status.choices,
+            "organization": organization,
+            "organizations": Organization.objects.order_by("code"),
+        },
+    )
+
+
+@permission_required("warehouse.view_shipment", raise_exception=True)
+def shipment(request, number: str):
+    """One shipment: its lines, carrier and tracking, packing slip, invoices and timeline."""
+    try:
+        shipment = selectors.shipment_detail(number)
+    except Shipment.DoesNotExist:
+        raise Http404(f"No shipment {number}.") from None
+    timeline = TransitionLog.objects.filter(
+        document_type=document_type_of(Shipment), document_id=shipment.pk
+    ).select_related("actor")
+    return render(
+        request,
+        "warehouse/shipment.html",
+        {
+            "shipment": shipment,
+            "lines": shipment.lines_out,
+            "invoices": sorted(shipment.invoices.all(), key=lambda invoice: invoice.number),
+            "timeline": timeline,
+            "can_change": request.user.has_perm("warehouse.change_shipment"),
+        },
+    )
+
+
+@permission_required("warehouse.view_receipt", raise_exception=True)
+def receipts(request):
+    """The receipts history, newest first: searchable by receipt, ship notice, PO, transfer or
+    supplier, at an organization."""
+    search = request.GET.get("q", "").strip()[:100]
+    organization = request.GET.get("organization", "")
+    rows = selectors.receipts(organization=organization, search=search)
+    page, query = paginate(request, rows.prefetch_related(selectors.receipts_lines_prefetch()))
+    for row in page:
+        # A whole delivery received on one receipt names each PO it received.
+        row.purchase_orders = sorted(
+            {line.purchase_order_line.purchase_order.number for line in row.lines_out}
+            if row.transfer_order_id is None
+            else set()
+        )
+    return render(
+        request,
+        "warehouse/receipts.html",
+        {
+            "page": page,
+            "query": query,
+            "q": search,
+            "organization": organization,
+            "organizations": Organization.objects.order_by("code"),
+        },
+    )
+
+
+@permission_required("warehouse.view_receipt", raise_exception=True)
+def receipt(request, number: str):
+    """One receipt: what arrived on which PO or transfer line, and for which sales order."""
+    try:
+        receipt = selectors.receipt_detail(number)
+    except Receipt.DoesNotExist:
+        raise Http404(f"No receipt {number}.") from None
+    return render(
+        request, "warehouse/receipt.html", {"receipt": receipt, "lines": receipt.lines_out}
+    )
 
 
 @permission_required("warehouse.view_shipment", raise_exception=True)

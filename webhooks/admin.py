@@ -1,24 +1,38 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.cache import add_never_cache_headers
 
+from core.exceptions import FieldErrors
+from webhooks.addresses import UrlRefused, destination
 from webhooks.events import EVENT_TYPES
 from webhooks.models import DeliveryAttempt, Subscription
-from webhooks.services import secret_new, url_problem
+from webhooks.services import event_permissions_missing, secret_new, subscription_secret_rotate
 
 
 class SubscriptionForm(forms.ModelForm):
     """The admin's subscription form: the same checks as the API, as field messages."""
+
+    # The URL rules are the API's (webhooks.addresses), not Django's URL validator.
+    url = forms.CharField(label="URL", max_length=500)
 
     class Meta:
         model = Subscription
         fields = ("url", "events", "description", "active")
 
     def clean_url(self):
-        url = self.cleaned_data["url"]
-        problem = url_problem(url)
-        if problem:
-            raise forms.ValidationError(problem)
-        return url
+        try:
+            target = destination(
+                self.cleaned_data["url"], allow_private=settings.WEBHOOKS_ALLOW_PRIVATE_URLS
+            )
+        except UrlRefused as refused:
+            raise forms.ValidationError(str(refused)) from refused
+        return target.url  # as it is sent, as the API stores it
 
     def clean_events(self):
         events = self.cleaned_data["events"]
@@ -27,6 +41,12 @@ class SubscriptionForm(forms.ModelForm):
         unknown = [name for name in events if name != "*" and name not in EVENT_TYPES]
         if unknown:
             raise forms.ValidationError(f"Unknown event type(s): {', '.join(map(str, unknown))}.")
+        missing = event_permissions_missing(self.user, events)
+        if missing:
+            raise forms.ValidationError(
+                f"Your roles do not allow these events (needs {', '.join(missing)}): an event "
+                "carries its document's data."
+            )
         return events
 
 
@@ -44,12 +64,42 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
+    """Subscriptions; the signing secret is shown once — on the page after adding one, or after
+    rotating it ("Rotate signing secret" on the change page) — and never on the change page."""
+
     list_display = ("url", "description", "active", "created_at")
     list_filter = ("active",)
-    fields = ("url", "events", "description", "active", "secret", "created_by", "created_at")
-    readonly_fields = ("secret", "created_by", "created_at")
+    fields = (
+        "url",
+        "events",
+        "description",
+        "active",
+        "signing_secret",
+        "created_by",
+        "created_at",
+    )
+    readonly_fields = ("signing_secret", "created_by", "created_at")
     inlines = [DeliveryAttemptInline]
     form = SubscriptionForm
+
+    @admin.display(description="Signing secret")
+    def signing_secret(self, obj):
+        if obj is None or not obj.pk:
+            return "Made when you save: shown once, on the next page."
+        rotated = (
+            f" Last rotated {obj.secret_rotated_at:%Y-%m-%d %H:%M} UTC."
+            if obj.secret_rotated_at
+            else ""
+        )
+        return (
+            "Hidden: it is shown only once, when made or rotated."
+            f"{rotated} “Rotate signing secret” (top right) makes a new one."
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user  # whose permissions the event types are checked against
+        return form
 
     def save_model(self, request, obj, form, change):
         if not obj.secret:
@@ -57,3 +107,61 @@ class SubscriptionAdmin(admin.ModelAdmin):
         if obj.created_by_id is None:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if IS_POPUP_VAR in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        return self._secret_page(
+            request, obj, "The subscription is saved", add_another="_addanother" in request.POST
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/rotate-secret/",
+                self.admin_site.admin_view(self.rotate_secret_view),
+                name="webhooks_subscription_rotate_secret",
+            ),
+            *super().get_urls(),
+        ]
+
+    def rotate_secret_view(self, request, object_id):
+        """Confirm (GET), then rotate and show the new secret once (POST)."""
+        subscription = get_object_or_404(Subscription, pk=object_id)
+        if not self.has_change_permission(request, subscription):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "subscription": subscription,
+            "title": "Rotate signing secret",
+        }
+        if request.method == "POST":
+            try:
+                hours = int(request.POST.get("previous_valid_hours", "24"))
+                subscription = subscription_secret_rotate(
+                    subscription=subscription, previous_valid_hours=hours
+                )
+            except (ValueError, FieldErrors):
+                context["error"] = "Choose how long the old secret keeps signing."
+            else:
+                self.log_change(request, subscription, "Rotated the signing secret.")
+                return self._secret_page(request, subscription, "The signing secret is rotated")
+        return TemplateResponse(request, "admin/webhooks/subscription/rotate_secret.html", context)
+
+    def _secret_page(self, request, subscription, headline, *, add_another=False):
+        response = TemplateResponse(
+            request,
+            "admin/webhooks/subscription/secret.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "subscription": subscription,
+                "secret": subscription.secret,
+                "headline": headline,
+                "add_another": add_another,
+                "title": "Signing secret",
+            },
+        )
+        add_never_cache_headers(response)  # nowhere to read it back from: not the cache either
+        return response

@@ -31,6 +31,20 @@ EVENT_TYPES = (
     "shipment.confirmed",
     "invoice.posted",
 )
+# Who may subscribe to an event type: whoever may read the document it describes, since the
+# event carries that document's data ("*" needs them all).
+EVENT_PERMISSIONS = {
+    "sales_order.created": "orders.view_salesorder",
+    "sales_order.status_changed": "orders.view_salesorder",
+    "sales_order.line.status_changed": "orders.view_salesorder",
+    "sales_order.line.rescheduled": "orders.view_salesorder",
+    "supply_order.exception": "supply.view_supplyorder",
+    "purchase_order.status_changed": "procurement.view_purchaseorder",
+    "purchase_order.communicated": "procurement.view_purchaseorder",
+    "purchase_order.acknowledged": "procurement.view_purchaseorder",
+    "shipment.confirmed": "warehouse.view_shipment",
+    "invoice.posted": "billing.view_invoice",
+}
 
 
 def event_type_of(entry) -> str | None:

@@ -12,6 +12,11 @@ class Subscription(models.Model):
     url = models.URLField(max_length=500)
     events = models.JSONField(default=list, help_text='Event types, or ["*"] for all.')
     secret = models.CharField(max_length=100, help_text="whsec_ + base64 of the signing key.")
+    # After a rotation the previous secret may stay valid a while: deliveries until then carry a
+    # signature with each (Standard Webhooks), so the receiver can switch without losing any.
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
     description = models.CharField(max_length=200, blank=True)
     active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
@@ -27,6 +32,18 @@ class Subscription(models.Model):
 
     def wants(self, event_type: str) -> bool:
         return "*" in self.events or event_type in self.events
+
+    def signing_secrets(self, now=None) -> list[str]:
+        """The secrets each delivery is signed with now: the current one, and the previous one
+        until it expires."""
+        now = now or timezone.now()
+        if (
+            self.previous_secret
+            and self.previous_secret_expires_at
+            and now < (self.previous_secret_expires_at)
+        ):
+            return [self.secret, self.previous_secret]
+        return [self.secret]
 
 
 class Event(models.Model):

@@ -9,30 +9,33 @@ while no subscription is active.
 A delivery (`webhook_deliver`, an outbox handler) POSTs `{"id", "type", "occurred_at", "data"}`
 with the headers `webhook-id` (the event id, the same on every retry), `webhook-timestamp`
 (Unix seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`
-keyed with the base64-decoded secret after `whsec_`). Any 2xx is success; anything else, a
-timeout (10 s) or a connection error is tried again with the same id and body — 15 s first,
-doubling to an hour, for more than 24 hours — and every attempt is recorded.
+keyed with the base64-decoded secret after `whsec_`; after a rotation, a second signature with
+the previous secret until it expires). Any 2xx is success; anything else, a timeout (10 s) or a
+connection error is tried again with the same id and body — 15 s first, doubling to an hour,
+for more than 24 hours — and every attempt is recorded. Where a webhook may go, and how it is
+sent (the address checked, no redirects): `webhooks.addresses`.
 """
 
 import base64
+import datetime
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
-import socket
 import time
 import uuid
-from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import BusinessRuleError, FieldErrors
 from core.outbox import outbox_handler, outbox_write
 from core.services import user_or_none
-from webhooks.events import EVENT_TYPES, events_of
+from webhooks.addresses import UrlRefused, destination, post
+from webhooks.events import EVENT_PERMISSIONS, EVENT_TYPES, events_of
 from webhooks.models import DeliveryAttempt, Event, Subscription
 
 DELIVER = "webhooks.deliver"
@@ -53,43 +56,23 @@ def secret_new() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def _private(host: str) -> bool:
-    """Whether `host` is or resolves to a loopback, private, link-local or reserved address."""
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except (socket.gaierror, UnicodeError):
-        return False  # an unknown name cannot reach anything; delivery will report it
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved:
-            return True
-        if ip.is_multicast or ip.is_unspecified:
-            return True
-    return False
-
-
-def url_problem(url: str) -> str:
-    """Why a webhook URL is refused ("" when it is fine): http(s) only, and no private or
-    loopback address (SSRF) unless DEBUG or WEBHOOKS_ALLOW_PRIVATE_URLS."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Give an http:// or https:// URL."
-    if parts.username or parts.password:
-        return "Put no credentials in the URL: the signature authenticates us."
-    allowed = settings.DEBUG or settings.WEBHOOKS_ALLOW_PRIVATE_URLS
-    if not allowed and _private(parts.hostname):
-        return "Private, loopback and link-local addresses are refused: give a public URL."
-    return ""
+def event_permissions_missing(user, events: list[str]) -> list[str]:
+    """The permissions `user` lacks to receive these event types (EVENT_PERMISSIONS)."""
+    wanted = EVENT_TYPES if "*" in events else [e for e in events if e in EVENT_PERMISSIONS]
+    needed = {EVENT_PERMISSIONS[event_type] for event_type in wanted}
+    return sorted(p for p in needed if not user.has_perm(p))
 
 
 def subscription_create(
     *, url: str, events: list[str], secret: str = "", description: str = "", acting_user=None
 ) -> Subscription:
-    """A new active subscription; without a secret one is generated (the caller shows it once)."""
+    """A new active subscription; without a secret one is generated (the caller shows it once).
+    An acting user must be allowed to read what the event types carry (EVENT_PERMISSIONS)."""
     errors = []
-    problem = url_problem(url)
-    if problem:
-        errors.append(("url", problem))
+    try:
+        url = destination(url, allow_private=settings.WEBHOOKS_ALLOW_PRIVATE_URLS).url
+    except UrlRefused as refused:
+        errors.append(("url", str(refused)))
     if not events:
         errors.append(("events", 'Name at least one event type, or ["*"] for all.'))
     for index, name in enumerate(events):
@@ -99,13 +82,59 @@ def subscription_create(
         errors.append(("secret", "A secret is whsec_ followed by base64 (24 to 64 bytes)."))
     if errors:
         raise FieldErrors(errors)
+    missing = event_permissions_missing(acting_user, events) if acting_user is not None else []
+    if missing:
+        raise PermissionDenied(
+            f"Your roles do not allow these events (needs {', '.join(missing)}): an event "
+            "carries its document's data."
+        )
     return Subscription.objects.create(
-        url=url,
+        url=url,  # as it is sent: percent-escapes decoded, the host lower-cased and IDNA-encoded
         events=sorted(set(events)),
         secret=secret or secret_new(),
         description=description,
         created_by=user_or_none(acting_user),
     )
+
+
+ROTATION_OVERLAP_HOURS_MAX = 24
+
+
+def subscription_secret_rotate(
+    *, subscription: Subscription, previous_valid_hours: int = 24
+) -> Subscription:
+    """A new signing secret (the caller shows it once). The old one keeps signing deliveries, next
+    to the new, for `previous_valid_hours` (0: stops at once — a leaked secret)."""
+    if not 0 <= previous_valid_hours <= ROTATION_OVERLAP_HOURS_MAX:
+        raise FieldErrors(
+            [("previous_valid_hours", f"Give 0 to {ROTATION_OVERLAP_HOURS_MAX} hours.")]
+        )
+    with transaction.atomic():
+        return _secret_rotate(subscription.pk, previous_valid_hours)
+
+
+def _secret_rotate(pk: int, previous_valid_hours: int) -> Subscription:
+    now = timezone.now()
+    subscription = Subscription.objects.select_for_update().get(pk=pk)
+    if previous_valid_hours and subscription.secret:
+        subscription.previous_secret = subscription.secret
+        subscription.previous_secret_expires_at = now + datetime.timedelta(
+            hours=previous_valid_hours
+        )
+    else:
+        subscription.previous_secret = ""
+        subscription.previous_secret_expires_at = None
+    subscription.secret = secret_new()
+    subscription.secret_rotated_at = now
+    subscription.save(
+        update_fields=[
+            "secret",
+            "previous_secret",
+            "previous_secret_expires_at",
+            "secret_rotated_at",
+        ]
+    )
+    return subscription
 
 
 def _key(secret: str) -> bytes | None:
@@ -183,32 +212,39 @@ def webhook_deliver(payload: dict) -> str | None:
         "user-agent": "B2B-Portal-Webhooks/1",
         "webhook-id": event.id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(subscription.secret, event.id, timestamp, body),
+        "webhook-signature": " ".join(
+            signature(secret, event.id, timestamp, body)
+            for secret in subscription.signing_secrets()
+        ),
     }
     attempt = DeliveryAttempt(subscription=subscription, event=event)
     started = time.monotonic()
-    problem = url_problem(subscription.url)  # again: the name may point elsewhere now
-    if problem:
-        attempt.error = problem
+    refused = None
+    try:
+        # Checked again at every attempt (the name may point elsewhere now), and the connection
+        # goes to the address checked.
+        target = destination(subscription.url, allow_private=settings.WEBHOOKS_ALLOW_PRIVATE_URLS)
+    except UrlRefused as exc:
+        refused = exc
+        attempt.error = str(exc)[:500]
     else:
         try:
-            answer = requests.post(
-                subscription.url,
-                data=body.encode(),
-                headers=headers,
-                timeout=TIMEOUT_SECONDS,
-                allow_redirects=False,
-            )
+            answer = post(target, data=body.encode(), headers=headers, timeout=TIMEOUT_SECONDS)
             attempt.status_code = answer.status_code
-            if not attempt.succeeded:
-                attempt.error = f"HTTP {answer.status_code}: {answer.text[:200]}"
+            if 300 <= answer.status_code < 400:
+                attempt.error = (
+                    f"HTTP {answer.status_code}: redirects are not followed "
+                    f"(to {answer.location or 'nowhere'}); subscribe the final URL."
+                )[:500]
+            elif not attempt.succeeded:
+                attempt.error = f"HTTP {answer.status_code}: {answer.body[:200]}"
         except requests.RequestException as exc:
             attempt.error = f"{type(exc).__name__}: {exc}"[:500]
     attempt.duration_ms = int((time.monotonic() - started) * 1000)
     attempt.attempted_at = timezone.now()
     attempt.save()
-    if problem:
-        raise BusinessRuleError(problem)  # no retry can cure it: FAILED, shown in the admin
+    if refused is not None and not refused.transient:
+        raise BusinessRuleError(str(refused))  # no retry can cure it: FAILED, shown in the admin
     if not attempt.succeeded:
         raise DeliveryRefused(attempt.error)
     return None

@@ -5,8 +5,30 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from core.formatting import qty as format_quantity
+from core.links import may_open
+from core.validation import DATE_MAX, DATE_MIN
 
 register = template.Library()
+
+
+@register.filter
+def openable_by(url: str, user) -> bool:
+    """`{% if url|openable_by:request.user %}`: the user may open the page (core.links)."""
+    return may_open(user, url)
+
+
+@register.simple_tag(takes_context=True)
+def document_link(context, url: str, text, title: str = ""):
+    """A document reference: a link to its page when the signed-in user may open it, else
+    the reference as plain text (a link that answers 403 is a dead end). Neither breaks inside
+    a number (app.css: links in tables and timelines, and "doc-ref")."""
+    request = context.get("request")
+    if url and may_open(getattr(request, "user", None), url):
+        if title:
+            return format_html('<a href="{}" title="{}">{}</a>', url, title, text)
+        return format_html('<a href="{}">{}</a>', url, text)
+    return format_html('<span class="doc-ref">{}</span>', text)
+
 
 # One colour per meaning, the same on every screen: grey = not started, blue = on its way,
 # amber = waiting on someone, red = needs attention, green = done.
@@ -82,3 +104,23 @@ def get_item(mapping, key):
 def age_days(moment) -> int:
     """Whole days since `moment` (how long something has waited)."""
     return (timezone.now() - moment).days
+
+
+@register.simple_tag
+def date_window():
+    """`min`/`max` of a date input: the window every typed date lies in (core.validation)."""
+    return format_html('min="{}" max="{}"', DATE_MIN.isoformat(), DATE_MAX.isoformat())
+
+
+@register.simple_tag
+def date_max():
+    return DATE_MAX.isoformat()
+
+
+@register.filter
+def days_after(later, earlier) -> int:
+    """How many days `later` falls after `earlier` (0 when not later or either is missing):
+    a promise after the requested ship date is flagged with it, on entry and on the line."""
+    if not later or not earlier:
+        return 0
+    return max((later - earlier).days, 0)

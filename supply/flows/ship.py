@@ -59,12 +59,13 @@ def shipment_confirm(
 
 
 def shipments_confirm(
-    *, shipments, carrier: str = "", tracking_numbers=None, acting_user=None
+    *, shipments, carrier: str = "", tracking_numbers=None, carriers=None, acting_user=None
 ) -> list[Shipment]:
     """Ship confirm many shipments at once (a pick wave), set-based: what `shipment_confirm`
     does for each, with the rows locked once and each table written in one statement.
-    `tracking_numbers` by shipment id."""
-    tracking_numbers = tracking_numbers or {}
+    `tracking_numbers` and `carriers` by shipment id (a shipment without a carrier of its own
+    goes with `carrier`)."""
+    tracking_numbers, carriers = tracking_numbers or {}, carriers or {}
     with use_case():
         # Lock order (orders.locks): shipments, sales orders and lines, then the POs they peg.
         shipments = shipments_locked(shipments)
@@ -93,7 +94,7 @@ def shipments_confirm(
             }
         )
         for shipment in shipments:
-            shipment.carrier = carrier.strip()[:60]
+            shipment.carrier = (carriers.get(shipment.pk, "").strip() or carrier.strip())[:60]
             shipment.tracking_number = tracking_numbers.get(shipment.pk, "").strip()[:60]
             shipment.ship_date = timezone.localdate()
             transition(
@@ -127,11 +128,11 @@ def shipments_confirm(
 
 @gc_paused()
 def wave_confirm(
-    *, wave: PickWave, carrier: str = "", tracking_numbers=None, acting_user=None
+    *, wave: PickWave, carrier: str = "", tracking_numbers=None, carriers=None, acting_user=None
 ) -> PickWave:
-    """Ship confirm a packed wave: every shipment of it still packed, set-based, with the
-    carrier given (else the wave's) and each shipment's tracking number (by shipment id).
-    Lock order: the wave, then its shipments (shipments_confirm)."""
+    """Ship confirm a packed wave: every shipment of it still packed, set-based, each with its
+    own carrier and tracking number where given (by shipment id), else the carrier given, else
+    the wave's. Lock order: the wave, then its shipments (shipments_confirm)."""
     with use_case():
         wave = wave_locked(wave)
         carrier = carrier.strip() or wave.carrier
@@ -145,6 +146,7 @@ def wave_confirm(
                 shipments=packed,
                 carrier=carrier,
                 tracking_numbers=tracking_numbers,
+                carriers=carriers,
                 acting_user=acting_user,
             )
     return wave

@@ -24,19 +24,20 @@ then the supply order, then balances.
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.utils import timezone
 
-from catalog.models import SupplyType
-from core.exceptions import BusinessRuleError, Conflict, InvalidTransition
+from catalog.models import Organization, Supplier, SupplyType
+from core.exceptions import BusinessRuleError, Conflict, FieldErrors, InvalidTransition
 from core.formatting import qty
 from core.money import MAX_AMOUNT, line_amount
 from core.services import change_log, field_change, transition, use_case
 from orders.locks import lock_orders_and_lines
 from orders.models import FulfillmentLine, SalesOrder
 from orders.services import line_reschedule, line_split, sales_order_refresh_status
+from procurement.changes import change_orders_from_sales_order
 from supply import sourcing
 from supply.execution import adapter_for, adapter_of
 from supply.models import SourcingDecision, SupplyOrder, SupplyTrackingLine
@@ -45,11 +46,17 @@ from supply.pegging import (
     supply_exception_raise,
     supply_exceptions_resolve,
 )
-from supply.promising import candidate_json
+from supply.promising import candidate_json, promise_lines
 from supply.selectors import TRACKED_DOCUMENTS, covered
-from supply.services.orchestration import document_started, supply_order_new
+from supply.services.orchestration import (
+    Source,
+    backorder_promise_again,
+    document_started,
+    supply_order_new,
+)
 from warehouse.models import InventoryBalance, Reservation, ShipmentLine
 from warehouse.services import (
+    balances_lock,
     reservation_reduce,
     reservation_release,
     reservation_reserve_on_hand,
@@ -196,17 +203,20 @@ def _check_quantity(line: FulfillmentLine, quantity: Decimal) -> None:
 # --- demand side ------------------------------------------------------------------------------
 
 
+@change_orders_from_sales_order()
 def line_change(
     *,
     line: FulfillmentLine,
     quantity: Decimal | None = None,
     requested_ship_date: datetime.date | None = None,
+    ship_from: Organization | None = None,
     reason: str = "",
     acting_user=None,
 ) -> FulfillmentLine:
-    """Change a sales order line's quantity and/or requested ship date; its supply follows
-    (see the module). Refused with 409, changing nothing, once the line shipped, while it is on
-    a shipment, or when it was cancelled."""
+    """Change a sales order line's quantity, requested ship date and/or ship-from
+    organization; its supply follows (see the module; a new ship-from: `_move_ship_from`).
+    Refused with 409, changing nothing, once the line shipped, while it is on a shipment, or
+    when it was cancelled."""
     reason = reason.strip()[:200]
     if requested_ship_date is not None and requested_ship_date < timezone.localdate():
         raise BusinessRuleError(
@@ -223,10 +233,25 @@ def line_change(
             for name, value in (
                 ("quantity", quantity),
                 ("requested_ship_date", requested_ship_date),
+                ("ship_from", ship_from),
             ):
                 field_change(
                     line, name, value, acting_user=acting_user, demand_line_id=line.pk, reason=why
                 )
+            return line
+        moving = ship_from is not None and ship_from.pk != line.ship_from_id
+        if moving:
+            # The line is promised again from scratch at the new organization, for its new
+            # quantity and date (nothing of the old supply is kept).
+            for name, value in (
+                ("quantity", quantity),
+                ("requested_ship_date", requested_ship_date),
+            ):
+                field_change(
+                    line, name, value, acting_user=acting_user, demand_line_id=line.pk, reason=why
+                )
+            _move_ship_from(coverage(line), ship_from, why, acting_user)
+            sales_order_refresh_status(order=line.order, acting_user=acting_user)
             return line
         cov = coverage(line)
         if quantity is not None and quantity != line.quantity:
@@ -236,6 +261,67 @@ def line_change(
         _settle(cov, why, acting_user)
         sales_order_refresh_status(order=line.order, acting_user=acting_user)
     return line
+
+
+def _move_ship_from(cov: Coverage, organization: Organization, reason: str, acting_user) -> None:
+    """The line ships from another organization: everything the old one holds or brings for
+    it is given back — supply still to come taken back (refused, 409, when a document can no
+    longer be: a transfer in transit, a work order that completed some), reservations
+    released (what arrived is free stock there), its supply order closed or cancelled — and
+    the line is promised again at the new organization as at submit: stock there first, then
+    its sourcing rules, else backordered. The new promise replaces the old (no jeopardy)."""
+    line = cov.line
+    before = line.ship_from
+    why = f"ships from {organization.code} instead of {before.code}: {reason}"
+    for tracking_line in reversed(cov.documents):
+        if cov.pending(tracking_line) > 0:
+            taken_back = adapter_of(tracking_line).take_back(
+                tracking_line, reason=why, acting_user=acting_user
+            )
+            if not taken_back:
+                raise Conflict(
+                    f"{tracking_line.document_number} can no longer be taken back: it brings "
+                    f"line {line.number} to {before.code}. Keep {before.code}, or change the "
+                    "ship-from after it arrived."
+                )
+    supply_order = _supply_order_locked(cov)
+    for reservation in cov.reservations:
+        if reservation.status == Reservation.Status.ACTIVE:
+            reservation_release(reservation=reservation)
+    if supply_order is not None:
+        supply_exceptions_resolve(supply_order, why, acting_user)
+        name = "close" if supply_order.status == SupplyStatus.FULFILLED else "cancel"
+        transition(supply_order, name, acting_user=acting_user, demand_line_id=line.pk, reason=why)
+    if line.status == LineStatus.AWAITING_SHIPPING:
+        transition(line, "await_more_supply", acting_user=acting_user, demand_line_id=line.pk)
+    if line.status != LineStatus.BACKORDERED:
+        transition(line, "backorder", acting_user=acting_user, demand_line_id=line.pk, reason=why)
+    change_log(
+        document=line,
+        field="ship_from",
+        from_value=before.code,
+        to_value=organization.code,
+        acting_user=acting_user,
+        demand_line_id=line.pk,
+        reason=reason,
+    )
+    promised = line.promised_ship_date
+    line.ship_from = organization
+    line.promised_ship_date = None
+    line.save(update_fields=["ship_from", "promised_ship_date"])
+    balance = balances_lock([(line.item_id, organization.pk)])
+    with sourcing.rules_cache():
+        promise_lines([line], balance, acting_user, always_decide=True)
+    if line.promised_ship_date != promised:
+        change_log(
+            document=line,
+            field="promised_ship_date",
+            from_value=promised,
+            to_value=line.promised_ship_date,
+            acting_user=acting_user,
+            demand_line_id=line.pk,
+            reason=f"re-promised: {why}",
+        )
 
 
 def _requantify(cov: Coverage, quantity: Decimal, reason: str, acting_user) -> None:
@@ -565,6 +651,7 @@ def _settle(cov: Coverage, reason: str, acting_user) -> None:
             transition(line, "reserve_on_hand", acting_user=acting_user, demand_line_id=line.pk)
 
 
+@change_orders_from_sales_order()
 def line_cancel(*, line: FulfillmentLine, reason: str, acting_user=None) -> FulfillmentLine:
     """Cancel a line that has not shipped: its supply still to come is taken back (documents
     cancelled, a PO line cut to what was received by change order), every reservation released
@@ -604,6 +691,7 @@ def _cancel_locked(line: FulfillmentLine, reason: str, acting_user) -> None:
     transition(line, "cancel", acting_user=acting_user, demand_line_id=line.pk, reason=reason)
 
 
+@change_orders_from_sales_order()
 def order_cancel(*, order: SalesOrder, reason: str, acting_user=None) -> SalesOrder:
     """Cancel every line of an order that has not shipped (shipped lines stay as they are);
     refused, changing nothing, while any of its lines is on a shipment."""
@@ -653,11 +741,20 @@ def supply_lost(*, line: FulfillmentLine, kind: str, reason: str, acting_user=No
 
 @dataclass(frozen=True)
 class SourceChoice:
-    """A source the orchestration manager picked: a type and its supplier or organization."""
+    """A source the orchestration manager picked: a type and its supplier or organization.
+
+    With a price or a lead time it is the manager's own source (any supplier, any organization
+    that has the item, the plant's bill of materials), not one of the sourcing rules."""
 
     type: str
     supplier: str = ""
     source_organization: str = ""
+    unit_price: Decimal | None = None
+    lead_time_days: int | None = None
+
+    @property
+    def manual(self) -> bool:
+        return self.unit_price is not None or self.lead_time_days is not None
 
     def matches(self, candidate) -> bool:
         return (
@@ -696,8 +793,38 @@ def supply_next_source(
         return None
     excluded = dict.fromkeys(failed_rule_ids, failure or "this source just failed the line")
     result = sourcing.choose(line, line.ship_from, lock=True, quantity=quantity, excluded=excluded)
+    part = None
+    if choice is None:
+        part = sourcing.transfer_part(line, result, taken=None, quantity=quantity)
+    if part is not None:
+        # A better-ranked transfer source has part of it: it supplies that part, the rest is
+        # split off as a backorder the automatic re-promise takes to the next source.
+        candidate, have = part
+        reason = f"only {qty(have)} available at {candidate.source_organization}"
+        rest = line_split(
+            line=line,
+            quantity=quantity - have,
+            acting_user=acting_user,
+            reason=reason,
+            status=LineStatus.BACKORDERED,
+        )
+        SourcingDecision.objects.create(
+            line=rest,
+            outcome=SourcingDecision.Outcome.BACKORDERED,
+            quantity=rest.quantity,
+            organization=line.ship_from,
+            level=result.level,
+            reason=f"split off: {reason}; promised again when a source can supply it",
+        )
+        quantity = have
+        result = sourcing.choose(
+            line, line.ship_from, lock=True, quantity=quantity, excluded=excluded
+        )
     chosen = result.chosen
-    if choice is not None:
+    source = None
+    if choice is not None and choice.manual:
+        chosen, source = _manual_source(line, quantity, choice)
+    elif choice is not None:
         chosen = next((c for c in result.candidates if choice.matches(c)), None)
         if chosen is None or not chosen.feasible:
             why = chosen.reason if chosen is not None else "no sourcing rule offers it"
@@ -725,27 +852,33 @@ def supply_next_source(
     scheduled = max(line.requested_ship_date, available)
     if cov.to_come > 0 and line.scheduled_ship_date:
         scheduled = max(scheduled, line.scheduled_ship_date)
+    candidates = [
+        candidate_json(c) | {"chosen": source is None and c.rule_id == chosen.rule_id}
+        for c in result.candidates
+    ]
+    if source is not None:
+        candidates.append(candidate_json(chosen) | {"chosen": True})
     decision = SourcingDecision.objects.create(
         line=line,
         outcome=SourcingDecision.Outcome.SOURCED,
         quantity=quantity,
         organization=line.ship_from,
-        level=result.level,
-        chosen_rule=sourcing.rule(chosen.rule_id, line.item_id, line.ship_from_id),
+        level=sourcing.MANUAL_LEVEL if source is not None else result.level,
+        chosen_rule=None
+        if source is not None
+        else sourcing.rule(chosen.rule_id, line.item_id, line.ship_from_id),
         chosen_type=chosen.type,
         available_date=chosen.available_date,
-        candidates=[
-            candidate_json(c) | {"chosen": c.rule_id == chosen.rule_id} for c in result.candidates
-        ],
+        candidates=candidates,
         reason=("chosen by the orchestration manager: " if choice else "")
         + (chosen.reason or "next feasible source")[:250],
     )
     if supply_order is None:
         cov.supply_order = supply_order = supply_order_new(
-            line, None, quantity=quantity, decision=decision, acting_user=acting_user
+            line, None, quantity=quantity, decision=decision, acting_user=acting_user, source=source
         )
     else:
-        _switch_source(supply_order, decision, scheduled, acting_user)
+        _switch_source(supply_order, decision, scheduled, acting_user, source=source)
     line.supply_type = chosen.type
     line.save(update_fields=["supply_type"])
     number = _document_for(cov, quantity, acting_user, failure or "next source", refusal=True)
@@ -762,17 +895,62 @@ def supply_next_source(
     return number
 
 
-def _switch_source(supply_order, decision, need_by, acting_user) -> None:
-    """New documents of the supply order come from the decision's source from now on."""
-    rule = decision.chosen_rule
+def _manual_source(line, quantity: Decimal, choice: SourceChoice):
+    """The manager's own source for `quantity` of the line: (candidate, source), refused with
+    field messages when it is incomplete and with why (409) when it cannot supply."""
+    errors = []
+    supplier = organization = None
+    if choice.type not in SupplyType.values:
+        errors.append(("type", "Choose Buy, Make or Transfer."))
+    if choice.type == SupplyType.BUY:
+        supplier = Supplier.objects.filter(number=choice.supplier).first()
+        if supplier is None:
+            errors.append(("supplier", "Choose a supplier from the list."))
+        if choice.unit_price is None or choice.unit_price < 0:
+            errors.append(("unit_price", "Enter the price the supplier charges (0 or more)."))
+    if choice.type == SupplyType.TRANSFER:
+        organization = Organization.objects.filter(code=choice.source_organization).first()
+        if organization is None:
+            errors.append(("source_organization", "Choose the organization that ships it."))
+    if choice.lead_time_days is None or not 0 <= choice.lead_time_days <= 365:
+        errors.append(("lead_time_days", "Enter a lead time of 0 to 365 days."))
+    if errors:
+        raise FieldErrors(errors)
+    candidate = sourcing.manual_candidate(
+        line,
+        line.ship_from,
+        quantity=quantity,
+        type=choice.type,
+        supplier=supplier,
+        source_organization=organization,
+        unit_price=choice.unit_price,
+        lead_time_days=choice.lead_time_days,
+    )
+    if not candidate.feasible:
+        name = choice.supplier or choice.source_organization or line.ship_from.code
+        raise Conflict(
+            f"{choice.type} {name} cannot supply {qty(quantity)} of {line.item.sku}: "
+            f"{candidate.reason}."
+        )
+    candidate = replace(candidate, reason="the manager's own source", chosen=True)
+    if choice.type == SupplyType.MAKE:
+        organization = line.ship_from
+    unit_price = choice.unit_price if choice.type == SupplyType.BUY else None
+    return candidate, Source(supplier, organization, unit_price)
+
+
+def _switch_source(supply_order, decision, need_by, acting_user, source=None) -> None:
+    """New documents of the supply order come from the decision's source (or the manager's
+    own `source`) from now on."""
+    source = source or Source.of(decision)
     before = (
         f"{supply_order.supply_type} {supply_order.supplier or supply_order.source_organization}"
     )
     supply_order.decision = decision
     supply_order.supply_type = decision.chosen_type
-    supply_order.supplier = rule.supplier if decision.chosen_type == SupplyType.BUY else None
-    supply_order.source_organization = rule.source_organization
-    supply_order.unit_price = rule.unit_price if decision.chosen_type == SupplyType.BUY else None
+    supply_order.supplier = source.supplier
+    supply_order.source_organization = source.organization
+    supply_order.unit_price = source.unit_price
     supply_order.need_by_date = need_by
     supply_order.save(
         update_fields=[
@@ -851,6 +1029,59 @@ def supply_order_choose_source(
         sales_order_refresh_status(order=line.order, acting_user=acting_user)
         supply_order.refresh_from_db()
     return supply_order
+
+
+def line_choose_source(
+    *, line: FulfillmentLine, choice: SourceChoice | None, acting_user=None
+) -> str:
+    """A BACKORDERED line is fixed where it is seen: what it lacks is supplied from the
+    manager's `choice` (a sourcing rule's candidate or the manager's own source with price and
+    lead time), or from the best feasible source by the rules now (None); its document is
+    created at once and pegged to it, an open exception of its supply is resolved. Without a
+    choice or a supply order the line is promised again as the automatic re-promise does it
+    (stock first, a short transfer source supplies its part). Returns what happened, in words;
+    refused (409) when the line is not backordered or nothing can supply."""
+    with use_case():
+        line = _locked_line(line.pk)
+        if line.status != LineStatus.BACKORDERED:
+            raise InvalidTransition(
+                f"Line {line.number} is {line.get_status_display().lower()}: only a backordered "
+                "line is sourced here."
+            )
+        if line.ship_from is None:
+            raise BusinessRuleError(
+                f"Line {line.number} has no ship-from organization: choose one first.",
+                field="ship_from",
+            )
+        if choice is None and coverage(line).supply_order is None:
+            # Re-promise: exactly what the automatic re-promise of backorders does.
+            promised = backorder_promise_again(line, line.ship_from, acting_user)
+            if promised.status == LineStatus.BACKORDERED:
+                raise Conflict(
+                    f"No source can supply line {line.number} now: it stays backordered. "
+                    "Choose another source, with its price and lead time."
+                )
+            sales_order_refresh_status(order=line.order, acting_user=acting_user)
+            return _promised_words(line.order, promised)
+        number = supply_next_source(line=line, acting_user=acting_user, choice=choice)
+        if number is None:
+            raise Conflict(
+                f"No source can supply line {line.number} now: it stays backordered. Choose "
+                "another source, with its price and lead time."
+            )
+        sales_order_refresh_status(order=line.order, acting_user=acting_user)
+    return f"supplied by {number}"
+
+
+def _promised_words(order, line) -> str:
+    """What promising a backorder again did, in words (the lines split off it included)."""
+    words = [f"{line.get_status_display().lower()} ({qty(line.quantity)})"]
+    for rest in order.lines.filter(split_from=line).order_by("line_number"):
+        words.append(
+            f"line {rest.line_number} split off: {rest.get_status_display().lower()} "
+            f"({qty(rest.quantity)})"
+        )
+    return "promised again: " + "; ".join(words)
 
 
 def supply_order_cancel_supply(

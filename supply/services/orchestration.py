@@ -3,6 +3,7 @@ warehouse and supply (docs/architecture.md)."""
 
 import datetime
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -58,16 +59,43 @@ def _today() -> datetime.date:
 # --- promising --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Source:
+    """Where a supply order's documents come from: its supplier (Buy) or organization and price."""
+
+    supplier: object = None
+    organization: Organization | None = None
+    unit_price: Decimal | None = None
+
+    @classmethod
+    def of(cls, decision: SourcingDecision) -> "Source":
+        """The source of the decision's sourcing rule."""
+        rule = decision.chosen_rule
+        buy = decision.chosen_type == SupplyType.BUY
+        return cls(
+            rule.supplier if buy else None,
+            rule.source_organization,
+            rule.unit_price if buy else None,
+        )
+
+
 def supply_order_new(
-    line, result, *, quantity, acting_user=None, reason: str = "supply requested", decision=None
+    line,
+    result,
+    *,
+    quantity,
+    acting_user=None,
+    reason: str = "supply requested",
+    decision=None,
+    source: Source | None = None,
 ) -> SupplyOrder:
     """A REQUESTED supply order for `quantity` of the line from the sourcing result's chosen
-    source (or an already written `decision`), with the decision that says why."""
+    source (or an already written `decision`, or the manager's own `source`), with the
+    decision that says why."""
     if decision is None:
         decision = sourced_decision(line, result, quantity)
         decision.save(force_insert=True)
-    rule = decision.chosen_rule
-    buy = decision.chosen_type == SupplyType.BUY
+    source = source or Source.of(decision)
     supply_order = SupplyOrder.objects.create(
         number=document_number_next(DocumentType.SUPPLY_ORDER),
         demand_line=line,
@@ -75,9 +103,9 @@ def supply_order_new(
         supply_type=decision.chosen_type,
         quantity=quantity,
         need_by_date=max(line.requested_ship_date, decision.available_date or _today()),
-        supplier=rule.supplier if buy else None,
-        source_organization=rule.source_organization,
-        unit_price=rule.unit_price if buy else None,
+        supplier=source.supplier,
+        source_organization=source.organization,
+        unit_price=source.unit_price,
         next_requeue_at=timezone.now() + stale_after(),
     )
     change_log(
@@ -200,20 +228,26 @@ def backorders_repromise(*, item_id: int | None = None, limit: int = 200) -> int
             organization = _fulfillment_org(line)
             if organization is None:
                 continue
-            held = reserved_on_hand(
-                reservations_active(line=line, source=Reservation.Source.ON_HAND)
-            )
-            if held:
-                line = _keep_what_is_held(line, held)
-            balance = balances_lock([(line.item_id, organization.pk)])[
-                line.item_id, organization.pk
-            ]
-            with sourcing.rules_cache():
-                promise_lines([line], {(line.item_id, organization.pk): balance})
+            line = backorder_promise_again(line, organization)
             if line.status != LineStatus.BACKORDERED:
                 moved += 1
                 sales_order_refresh_status(order=line.order)
     return moved
+
+
+def backorder_promise_again(
+    line: FulfillmentLine, organization: Organization, acting_user=None
+) -> FulfillmentLine:
+    """Promise a locked BACKORDERED line again at `organization`, as at submit (stock first,
+    then the sourcing rules; a short transfer source supplies its part). What it already holds
+    on hand stays and ships; the rest is split off and promised. Returns the line promised."""
+    held = reserved_on_hand(reservations_active(line=line, source=Reservation.Source.ON_HAND))
+    if held:
+        line = _keep_what_is_held(line, held)
+    balance = balances_lock([(line.item_id, organization.pk)])[line.item_id, organization.pk]
+    with sourcing.rules_cache():
+        promise_lines([line], {(line.item_id, organization.pk): balance}, acting_user)
+    return line
 
 
 def _keep_what_is_held(line: FulfillmentLine, held: Decimal) -> FulfillmentLine:

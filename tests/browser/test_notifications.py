@@ -1,5 +1,5 @@
 """In Chromium: the CSR sees the bell count a line whose supply failed, opens the
-notification and lands on the order; the bell is then clear."""
+notification and lands on the line's pegging page; the bell is then clear."""
 
 from decimal import Decimal
 
@@ -32,5 +32,7 @@ def test_the_bell_leads_the_csr_to_the_order_that_needs_attention(
         "button", name="Open"
     ).click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text(line.order.number)
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"{line.order.number} line {line.line_number}"
+    )
     expect(page.get_by_test_id("bell")).to_contain_text("1")  # the backorder is still unread

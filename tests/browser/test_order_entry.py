@@ -55,3 +55,49 @@ def test_a_csr_enters_previews_submits_and_follows_a_two_line_order(
     expect(page.get_by_test_id("status-3")).to_have_text("AWAITING SUPPLY", timeout=20_000)
     expect(page.get_by_test_id("line-3")).to_contain_text("REQ-")
     page.screenshot(path=str(tmp_path / "order.png"), full_page=True)
+
+
+def _sign_in_as_csr(live_server, page):
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("User name").fill("csr")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_csr_enters_lines_by_keyboard_without_leaving_the_line(live_server, page, tmp_path):
+    """Alt+N opens order entry as its hint says; "+ Add line" and Enter put the cursor in the
+    new line's item field and give it the previous line's requested date; typing fast (each
+    key stroke a preview request) logs nothing to the console."""
+    world = World()
+    world.stock(world.laptop, 50)
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    _sign_in_as_csr(live_server, page)
+    page.goto(f"{live_server.url}/orders/")
+
+    new_order = page.get_by_role("link", name=re.compile("New order"))
+    expect(new_order).to_have_attribute("aria-keyshortcuts", "Alt+N")
+    expect(new_order.locator("kbd")).to_have_text("Alt+N")
+    page.keyboard.press("Alt+KeyN")
+    expect(page.get_by_role("heading", name="New order")).to_be_visible()
+
+    page.get_by_label("Customer", exact=True).select_option("C-ACME")
+    later = (timezone.localdate() + datetime.timedelta(days=9)).isoformat()
+    page.get_by_label("Item of line 1").press_sequentially("laptop-15")  # one request a key
+    page.get_by_label("Quantity of line 1").press_sequentially("12")
+    page.get_by_label("Requested ship date of line 1").fill(later)
+    page.get_by_role("button", name="+ Add line").click()
+    expect(page.get_by_label("Item of line 2")).to_be_focused()
+    expect(page.get_by_label("Requested ship date of line 2")).to_have_value(later)
+
+    page.keyboard.type("LAPTOP-15")
+    page.keyboard.press("Tab")
+    page.keyboard.type("3")
+    page.keyboard.press("Enter")  # Enter in a line adds the next one
+    expect(page.get_by_label("Item of line 3")).to_be_focused()
+    expect(page.get_by_label("Requested ship date of line 3")).to_have_value(later)
+    expect(page.get_by_label("Quantity of line 2")).to_have_value("3")
+    expect(page.get_by_test_id("preview-1")).to_contain_text("12 from stock")
+    expect(page.get_by_test_id("preview-2")).to_contain_text("3 from stock")
+    page.screenshot(path="/tmp/order-entry-keyboard.png", full_page=True)
+    assert errors == []

@@ -14,12 +14,15 @@ SCREENS = {
     "/dashboard/": EVERYONE,
     "/profile/": EVERYONE,
     "/supply/": {CS, BUYER, ORCH},
+    "/supply/orders/": {CS, BUYER, ORCH},
     "/procurement/requisitions/": {BUYER},
     "/procurement/purchase-orders/": {CS, BUYER, PM, WH, ORCH},
     "/procurement/approvals/": {PM},
     "/warehouse/receiving/": {WH},
     "/warehouse/shipping/": {WH},
     "/warehouse/transfers/": {CS, WH, ORCH},
+    "/warehouse/shipments/": {CS, WH, ORCH},
+    "/warehouse/receipts/": {CS, BUYER, WH, ORCH},
     "/warehouse/inventory/": {CS, BUYER, WH, PROD, ORCH},
     "/manufacturing/work-orders/": {CS, PROD, ORCH},
 }
@@ -27,6 +30,8 @@ API_READS = {
     "/api/v1/items": EVERYONE,
     "/api/v1/organizations": EVERYONE,
     "/api/v1/inventory": {CS, BUYER, WH, PROD, ORCH},
+    "/api/v1/shipments": {CS, WH, ORCH},
+    "/api/v1/receipts": {CS, BUYER, WH, ORCH},
 }
 HOMES = {
     CS: "/orders/",

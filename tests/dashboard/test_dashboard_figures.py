@@ -137,7 +137,7 @@ def test_open_exceptions_and_backorders_are_counted_by_age(world):
         backorders = selectors.backorders_by_age()
 
     assert exceptions == [0, 0, 1, 0, 0]  # raised 5 days ago
-    assert backorders == [0, 0, 1, 0, 0]  # requested today, 5 days ago
+    assert backorders == [0, 0, 0, 1, 0, 0]  # not due; requested today, 5 days ago
 
 
 def test_jeopardy_counts_open_late_lines_and_the_worst_delay(world):

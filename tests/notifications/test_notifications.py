@@ -44,10 +44,10 @@ def test_the_csr_hears_of_a_line_whose_supply_failed_in_the_bell_and_by_email(wo
     assert exception.message.startswith(
         f"{line.number} (LAPTOP-15): supply {supply_order.number} is in exception"
     )
-    assert exception.url == f"/orders/{line.order.number}/"
+    assert exception.url == f"/supply/lines/{line.order.number}/{line.line_number}/"
     assert sorted(m.to[0] for m in mailoutbox) == [world.csr.email, world.csr.email]
     body = next(m.body for m in mailoutbox if "in exception" in m.subject)
-    assert "supplier closed" in body and f"/orders/{line.order.number}/" in body
+    assert "supplier closed" in body and exception.url in body
     assert "change them on your profile page" in body
 
 

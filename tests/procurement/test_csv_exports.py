@@ -65,7 +65,7 @@ def test_the_requisitions_export_all_open_lines_in_constant_queries(world, clien
     requisition_ids(world, 1500)
     rows, few = exported(buyer, "/procurement/requisitions/?format=csv")
     assert rows[0][:2] == ["Requisition", "Supplier"]
-    assert rows[1][5:9] == ["1500.000", "900.0000", "1350000.00", "USD"]
+    assert rows[1][5:9] == ["1500", "900", "1350000.00", "USD"]  # core.csv_export formats
     assert rows[1][-2:] == ["C-ACME", world.customer.name]
 
     requisition_ids(world, *range(1, 111))  # more than a page (100)

@@ -1,6 +1,6 @@
-"""Every document a warehouse screen names is a link to it: ledger rows to their receipt's PO
-or transfer, shipment, work order or transfer order and to the sales order; reservations to
-their supply document; receipts to their PO; shipments to their sales orders."""
+"""Every document a warehouse screen names is a link to it: ledger rows to their receipt (and
+the PO or transfer it received), shipment, work order or transfer order and to the sales order;
+reservations to their supply document; receipts to their PO; shipments to their sales orders."""
 
 from decimal import Decimal
 
@@ -25,7 +25,7 @@ def detail(client, item, organization):
     return client.get(f"/warehouse/inventory/{balance.pk}/").content.decode()
 
 
-def test_receipt_and_shipment_rows_link_to_po_packing_slip_and_sales_order(world, client_for):
+def test_receipt_and_shipment_rows_link_to_receipt_po_shipment_and_sales_order(world, client_for):
     line = world.supplied(world.laptop, 3)
     po_line = world.on_po(line)
     po = po_line.purchase_order
@@ -39,13 +39,10 @@ def test_receipt_and_shipment_rows_link_to_po_packing_slip_and_sales_order(world
     html = detail(client_for("warehouse"), world.laptop, world.w1)
 
     assert (
-        f'<a href="/procurement/purchase-orders/{po.number}/">{receipt.number} · {po.number}</a>'
-        in html
+        f'<a href="/warehouse/receipts/{receipt.number}/">{receipt.number}</a> · '
+        f'<a href="/procurement/purchase-orders/{po.number}/">{po.number}</a>' in html
     )
-    assert (
-        f'<a href="/warehouse/shipments/{shipment.number}/packing-slip/">{shipment.number}</a>'
-        in html
-    )
+    assert f'<a href="/warehouse/shipments/{shipment.number}/">{shipment.number}</a>' in html
     assert html.count(f'<a href="/orders/{order.number}/">{order.number}</a> / 1') == 2
 
 
@@ -80,18 +77,23 @@ def test_transfer_and_work_order_rows_link_to_their_documents(world, client_for)
     )
 
 
-def test_receipts_link_to_their_po_and_shipments_to_their_sales_orders(world, client_for):
+def test_receipts_link_to_their_page_and_po_and_shipments_to_theirs(world, client_for):
     line = world.supplied(world.laptop, 2)
     po = world.on_po(line).purchase_order
     receipt = receipt_create(purchase_order=po, lines=[ReceiveLine(1, Decimal(2))])
-    shipment_create(organization=world.w1, lines=[ShipLine(line)])
+    shipment = shipment_create(organization=world.w1, lines=[ShipLine(line)])
     client = client_for("warehouse")
 
     receiving = client.get("/warehouse/receiving/").content.decode()
     shipping = client.get("/warehouse/shipping/?organization=W1").content.decode()
 
     po_url = f"/procurement/purchase-orders/{po.number}/"
-    assert f'<td data-label="Receipt"><a href="{po_url}">{receipt.number}</a></td>' in receiving
+    receipt_url = f"/warehouse/receipts/{receipt.number}/"
+    assert (
+        f'<td data-label="Receipt"><a href="{receipt_url}">{receipt.number}</a></td>' in receiving
+    )
+    assert f'<a href="{po_url}">{po.number}</a>/1' in receiving
+    assert f'<a href="/warehouse/shipments/{shipment.number}/">{shipment.number}</a>' in shipping
     order = line.order.number
     assert f'<li><a href="/orders/{order}/">{order}</a> / 1 · LAPTOP-15 × 2</li>' in shipping
 

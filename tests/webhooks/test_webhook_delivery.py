@@ -17,7 +17,7 @@ from core.models import OutboxMessage
 from core.outbox import outbox_relay
 from supply.flows.receive import receipt_create
 from supply.flows.ship import shipment_confirm
-from tests.factories import UserFactory
+from tests.webhooks.people import webhook_user
 from tests.webhooks.receiver import Receiver
 from warehouse.services import ReceiveLine
 from warehouse.shipments import ShipLine, shipment_create, shipment_move
@@ -109,7 +109,7 @@ def test_a_receiver_answering_500_gets_the_same_event_again_later(world, receive
     first, second = receiver.requests
     assert first["headers"]["webhook-id"] == second["headers"]["webhook-id"]
     assert first["body"] == second["body"]
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(webhook_user("ops", "view_subscription"))
     attempts = client.get(f"/api/v1/webhooks/{subscription.pk}/deliveries").json()
     assert attempts["count"] == 2
     assert [a["status_code"] for a in attempts["items"]] == [200, 500]

@@ -1,9 +1,9 @@
-"""The webhook subscriptions API: staff only, the secret shown once, URLs and event types
-checked (no private addresses), and the list convention."""
+"""The webhook subscriptions API: the webhooks permissions, the secret shown once, URLs and
+event types checked (no private addresses), and the list convention."""
 
 import pytest
 
-from tests.factories import UserFactory
+from tests.webhooks.people import ALL, EVENTS, webhook_user
 from webhooks.models import Subscription
 
 pytestmark = pytest.mark.django_db
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff(client):
-    client.force_login(UserFactory(username="ada", is_staff=True))
+    client.force_login(webhook_user("ada", *ALL, *EVENTS, is_staff=True))
     return client
 
 
@@ -51,7 +51,7 @@ def test_bad_subscriptions_are_refused_with_the_field(staff, body, field):
     assert not Subscription.objects.exists()
 
 
-def test_non_staff_users_are_refused(client_for):
+def test_roles_without_the_webhooks_permissions_are_refused(client_for):
     client = client_for("orchestration_manager")
     assert post(client, {"url": "https://hooks.example.com", "events": ["*"]}).status_code == 403
     assert client.get("/api/v1/webhooks").status_code == 403

@@ -3,6 +3,17 @@ document.addEventListener("change", (event) => {
   // <select data-autosubmit>: choosing an option applies it at once.
   if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
 });
+// <a data-shortcut="n" aria-keyshortcuts="Alt+N">: Alt and the letter follow the link in every
+// browser (an accesskey needs Alt+Shift in Firefox and Ctrl+Option on a Mac, so its hint lied).
+// The physical key is matched: on a Mac, Option+N types a character instead of "n".
+document.addEventListener("keydown", (event) => {
+  if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  const letter = event.code.startsWith("Key") ? event.code.slice(3).toLowerCase() : "";
+  const target = letter && document.querySelector(`[data-shortcut="${letter}"]`);
+  if (!target) return;
+  event.preventDefault();
+  target.click();
+});
 document.addEventListener("click", (event) => {
   const target = event.target;
   // <button data-print>: print the page.

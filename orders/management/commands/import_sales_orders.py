@@ -120,12 +120,32 @@ def _plain(value):
     return value
 
 
+CSV_COLUMNS = (
+    "customer",
+    "external_reference",
+    "item",
+    "quantity",
+    "unit_price",
+    "requested_ship_date",
+    "ship_from",
+    "submit",
+)
+
+
 def _csv_orders(file: Path):
     with file.open(encoding="utf-8", newline="") as rows:
         reader = csv.DictReader(rows)
         missing = {"customer", "item", "quantity"} - set(reader.fieldnames or [])
         if missing:
             raise CommandError(f"{file}: missing column(s) {', '.join(sorted(missing))}")
+        # A misspelt column (requested_ship_dat) must not pass silently, as an unknown field
+        # of the API does not.
+        unknown = [name for name in reader.fieldnames if name not in CSV_COLUMNS]
+        if unknown:
+            raise CommandError(
+                f"{file}: unknown column(s) {', '.join(unknown)} (known: {', '.join(CSV_COLUMNS)});"
+                " nothing imported"
+            )
         current, key = None, None
         for number, row in enumerate(reader, start=2):
             row_key = (row["customer"], row.get("external_reference") or f"row {number}")

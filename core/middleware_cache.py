@@ -4,6 +4,7 @@ between the office and the portal, must not show one user's orders, prices or ke
 Anonymous pages (the sign-in form) and static files (served before this, with their long
 cache) keep their own headers."""
 
+from django.db import DatabaseError
 from django.utils.cache import patch_cache_control
 
 from core.exceptions import is_api_request
@@ -15,7 +16,14 @@ class NoStoreForSignedInAndApi:
 
     def __call__(self, request):
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if is_api_request(request) or (user is not None and user.is_authenticated):
+        if is_api_request(request) or _signed_in(request):
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+def _signed_in(request) -> bool:
+    user = getattr(request, "user", None)
+    try:
+        return user is not None and user.is_authenticated
+    except DatabaseError:  # the session could not be read (database gone): never store it
+        return True

@@ -8,6 +8,7 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
+from django.db import DatabaseError
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
@@ -26,7 +27,12 @@ class SignOutIdleSessions:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        signed_out = user is not None and user.is_authenticated and _check(request)
+        try:
+            signed_out = user is not None and user.is_authenticated and _check(request)
+        except DatabaseError:
+            # The session cannot be read (the database is gone): nothing to check; whatever
+            # the request needs from the database is answered 503 (core.outage).
+            signed_out = False
         if signed_out and request.headers.get("HX-Request") == "true":
             # A screen's partial update: load the sign-in form as the whole page (htmx would
             # otherwise put it inside the part being updated), then back to this screen.

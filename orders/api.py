@@ -172,12 +172,11 @@ def _sourcing(view: LineView) -> dict | None:
     return {"chosen": chosen, "candidates": candidates}
 
 
-def _line(view: LineView) -> dict:
-    line = view.line
-    supply = view.supply_order
+def _line_fields(line: FulfillmentLine) -> dict:
+    """What a line's own row says (the order answer and the answer from committed rows)."""
     return {
         "line_number": line.line_number,
-        "split_from": line.split_from.line_number if line.split_from else None,
+        "split_from": line.split_from.line_number if line.split_from_id else None,
         "item": line.item.sku,
         "quantity": line.quantity,
         "unit_price": line.unit_price,
@@ -188,6 +187,13 @@ def _line(view: LineView) -> dict:
         "promised_ship_date": line.promised_ship_date,
         "scheduled_ship_date": line.scheduled_ship_date,
         "jeopardy_days": line.jeopardy_days,
+    }
+
+
+def _line(view: LineView) -> dict:
+    supply = view.supply_order
+    return {
+        **_line_fields(view.line),
         "quantity_reserved": view.quantity_reserved,
         "quantity_shipped": view.quantity_shipped,
         "quantity_invoiced": view.quantity_invoiced,
@@ -271,18 +277,7 @@ def order_as_committed(order: SalesOrder, lines: list[FulfillmentLine]) -> dict:
         "currency": order.currency,
         "lines": [
             {
-                "line_number": line.line_number,
-                "split_from": None,
-                "item": line.item.sku,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "status": line.status,
-                "supply_type": line.supply_type,
-                "ship_from": line.ship_from.code if line.ship_from else None,
-                "requested_ship_date": line.requested_ship_date,
-                "promised_ship_date": line.promised_ship_date,
-                "scheduled_ship_date": line.scheduled_ship_date,
-                "jeopardy_days": line.jeopardy_days,
+                **_line_fields(line),
                 "quantity_reserved": none,
                 "quantity_shipped": none,
                 "quantity_invoiced": none,

@@ -27,7 +27,7 @@ from django.utils import timezone
 from billing.documents import invoice_pdf
 from billing.models import Invoice
 from core.formatting import qty
-from core.models import Notification, NotificationPreference
+from core.models import Notification, NotificationPreference, OutboxMessage
 from core.outbox import outbox_handler, outbox_write
 from manufacturing.models import WorkOrder
 from orders.models import FulfillmentLine, SalesOrder
@@ -149,18 +149,38 @@ def _resolved_by(entry) -> tuple[str, str] | None:
 
 def _resolve(entries) -> None:
     """Resolve the notifications whose trouble the entries ended. One solved within a minute
-    of being raised is withdrawn (deleted: the user never needs to see it, and its email, if
-    still owed, finds nothing to send); an older one stays in the inbox, marked resolved and
-    read, so the bell counts only what still needs someone."""
+    of being raised is withdrawn (deleted: the user never needs to see it) when its email has
+    not gone out: none was owed, or it still waits untried and no relay holds it (its outbox
+    message goes too). Any other stays in the inbox, marked resolved and read, so the bell
+    counts only what still needs someone and an email already sent keeps its inbox entry."""
     resolved = {found for entry in entries if (found := _resolved_by(entry))}
     if not resolved:
         return
     now = timezone.now()
+    about_kind = Q()
     for kind, about in resolved:
-        open_ones = Notification.objects.filter(kind=kind, about=about, resolved_at=None)
-        open_ones.filter(created_at__gt=now - WITHDRAW_WITHIN).delete()
-        open_ones.filter(read_at=None).update(resolved_at=now, read_at=now)
-        open_ones.update(resolved_at=now)
+        about_kind |= Q(kind=kind, about=about)
+    open_ones = Notification.objects.filter(about_kind, resolved_at=None)
+    fresh = list(
+        open_ones.filter(created_at__gt=now - WITHDRAW_WITHIN).values_list("pk", flat=True)
+    )
+    if fresh:
+        keys = {f"notification-email:{pk}": pk for pk in fresh}
+        messages = OutboxMessage.objects.select_for_update().filter(key__in=keys)
+        untried, sent = [], set()
+        for message in messages:
+            if (
+                message.status == OutboxMessage.Status.PENDING
+                and not message.attempts
+                and (message.locked_until is None or message.locked_until < now)
+            ):
+                untried.append(message.pk)
+            else:
+                sent.add(keys[message.key])
+        OutboxMessage.objects.filter(pk__in=untried).delete()
+        Notification.objects.filter(pk__in=set(fresh) - sent).delete()
+    open_ones.filter(read_at=None).update(resolved_at=now, read_at=now)
+    open_ones.update(resolved_at=now)
 
 
 def _about_line(line: FulfillmentLine, kind: str, entry):

@@ -57,6 +57,19 @@ def test_an_exception_solved_within_the_minute_withdraws_its_notification(world,
     assert [m.subject for m in mailoutbox if "exception" in m.subject] == []
 
 
+def test_an_emailed_notification_solved_within_the_minute_stays_in_the_inbox(world, mailoutbox):
+    _line, supply_order = in_exception(world)
+    manager = UserFactory(username="om", roles=["orchestration_manager"])
+    outbox_relay()  # the CSR has the emails before the exception is solved
+    emailed = {m.subject for m in mailoutbox}
+    assert any("exception" in subject for subject in emailed)
+
+    supply_order_retry(supply_order=supply_order, acting_user=manager)
+
+    exception = Notification.objects.get(user=world.csr, kind="line_exception")
+    assert exception.resolved_at is not None  # the email names it: the inbox keeps it, resolved
+
+
 def test_a_notification_still_open_stays_unresolved(world):
     in_exception(world)
 

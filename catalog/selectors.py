@@ -27,7 +27,9 @@ def by_code(queryset, field: str, codes) -> dict:
     if not codes:
         return {}
     found = list(
-        queryset.annotate(_code=Upper(field)).filter(_code__in={code.upper() for code in codes})
+        queryset.annotate(_code=Upper(field)).filter(
+            Q(**{f"{field}__in": codes}) | Q(_code__in={code.upper() for code in codes})
+        )
     )
     exact = {getattr(record, field): record for record in found}
     folded: dict[str, list] = {}

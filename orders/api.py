@@ -461,7 +461,9 @@ def change_line(request, number: str, line_number: int, payload: LineChangeIn):
         raise FieldErrors([("quantity", "Give a new quantity, requested_ship_date or ship_from.")])
     ship_from = None
     if payload.ship_from:
-        ship_from = Organization.objects.filter(code=payload.ship_from).first()
+        ship_from = by_code(Organization.objects.all(), "code", [payload.ship_from]).get(
+            payload.ship_from
+        )
         if ship_from is None:
             raise FieldErrors([("ship_from", f"Unknown organization {payload.ship_from}.")])
     order = _get_order(number)

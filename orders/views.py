@@ -279,7 +279,9 @@ def preview(request):
             item=item,
             quantity=quantity,
             requested_date=requested,
-            ship_from=Organization.objects.filter(code=get("ship_from")).first(),
+            ship_from=by_code(Organization.objects.all(), "code", [get("ship_from")]).get(
+                get("ship_from")
+            ),
             customer=Customer.objects.filter(number=request.GET.get("customer", "")).first(),
         )
     return render(request, "orders/new.html#preview", context)

@@ -86,3 +86,25 @@ def test_the_api_still_names_an_unknown_code_with_its_path(client, world):
     assert {"field": "lines[0].item", "message": "Unknown item “LAPTOP-16”."} in response.json()[
         "errors"
     ]
+
+
+def test_a_code_typed_exactly_is_found_whatever_the_database_makes_of_its_case(client, world):
+    # Python and the database upper-case ß differently: the exact match must not depend on it.
+    street = ItemFactory(sku="STRAßE-1")
+    client.force_login(world.csr)
+
+    response = client.post("/orders/new/", entry(item="STRAßE-1", quantity="1"))
+
+    assert response.status_code == 302
+    assert SalesOrder.objects.get().lines.get().item == street
+
+
+def test_the_preview_takes_the_ship_from_in_any_case(client, world):
+    client.force_login(world.csr)
+    asked = {"index": "0", "lines-0-item": "LAPTOP-15", "lines-0-quantity": "1"}
+
+    typed = client.get("/orders/new/preview/", {**asked, "lines-0-ship_from": "w1"})
+    exact = client.get("/orders/new/preview/", {**asked, "lines-0-ship_from": "W1"})
+
+    assert "available at W1" in exact.text
+    assert "available at W1" in typed.text

@@ -143,7 +143,7 @@ def test_the_api_patches_the_ship_from(client_for, world, w3):
     url = f"/api/v1/sales-orders/{order.number}/lines/1"
 
     unknown = csr.patch(url, {"ship_from": "NOPE"}, content_type="application/json")
-    done = csr.patch(url, {"ship_from": "W3"}, content_type="application/json")
+    done = csr.patch(url, {"ship_from": "w3"}, content_type="application/json")  # any case
 
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["field"] == "ship_from"

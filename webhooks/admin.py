@@ -9,6 +9,7 @@ from django.urls import path
 from django.utils.cache import add_never_cache_headers
 
 from core.exceptions import FieldErrors
+from core.forms import PlainTextField
 from webhooks.addresses import UrlRefused, destination
 from webhooks.events import EVENT_TYPES
 from webhooks.models import DeliveryAttempt, Subscription
@@ -20,6 +21,7 @@ class SubscriptionForm(forms.ModelForm):
 
     # The URL rules are the API's (webhooks.addresses), not Django's URL validator.
     url = forms.CharField(label="URL", max_length=500)
+    description = PlainTextField(max_length=200, required=False)
 
     class Meta:
         model = Subscription

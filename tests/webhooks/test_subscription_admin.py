@@ -14,13 +14,13 @@ def admin_client(client):
     return client
 
 
-def add(client, url, events='["*"]'):
+def add(client, url, events='["*"]', description=""):
     return client.post(
         "/admin/webhooks/subscription/add/",
         {
             "url": url,
             "events": events,
-            "description": "",
+            "description": description,
             "active": "on",
             "attempts-TOTAL_FORMS": "0",  # the (read-only) deliveries inline
             "attempts-INITIAL_FORMS": "0",
@@ -46,3 +46,11 @@ def test_the_admin_keeps_the_url_as_it_is_sent(admin_client):
 
     assert answer.status_code == 200  # the page showing the secret once
     assert Subscription.objects.get().url == "https://hooks.example.com/b2b"
+
+
+def test_a_description_with_a_line_break_or_a_bidi_override_is_refused(admin_client):
+    broken = add(admin_client, "https://hooks.example.com/b2b", description="ERP\nfeed")
+    turned = add(admin_client, "https://hooks.example.com/b2b", description="ERP \u202efeed")
+
+    assert broken.status_code == turned.status_code == 200  # the form again, with the message
+    assert Subscription.objects.count() == 0

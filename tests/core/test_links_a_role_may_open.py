@@ -3,10 +3,15 @@ requisition as text on the order page and the pegging page (its workbench answer
 them), the buyer sees it as a link; every link the pages show opens."""
 
 import re
+from decimal import Decimal
 
 import pytest
 
 from core.links import may_open
+from supply.flows.receive import receipt_create
+from supply.models import SupplyOrder
+from warehouse.models import InventoryBalance
+from warehouse.services import ReceiveLine
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +69,35 @@ def test_may_open_follows_the_route_permissions(role_users):
     assert may_open(csr, "/orders/")
     assert may_open(csr, "/notifications/")  # no permission needed
     assert not may_open(csr, "")
+
+
+@pytest.mark.parametrize("screen", ["/supply/orders/", "supply_order"])
+def test_the_buyer_sees_a_work_order_it_may_not_open_as_text_on_the_supply_screens(
+    client_for, world, screen
+):
+    world.make_setup()
+    world.work_orders(1)
+    supply_order = SupplyOrder.objects.get()
+    work_order = supply_order.tracking_lines.get().document_number
+    buyer = client_for("buyer")
+    url = f"/supply/orders/{supply_order.number}/" if screen == "supply_order" else screen
+
+    html = buyer.get(url).content.decode()
+
+    assert work_order in html
+    assert not any("/manufacturing/" in link for link in links_of(html))
+    for link in links_of(html) - {"/accounts/logout/"}:
+        assert buyer.get(link).status_code in (200, 302), link
+
+
+def test_production_sees_the_purchase_orders_of_the_inventory_ledger_as_text(client_for, world):
+    line = world.supplied(world.laptop, 2)
+    po_line = world.on_po(line)
+    receipt_create(purchase_order=po_line.purchase_order, lines=[ReceiveLine(1, Decimal(2))])
+    balance = InventoryBalance.objects.get(item=world.laptop, organization=world.w1)
+    production = client_for("production")
+
+    html = production.get(f"/warehouse/inventory/{balance.pk}/").content.decode()
+
+    assert po_line.purchase_order.number in html
+    assert not any("/procurement/" in link for link in links_of(html))

@@ -637,7 +637,7 @@ def next_step_of(line: FulfillmentLine, supply_orders, shipment_lines) -> NextSt
                 return NextStep(
                     f"Waiting for {shipment.number} to be {SHIPMENT_NEXT[shipment.status]} at "
                     f"{shipment.organization.name}",
-                    reverse("warehouse:packing_slip", args=[shipment.number]),
+                    reverse("warehouse:shipment", args=[shipment.number]),
                     opens=shipment.number,
                 )
         where = line.ship_from.name if line.ship_from else "stock"

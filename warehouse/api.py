@@ -491,7 +491,7 @@ class WaveConfirmIn(InputSchema):
     carrier: PlainText = Field(
         default="", max_length=60, description="Default: the wave's carrier."
     )
-    tracking_numbers: dict[str, PlainText] = Field(
+    tracking_numbers: dict[str, Annotated[PlainText, Field(max_length=60)]] = Field(
         default={}, description="Tracking number by shipment number (optional)."
     )
     carriers: dict[str, Annotated[PlainText, Field(max_length=60)]] = Field(

@@ -417,6 +417,8 @@ def shipments(
             | Q(tracking_number__icontains=search)
             | Exists(_carried_lines().filter(demand_line__order__number__icontains=search))
         )
+    if status == Shipment.Status.SHIPPED:
+        return rows.order_by("-ship_date", "-id")  # the shipped history: last shipped first
     return rows.order_by("-id")
 
 

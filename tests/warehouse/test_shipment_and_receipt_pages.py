@@ -67,12 +67,11 @@ def test_a_planned_shipment_page_says_the_invoice_comes_after_ship_confirm(world
 
 def test_an_unknown_shipment_or_receipt_is_a_404_that_names_it(client_for, world):
     client = client_for("warehouse")
-    api = client_for("warehouse")
 
     shipment = client.get("/warehouse/shipments/SHP-404/")
     receipt = client.get("/warehouse/receipts/RCV-404/")
-    shipment_api = api.get("/api/v1/shipments/SHP-404")
-    receipt_api = api.get("/api/v1/receipts/RCV-404")
+    shipment_api = client.get("/api/v1/shipments/SHP-404")
+    receipt_api = client.get("/api/v1/receipts/RCV-404")
 
     assert shipment.status_code == 404 and "SHP-404" in shipment.content.decode()
     assert receipt.status_code == 404 and "RCV-404" in receipt.content.decode()
@@ -163,11 +162,10 @@ def test_rcv_numbers_lead_to_the_receipt_on_the_ledger_receiving_and_pegging(wor
     link = f'<a href="/warehouse/receipts/{receipt.number}/">{receipt.number}</a>'
 
     receiving = client.get("/warehouse/receiving/").content.decode()
+    ledger = client.get(f"/warehouse/inventory/{po_line_balance(world)}/").content.decode()
     pegging = client_for("orchestration_manager").get(
         f"/supply/lines/{line.order.number}/{line.line_number}/"
     )
-
-    ledger = client.get(f"/warehouse/inventory/{po_line_balance(world)}/").content.decode()
 
     assert link in receiving
     assert link in ledger

@@ -17,6 +17,13 @@ def invoices_of_order(order):
     )
 
 
+def invoices_of_shipment(shipment):
+    """The invoices of a shipment (one per sales order it carried), by number."""
+    return (
+        Invoice.objects.filter(shipment=shipment).select_related("sales_order").order_by("number")
+    )
+
+
 def sales_order_line_views(order, *, with_timeline: bool = False) -> list[LineView]:
     """The lines of an order as its page and the API show them: supply's pegging view of each
     line (supply.selectors) with what its invoices bill (one query more; billing comes last)."""

@@ -420,6 +420,7 @@ class ChainDocument:
     quantity: Decimal | None = None
     detail: str = ""
     inactive: bool = False  # cancelled: it no longer works for the line
+    fallback_url: str = ""  # what it links to for a user who may not open `url` (a receipt: its PO)
 
 
 @dataclass
@@ -522,12 +523,13 @@ def pegging_of(line: FulfillmentLine) -> Pegging:
     )
 
 
-def _receipt_documents(receipt_lines) -> list[ChainDocument]:
+def _receipt_documents(receipt_lines, received_on: str = "") -> list[ChainDocument]:
     return [
         ChainDocument(
             "Receipt",
             r.receipt.number,
             reverse("warehouse:receipt", args=[r.receipt.number]),
+            fallback_url=received_on,
             quantity=r.quantity,
             detail=f"received at {r.receipt.organization.name} on "
             f"{day(timezone.localdate(r.receipt.received_at))}"
@@ -576,7 +578,7 @@ def _chain_of(tracking_line: SupplyTrackingLine, receipts) -> list[ChainDocument
                 inactive=po_line.status == "CANCELLED" or po.status == po.Status.CANCELLED,
             )
         )
-        chain += _receipt_documents(receipts.get(("po", po_line.pk), ()))
+        chain += _receipt_documents(receipts.get(("po", po_line.pk), ()), url)
     work_order = tracking_line.work_order
     if work_order is not None:
         chain.append(
@@ -608,7 +610,7 @@ def _chain_of(tracking_line: SupplyTrackingLine, receipts) -> list[ChainDocument
                 inactive=transfer.status == transfer.Status.CANCELLED,
             )
         )
-        chain += _receipt_documents(receipts.get(("to", to_line.pk), ()))
+        chain += _receipt_documents(receipts.get(("to", to_line.pk), ()), url)
     return chain
 
 
@@ -637,7 +639,7 @@ def next_step_of(line: FulfillmentLine, supply_orders, shipment_lines) -> NextSt
                 return NextStep(
                     f"Waiting for {shipment.number} to be {SHIPMENT_NEXT[shipment.status]} at "
                     f"{shipment.organization.name}",
-                    reverse("warehouse:packing_slip", args=[shipment.number]),
+                    reverse("warehouse:shipment", args=[shipment.number]),
                     opens=shipment.number,
                 )
         where = line.ship_from.name if line.ship_from else "stock"

@@ -192,11 +192,7 @@ class ReceiptOut(Schema):
 
     @staticmethod
     def resolve_purchase_orders(receipt) -> list[str]:
-        return sorted(
-            {line.purchase_order_line.purchase_order.number for line in receipt.lines_out} - {None}
-            if receipt.transfer_order_id is None
-            else set()
-        )
+        return selectors.purchase_orders_of(receipt)
 
 
 class ShipmentLineIn(InputSchema):
@@ -235,32 +231,17 @@ class ShipmentOut(Schema):
 
 
 def _receipt(number: str):
-    receipt = get_object_or_404(
-        Receipt.objects.select_related("purchase_order", "transfer_order", "organization"),
-        number=number,
-    )
-    receipt.lines_out = list(
-        receipt.lines.select_related(
-            "purchase_order_line__item",
-            "purchase_order_line__purchase_order",
-            "purchase_order_line__demand_line__order",
-            "transfer_order_line__item",
-            "transfer_order_line__transfer_order__demand_line__order",
-        )
-    )
-    return receipt
+    try:
+        return selectors.receipt_detail(number)
+    except Receipt.DoesNotExist:
+        raise Http404(f"No receipt {number}.") from None
 
 
 def _shipment(number: str):
-    shipment = get_object_or_404(
-        Shipment.objects.select_related("organization", "customer"), number=number
-    )
-    shipment.lines_out = list(
-        shipment.lines.filter(active=shipment.status != Shipment.Status.CANCELLED)
-        .select_related("demand_line__order", "demand_line__item")
-        .order_by("id")
-    )
-    return shipment
+    try:
+        return selectors.shipment_detail(number)
+    except Shipment.DoesNotExist:
+        raise Http404(f"No shipment {number}.") from None
 
 
 class ReceiptSummary(Schema):
@@ -280,7 +261,7 @@ class ReceiptSummary(Schema):
 
     @staticmethod
     def resolve_purchase_orders(receipt) -> list[str]:
-        return ReceiptOut.resolve_purchase_orders(receipt)
+        return selectors.purchase_orders_of(receipt)
 
 
 class ShipmentSummary(Schema):
@@ -310,7 +291,7 @@ def list_receipts(
     require_permission(request, "warehouse.view_receipt")
     return selectors.receipts(
         organization=organization, purchase_order=purchase_order, transfer_order=transfer_order
-    ).prefetch_related(selectors.receipts_lines_prefetch())
+    )
 
 
 @router.get("/shipments", response=list[ShipmentSummary])
@@ -491,7 +472,7 @@ class WaveConfirmIn(InputSchema):
     carrier: PlainText = Field(
         default="", max_length=60, description="Default: the wave's carrier."
     )
-    tracking_numbers: dict[str, PlainText] = Field(
+    tracking_numbers: dict[str, Annotated[PlainText, Field(max_length=60)]] = Field(
         default={}, description="Tracking number by shipment number (optional)."
     )
     carriers: dict[str, Annotated[PlainText, Field(max_length=60)]] = Field(

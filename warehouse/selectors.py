@@ -12,6 +12,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    StringAgg,
     Subquery,
     Sum,
     Value,
@@ -21,6 +22,7 @@ from django.db.models.functions import Coalesce
 
 from catalog.models import QUANTITY, Customer, Organization
 from core.documents import document_type_of
+from core.models import TransitionLog
 from core.queries import per_row
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder, PurchaseOrderLine
@@ -375,9 +377,11 @@ def customers_with_lines_ready(organization: str):
 def _carried_lines():
     """The lines a shipment carries: its active lines, and a cancelled shipment's lines as
     they were planned (cancelling made them inactive)."""
-    return ShipmentLine.objects.filter(shipment=OuterRef("pk")).filter(
-        Q(active=True) | Q(shipment__status=Shipment.Status.CANCELLED)
-    )
+    return ShipmentLine.objects.filter(CARRIED, shipment=OuterRef("pk"))
+
+
+# A shipment carries its active lines; a cancelled one shows its lines as they were planned.
+CARRIED = Q(active=True) | Q(shipment__status=Shipment.Status.CANCELLED)
 
 
 def _with_figures(shipments):
@@ -417,22 +421,31 @@ def shipments(
             | Q(tracking_number__icontains=search)
             | Exists(_carried_lines().filter(demand_line__order__number__icontains=search))
         )
+    if status == Shipment.Status.SHIPPED:
+        return rows.order_by("-ship_date", "-id")  # the shipped history: last shipped first
     return rows.order_by("-id")
 
 
 def shipment_detail(number: str) -> Shipment:
-    """One shipment with its lines (as carried), their orders and items, and its invoices
-    (raises Shipment.DoesNotExist)."""
-    shipment = (
-        _with_figures(Shipment.objects.select_related("organization", "customer", "wave"))
-        .prefetch_related("invoices__sales_order")
-        .get(number=number)
+    """One shipment with its lines (as carried), their orders and items (raises
+    Shipment.DoesNotExist)."""
+    shipment = _with_figures(
+        Shipment.objects.select_related("organization", "customer", "wave")
+    ).get(number=number)
+    shipment.lines_out = list(
+        shipment.lines.filter(CARRIED)
+        .select_related("demand_line__order", "demand_line__item")
+        .order_by("id")
     )
-    lines = shipment.lines.select_related("demand_line__order", "demand_line__item")
-    if shipment.status != Shipment.Status.CANCELLED:
-        lines = lines.filter(active=True)
-    shipment.lines_out = list(lines.order_by("id"))
     return shipment
+
+
+def timeline_of(document):
+    """A warehouse document's status changes (shipment, wave, transfer), oldest first, with
+    who made them."""
+    return TransitionLog.objects.filter(
+        document_type=document_type_of(document), document_id=document.pk
+    ).select_related("actor")
 
 
 def _receipt_lines():
@@ -456,8 +469,10 @@ def receipts(
     code, purchase order (any of its lines received) and transfer order; `search` finds the
     receipt, its reference (the supplier's ship notice), a PO, a transfer or a supplier."""
     lines = ReceiptLine.objects.filter(receipt=OuterRef("pk")).values("receipt")
-    rows = Receipt.objects.select_related(
-        "organization", "purchase_order__supplier", "transfer_order", "received_by"
+    rows = _with_purchase_orders(
+        Receipt.objects.select_related(
+            "organization", "purchase_order__supplier", "transfer_order", "received_by"
+        )
     ).annotate(
         line_count=per_row(lines, Count("id"), IntegerField(), default=0),
         quantity=per_row(lines, Sum("quantity"), QUANTITY_FIELD, default=0),
@@ -490,16 +505,40 @@ def receipts(
 def receipt_detail(number: str) -> Receipt:
     """One receipt with its lines, what they were received on and for whom (raises
     Receipt.DoesNotExist)."""
-    receipt = Receipt.objects.select_related(
-        "organization", "purchase_order__supplier", "transfer_order", "received_by"
+    receipt = _with_purchase_orders(
+        Receipt.objects.select_related(
+            "organization", "purchase_order__supplier", "transfer_order", "received_by"
+        )
     ).get(number=number)
     receipt.lines_out = list(_receipt_lines().filter(receipt=receipt))
     return receipt
 
 
-def receipts_lines_prefetch():
-    """The receipt lines of a receipts list (the API's items carry their purchase orders)."""
-    return Prefetch("lines", queryset=_receipt_lines(), to_attr="lines_out")
+def _with_purchase_orders(receipts):
+    """Annotate each receipt with the numbers of the purchase orders its lines received (a whole
+    delivery names each PO), in one subquery per row — not by loading its lines."""
+    numbers = (
+        ReceiptLine.objects.filter(receipt=OuterRef("pk"), purchase_order_line__isnull=False)
+        .values("receipt")
+        .order_by()
+    )
+    number = "purchase_order_line__purchase_order__number"
+    return receipts.annotate(
+        purchase_order_numbers=per_row(
+            numbers,
+            StringAgg(number, Value(","), distinct=True),
+            CharField(),
+            default="",
+        )
+    )
+
+
+def purchase_orders_of(receipt) -> list[str]:
+    """The purchase orders a receipt (of `receipts` or `receipt_detail`) received, by number;
+    none for a transfer receipt."""
+    if receipt.transfer_order_id is not None or not receipt.purchase_order_numbers:
+        return []
+    return sorted(receipt.purchase_order_numbers.split(","))
 
 
 # Where a transfer's history ends: received (then closed when its demand shipped) or cancelled.

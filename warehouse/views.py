@@ -14,13 +14,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from billing.selectors import invoices_of_shipment
 from catalog.models import Organization
 from core.csv_export import csv_response, wants_csv
-from core.documents import document_type_of, document_url
+from core.documents import document_url
 from core.exceptions import BusinessRuleError
 from core.formatting import qty, quantity_problem
 from core.forms import posted_text
-from core.models import TransitionLog
 from core.paging import paginate
 from core.services import use_case
 from orders.models import FulfillmentLine
@@ -372,9 +372,7 @@ def _transfer(number: str) -> TransferOrder:
 @permission_required("warehouse.view_transferorder", raise_exception=True)
 def transfer_order(request, number: str):
     transfer = _transfer(number)
-    timeline = TransitionLog.objects.filter(
-        document_type=document_type_of(TransferOrder), document_id=transfer.pk
-    ).select_related("actor")
+    timeline = selectors.timeline_of(transfer)
     return render(
         request,
         "warehouse/transfer_order.html",
@@ -609,9 +607,7 @@ def _wave(number: str) -> PickWave:
 @permission_required("warehouse.view_shipment", raise_exception=True)
 def wave(request, number: str):
     wave = _wave(number)
-    timeline = TransitionLog.objects.filter(
-        document_type=document_type_of(PickWave), document_id=wave.pk
-    ).select_related("actor")
+    timeline = selectors.timeline_of(wave)
     return render(
         request,
         "warehouse/wave.html",
@@ -700,16 +696,14 @@ def shipment(request, number: str):
         shipment = selectors.shipment_detail(number)
     except Shipment.DoesNotExist:
         raise Http404(f"No shipment {number}.") from None
-    timeline = TransitionLog.objects.filter(
-        document_type=document_type_of(Shipment), document_id=shipment.pk
-    ).select_related("actor")
+    timeline = selectors.timeline_of(shipment)
     return render(
         request,
         "warehouse/shipment.html",
         {
             "shipment": shipment,
             "lines": shipment.lines_out,
-            "invoices": sorted(shipment.invoices.all(), key=lambda invoice: invoice.number),
+            "invoices": invoices_of_shipment(shipment),
             "timeline": timeline,
             "can_change": request.user.has_perm("warehouse.change_shipment"),
         },
@@ -723,14 +717,10 @@ def receipts(request):
     search = request.GET.get("q", "").strip()[:100]
     organization = request.GET.get("organization", "")
     rows = selectors.receipts(organization=organization, search=search)
-    page, query = paginate(request, rows.prefetch_related(selectors.receipts_lines_prefetch()))
+    page, query = paginate(request, rows)
     for row in page:
         # A whole delivery received on one receipt names each PO it received.
-        row.purchase_orders = sorted(
-            {line.purchase_order_line.purchase_order.number for line in row.lines_out}
-            if row.transfer_order_id is None
-            else set()
-        )
+        row.purchase_orders = selectors.purchase_orders_of(row)
     return render(
         request,
         "warehouse/receipts.html",

@@ -18,12 +18,16 @@ def openable_by(url: str, user) -> bool:
 
 
 @register.simple_tag(takes_context=True)
-def document_link(context, url: str, text, title: str = ""):
-    """A document reference: a link to its page when the signed-in user may open it, else
+def document_link(context, url: str, text, title: str = "", fallback: str = ""):
+    """A document reference: a link to its page when the signed-in user may open it, else to
+    `fallback` (the document it belongs to, e.g. a receipt's PO) when they may open that, else
     the reference as plain text (a link that answers 403 is a dead end). Neither breaks inside
     a number (app.css: links in tables and timelines, and "doc-ref")."""
     request = context.get("request")
-    if url and may_open(getattr(request, "user", None), url):
+    user = getattr(request, "user", None)
+    if url and not may_open(user, url) and fallback and may_open(user, fallback):
+        url = fallback
+    if url and may_open(user, url):
         if title:
             return format_html('<a href="{}" title="{}">{}</a>', url, title, text)
         return format_html('<a href="{}">{}</a>', url, text)

@@ -69,12 +69,14 @@ def test_transfer_and_work_order_rows_link_to_their_documents(world, client_for)
     client = client_for("warehouse")
 
     chair = detail(client, world.chair, world.w2)
-    leg = detail(client, world.leg, world.p1)
+    leg_for_warehouse = detail(client, world.leg, world.p1)  # may not open work orders
+    leg = detail(client_for("orchestration_manager"), world.leg, world.p1)
 
     assert f'<a href="/warehouse/transfers/{transfer.number}/">{transfer.number}</a>' in chair
     assert (
         f'<a href="/manufacturing/work-orders/{work_order.number}/">{work_order.number}</a>' in leg
     )
+    assert f'<span class="doc-ref">{work_order.number}</span>' in leg_for_warehouse
 
 
 def test_receipts_link_to_their_page_and_po_and_shipments_to_theirs(world, client_for):

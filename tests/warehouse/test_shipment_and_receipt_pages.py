@@ -12,6 +12,7 @@ from supply.flows.ship import shipment_confirm
 from supply.services import sales_order_submit
 from tests.factories import CustomerFactory
 from tests.world import page_queries
+from warehouse.models import InventoryBalance
 from warehouse.services import ReceiveLine
 from warehouse.shipments import ShipLine, shipment_create, shipment_move
 
@@ -66,8 +67,16 @@ def test_a_planned_shipment_page_says_the_invoice_comes_after_ship_confirm(world
 
 def test_an_unknown_shipment_or_receipt_is_a_404_that_names_it(client_for, world):
     client = client_for("warehouse")
-    assert client.get("/warehouse/shipments/SHP-404/").status_code == 404
-    assert client.get("/warehouse/receipts/RCV-404/").status_code == 404
+
+    shipment = client.get("/warehouse/shipments/SHP-404/")
+    receipt = client.get("/warehouse/receipts/RCV-404/")
+    shipment_api = client.get("/api/v1/shipments/SHP-404")
+    receipt_api = client.get("/api/v1/receipts/RCV-404")
+
+    assert shipment.status_code == 404 and "SHP-404" in shipment.content.decode()
+    assert receipt.status_code == 404 and "RCV-404" in receipt.content.decode()
+    assert shipment_api.status_code == 404 and shipment_api.json()["code"] == "not_found"
+    assert receipt_api.status_code == 404 and receipt_api.json()["code"] == "not_found"
 
 
 def test_the_history_lists_shipped_shipments_and_finds_them(world, client_for):
@@ -143,17 +152,23 @@ def test_the_receipt_page_runs_the_same_queries_for_one_or_many_lines(world, cli
     )
 
 
+def po_line_balance(world) -> int:
+    return InventoryBalance.objects.get(item=world.laptop, organization=world.w1).pk
+
+
 def test_rcv_numbers_lead_to_the_receipt_on_the_ledger_receiving_and_pegging(world, client_for):
     receipt, po, line = receipt_of(world)
     client = client_for("warehouse")
     link = f'<a href="/warehouse/receipts/{receipt.number}/">{receipt.number}</a>'
 
     receiving = client.get("/warehouse/receiving/").content.decode()
+    ledger = client.get(f"/warehouse/inventory/{po_line_balance(world)}/").content.decode()
     pegging = client_for("orchestration_manager").get(
         f"/supply/lines/{line.order.number}/{line.line_number}/"
     )
 
     assert link in receiving
+    assert link in ledger
     assert f'href="/warehouse/receipts/{receipt.number}/"' in pegging.content.decode()
     assert f'href="/procurement/purchase-orders/{po.number}/">{receipt.number}' not in (
         pegging.content.decode()

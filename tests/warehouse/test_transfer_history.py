@@ -80,3 +80,14 @@ def test_the_history_runs_the_same_queries_for_few_or_many_transfers(world, clie
     cancelled = transfer(world)
     transfer_order_cancel(transfer_order=cancelled, reason="not needed")
     assert page_queries(client, "/warehouse/transfers/") == few
+
+
+def test_the_page_title_is_plain_text_and_the_history_shows_once(world, client_for):
+    world.transfer_setup()
+    arrived = received(world)
+
+    page = client_for("warehouse").get("/warehouse/transfers/").content.decode()
+
+    assert "<title>Transfers · B2B Portal</title>" in page
+    assert page.count('id="history"') == 1
+    assert page.count(f'data-testid="history-{arrived.number}"') == 1

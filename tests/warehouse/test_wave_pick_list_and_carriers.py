@@ -157,3 +157,16 @@ def test_the_wave_screen_takes_a_carrier_and_tracking_number_per_shipment(ready,
     globex.refresh_from_db()
     assert (acme.carrier, acme.tracking_number) == ("UPS", "1ZA")
     assert (globex.carrier, globex.tracking_number) == ("FedEx", "FX9")
+
+
+def test_a_tracking_number_longer_than_60_characters_is_refused_not_cut(ready, client_for):
+    api = client_for("warehouse")
+    wave, base = packed_wave(api)
+    acme = wave["shipments"][0]["number"]
+
+    too_long = post(api, f"{base}/confirm", {"tracking_numbers": {acme: "9" * 61}})
+
+    assert too_long.status_code == 422
+    error = too_long.json()["errors"][0]
+    assert error["field"].startswith("tracking_numbers") and "60" in error["message"]
+    assert not Shipment.objects.filter(status="SHIPPED").exists()

@@ -167,17 +167,40 @@ def _lines_entered(formset) -> list[LineInput]:
 
 def _with_line_added(request, order=None):
     """The form again with one more (empty) line, the cursor in its item field and the
-    previous line's requested ship date copied (lines of an order mostly ship together):
-    nothing is saved."""
+    requested ship date of the last line still on the order copied (lines of an order mostly
+    ship together): nothing is saved. A full order gets a message and no new line."""
     data = request.POST.copy()
     formset = LineFormSet(data, prefix="lines")
-    added = min(formset.total_form_count(), 199)
+    added = formset.total_form_count()
+    if added >= formset.max_num:
+        messages.error(
+            request,
+            f"An order holds at most {formset.max_num} lines: submit this one and enter the "
+            "rest as another order.",
+        )
+        context = _entry_context(OrderForm(data), formset, order)
+        return render(request, "orders/new.html", context, status=422)
     data["lines-TOTAL_FORMS"] = str(added + 1)
-    previous = data.get(f"lines-{added - 1}-requested_ship_date", "")
-    data[f"lines-{added}-requested_ship_date"] = previous or timezone.localdate().isoformat()
+    data[f"lines-{added}-requested_ship_date"] = (
+        _last_requested_date(data, added) or timezone.localdate()
+    ).isoformat()
     formset = LineFormSet(data, prefix="lines")
     context = _entry_context(OrderForm(data), formset, order, adding=True, focus_line=added)
     return render(request, "orders/new.html", context)
+
+
+def _last_requested_date(data, count: int):
+    """The requested ship date of the last line not removed, when it is a date the order could
+    hold (the entry form's own rule), else None."""
+    field = LineForm.base_fields["requested_ship_date"]
+    for index in reversed(range(count)):
+        if data.get(f"lines-{index}-DELETE"):
+            continue
+        try:
+            return field.clean(data.get(f"lines-{index}-requested_ship_date", ""))
+        except ValidationError:
+            return None
+    return None
 
 
 @permission_required("orders.add_salesorder", raise_exception=True)

@@ -114,3 +114,39 @@ def test_each_line_previews_again_as_any_of_its_fields_is_typed(csr):
     row = re.search(r'<tr class="entry-line"[^>]*>', page).group(0)
     assert 'hx-trigger="keyup changed delay:300ms, change, change from:#id_customer, load"' in row
     assert 'hx-include="closest tr, #id_customer"' in row
+
+
+def test_adding_a_line_to_a_full_order_says_so_and_changes_no_line(csr):
+    lines = {}
+    for index in range(200):
+        lines[f"lines-{index}-item"] = "LAPTOP-15"
+        lines[f"lines-{index}-quantity"] = "1"
+        lines[f"lines-{index}-requested_ship_date"] = f"2030-01-{index % 28 + 1:02d}"
+    data = {**blank_order(add_line="1", **lines), "lines-TOTAL_FORMS": "200"}
+
+    response = csr.post("/orders/new/", data)
+
+    assert response.status_code == 422
+    assert "An order holds at most 200 lines" in response.text
+    assert 'name="lines-200-item"' not in response.text
+    last = re.search(r'name="lines-199-requested_ship_date"[^>]*value="([^"]*)"', response.text)
+    assert last.group(1) == "2030-01-04"  # line 200 keeps its own date
+
+
+def test_an_added_line_copies_the_date_of_the_last_line_still_on_the_order(csr):
+    response = csr.post(
+        "/orders/new/",
+        {
+            **blank_order(add_line="1"),
+            "lines-TOTAL_FORMS": "2",
+            "lines-0-item": "LAPTOP-15",
+            "lines-0-quantity": "1",
+            "lines-0-requested_ship_date": "2030-05-01",
+            "lines-1-item": "LAPTOP-15",
+            "lines-1-quantity": "1",
+            "lines-1-requested_ship_date": "2030-06-01",
+            "lines-1-DELETE": "on",
+        },
+    )
+
+    assert re.search(r'name="lines-2-requested_ship_date"[^>]*value="2030-05-01"', response.text)

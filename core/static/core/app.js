@@ -5,9 +5,12 @@ document.addEventListener("change", (event) => {
 });
 // <a data-shortcut="n" aria-keyshortcuts="Alt+N">: Alt and the letter follow the link in every
 // browser (an accesskey needs Alt+Shift in Firefox and Ctrl+Option on a Mac, so its hint lied).
-// The physical key is matched: on a Mac, Option+N types a character instead of "n".
+// The physical key is matched: on a Mac, Option+N types a character instead of "n" — so there
+// the shortcut leaves a text field alone (Option+N then N types ñ).
+const MAC = /Mac|iPhone|iPad/.test(navigator.platform);
 document.addEventListener("keydown", (event) => {
   if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  if (MAC && event.target.closest("input, textarea, select, [contenteditable]")) return;
   const letter = event.code.startsWith("Key") ? event.code.slice(3).toLowerCase() : "";
   const target = letter && document.querySelector(`[data-shortcut="${letter}"]`);
   if (!target) return;

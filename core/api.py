@@ -22,7 +22,7 @@ from ninja.security import HttpBasicAuth, HttpBearer, SessionAuth
 from pydantic import AfterValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from core.exceptions import BusinessRuleError, FieldErrors, error_body
+from core.exceptions import JSON_ONLY_MESSAGE, BusinessRuleError, FieldErrors, error_body
 from core.lockout import TooManyAttempts, check_address, record_failed_sign_in
 from core.money import PRICE, QUANTITY, round_amount
 from core.outage import is_database_unavailable, unavailable_response
@@ -158,9 +158,6 @@ def unique_line_numbers(lines: list, *, key=lambda line: line.line_number) -> li
 
 class UnsupportedMediaType(Exception):
     """A body sent as something else than application/json."""
-
-
-JSON_ONLY_MESSAGE = "Send the body as JSON with the header Content-Type: application/json."
 
 
 class DecimalParser(Parser):

@@ -47,3 +47,6 @@ class Conflict(BusinessRuleError):
 
     code = "conflict"
     status = 409
+
+
+JSON_ONLY_MESSAGE = "Send the body as JSON with the header Content-Type: application/json."

@@ -182,6 +182,15 @@ def test_an_unknown_field_in_a_batch_order_refuses_that_order(csr):
     assert results[1]["errors"] == [{"field": "colour", "message": UNKNOWN}]
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/v1/sales-orders", "/api/v1/sales-orders/SO-000001/cancel", "/api/v1/webhooks"]
+)
+def test_a_multipart_form_is_a_415_not_a_server_error(csr, path):
+    response = csr.post(path, {"customer": "C-ACME", "reason": "x"})  # multipart/form-data
+
+    assert_refused(response, 415, "unsupported_media_type")
+
+
 def test_the_openapi_description_states_strict_bodies_and_the_415(csr):
     schema = csr.get("/api/v1/openapi.json").json()
 

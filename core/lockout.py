@@ -28,6 +28,15 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from core.exceptions import error_body, is_api_request
+from core.outage import is_database_unavailable
+
+try:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    _REDIS_UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+except ImportError:  # pragma: no cover - redis is installed with the Redis broker
+    _REDIS_UNREACHABLE = ()
 
 ADDRESS_WINDOW_SECONDS = 60
 
@@ -73,9 +82,17 @@ def _count(scope: str, address: str, seconds: int, add: bool) -> tuple[int, int]
     key = f"throttle:{scope}:{address}:{window}"
     try:
         return _cache_count(key, seconds, add), left
-    except Exception as exc:  # any cache backend's failure (a database table, Redis, …)
+    except Exception as exc:
+        if not _cache_unreachable(exc):
+            raise  # a broken cache (a missing table, a bad setting) is a bug, not an outage
         logger.warning("Sign-in throttle not counted (%s: %s): %s", scope, key, exc)
         return 0, left
+
+
+def _cache_unreachable(exc: Exception) -> bool:
+    """The throttle's cache cannot be reached (its database or its Redis server is down):
+    sign-in goes on uncounted rather than locking everyone out. Anything else is raised."""
+    return is_database_unavailable(exc) or isinstance(exc, (OSError, *_REDIS_UNREACHABLE))
 
 
 def _cache_count(key: str, seconds: int, add: bool) -> int:

@@ -136,3 +136,19 @@ def test_password_reset_requests_are_limited_per_address(bruno, settings):
     assert "Too many password-reset requests from your address" in refused.content.decode()
     # Three emails owed (the outbox sends them), none for the refused request.
     assert OutboxMessage.objects.filter(key__startswith="password-reset:").count() == 3
+
+
+def test_a_broken_throttle_cache_refuses_rather_than_letting_guesses_through(bruno, settings):
+    # Not an outage (that lets sign-in go on uncounted): a cache table that is not there is a
+    # mistake, and guessing passwords must not become unlimited because of it.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "no_such_cache_table",
+        }
+    }
+    client = Client(raise_request_exception=False)
+
+    refused = sign_in(client, "wrong")
+
+    assert refused.status_code == 500

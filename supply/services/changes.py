@@ -29,7 +29,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from catalog.models import Organization, Supplier, SupplyType
+from catalog.models import Organization, SourcingRule, Supplier, SupplyType
 from core.exceptions import BusinessRuleError, Conflict, FieldErrors, InvalidTransition
 from core.formatting import qty
 from core.money import MAX_AMOUNT, line_amount
@@ -47,7 +47,7 @@ from supply.pegging import (
     supply_exceptions_resolve,
 )
 from supply.promising import candidate_json, promise_lines
-from supply.selectors import TRACKED_DOCUMENTS, covered
+from supply.selectors import TRACKED_DOCUMENTS, covered, suppliers_rejected
 from supply.services.orchestration import (
     Source,
     backorder_promise_again,
@@ -1020,8 +1020,12 @@ def supply_order_choose_source(
     with use_case():
         line = _locked_line(supply_order.demand_line_id)
         supply_order = _in_exception(line, supply_order)
-        number = supply_next_source(line=line, acting_user=acting_user, choice=choice)
-        if number is None:
+        from_stock = ZERO
+        if choice is None:
+            number, from_stock = _repromise_by_rules(line, acting_user)
+        else:
+            number = supply_next_source(line=line, acting_user=acting_user, choice=choice)
+        if number is None and not from_stock:
             raise Conflict(
                 f"No source can supply line {line.number} now: it stays backordered with the "
                 "exception open."
@@ -1063,14 +1067,57 @@ def line_choose_source(
                 )
             sales_order_refresh_status(order=line.order, acting_user=acting_user)
             return _promised_words(line.order, promised)
-        number = supply_next_source(line=line, acting_user=acting_user, choice=choice)
-        if number is None:
+        from_stock = ZERO
+        if choice is None:
+            number, from_stock = _repromise_by_rules(line, acting_user)
+        else:
+            number = supply_next_source(line=line, acting_user=acting_user, choice=choice)
+        if number is None and not from_stock:
             raise Conflict(
                 f"No source can supply line {line.number} now: it stays backordered. Choose "
                 "another source, with its price and lead time."
             )
         sales_order_refresh_status(order=line.order, acting_user=acting_user)
-    return f"supplied by {number}"
+    words = []
+    if from_stock:
+        words.append(f"{qty(from_stock)} reserved on hand at {line.ship_from.code}")
+    if number is not None:
+        words.append(f"supplied by {number}")
+    return "; ".join(words)
+
+
+def _repromise_by_rules(line: FulfillmentLine, acting_user) -> tuple[str | None, Decimal]:
+    """Re-promise by the rules a locked line whose supply failed (its supply order is in
+    exception), as the automatic re-promise would: stock available at the ship-from first,
+    then the best feasible source for the rest — never the source that failed, nor a supplier
+    that rejected this demand. Returns (the new document's number or None, what was reserved
+    on hand); with nothing reserved and no document nothing is written by the caller's
+    refusal."""
+    cov = coverage(line)
+    supply_order = _supply_order_locked(cov)
+    balances_lock([(line.item_id, line.ship_from_id)])  # balances lock last (orders.locks)
+    from_stock = min(cov.uncovered, _available_now(line))
+    if from_stock > 0:
+        reservation_reserve_on_hand(
+            line=line, organization=line.ship_from, quantity=from_stock, active=cov.reservations
+        )
+    failed = set()
+    if supply_order is not None and supply_order.decision is not None:
+        failed.add(supply_order.decision.chosen_rule_id)
+    rejected = suppliers_rejected(line)
+    if rejected:
+        failed.update(
+            SourcingRule.objects.filter(
+                item_id=line.item_id, type=SupplyType.BUY, supplier__number__in=rejected
+            ).values_list("pk", flat=True)
+        )
+    number = supply_next_source(
+        line=line,
+        acting_user=acting_user,
+        failed_rule_ids=sorted(f for f in failed if f),
+        failure="it failed or rejected this demand",
+    )
+    return number, max(from_stock, ZERO)
 
 
 def _promised_words(order, line) -> str:

@@ -183,7 +183,7 @@ def rejected(world, settings):
     return line, po
 
 
-def test_the_workbench_backorders_offer_choose_source_and_re_promise(manager, world):
+def test_the_workbench_backorders_offer_choose_source_and_re_promise(manager, client_for, world):
     line = backordered(world, ItemFactory(sku="BOLT-NORULE"))
     page = manager.get("/supply/").content.decode()
     order = line.order.number
@@ -192,8 +192,12 @@ def test_the_workbench_backorders_offer_choose_source_and_re_promise(manager, wo
     assert f'action="/supply/lines/{order}/1/source/"' in page
     pegging = manager.get(f"/supply/lines/{order}/1/").content.decode()
     assert f'href="/supply/lines/{order}/1/source/"' in pegging
-    csr_page = manager.get("/supply/")  # the CSR reads the workbench without the actions
+    # The CSR reads the same workbench, the backorder listed, without the actions.
+    csr_page = client_for("customer_service").get("/supply/")
     assert csr_page.status_code == 200
+    csr_text = csr_page.content.decode()
+    assert f"{order}" in csr_text
+    assert f"/supply/lines/{order}/1/source/" not in csr_text
 
 
 def test_the_source_page_offers_every_supplier_and_warehouse_marking_the_one_that_rejected(
@@ -353,3 +357,51 @@ def test_the_source_page_runs_the_same_queries_for_1_or_7_other_sources(manager,
         world.stock(bolt, 2, org=OrganizationFactory(code=f"W{n + 1}"))
     assert len(manager.get(url).context["others"]) == 7
     assert page_queries(manager, url) == few
+
+
+# --- re-promising supply in exception ---------------------------------------------------------
+
+
+def test_re_promising_after_a_rejection_takes_the_stock_that_came_in(manager, world, settings):
+    line, _ = rejected(world, settings)
+    world.stock(world.laptop, 10)
+
+    response = manager.post(f"/supply/lines/{line.order.number}/1/source/", {})
+
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert line.status == "AWAITING_SHIPPING"
+    assert RequisitionLine.objects.filter(demand_line=line).count() == 1  # no new request
+    assert line.reservations.get(status="ACTIVE").quantity == 4
+    supply_order = line.supply_orders.get()
+    assert supply_order.status == "CANCELLED"
+    assert not supply_order.exceptions.filter(resolved_at__isnull=True).exists()
+    followed = manager.get(response["Location"])
+    assert "4 reserved on hand at W1" in " ".join(str(m) for m in followed.context["messages"])
+    assert_pegging_holds()
+
+
+def test_re_promising_after_a_rejection_never_goes_back_to_that_supplier(world, settings):
+    from tests.factories import BuyRuleFactory
+
+    line, _ = rejected(world, settings)
+    fabrikam = SupplierFactory(number="S-FABRIKAM")
+    BuyRuleFactory(item=world.laptop, organization=world.w1, supplier=fabrikam, rank=2)
+
+    outcome = line_choose_source(line=line, choice=None)
+
+    requisition = RequisitionLine.objects.filter(demand_line=line).latest("id")
+    assert outcome == f"supplied by {requisition.number}"
+    assert requisition.supplier == fabrikam
+    assert_pegging_holds()
+
+
+def test_re_promising_with_only_the_rejecting_supplier_is_refused(world, settings):
+    line, _ = rejected(world, settings)
+
+    with pytest.raises(Conflict, match="No source can supply"):
+        line_choose_source(line=line, choice=None)
+
+    assert RequisitionLine.objects.filter(demand_line=line).count() == 1
+    line.refresh_from_db()
+    assert line.status == "BACKORDERED"

@@ -253,10 +253,14 @@ def transfer_part(
     *,
     taken: Counter | None,
     quantity: Decimal | None = None,
+    excluded: dict[int, str] | None = None,
+    also_allocated: Counter | None = None,
 ) -> tuple[sourcing_decision.Candidate, Decimal] | None:
     """The part of the line (of `quantity` of it) a better-ranked transfer source that is
     short can still supply (sourcing_decision.transfer_part), against what its source has
-    available now less what the caller already `taken` from it."""
+    available now less what the caller already `taken` from it — only when, for that part,
+    the transfer is the source the decision then chooses (a later transfer loses to a source
+    that meets the requested date: the line is not split for nothing)."""
     codes = {
         c.source_organization
         for c in result.candidates
@@ -271,7 +275,22 @@ def transfer_part(
         for org_id, quantity in _transfer_available(line.item_id, organizations).items()
     }
     quantity = line.quantity if quantity is None else quantity
-    return sourcing_decision.transfer_part(result, source_available=have, quantity=quantity)
+    part = sourcing_decision.transfer_part(result, source_available=have, quantity=quantity)
+    if part is None:
+        return None
+    candidate, quantity = part
+    for_part = choose(
+        line,
+        line.ship_from,
+        lock=False,
+        quantity=quantity,
+        excluded=excluded,
+        also_allocated=also_allocated,
+        taken=taken,
+    )
+    if for_part.chosen is None or for_part.chosen.rule_id != candidate.rule_id:
+        return None
+    return part
 
 
 MANUAL_LEVEL = "manual"

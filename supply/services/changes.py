@@ -795,7 +795,9 @@ def supply_next_source(
     result = sourcing.choose(line, line.ship_from, lock=True, quantity=quantity, excluded=excluded)
     part = None
     if choice is None:
-        part = sourcing.transfer_part(line, result, taken=None, quantity=quantity)
+        part = sourcing.transfer_part(
+            line, result, taken=None, quantity=quantity, excluded=excluded
+        )
     if part is not None:
         # A better-ranked transfer source has part of it: it supplies that part, the rest is
         # split off as a backorder the automatic re-promise takes to the next source.

@@ -15,6 +15,7 @@ from orders.models import FulfillmentLine
 from supply import sourcing_decision
 from supply.models import SourcingDecision, SupplyOrder
 from warehouse.models import InventoryBalance
+from warehouse.services import balances_lock
 
 
 def _today() -> datetime.date:
@@ -78,6 +79,22 @@ def _rules_read_ahead(pairs) -> None:
     for item, org in missing:
         rules = by_key[item, org] + by_key[item, None] + by_key[None, org] + by_key[None, None]
         cache[item, org] = sorted(rules, key=lambda rule: rule.pk)
+
+
+def balance_keys(pairs) -> list[tuple[int, int]]:
+    """The balance rows promising (item_id, organization_id) pairs reads and must lock
+    together, in key order (warehouse.services.balances_lock): each pair's own and those of
+    the organizations its transfer rules take the item from."""
+    pairs = set(pairs)
+    _rules_read_ahead(pairs)
+    keys = set(pairs)
+    for item_id, organization_id in pairs:
+        keys |= {
+            (item_id, rule.source_organization_id)
+            for rule in _rule_options(item_id, organization_id)
+            if rule.type == SupplyType.TRANSFER and rule.source_organization_id
+        }
+    return sorted(keys)
 
 
 def _as_option(rule: SourcingRule) -> sourcing_decision.RuleOption:
@@ -206,6 +223,11 @@ def choose(
     quantity = line.quantity if quantity is None else quantity
     rules = _rule_options(line.item_id, organization.pk)
     transfer_sources = {r.source_organization_id for r in rules if r.type == SupplyType.TRANSFER}
+    if lock and transfer_sources:
+        # What a source has is read under its row lock: two lines never both count the same
+        # stock there. The callers locked these rows with the ship-from's, in key order
+        # (balance_keys); this only holds them where a caller did not.
+        balances_lock((line.item_id, source) for source in transfer_sources)
     available = _transfer_available(line.item_id, transfer_sources)
     codes = {
         r.source_organization_id: r.source_organization.code

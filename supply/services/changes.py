@@ -285,6 +285,13 @@ def _move_ship_from(cov: Coverage, organization: Organization, reason: str, acti
                     "ship-from after it arrived."
                 )
     supply_order = _supply_order_locked(cov)
+    # The old organization's, the new one's and its transfer sources' balance rows, together
+    # in key order before anything is released: two lines moving W1→W3 and W3→W1 queue
+    # instead of deadlocking.
+    with sourcing.rules_cache():
+        balances = balances_lock(
+            sourcing.balance_keys([(line.item_id, before.pk), (line.item_id, organization.pk)])
+        )
     for reservation in cov.reservations:
         if reservation.status == Reservation.Status.ACTIVE:
             reservation_release(reservation=reservation)
@@ -309,9 +316,12 @@ def _move_ship_from(cov: Coverage, organization: Organization, reason: str, acti
     line.ship_from = organization
     line.promised_ship_date = None
     line.save(update_fields=["ship_from", "promised_ship_date"])
-    balance = balances_lock([(line.item_id, organization.pk)])
     with sourcing.rules_cache():
-        promise_lines([line], balance, acting_user, always_decide=True)
+        promise_lines([line], balances, acting_user, always_decide=True)
+    if line.status == LineStatus.BACKORDERED:
+        # Nothing supplies it at the new organization: no date of the old promise stays.
+        line.scheduled_ship_date, line.jeopardy_days, line.jeopardy_reason = None, 0, ""
+        line.save(update_fields=["scheduled_ship_date", "jeopardy_days", "jeopardy_reason"])
     if line.promised_ship_date != promised:
         change_log(
             document=line,

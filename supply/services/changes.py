@@ -192,12 +192,18 @@ def _check_quantity(line: FulfillmentLine, quantity: Decimal) -> None:
         raise BusinessRuleError(
             "The quantity must be greater than zero (cancel the line instead).", field="quantity"
         )
-    amount = line_amount(quantity, line.unit_price)
+    problem = _amount_problem(quantity, line.unit_price)
+    if problem:
+        raise BusinessRuleError(problem, field="quantity")
+
+
+def _amount_problem(quantity: Decimal, unit_price: Decimal) -> str:
+    """The one line-amount rule (sales lines and the documents supplying them): what is wrong
+    with `quantity` at `unit_price`, or ""."""
+    amount = line_amount(quantity, unit_price)
     if amount > MAX_AMOUNT:
-        raise BusinessRuleError(
-            f"The line amount ({amount:,.2f}) must be at most {MAX_AMOUNT:,.2f}.",
-            field="quantity",
-        )
+        return f"The line amount ({amount:,.2f}) must be at most {MAX_AMOUNT:,.2f}."
+    return ""
 
 
 # --- demand side ------------------------------------------------------------------------------
@@ -920,6 +926,22 @@ def _manual_source(line, quantity: Decimal, choice: SourceChoice):
             errors.append(("supplier", "Choose a supplier from the list."))
         if choice.unit_price is None or choice.unit_price < 0:
             errors.append(("unit_price", "Enter the price the supplier charges (0 or more)."))
+        elif problem := _amount_problem(quantity, choice.unit_price):
+            errors.append(("unit_price", f"{problem[:-1]} for {qty(quantity)}: check the price."))
+    made_elsewhere = (
+        choice.type == SupplyType.MAKE
+        and choice.source_organization
+        and choice.source_organization.upper() != line.ship_from.code.upper()
+    )
+    if made_elsewhere:
+        errors.append(
+            (
+                "source_organization",
+                f"A line is made where it ships from ({line.ship_from.code}): leave the "
+                f"organization out, or change the line's ship-from to "
+                f"{choice.source_organization} first.",
+            )
+        )
     if choice.type == SupplyType.TRANSFER:
         organization = Organization.objects.filter(code=choice.source_organization).first()
         if organization is None:

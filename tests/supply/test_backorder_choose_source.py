@@ -405,3 +405,56 @@ def test_re_promising_with_only_the_rejecting_supplier_is_refused(world, setting
     assert RequisitionLine.objects.filter(demand_line=line).count() == 1
     line.refresh_from_db()
     assert line.status == "BACKORDERED"
+
+
+def test_the_api_names_each_wrong_field_by_its_path_in_the_request(client_for, world):
+    line = backordered(world, ItemFactory(sku="BOLT-NORULE"))
+    url = f"/api/v1/sales-orders/{line.order.number}/lines/1/source"
+    manager = client_for("orchestration_manager")
+
+    bad = manager.post(
+        url,
+        {"source": {"type": "BUY", "supplier": "S-NOBODY", "lead_time_days": 0}},
+        content_type="application/json",
+    )
+    no_supplier = manager.post(url, {"source": {"type": "BUY"}}, content_type="application/json")
+
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"source.supplier", "source.unit_price"}
+    assert no_supplier.status_code == 422
+    assert [e["field"] for e in no_supplier.json()["errors"]] == ["source.supplier"]
+
+
+def test_a_price_that_makes_the_amount_too_large_is_refused(client_for, world):
+    SupplierFactory(number="S-FABRIKAM")
+    line = backordered(world, ItemFactory(sku="BOLT-NORULE"), 500)
+    url = f"/api/v1/sales-orders/{line.order.number}/lines/1/source"
+    source = {"type": "BUY", "supplier": "S-FABRIKAM", "lead_time_days": 3}
+
+    # 500 at 99,999,999,999 each: an amount past the largest the system keeps.
+    refused = client_for("orchestration_manager").post(
+        url, {"source": source | {"unit_price": "99999999999"}}, content_type="application/json"
+    )
+
+    assert refused.status_code == 422, refused.json()
+    (error,) = refused.json()["errors"]
+    assert error["field"] == "source.unit_price"
+    assert "must be at most" in error["message"]
+    line.refresh_from_db()
+    assert line.status == "BACKORDERED"
+    assert not RequisitionLine.objects.exists()
+
+
+def test_a_manual_make_elsewhere_than_the_ship_from_is_refused(world):
+    world.make_setup()
+    line = backordered(world, ItemFactory(sku="BOLT-NORULE"))
+
+    with pytest.raises(FieldErrors) as refused:
+        line_choose_source(
+            line=line,
+            choice=SourceChoice(type="MAKE", source_organization="P1", lead_time_days=2),
+        )
+
+    ((field, message),) = refused.value.errors
+    assert field == "source_organization"
+    assert "made where it ships from (W1)" in message

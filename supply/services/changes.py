@@ -27,6 +27,7 @@ import datetime
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from django.db.models import Max
 from django.utils import timezone
 
 from catalog.models import Organization, SourcingRule, Supplier, SupplyType
@@ -1093,6 +1094,7 @@ def line_choose_source(
             )
         if choice is None and coverage(line).supply_order is None:
             # Re-promise: exactly what the automatic re-promise of backorders does.
+            last = line.order.lines.aggregate(last=Max("line_number"))["last"]
             promised = backorder_promise_again(line, line.ship_from, acting_user)
             if promised.status == LineStatus.BACKORDERED:
                 raise Conflict(
@@ -1100,7 +1102,7 @@ def line_choose_source(
                     "Choose another source, with its price and lead time."
                 )
             sales_order_refresh_status(order=line.order, acting_user=acting_user)
-            return _promised_words(line.order, promised)
+            return _promised_words(line.order, promised, after=last)
         from_stock = ZERO
         if choice is None:
             number, from_stock = _repromise_by_rules(line, acting_user)
@@ -1154,10 +1156,12 @@ def _repromise_by_rules(line: FulfillmentLine, acting_user) -> tuple[str | None,
     return number, max(from_stock, ZERO)
 
 
-def _promised_words(order, line) -> str:
-    """What promising a backorder again did, in words (the lines split off it included)."""
+def _promised_words(order, line, *, after: int) -> str:
+    """What promising a backorder again did, in words: the lines split off it now (numbered
+    after `after`, the order's last line before) included, not those split off earlier."""
     words = [f"{line.get_status_display().lower()} ({qty(line.quantity)})"]
-    for rest in order.lines.filter(split_from=line).order_by("line_number"):
+    split_now = order.lines.filter(split_from=line, line_number__gt=after)
+    for rest in split_now.order_by("line_number"):
         words.append(
             f"line {rest.line_number} split off: {rest.get_status_display().lower()} "
             f"({qty(rest.quantity)})"

@@ -458,3 +458,24 @@ def test_a_manual_make_elsewhere_than_the_ship_from_is_refused(world):
     ((field, message),) = refused.value.errors
     assert field == "source_organization"
     assert "made where it ships from (W1)" in message
+
+
+def test_re_promising_names_only_the_lines_it_splits_off_now(world):
+    from supply.services import line_change
+
+    world.transfer_setup()
+    world.stock(world.chair, 28, org=world.w2)  # W2 holds 38 of the 50 ordered
+    order = world.order((world.chair, 50))
+    sales_order_submit(order=order, acting_user=world.csr)
+    first = order.lines.get(line_number=1)
+    assert (first.quantity, order.lines.get(line_number=2).quantity) == (38, 12)  # split earlier
+    w3 = OrganizationFactory(code="W3")
+    line_change(line=first, ship_from=w3, reason="customer collects at W3")  # nothing there
+    first.refresh_from_db()
+    assert first.status == "BACKORDERED"
+    world.stock(world.chair, 20, org=w3)
+
+    outcome = line_choose_source(line=first, choice=None)
+
+    assert outcome == ("promised again: awaiting shipping (20); line 3 split off: backordered (18)")
+    assert_pegging_holds()

@@ -139,21 +139,27 @@ def _transfer_available(item_id: int, organization_ids) -> dict[int, Decimal]:
     }
     if not available:
         return {}
-    promised = (
-        SupplyOrder.objects.filter(
-            status=SupplyOrder.Status.REQUESTED,
-            supply_type=SupplyType.TRANSFER,
-            demand_line__item_id=item_id,
-            source_organization_id__in=available,
-        )
-        .values("source_organization_id")
+    for org_id, total in transfer_promised(item_id, available).items():
+        available[org_id] -= total
+    return available
+
+
+def transfer_promised(item_id: int, organization_ids=None) -> dict[int, Decimal]:
+    """What supply orders promised to transfer of an item from each organization (of
+    `organization_ids`, or any) and their transfer orders do not hold yet (REQUESTED)."""
+    promised = SupplyOrder.objects.filter(
+        status=SupplyOrder.Status.REQUESTED,
+        supply_type=SupplyType.TRANSFER,
+        demand_line__item_id=item_id,
+    )
+    if organization_ids is not None:
+        promised = promised.filter(source_organization_id__in=organization_ids)
+    return dict(
+        promised.values("source_organization_id")
         .annotate(total=Sum("quantity"))
         .order_by()
         .values_list("source_organization_id", "total")
     )
-    for org_id, total in promised:
-        available[org_id] -= total
-    return available
 
 
 def _components_short(item_id: int, rules: list[SourcingRule], quantity: Decimal) -> dict:

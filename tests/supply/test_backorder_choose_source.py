@@ -479,3 +479,35 @@ def test_re_promising_names_only_the_lines_it_splits_off_now(world):
 
     assert outcome == ("promised again: awaiting shipping (20); line 3 split off: backordered (18)")
     assert_pegging_holds()
+
+
+def test_the_source_page_shows_what_a_warehouse_can_still_transfer(manager, world):
+    world.transfer_setup()  # W2 holds 10 CHAIR, W1 transfers from it
+    promised = world.order((world.chair, 6))
+    sales_order_submit(order=promised, acting_user=world.csr)  # its transfer still to create
+    w3 = OrganizationFactory(code="W3")
+    line = backordered(world, world.chair, 5, ship_from=w3)
+
+    response = manager.get(f"/supply/lines/{line.order.number}/1/source/")
+
+    (w2,) = [o for o in response.context["others"] if o.type == "TRANSFER"]
+    assert (w2.name, w2.available) == ("W2", Decimal(4))
+
+
+def test_the_source_page_offers_each_supplier_at_its_latest_price(manager, world):
+    SupplierFactory(number="S-FABRIKAM")
+    bolt = ItemFactory(sku="BOLT-NORULE")
+    for price in ("10", "12"):
+        earlier = backordered(world, bolt)
+        line_choose_source(
+            line=earlier,
+            choice=SourceChoice(
+                type="BUY", supplier="S-FABRIKAM", unit_price=Decimal(price), lead_time_days=3
+            ),
+        )
+    line = backordered(world, bolt)
+
+    response = manager.get(f"/supply/lines/{line.order.number}/1/source/")
+
+    (fabrikam,) = response.context["others"]
+    assert (fabrikam.name, fabrikam.unit_price) == ("S-FABRIKAM", Decimal("12"))

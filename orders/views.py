@@ -331,17 +331,22 @@ def _detail_context(request, order):
             reservation.document_url = document_url(
                 reservation.document_type, reservation.document_number
             )
+    organizations = (
+        list(Organization.objects.order_by("code").only("code", "name")) if can_change else []
+    )
     return {
         "order": order,
         "lines": views,
+        # a line without a ship-from ships from the customer's default: "" keeps it so
+        "default_ship_from": next(
+            (o for o in organizations if o.pk == order.customer.default_ship_from_id), None
+        ),
         "invoices": invoices_of_order(order)
         if request.user.has_perm("billing.view_invoice")
         else None,
         "open_states": FulfillmentLine.OPEN_STATES,
         # the ship-from a line can change to (one query for all lines)
-        "organizations": list(Organization.objects.order_by("code").only("code", "name"))
-        if can_change
-        else [],
+        "organizations": organizations,
         "can_cancel_order": can_change and any(v.can_cancel for v in views),
         "attention": sum(1 for v in views if v.needs_attention),
         "can_submit": request.user.has_perm("orders.add_salesorder")

@@ -156,10 +156,14 @@ def source_backordered_line(request, number: str, line_number: int, payload: Lin
     without it from the best feasible source by the rules. Its document is created at once;
     409 when the line is not backordered or the source cannot supply it."""
     require_permission(request, "supply.change_supplyorder")
-    choice = payload.source.choice() if payload.source is not None else None
     order = get_object_or_404(SalesOrder, number=number)
     line = get_object_or_404(order.lines.select_related("item"), line_number=line_number)
-    line_choose_source(line=line, choice=choice, acting_user=request.user)
+    try:
+        choice = payload.source.choice() if payload.source is not None else None
+        line_choose_source(line=line, choice=choice, acting_user=request.user)
+    except FieldErrors as exc:
+        # errors[].field is a path into the request: the source's fields are under "source".
+        raise FieldErrors([(f"source.{field}", message) for field, message in exc.errors]) from None
     return order_out(SalesOrder.objects.select_related("customer").get(pk=order.pk))
 
 

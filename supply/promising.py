@@ -245,7 +245,9 @@ class Promise:
         better-ranked transfer source that has only part of it supplies that part: the rest is
         split off and goes to the next source (sourcing_decision.transfer_part)."""
         result = self._choose(line)
-        part = sourcing.transfer_part(line, result, taken=self.transferred)
+        part = sourcing.transfer_part(
+            line, result, taken=self.transferred, also_allocated=self.allocated
+        )
         if part is not None:
             candidate, quantity = part
             reason = f"only {qty(quantity)} available at {candidate.source_organization}"

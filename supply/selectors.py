@@ -324,24 +324,26 @@ def other_sources(line, quantity: Decimal) -> list[OtherSource]:
         matching.sort(key=lambda r: (r.organization_id != here.pk, r.rank, r.pk))
         return matching[0] if matching else None
 
-    last_bought = {}
-    for supplier_id, price in (
-        RequisitionLine.objects.filter(item_id=line.item_id)
-        .order_by("id")
-        .values_list("supplier_id", "unit_price")
-    ):
-        last_bought[supplier_id] = price
-    supplier_ids = {r.supplier_id for r in rules if r.type == SupplyType.BUY} | set(last_bought)
+    from supply import sourcing
+
+    # Each supplier's latest requisition of the item: one row per supplier, not its history.
+    bought = RequisitionLine.objects.filter(item_id=line.item_id, supplier_id=OuterRef("pk"))
+    rule_suppliers = {r.supplier_id for r in rules if r.type == SupplyType.BUY}
+    suppliers = (
+        Supplier.objects.filter(Q(pk__in=rule_suppliers) | Q(Exists(bought)))
+        .annotate(last_price=Subquery(bought.order_by("-id").values("unit_price")[:1]))
+        .order_by("number")
+    )
     rejected = suppliers_rejected(line)
     found = []
-    for supplier in Supplier.objects.filter(pk__in=supplier_ids).order_by("number"):
+    for supplier in suppliers:
         rule = from_rules(SupplyType.BUY, "supplier_id", supplier.pk)
         price = rule.unit_price if rule is not None and rule.unit_price is not None else None
         found.append(
             OtherSource(
                 type=SupplyType.BUY,
                 supplier=supplier,
-                unit_price=price if price is not None else last_bought.get(supplier.pk),
+                unit_price=price if price is not None else supplier.last_price,
                 lead_time_days=rule.lead_time_days if rule else DEFAULT_BUY_LEAD_DAYS,
                 rejected_on=rejected.get(supplier.number, ""),
             )
@@ -352,8 +354,11 @@ def other_sources(line, quantity: Decimal) -> list[OtherSource]:
         .select_related("organization")
         .order_by("organization__code")
     )
+    # What each can still transfer: less what lines promised earlier take from it.
+    promised = sourcing.transfer_promised(line.item_id)
     for balance in balances:
-        if balance.available <= 0:
+        available = balance.available - promised.get(balance.organization_id, 0)
+        if available <= 0:
             continue
         rule = from_rules(SupplyType.TRANSFER, "source_organization_id", balance.organization_id)
         found.append(
@@ -361,7 +366,7 @@ def other_sources(line, quantity: Decimal) -> list[OtherSource]:
                 type=SupplyType.TRANSFER,
                 organization=balance.organization,
                 lead_time_days=rule.lead_time_days if rule else DEFAULT_TRANSFER_LEAD_DAYS,
-                available=balance.available,
+                available=available,
             )
         )
     if BillOfMaterials.objects.filter(item_id=line.item_id, organization=here).exists():

@@ -15,6 +15,7 @@ from orders.models import FulfillmentLine
 from supply import sourcing_decision
 from supply.models import SourcingDecision, SupplyOrder
 from warehouse.models import InventoryBalance
+from warehouse.services import balances_lock
 
 
 def _today() -> datetime.date:
@@ -80,6 +81,22 @@ def _rules_read_ahead(pairs) -> None:
         cache[item, org] = sorted(rules, key=lambda rule: rule.pk)
 
 
+def balance_keys(pairs) -> list[tuple[int, int]]:
+    """The balance rows promising (item_id, organization_id) pairs reads and must lock
+    together, in key order (warehouse.services.balances_lock): each pair's own and those of
+    the organizations its transfer rules take the item from."""
+    pairs = set(pairs)
+    _rules_read_ahead(pairs)
+    keys = set(pairs)
+    for item_id, organization_id in pairs:
+        keys |= {
+            (item_id, rule.source_organization_id)
+            for rule in _rule_options(item_id, organization_id)
+            if rule.type == SupplyType.TRANSFER and rule.source_organization_id
+        }
+    return sorted(keys)
+
+
 def _as_option(rule: SourcingRule) -> sourcing_decision.RuleOption:
     return sourcing_decision.RuleOption(
         rule_id=rule.pk,
@@ -122,21 +139,27 @@ def _transfer_available(item_id: int, organization_ids) -> dict[int, Decimal]:
     }
     if not available:
         return {}
-    promised = (
-        SupplyOrder.objects.filter(
-            status=SupplyOrder.Status.REQUESTED,
-            supply_type=SupplyType.TRANSFER,
-            demand_line__item_id=item_id,
-            source_organization_id__in=available,
-        )
-        .values("source_organization_id")
+    for org_id, total in transfer_promised(item_id, available).items():
+        available[org_id] -= total
+    return available
+
+
+def transfer_promised(item_id: int, organization_ids=None) -> dict[int, Decimal]:
+    """What supply orders promised to transfer of an item from each organization (of
+    `organization_ids`, or any) and their transfer orders do not hold yet (REQUESTED)."""
+    promised = SupplyOrder.objects.filter(
+        status=SupplyOrder.Status.REQUESTED,
+        supply_type=SupplyType.TRANSFER,
+        demand_line__item_id=item_id,
+    )
+    if organization_ids is not None:
+        promised = promised.filter(source_organization_id__in=organization_ids)
+    return dict(
+        promised.values("source_organization_id")
         .annotate(total=Sum("quantity"))
         .order_by()
         .values_list("source_organization_id", "total")
     )
-    for org_id, total in promised:
-        available[org_id] -= total
-    return available
 
 
 def _components_short(item_id: int, rules: list[SourcingRule], quantity: Decimal) -> dict:
@@ -206,6 +229,11 @@ def choose(
     quantity = line.quantity if quantity is None else quantity
     rules = _rule_options(line.item_id, organization.pk)
     transfer_sources = {r.source_organization_id for r in rules if r.type == SupplyType.TRANSFER}
+    if lock and transfer_sources:
+        # What a source has is read under its row lock: two lines never both count the same
+        # stock there. The callers locked these rows with the ship-from's, in key order
+        # (balance_keys); this only holds them where a caller did not.
+        balances_lock((line.item_id, source) for source in transfer_sources)
     available = _transfer_available(line.item_id, transfer_sources)
     codes = {
         r.source_organization_id: r.source_organization.code
@@ -253,10 +281,14 @@ def transfer_part(
     *,
     taken: Counter | None,
     quantity: Decimal | None = None,
+    excluded: dict[int, str] | None = None,
+    also_allocated: Counter | None = None,
 ) -> tuple[sourcing_decision.Candidate, Decimal] | None:
     """The part of the line (of `quantity` of it) a better-ranked transfer source that is
     short can still supply (sourcing_decision.transfer_part), against what its source has
-    available now less what the caller already `taken` from it."""
+    available now less what the caller already `taken` from it — only when, for that part,
+    the transfer is the source the decision then chooses (a later transfer loses to a source
+    that meets the requested date: the line is not split for nothing)."""
     codes = {
         c.source_organization
         for c in result.candidates
@@ -271,7 +303,22 @@ def transfer_part(
         for org_id, quantity in _transfer_available(line.item_id, organizations).items()
     }
     quantity = line.quantity if quantity is None else quantity
-    return sourcing_decision.transfer_part(result, source_available=have, quantity=quantity)
+    part = sourcing_decision.transfer_part(result, source_available=have, quantity=quantity)
+    if part is None:
+        return None
+    candidate, quantity = part
+    for_part = choose(
+        line,
+        line.ship_from,
+        lock=False,
+        quantity=quantity,
+        excluded=excluded,
+        also_allocated=also_allocated,
+        taken=taken,
+    )
+    if for_part.chosen is None or for_part.chosen.rule_id != candidate.rule_id:
+        return None
+    return part
 
 
 MANUAL_LEVEL = "manual"

@@ -27,9 +27,10 @@ import datetime
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from django.db.models import Max
 from django.utils import timezone
 
-from catalog.models import Organization, Supplier, SupplyType
+from catalog.models import Organization, SourcingRule, Supplier, SupplyType
 from core.exceptions import BusinessRuleError, Conflict, FieldErrors, InvalidTransition
 from core.formatting import qty
 from core.money import MAX_AMOUNT, line_amount
@@ -47,7 +48,7 @@ from supply.pegging import (
     supply_exceptions_resolve,
 )
 from supply.promising import candidate_json, promise_lines
-from supply.selectors import TRACKED_DOCUMENTS, covered
+from supply.selectors import TRACKED_DOCUMENTS, covered, suppliers_rejected
 from supply.services.orchestration import (
     Source,
     backorder_promise_again,
@@ -192,12 +193,18 @@ def _check_quantity(line: FulfillmentLine, quantity: Decimal) -> None:
         raise BusinessRuleError(
             "The quantity must be greater than zero (cancel the line instead).", field="quantity"
         )
-    amount = line_amount(quantity, line.unit_price)
+    problem = _amount_problem(quantity, line.unit_price)
+    if problem:
+        raise BusinessRuleError(problem, field="quantity")
+
+
+def _amount_problem(quantity: Decimal, unit_price: Decimal) -> str:
+    """The one line-amount rule (sales lines and the documents supplying them): what is wrong
+    with `quantity` at `unit_price`, or ""."""
+    amount = line_amount(quantity, unit_price)
     if amount > MAX_AMOUNT:
-        raise BusinessRuleError(
-            f"The line amount ({amount:,.2f}) must be at most {MAX_AMOUNT:,.2f}.",
-            field="quantity",
-        )
+        return f"The line amount ({amount:,.2f}) must be at most {MAX_AMOUNT:,.2f}."
+    return ""
 
 
 # --- demand side ------------------------------------------------------------------------------
@@ -285,6 +292,13 @@ def _move_ship_from(cov: Coverage, organization: Organization, reason: str, acti
                     "ship-from after it arrived."
                 )
     supply_order = _supply_order_locked(cov)
+    # The old organization's, the new one's and its transfer sources' balance rows, together
+    # in key order before anything is released: two lines moving W1→W3 and W3→W1 queue
+    # instead of deadlocking.
+    with sourcing.rules_cache():
+        balances = balances_lock(
+            sourcing.balance_keys([(line.item_id, before.pk), (line.item_id, organization.pk)])
+        )
     for reservation in cov.reservations:
         if reservation.status == Reservation.Status.ACTIVE:
             reservation_release(reservation=reservation)
@@ -309,9 +323,12 @@ def _move_ship_from(cov: Coverage, organization: Organization, reason: str, acti
     line.ship_from = organization
     line.promised_ship_date = None
     line.save(update_fields=["ship_from", "promised_ship_date"])
-    balance = balances_lock([(line.item_id, organization.pk)])
     with sourcing.rules_cache():
-        promise_lines([line], balance, acting_user, always_decide=True)
+        promise_lines([line], balances, acting_user, always_decide=True)
+    if line.status == LineStatus.BACKORDERED:
+        # Nothing supplies it at the new organization: no date of the old promise stays.
+        line.scheduled_ship_date, line.jeopardy_days, line.jeopardy_reason = None, 0, ""
+        line.save(update_fields=["scheduled_ship_date", "jeopardy_days", "jeopardy_reason"])
     if line.promised_ship_date != promised:
         change_log(
             document=line,
@@ -795,7 +812,9 @@ def supply_next_source(
     result = sourcing.choose(line, line.ship_from, lock=True, quantity=quantity, excluded=excluded)
     part = None
     if choice is None:
-        part = sourcing.transfer_part(line, result, taken=None, quantity=quantity)
+        part = sourcing.transfer_part(
+            line, result, taken=None, quantity=quantity, excluded=excluded
+        )
     if part is not None:
         # A better-ranked transfer source has part of it: it supplies that part, the rest is
         # split off as a backorder the automatic re-promise takes to the next source.
@@ -908,6 +927,22 @@ def _manual_source(line, quantity: Decimal, choice: SourceChoice):
             errors.append(("supplier", "Choose a supplier from the list."))
         if choice.unit_price is None or choice.unit_price < 0:
             errors.append(("unit_price", "Enter the price the supplier charges (0 or more)."))
+        elif problem := _amount_problem(quantity, choice.unit_price):
+            errors.append(("unit_price", f"{problem[:-1]} for {qty(quantity)}: check the price."))
+    made_elsewhere = (
+        choice.type == SupplyType.MAKE
+        and choice.source_organization
+        and choice.source_organization.upper() != line.ship_from.code.upper()
+    )
+    if made_elsewhere:
+        errors.append(
+            (
+                "source_organization",
+                f"A line is made where it ships from ({line.ship_from.code}): leave the "
+                f"organization out, or change the line's ship-from to "
+                f"{choice.source_organization} first.",
+            )
+        )
     if choice.type == SupplyType.TRANSFER:
         organization = Organization.objects.filter(code=choice.source_organization).first()
         if organization is None:
@@ -1020,8 +1055,12 @@ def supply_order_choose_source(
     with use_case():
         line = _locked_line(supply_order.demand_line_id)
         supply_order = _in_exception(line, supply_order)
-        number = supply_next_source(line=line, acting_user=acting_user, choice=choice)
-        if number is None:
+        from_stock = ZERO
+        if choice is None:
+            number, from_stock = _repromise_by_rules(line, acting_user)
+        else:
+            number = supply_next_source(line=line, acting_user=acting_user, choice=choice)
+        if number is None and not from_stock:
             raise Conflict(
                 f"No source can supply line {line.number} now: it stays backordered with the "
                 "exception open."
@@ -1055,6 +1094,7 @@ def line_choose_source(
             )
         if choice is None and coverage(line).supply_order is None:
             # Re-promise: exactly what the automatic re-promise of backorders does.
+            last = line.order.lines.aggregate(last=Max("line_number"))["last"]
             promised = backorder_promise_again(line, line.ship_from, acting_user)
             if promised.status == LineStatus.BACKORDERED:
                 raise Conflict(
@@ -1062,21 +1102,66 @@ def line_choose_source(
                     "Choose another source, with its price and lead time."
                 )
             sales_order_refresh_status(order=line.order, acting_user=acting_user)
-            return _promised_words(line.order, promised)
-        number = supply_next_source(line=line, acting_user=acting_user, choice=choice)
-        if number is None:
+            return _promised_words(line.order, promised, after=last)
+        from_stock = ZERO
+        if choice is None:
+            number, from_stock = _repromise_by_rules(line, acting_user)
+        else:
+            number = supply_next_source(line=line, acting_user=acting_user, choice=choice)
+        if number is None and not from_stock:
             raise Conflict(
                 f"No source can supply line {line.number} now: it stays backordered. Choose "
                 "another source, with its price and lead time."
             )
         sales_order_refresh_status(order=line.order, acting_user=acting_user)
-    return f"supplied by {number}"
+    words = []
+    if from_stock:
+        words.append(f"{qty(from_stock)} reserved on hand at {line.ship_from.code}")
+    if number is not None:
+        words.append(f"supplied by {number}")
+    return "; ".join(words)
 
 
-def _promised_words(order, line) -> str:
-    """What promising a backorder again did, in words (the lines split off it included)."""
+def _repromise_by_rules(line: FulfillmentLine, acting_user) -> tuple[str | None, Decimal]:
+    """Re-promise by the rules a locked line whose supply failed (its supply order is in
+    exception), as the automatic re-promise would: stock available at the ship-from first,
+    then the best feasible source for the rest — never the source that failed, nor a supplier
+    that rejected this demand. Returns (the new document's number or None, what was reserved
+    on hand); with nothing reserved and no document nothing is written by the caller's
+    refusal."""
+    cov = coverage(line)
+    supply_order = _supply_order_locked(cov)
+    balances_lock([(line.item_id, line.ship_from_id)])  # balances lock last (orders.locks)
+    from_stock = min(cov.uncovered, _available_now(line))
+    if from_stock > 0:
+        reservation_reserve_on_hand(
+            line=line, organization=line.ship_from, quantity=from_stock, active=cov.reservations
+        )
+    failed = set()
+    if supply_order is not None and supply_order.decision is not None:
+        failed.add(supply_order.decision.chosen_rule_id)
+    rejected = suppliers_rejected(line)
+    if rejected:
+        failed.update(
+            SourcingRule.objects.filter(
+                item_id=line.item_id, type=SupplyType.BUY, supplier__number__in=rejected
+            ).values_list("pk", flat=True)
+        )
+    number = supply_next_source(
+        line=line,
+        acting_user=acting_user,
+        failed_rule_ids=sorted(f for f in failed if f),
+        failure="it failed or rejected this demand",
+    )
+    return number, max(from_stock, ZERO)
+
+
+def _promised_words(order, line, *, after: int) -> str:
+    """What promising a backorder again did, in words: the lines split off it now (numbered
+    after `after`, the order's last line before) included, not those split off earlier."""
     words = [f"{line.get_status_display().lower()} ({qty(line.quantity)})"]
-    for rest in order.lines.filter(split_from=line).order_by("line_number"):
+    split_now = order.lines.filter(split_from=line, line_number__gt=after)
+    for rest in split_now.order_by("line_number"):
         words.append(
             f"line {rest.line_number} split off: {rest.get_status_display().lower()} "
             f"({qty(rest.quantity)})"

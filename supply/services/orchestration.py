@@ -186,9 +186,11 @@ def _promise_lines(
                 field=f"lines[{line.line_number - 1}].ship_from",
             )
         line.ship_from = organization
-    balances = balances_lock((line.item_id, line.ship_from_id) for line in lines)
+    pairs = [(line.item_id, line.ship_from_id) for line in lines]
     with sourcing.rules_cache():
-        sourcing.lock_shared_rules((line.item_id, line.ship_from_id) for line in lines)
+        # The ship-from rows and the transfer sources' rows, together in key order.
+        balances = balances_lock(sourcing.balance_keys(pairs))
+        sourcing.lock_shared_rules(pairs)
         promised = promise_lines(lines, balances, acting_user)
     sales_order_refresh_status(
         order=order,
@@ -244,9 +246,9 @@ def backorder_promise_again(
     held = reserved_on_hand(reservations_active(line=line, source=Reservation.Source.ON_HAND))
     if held:
         line = _keep_what_is_held(line, held)
-    balance = balances_lock([(line.item_id, organization.pk)])[line.item_id, organization.pk]
     with sourcing.rules_cache():
-        promise_lines([line], {(line.item_id, organization.pk): balance}, acting_user)
+        balances = balances_lock(sourcing.balance_keys([(line.item_id, organization.pk)]))
+        promise_lines([line], balances, acting_user)
     return line
 
 

@@ -183,7 +183,7 @@ def rejected(world, settings):
     return line, po
 
 
-def test_the_workbench_backorders_offer_choose_source_and_re_promise(manager, world):
+def test_the_workbench_backorders_offer_choose_source_and_re_promise(manager, client_for, world):
     line = backordered(world, ItemFactory(sku="BOLT-NORULE"))
     page = manager.get("/supply/").content.decode()
     order = line.order.number
@@ -192,8 +192,12 @@ def test_the_workbench_backorders_offer_choose_source_and_re_promise(manager, wo
     assert f'action="/supply/lines/{order}/1/source/"' in page
     pegging = manager.get(f"/supply/lines/{order}/1/").content.decode()
     assert f'href="/supply/lines/{order}/1/source/"' in pegging
-    csr_page = manager.get("/supply/")  # the CSR reads the workbench without the actions
+    # The CSR reads the same workbench, the backorder listed, without the actions.
+    csr_page = client_for("customer_service").get("/supply/")
     assert csr_page.status_code == 200
+    csr_text = csr_page.content.decode()
+    assert f"{order}" in csr_text
+    assert f"/supply/lines/{order}/1/source/" not in csr_text
 
 
 def test_the_source_page_offers_every_supplier_and_warehouse_marking_the_one_that_rejected(
@@ -353,3 +357,157 @@ def test_the_source_page_runs_the_same_queries_for_1_or_7_other_sources(manager,
         world.stock(bolt, 2, org=OrganizationFactory(code=f"W{n + 1}"))
     assert len(manager.get(url).context["others"]) == 7
     assert page_queries(manager, url) == few
+
+
+# --- re-promising supply in exception ---------------------------------------------------------
+
+
+def test_re_promising_after_a_rejection_takes_the_stock_that_came_in(manager, world, settings):
+    line, _ = rejected(world, settings)
+    world.stock(world.laptop, 10)
+
+    response = manager.post(f"/supply/lines/{line.order.number}/1/source/", {})
+
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert line.status == "AWAITING_SHIPPING"
+    assert RequisitionLine.objects.filter(demand_line=line).count() == 1  # no new request
+    assert line.reservations.get(status="ACTIVE").quantity == 4
+    supply_order = line.supply_orders.get()
+    assert supply_order.status == "CANCELLED"
+    assert not supply_order.exceptions.filter(resolved_at__isnull=True).exists()
+    followed = manager.get(response["Location"])
+    assert "4 reserved on hand at W1" in " ".join(str(m) for m in followed.context["messages"])
+    assert_pegging_holds()
+
+
+def test_re_promising_after_a_rejection_never_goes_back_to_that_supplier(world, settings):
+    from tests.factories import BuyRuleFactory
+
+    line, _ = rejected(world, settings)
+    fabrikam = SupplierFactory(number="S-FABRIKAM")
+    BuyRuleFactory(item=world.laptop, organization=world.w1, supplier=fabrikam, rank=2)
+
+    outcome = line_choose_source(line=line, choice=None)
+
+    requisition = RequisitionLine.objects.filter(demand_line=line).latest("id")
+    assert outcome == f"supplied by {requisition.number}"
+    assert requisition.supplier == fabrikam
+    assert_pegging_holds()
+
+
+def test_re_promising_with_only_the_rejecting_supplier_is_refused(world, settings):
+    line, _ = rejected(world, settings)
+
+    with pytest.raises(Conflict, match="No source can supply"):
+        line_choose_source(line=line, choice=None)
+
+    assert RequisitionLine.objects.filter(demand_line=line).count() == 1
+    line.refresh_from_db()
+    assert line.status == "BACKORDERED"
+
+
+def test_the_api_names_each_wrong_field_by_its_path_in_the_request(client_for, world):
+    line = backordered(world, ItemFactory(sku="BOLT-NORULE"))
+    url = f"/api/v1/sales-orders/{line.order.number}/lines/1/source"
+    manager = client_for("orchestration_manager")
+
+    bad = manager.post(
+        url,
+        {"source": {"type": "BUY", "supplier": "S-NOBODY", "lead_time_days": 0}},
+        content_type="application/json",
+    )
+    no_supplier = manager.post(url, {"source": {"type": "BUY"}}, content_type="application/json")
+
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"source.supplier", "source.unit_price"}
+    assert no_supplier.status_code == 422
+    assert [e["field"] for e in no_supplier.json()["errors"]] == ["source.supplier"]
+
+
+def test_a_price_that_makes_the_amount_too_large_is_refused(client_for, world):
+    SupplierFactory(number="S-FABRIKAM")
+    line = backordered(world, ItemFactory(sku="BOLT-NORULE"), 500)
+    url = f"/api/v1/sales-orders/{line.order.number}/lines/1/source"
+    source = {"type": "BUY", "supplier": "S-FABRIKAM", "lead_time_days": 3}
+
+    # 500 at 99,999,999,999 each: an amount past the largest the system keeps.
+    refused = client_for("orchestration_manager").post(
+        url, {"source": source | {"unit_price": "99999999999"}}, content_type="application/json"
+    )
+
+    assert refused.status_code == 422, refused.json()
+    (error,) = refused.json()["errors"]
+    assert error["field"] == "source.unit_price"
+    assert "must be at most" in error["message"]
+    line.refresh_from_db()
+    assert line.status == "BACKORDERED"
+    assert not RequisitionLine.objects.exists()
+
+
+def test_a_manual_make_elsewhere_than_the_ship_from_is_refused(world):
+    world.make_setup()
+    line = backordered(world, ItemFactory(sku="BOLT-NORULE"))
+
+    with pytest.raises(FieldErrors) as refused:
+        line_choose_source(
+            line=line,
+            choice=SourceChoice(type="MAKE", source_organization="P1", lead_time_days=2),
+        )
+
+    ((field, message),) = refused.value.errors
+    assert field == "source_organization"
+    assert "made where it ships from (W1)" in message
+
+
+def test_re_promising_names_only_the_lines_it_splits_off_now(world):
+    from supply.services import line_change
+
+    world.transfer_setup()
+    world.stock(world.chair, 28, org=world.w2)  # W2 holds 38 of the 50 ordered
+    order = world.order((world.chair, 50))
+    sales_order_submit(order=order, acting_user=world.csr)
+    first = order.lines.get(line_number=1)
+    assert (first.quantity, order.lines.get(line_number=2).quantity) == (38, 12)  # split earlier
+    w3 = OrganizationFactory(code="W3")
+    line_change(line=first, ship_from=w3, reason="customer collects at W3")  # nothing there
+    first.refresh_from_db()
+    assert first.status == "BACKORDERED"
+    world.stock(world.chair, 20, org=w3)
+
+    outcome = line_choose_source(line=first, choice=None)
+
+    assert outcome == ("promised again: awaiting shipping (20); line 3 split off: backordered (18)")
+    assert_pegging_holds()
+
+
+def test_the_source_page_shows_what_a_warehouse_can_still_transfer(manager, world):
+    world.transfer_setup()  # W2 holds 10 CHAIR, W1 transfers from it
+    promised = world.order((world.chair, 6))
+    sales_order_submit(order=promised, acting_user=world.csr)  # its transfer still to create
+    w3 = OrganizationFactory(code="W3")
+    line = backordered(world, world.chair, 5, ship_from=w3)
+
+    response = manager.get(f"/supply/lines/{line.order.number}/1/source/")
+
+    (w2,) = [o for o in response.context["others"] if o.type == "TRANSFER"]
+    assert (w2.name, w2.available) == ("W2", Decimal(4))
+
+
+def test_the_source_page_offers_each_supplier_at_its_latest_price(manager, world):
+    SupplierFactory(number="S-FABRIKAM")
+    bolt = ItemFactory(sku="BOLT-NORULE")
+    for price in ("10", "12"):
+        earlier = backordered(world, bolt)
+        line_choose_source(
+            line=earlier,
+            choice=SourceChoice(
+                type="BUY", supplier="S-FABRIKAM", unit_price=Decimal(price), lead_time_days=3
+            ),
+        )
+    line = backordered(world, bolt)
+
+    response = manager.get(f"/supply/lines/{line.order.number}/1/source/")
+
+    (fabrikam,) = response.context["others"]
+    assert (fabrikam.name, fabrikam.unit_price) == ("S-FABRIKAM", Decimal("12"))

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from catalog.models import SourcingRule
 from orders.models import FulfillmentLine, SalesOrder
 from orders.services import LineInput
 from procurement.models import PurchaseOrder, RequisitionLine
@@ -200,3 +201,71 @@ def test_a_buyer_change_order_locks_the_demand_line_before_the_po(world, setting
     )
     po.refresh_from_db()
     assert po.revision == 1
+
+
+def test_a_ship_from_move_locks_both_balances_in_key_order_before_releasing(world):
+    from supply.services import line_change
+
+    w3 = OrganizationFactory(code="W3")
+    assert w3.pk > world.w1.pk
+    world.stock(world.laptop, 5, org=w3)
+    InventoryBalance.objects.get_or_create(item=world.laptop, organization=world.w1)
+    order = world.order(LineInput(world.laptop, Decimal(2), ship_from=w3))
+    sales_order_submit(order=order, acting_user=world.csr)
+    line = order.lines.get()
+    assert line.status == "AWAITING_SHIPPING"  # 2 reserved at W3
+
+    def move():
+        line_change(line=line, ship_from=world.w1, reason="customer collects at W1")
+
+    # Moving W3→W1 must not hold W3's row (its reservation released) while it waits for W1's:
+    # a move W1→W3 at the same time would wait on it the other way round.
+    assert run_into_lock(
+        move,
+        hold=InventoryBalance.objects.filter(item=world.laptop, organization=world.w1),
+        probe=InventoryBalance.objects.filter(item=world.laptop, organization=w3),
+    )
+    assert InventoryBalance.objects.get(item=world.laptop, organization=w3).reserved == 0
+
+
+def test_a_submit_locks_the_transfer_source_with_the_ship_from_in_key_order(world):
+    world.transfer_setup()  # W2 holds 10 CHAIR
+    w3 = OrganizationFactory(code="W3")
+    assert world.w1.pk < world.w2.pk < w3.pk
+    SourcingRule.objects.create(
+        item=world.chair, organization=w3, type="TRANSFER", source_organization=world.w2
+    )
+    InventoryBalance.objects.get_or_create(item=world.chair, organization=w3)
+    order = world.order(LineInput(world.chair, Decimal(4), ship_from=w3))
+
+    def submit():
+        sales_order_submit(order=order, acting_user=world.csr)
+
+    # What W2 has is read under its lock, taken before W3's (key order).
+    assert run_into_lock(
+        submit,
+        hold=InventoryBalance.objects.filter(item=world.chair, organization=world.w2),
+        probe=InventoryBalance.objects.filter(item=world.chair, organization=w3),
+    )
+    assert SupplyOrder.objects.get().supply_type == "TRANSFER"
+
+
+def test_two_warehouses_never_both_transfer_the_same_stock(world):
+    world.transfer_setup()  # W2 holds 10 CHAIR; W1 transfers from it
+    w3 = OrganizationFactory(code="W3")
+    SourcingRule.objects.create(
+        item=world.chair, organization=w3, type="TRANSFER", source_organization=world.w2
+    )
+    orders = [
+        world.order(LineInput(world.chair, Decimal(10), ship_from=org))
+        for org in (world.w1, w3) * 3
+    ]
+
+    errors = run_concurrently(lambda o: sales_order_submit(order=o, acting_user=world.csr), orders)
+
+    assert errors == []
+    transferred = SupplyOrder.objects.filter(supply_type="TRANSFER").values_list(
+        "quantity", flat=True
+    )
+    assert sum(transferred) == 10  # one line gets W2's 10, the others are backordered
+    assert FulfillmentLine.objects.filter(status="BACKORDERED").count() == 5

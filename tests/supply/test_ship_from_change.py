@@ -151,3 +151,23 @@ def test_the_api_patches_the_ship_from(client_for, world, w3):
     (out,) = done.json()["lines"]
     assert (out["ship_from"], out["status"]) == ("W3", "AWAITING_SHIPPING")
     assert Decimal(out["quantity_reserved"]) == 2
+
+
+def test_a_move_that_ends_backordered_keeps_no_date_of_the_old_promise(world, w3, settings):
+    from supply.flows.buy import purchase_order_acknowledge
+
+    settings.PO_APPROVAL_THRESHOLD = Decimal("1e9")
+    line = world.supplied(world.laptop, 2)
+    po = world.on_po(line).purchase_order
+    late = timezone.localdate() + datetime.timedelta(days=30)
+    purchase_order_acknowledge(po=po, accepted=True, promised_dates={1: late})
+    line.refresh_from_db()
+    assert line.jeopardy_days > 0 and line.scheduled_ship_date is not None
+
+    line_change(line=line, ship_from=w3, reason="customer moved", acting_user=world.csr)
+
+    line.refresh_from_db()
+    assert (line.ship_from, line.status) == (w3, "BACKORDERED")  # nothing supplies W3
+    assert (line.scheduled_ship_date, line.jeopardy_days, line.jeopardy_reason) == (None, 0, "")
+    assert line.promised_ship_date is None
+    assert_pegging_holds()

@@ -84,8 +84,15 @@ def test_re_promise_takes_the_best_source_now_or_says_there_is_none(client_for, 
     none = post(client_for("orchestration_manager"), url)
     assert none.status_code == 409 and "No source can supply" in none.json()["detail"]
     SourcingRule.objects.filter(item=world.laptop).update(effective_to=None)
+    # The supplier that rejected this demand is not asked again: only another one is.
+    again = post(client_for("orchestration_manager"), url)
+    assert again.status_code == 409
+    BuyRuleFactory(
+        item=world.laptop, organization=world.w1, supplier=SupplierFactory(number="S-NW"), rank=2
+    )
     answer = post(client_for("orchestration_manager"), url)
     assert answer.status_code == 200 and answer.json()["status"] == "IN_PROCESS"
+    assert answer.json()["supplier"] == "S-NW"
 
 
 def test_cancel_supply_backorders_the_line(client_for, world):

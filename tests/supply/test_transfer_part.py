@@ -192,3 +192,50 @@ def test_after_a_supplier_rejects_a_short_transfer_source_supplies_its_part(worl
     supply_order = first.supply_orders.get()
     assert not supply_order.exceptions.filter(resolved_at__isnull=True).exists()
     assert_pegging_holds()
+
+
+def test_a_short_transfer_that_would_lose_anyway_does_not_split_the_line(world):
+    # W2's transfer ranks first but takes 10 days; buying takes 6: for 38 the buy wins too, so
+    # the line stays whole and is bought (not 38 bought and 12 bought on a split-off line).
+    chairs(world, 38)
+    SourcingRule.objects.filter(type="TRANSFER").update(lead_time_days=10)
+    BuyRuleFactory(item=world.chair, organization=world.w1, rank=2, supplier=world.contoso)
+    order = world.order((world.chair, 50))
+
+    sales_order_submit(order=order, acting_user=world.csr)
+
+    line = order.lines.get()
+    assert (line.quantity, line.supply_type, line.status) == (Decimal(50), "BUY", "SCHEDULED")
+    assert "only 38 available" not in line.decisions.get().reason
+    assert_pegging_holds()
+
+
+def test_after_a_rejection_a_slow_short_transfer_does_not_split_the_line(world, settings):
+    from supply.flows.buy import purchase_order_acknowledge
+    from tests.factories import SupplierFactory
+
+    settings.PO_APPROVAL_THRESHOLD = Decimal("100000")
+    world.transfer_setup()
+    SourcingRule.objects.create(
+        item=world.laptop,
+        organization=world.w1,
+        type="TRANSFER",
+        source_organization=world.w2,
+        rank=2,
+        lead_time_days=10,
+    )
+    world.stock(world.laptop, 3, org=world.w2)
+    line = world.supplied(world.laptop, 4)
+    po = world.on_po(line).purchase_order
+    fabrikam = SupplierFactory(number="S-FABRIKAM")  # 2 days: sooner than W2's 10
+    BuyRuleFactory(
+        item=world.laptop, organization=world.w1, rank=3, supplier=fabrikam, lead_time_days=2
+    )
+
+    purchase_order_acknowledge(po=po, accepted=False, promised_dates={})
+
+    line = line.order.lines.get()
+    assert (line.quantity, line.status, line.supply_type) == (Decimal(4), "AWAITING_SUPPLY", "BUY")
+    requisition = line.requisition_lines.latest("id")
+    assert (requisition.supplier, requisition.quantity) == (fabrikam, Decimal(4))
+    assert_pegging_holds()

@@ -126,10 +126,13 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # A server that does not answer (packets dropped, not refused) is given up on after this
+    # many seconds, so requests answer 503 instead of hanging on the kernel's two minutes.
+    _db["OPTIONS"] = {"connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=3)}
     _pool_max = env.int("DATABASE_POOL_MAX_SIZE", default=0)
     if _pool_max:
         # The pool must hold at least as many connections as the process has web threads.
-        _db["OPTIONS"] = {"pool": {"min_size": 1, "max_size": _pool_max, "timeout": 10}}
+        _db["OPTIONS"]["pool"] = {"min_size": 1, "max_size": _pool_max, "timeout": 10}
         _db["CONN_MAX_AGE"] = 0
     else:
         _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

@@ -31,11 +31,11 @@ def site_url_is_set(app_configs, **kwargs):
     notification emails carry no links: production names its address."""
     if not settings.DEBUG and not settings.SITE_URL:
         return [
-            checks.Warning(
-                "SITE_URL is not set: password-reset links start with the address of each "
-                "request and notification emails carry paths only.",
+            checks.Error(
+                "SITE_URL is not set: password-reset links would start with the address of "
+                "each request (its Host header) and notification emails carry paths only.",
                 hint="Set SITE_URL to the portal's address, e.g. https://b2b.example.com.",
-                id="b2b.W010",
+                id="b2b.E010",
             )
         ]
     return []

@@ -19,6 +19,9 @@ SIGNED_OUT = "b2b_signed_out"  # read by the sign-in form
 # Activity is written to the session at most this often (a session write per request costs a
 # database write per request); the idle limit is exact to within this.
 TOUCH_EVERY_SECONDS = 60
+# Sent by a part of a screen that refreshes itself (hx-headers on the polling element): such a
+# request is answered, and still signed out past a limit, but is not activity.
+POLL_HEADER = "X-B2B-Poll"
 
 
 class SignOutIdleSessions:
@@ -63,6 +66,8 @@ def _check(request) -> bool:
         logout(request)  # a fresh, empty session: the next page is the sign-in form
         request.session[SIGNED_OUT] = reason
         return True
+    if request.headers.get(POLL_HEADER):
+        return False  # a screen refreshing itself is not someone at the keyboard
     if last_seen_at is None or now - last_seen_at >= TOUCH_EVERY_SECONDS:
         session[LAST_SEEN_AT] = now
     return False

@@ -15,6 +15,7 @@ import os
 import pwd
 import re
 import shlex
+import socket
 import subprocess
 import threading
 import time
@@ -26,7 +27,8 @@ from pathlib import Path
 
 import pytest
 from celery.signals import before_task_publish
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
+from django.db.utils import ConnectionHandler
 from django.test import Client
 
 from core.models import OutboxMessage
@@ -250,9 +252,9 @@ def test_a_database_restart_during_order_entry_is_answered_503_and_loses_nothing
         wait_for(outage_lasted, timeout=60, interval=0.2, what="the clients refused with 503")
     finally:
         postgres_server.start()
-    entered_during = sum(len(c.acknowledged) for c in clients)
     for client in clients:
         client.stop_after = len(client.acknowledged) + 3  # three more each, after the restart
+    expected = sum(c.stop_after for c in clients)  # each stops at exactly its own count
     for client in clients:
         client.join(120)
     log = web.log()
@@ -274,7 +276,7 @@ def test_a_database_restart_during_order_entry_is_answered_503_and_loses_nothing
     assert "Internal Server Error" not in log and "Traceback" not in log, log[-3000:]
     assert not any(c.is_alive() for c in clients)
     acknowledged = {ref: number for c in clients for ref, number in c.acknowledged.items()}
-    assert len(acknowledged) == entered_during + 3 * CLIENTS
+    assert len(acknowledged) == expected
 
     # Every acknowledged order is there once, and its resend answers the same order.
     orders = SalesOrder.objects.filter(external_reference__startswith="DBOUT-")
@@ -436,3 +438,26 @@ def test_a_screen_answers_the_503_page_under_debug_too(world, postgres_server, c
     assert response["Retry-After"] == str(settings.DATABASE_UNAVAILABLE_RETRY_AFTER)
     assert "Back in a moment" in response.content.decode()
     assert 'href="/">your worklist</a>' in response.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's connect timeout")
+def test_a_server_that_never_answers_is_given_up_on_after_the_connect_timeout(settings):
+    """Packets dropped, not refused (a failover, a cut network): a new connection gives up
+    after DATABASE_CONNECT_TIMEOUT instead of the kernel's two minutes, so the request can be
+    answered 503 while a person still waits."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()  # accepts the connection, never says a word
+    try:
+        settings_db = {**settings.DATABASES["default"], "HOST": "127.0.0.1"}
+        settings_db["PORT"] = silent.getsockname()[1]
+        wrapper = ConnectionHandler({"default": settings_db})["default"]
+        started = time.monotonic()
+        with pytest.raises(OperationalError) as refused:
+            wrapper.ensure_connection()
+        waited = time.monotonic() - started
+    finally:
+        silent.close()
+
+    assert waited < 10, waited
+    assert "timeout" in str(refused.value).lower()

@@ -93,10 +93,10 @@ def test_check_deploy_is_clean_under_production_settings():
     assert "no issues" in result.stdout
 
 
-def test_check_deploy_warns_when_the_site_url_is_missing():
+def test_check_deploy_fails_when_the_site_url_is_missing():
     without = {k: v for k, v in PRODUCTION_ENV.items() if k != "SITE_URL"}
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=without)
-    assert result.returncode != 0 and "b2b.W010" in result.stderr + result.stdout
+    result = manage("check", "--deploy", env=without)  # an error, not only a warning
+    assert result.returncode != 0 and "b2b.E010" in result.stderr + result.stdout
     assert "Set SITE_URL" in result.stderr + result.stdout
 
 

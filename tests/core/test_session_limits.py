@@ -71,3 +71,27 @@ def test_a_screen_updating_part_of_itself_after_the_limit_loads_the_sign_in_page
         )
     assert part.status_code == 200 and part.content == b""
     assert part["HX-Redirect"] == "/accounts/login/?next=%2Forders%2F%3Fq%3DSO-1"
+
+
+def test_a_screen_refreshing_itself_is_not_activity(signed_in):
+    start = timezone.now()
+    poll = {"HTTP_HX_REQUEST": "true", "HTTP_X_B2B_POLL": "1"}
+    for hour in range(1, 8):
+        with later(start, hours=hour):
+            assert signed_in.get("/orders/", **poll).status_code == 200  # the page polls on
+    with later(start, hours=8, minutes=1):
+        page = signed_in.get("/orders/")
+
+    assert page.status_code == 302 and page["Location"].startswith("/accounts/login/")
+
+
+def test_the_order_page_marks_its_polling_as_a_refresh(client_for, world):
+    order = world.order((world.laptop, 3))
+    from supply.services import sales_order_submit
+
+    sales_order_submit(order=order, acting_user=world.csr)
+
+    page = client_for("customer_service").get(f"/orders/{order.number}/").content.decode()
+
+    assert 'hx-trigger="every 2s"' in page
+    assert '"X-B2B-Poll": "1"' in page

@@ -293,6 +293,53 @@ def work_order_scrap_components(
         return work_order
 
 
+def _backflush_held(work_order: WorkOrder, acting_user) -> None:
+    """The work order is complete: what is still held for its components was used to make it
+    (backflush) — issued to production (ledger WIP_ISSUE, recorded per component as issued),
+    never more than the component still needs; a hold beyond that is released. Nothing stays
+    held for a finished work order."""
+    components = _components(work_order)
+    holds = list(
+        stock_holds(
+            source=Reservation.Source.COMPONENT,
+            document_type=COMPONENT_DOCUMENT,
+            document_ids=[c.pk for c in components],
+        )
+    )
+    if not holds:
+        return
+    balances_lock((c.item_id, work_order.organization_id) for c in components)
+    by_pk = {c.pk: c for c in components}
+    for hold in holds:
+        component = by_pk[hold.document_id]
+        quantity = min(hold.quantity, component.quantity_to_issue)
+        if quantity <= 0:
+            reservation_release(reservation=hold)
+            continue
+        leftover = hold.quantity - quantity
+        reservation_reduce(reservation=hold, quantity=quantity, status=Reservation.Status.CONSUMED)
+        if leftover > 0:
+            reservation_release(reservation=hold)
+        ledger_post(
+            item=component.item,
+            organization=work_order.organization,
+            kind=Kind.WIP_ISSUE,
+            quantity=-quantity,
+            reason=f"backflushed on completion of {work_order.number}",
+            document=work_order,
+            demand_line_id=work_order.demand_line_id,
+            acting_user=acting_user,
+        )
+        field_change(
+            component,
+            "quantity_issued",
+            component.quantity_issued + quantity,
+            acting_user=acting_user,
+            demand_line_id=work_order.demand_line_id,
+            reason=f"{component.item.sku} backflushed on completion of {work_order.number}",
+        )
+
+
 def work_order_record_completion(
     *, work_order: WorkOrder, quantity: Decimal, acting_user=None
 ) -> WorkOrder:
@@ -333,6 +380,7 @@ def work_order_record_completion(
         demand_line_id=work_order.demand_line_id,
     )
     if work_order.quantity_open == 0:
+        _backflush_held(work_order, acting_user)
         transition(
             work_order,
             "complete",

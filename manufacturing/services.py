@@ -478,6 +478,47 @@ def work_order_demand_cut(
     return work_order
 
 
+def work_order_demand_regrow(
+    *, work_order: WorkOrder, quantity: Decimal, room: Decimal, reason: str = "", acting_user=None
+) -> bool:
+    """The demand line of a cut released work order needs `quantity` more again: up to `room`
+    (what it still makes beyond the line's need and is not promised to it) goes back to the
+    line — `quantity_for_demand` rises (None once the line needs all of it again). Returns
+    whether all of `quantity` fits; nothing changes when it does not (the line gets another
+    source for it). `work_order` must be locked."""
+    if work_order.quantity_for_demand is None or quantity <= 0:
+        return False
+    room = min(room, work_order.quantity - work_order.quantity_for_demand)
+    if quantity > room:
+        return False
+    needed = work_order.quantity_for_demand + quantity
+    why = f"{reason}: " if reason else ""
+    if needed < work_order.quantity:
+        field_change(
+            work_order,
+            "quantity_for_demand",
+            needed,
+            acting_user=acting_user,
+            demand_line_id=work_order.demand_line_id,
+            reason=why
+            + f"the sales order line needs {qty(needed)} of {qty(work_order.quantity)} again",
+        )
+        return True
+    before = work_order.quantity_for_demand
+    work_order.quantity_for_demand = None
+    work_order.save(update_fields=["quantity_for_demand"])
+    change_log(  # field_change writes nothing for None
+        document=work_order,
+        field="quantity_for_demand",
+        from_value=before,
+        to_value=None,
+        acting_user=acting_user,
+        demand_line_id=work_order.demand_line_id,
+        reason=why + f"the sales order line needs all {qty(work_order.quantity)} again",
+    )
+    return True
+
+
 def work_order_change(
     *, work_order: WorkOrder, quantity: Decimal | None = None, due_date=None, acting_user=None
 ) -> WorkOrder:

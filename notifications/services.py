@@ -15,6 +15,7 @@ and each invoice as a PDF."""
 
 import datetime
 from collections import defaultdict
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -100,11 +101,17 @@ def _about_work_order(entry):
             f"{work_order.number} ({work_order.item.sku} at {work_order.organization.code}) was "
             f"cancelled after release: {entry.reason}. Issued material went back to stock."
         )
+    elif not entry.to_value:
+        message = (
+            f"{work_order.number} ({work_order.item.sku} at {work_order.organization.code}): its "
+            f"sales order line {work_order.demand_line.number} needs all "
+            f"{qty(work_order.quantity)} again; nothing goes to free stock."
+        )
     else:
         message = (
             f"{work_order.number} ({work_order.item.sku} at {work_order.organization.code}): its "
             f"sales order line {work_order.demand_line.number} now needs "
-            f"{qty(work_order.quantity_for_demand)} of {qty(work_order.quantity)}; the rest goes "
+            f"{qty(Decimal(entry.to_value))} of {qty(work_order.quantity)}; the rest goes "
             "to free stock when made."
         )
     return users, message, reverse("manufacturing:work_order", args=[work_order.number])

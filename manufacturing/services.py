@@ -392,11 +392,15 @@ def work_order_record_completion(
     return work_order
 
 
-def work_order_cancel_document(*, work_order: WorkOrder, reason: str, acting_user=None):
+def work_order_cancel_document(
+    *, work_order: WorkOrder, reason: str, acting_user=None, from_demand: bool = False
+):
     """Cancel a work order before anything was completed: held components are released and
     what was issued and is still in production goes back to stock (ledger WIP_ISSUE,
     positive; recorded per component as returned); scrapped material stays written off.
-    `work_order` must be locked; it comes back with `returned`: (SKU, quantity) pairs."""
+    `work_order` must be locked; it comes back with `returned`: (SKU, quantity) pairs.
+    `from_demand`: cancelled because its sales order line no longer needs it (not by the
+    operator) — recorded as the line needing none of it, which tells production."""
     if work_order.status not in WorkOrder.OPEN_STATES or work_order.quantity_completed:
         raise InvalidTransition(
             f"Cannot cancel {work_order.number}: it is {work_order.status}"
@@ -438,6 +442,7 @@ def work_order_cancel_document(*, work_order: WorkOrder, reason: str, acting_use
             )
             work_order.returned.append((component.item.sku, back))
     work_order.cancel_reason = reason.strip()[:200]
+    released = work_order.status != Status.UNRELEASED
     transition(
         work_order,
         "cancel",
@@ -445,6 +450,15 @@ def work_order_cancel_document(*, work_order: WorkOrder, reason: str, acting_use
         demand_line_id=work_order.demand_line_id,
         reason=reason,
     )
+    if from_demand and released:
+        field_change(
+            work_order,
+            "quantity_for_demand",
+            Decimal(0),
+            acting_user=acting_user,
+            demand_line_id=work_order.demand_line_id,
+            reason=reason,
+        )
     return work_order
 
 

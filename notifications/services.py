@@ -68,17 +68,7 @@ def _production_or_buyer_kind(entry) -> str | None:
     """A released work order whose demand was cut or that was cancelled after release; a change
     order held for the buyer's review (procurement.changes)."""
     if entry.document_type == "manufacturing.workorder":
-        if entry.field == "quantity_for_demand":
-            return Kind.WORK_ORDER_DEMAND_CUT
-        if (
-            entry.field == "status"
-            and entry.to_value == "CANCELLED"
-            and entry.from_value
-            in (
-                "RELEASED",
-                "IN_PROGRESS",
-            )
-        ):
+        if entry.field == "quantity_for_demand":  # the demand side, never the operator's cancel
             return Kind.WORK_ORDER_DEMAND_CUT
     if (
         entry.document_type == "procurement.purchaseorder"
@@ -96,10 +86,20 @@ def _about_work_order(entry):
         pk=entry.document_id
     )
     users = [u for u in _users_with("manufacturing.change_workorder") if u.pk != entry.actor_id]
-    if entry.field == "status":
+    if work_order.status == WorkOrder.Status.CANCELLED:
+        returned = [
+            f"{qty(c.quantity_returned)} {c.item.sku}"
+            for c in work_order.components.select_related("item").order_by("item__sku")
+            if c.quantity_returned > 0
+        ]
         message = (
             f"{work_order.number} ({work_order.item.sku} at {work_order.organization.code}) was "
-            f"cancelled after release: {entry.reason}. Issued material went back to stock."
+            f"cancelled after release: {entry.reason}. "
+            + (
+                f"{', '.join(returned)} went back to stock."
+                if returned
+                else "Its held components are free again."
+            )
         )
     elif not entry.to_value:
         message = (

@@ -341,7 +341,9 @@ class MakeAdapter(_Adapter):
         work_order = self._locked(tracking_line)
         if work_order.status not in WorkOrder.OPEN_STATES or work_order.quantity_completed:
             return False
-        work_order_cancel_document(work_order=work_order, reason=reason, acting_user=acting_user)
+        work_order_cancel_document(
+            work_order=work_order, reason=reason, acting_user=acting_user, from_demand=True
+        )
         return True
 
 

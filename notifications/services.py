@@ -67,9 +67,8 @@ def _kind_of(entry) -> str | None:
 def _production_or_buyer_kind(entry) -> str | None:
     """A released work order whose demand was cut or that was cancelled after release; a change
     order held for the buyer's review (procurement.changes)."""
-    if entry.document_type == "manufacturing.workorder":
-        if entry.field == "quantity_for_demand":  # the demand side, never the operator's cancel
-            return Kind.WORK_ORDER_DEMAND_CUT
+    if entry.document_type == "manufacturing.workorder" and entry.field == "quantity_for_demand":
+        return Kind.WORK_ORDER_DEMAND_CUT  # from the demand side, never the operator's cancel
     if (
         entry.document_type == "procurement.purchaseorder"
         and entry.field == "communication"

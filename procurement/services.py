@@ -168,35 +168,7 @@ def requisition_line_reassign(
                 demand_line_id=requisition.demand_line_id,
                 reason="buyer changed the price",
             )
-        _supply_order_follows(requisition, acting_user)
     return requisition
-
-
-def _supply_order_follows(requisition: RequisitionLine, acting_user) -> None:
-    """The supply order the requisition works for buys from the requisition's supplier at its
-    price (its pegging page and the workbench say where the line is bought), each change in
-    its change log."""
-    from supply.models import SupplyOrder  # supply builds on procurement: imported late
-
-    supply_order = (
-        SupplyOrder.objects.select_for_update()
-        .filter(tracking_lines__requisition_line=requisition)
-        .first()
-    )
-    if supply_order is None:
-        return
-    for field, value in (
-        ("supplier", requisition.supplier),
-        ("unit_price", requisition.unit_price),
-    ):
-        field_change(
-            supply_order,
-            field,
-            value,
-            acting_user=acting_user,
-            demand_line_id=requisition.demand_line_id,
-            reason=f"buyer changed {requisition.number}",
-        )
 
 
 def requisition_lines_locked_open(ids) -> list[RequisitionLine]:

@@ -37,7 +37,6 @@ from procurement.services import (
     purchase_order_communicate,
     purchase_order_reject,
     purchase_order_submit,
-    requisition_line_reassign,
 )
 from supply.flows.buy import (
     purchase_order_acknowledge,
@@ -45,6 +44,7 @@ from supply.flows.buy import (
     purchase_order_line_revise,
     purchase_order_line_take_back,
     purchase_orders_create,
+    requisition_reassign,
 )
 
 REQUISITION_CSV_HEADER = (
@@ -219,7 +219,7 @@ def requisition_change(request, number: str):
             raise BusinessRuleError(
                 "Nothing changed: choose another supplier or enter a new unit price."
             )
-        requisition = requisition_line_reassign(
+        requisition = requisition_reassign(
             requisition=requisition,
             supplier=data["supplier"],
             unit_price=data["unit_price"],

@@ -13,6 +13,7 @@ A customer with a contact email gets an order acknowledgment with the promised d
 the order is submitted, a ship notice with carrier and tracking when a shipment is confirmed,
 and each invoice as a PDF."""
 
+import contextvars
 import datetime
 from collections import defaultdict
 from decimal import Decimal
@@ -116,12 +117,25 @@ def _about_work_order(entry):
     return users, message, reverse("manufacturing:work_order", args=[work_order.number])
 
 
+_users_cache: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "notification_users", default=None
+)
+
+
 def _users_with(permission: str):
+    """The active users granted `permission` through their roles: read once per
+    notify_from_change_log call, however many entries need them."""
+    cache = _users_cache.get()
+    if cache is not None and permission in cache:
+        return cache[permission]
     app_label, codename = permission.split(".")
     granted = Q(groups__permissions__codename=codename) & Q(
         groups__permissions__content_type__app_label=app_label
     )
-    return list(get_user_model().objects.filter(granted, is_active=True).distinct())
+    users = list(get_user_model().objects.filter(granted, is_active=True).distinct())
+    if cache is not None:
+        cache[permission] = users
+    return users
 
 
 WITHDRAW_WITHIN = datetime.timedelta(minutes=1)
@@ -276,6 +290,14 @@ def notify_from_change_log(entries) -> None:
     notifications its entries resolve, and the emails owed to customers."""
     _customer_emails(entries)
     _resolve(entries)
+    token = _users_cache.set({})
+    try:
+        _notify(entries)
+    finally:
+        _users_cache.reset(token)
+
+
+def _notify(entries) -> None:
     for entry in entries:
         kind = _kind_of(entry)
         if kind is None:

@@ -293,6 +293,53 @@ def work_order_scrap_components(
         return work_order
 
 
+def _backflush_held(work_order: WorkOrder, acting_user) -> None:
+    """The work order is complete: what is still held for its components was used to make it
+    (backflush) — issued to production (ledger WIP_ISSUE, recorded per component as issued),
+    never more than the component still needs; a hold beyond that is released. Nothing stays
+    held for a finished work order."""
+    components = _components(work_order)
+    holds = list(
+        stock_holds(
+            source=Reservation.Source.COMPONENT,
+            document_type=COMPONENT_DOCUMENT,
+            document_ids=[c.pk for c in components],
+        )
+    )
+    if not holds:
+        return
+    balances_lock((c.item_id, work_order.organization_id) for c in components)
+    by_pk = {c.pk: c for c in components}
+    for hold in holds:
+        component = by_pk[hold.document_id]
+        quantity = min(hold.quantity, component.quantity_to_issue)
+        if quantity <= 0:
+            reservation_release(reservation=hold)
+            continue
+        leftover = hold.quantity - quantity
+        reservation_reduce(reservation=hold, quantity=quantity, status=Reservation.Status.CONSUMED)
+        if leftover > 0:
+            reservation_release(reservation=hold)
+        ledger_post(
+            item=component.item,
+            organization=work_order.organization,
+            kind=Kind.WIP_ISSUE,
+            quantity=-quantity,
+            reason=f"backflushed on completion of {work_order.number}",
+            document=work_order,
+            demand_line_id=work_order.demand_line_id,
+            acting_user=acting_user,
+        )
+        field_change(
+            component,
+            "quantity_issued",
+            component.quantity_issued + quantity,
+            acting_user=acting_user,
+            demand_line_id=work_order.demand_line_id,
+            reason=f"{component.item.sku} backflushed on completion of {work_order.number}",
+        )
+
+
 def work_order_record_completion(
     *, work_order: WorkOrder, quantity: Decimal, acting_user=None
 ) -> WorkOrder:
@@ -333,6 +380,7 @@ def work_order_record_completion(
         demand_line_id=work_order.demand_line_id,
     )
     if work_order.quantity_open == 0:
+        _backflush_held(work_order, acting_user)
         transition(
             work_order,
             "complete",
@@ -344,11 +392,15 @@ def work_order_record_completion(
     return work_order
 
 
-def work_order_cancel_document(*, work_order: WorkOrder, reason: str, acting_user=None):
+def work_order_cancel_document(
+    *, work_order: WorkOrder, reason: str, acting_user=None, from_demand: bool = False
+):
     """Cancel a work order before anything was completed: held components are released and
     what was issued and is still in production goes back to stock (ledger WIP_ISSUE,
     positive; recorded per component as returned); scrapped material stays written off.
-    `work_order` must be locked; it comes back with `returned`: (SKU, quantity) pairs."""
+    `work_order` must be locked; it comes back with `returned`: (SKU, quantity) pairs.
+    `from_demand`: cancelled because its sales order line no longer needs it (not by the
+    operator) — recorded as the line needing none of it, which tells production."""
     if work_order.status not in WorkOrder.OPEN_STATES or work_order.quantity_completed:
         raise InvalidTransition(
             f"Cannot cancel {work_order.number}: it is {work_order.status}"
@@ -390,6 +442,7 @@ def work_order_cancel_document(*, work_order: WorkOrder, reason: str, acting_use
             )
             work_order.returned.append((component.item.sku, back))
     work_order.cancel_reason = reason.strip()[:200]
+    released = work_order.status != Status.UNRELEASED
     transition(
         work_order,
         "cancel",
@@ -397,6 +450,15 @@ def work_order_cancel_document(*, work_order: WorkOrder, reason: str, acting_use
         demand_line_id=work_order.demand_line_id,
         reason=reason,
     )
+    if from_demand and released:
+        field_change(
+            work_order,
+            "quantity_for_demand",
+            Decimal(0),
+            acting_user=acting_user,
+            demand_line_id=work_order.demand_line_id,
+            reason=reason,
+        )
     return work_order
 
 
@@ -428,6 +490,47 @@ def work_order_demand_cut(
         f"the other {qty(work_order.quantity - needed)} go to free stock when made",
     )
     return work_order
+
+
+def work_order_demand_regrow(
+    *, work_order: WorkOrder, quantity: Decimal, room: Decimal, reason: str = "", acting_user=None
+) -> bool:
+    """The demand line of a cut released work order needs `quantity` more again: up to `room`
+    (what it still makes beyond the line's need and is not promised to it) goes back to the
+    line — `quantity_for_demand` rises (None once the line needs all of it again). Returns
+    whether all of `quantity` fits; nothing changes when it does not (the line gets another
+    source for it). `work_order` must be locked."""
+    if work_order.quantity_for_demand is None or quantity <= 0:
+        return False
+    room = min(room, work_order.quantity - work_order.quantity_for_demand)
+    if quantity > room:
+        return False
+    needed = work_order.quantity_for_demand + quantity
+    why = f"{reason}: " if reason else ""
+    if needed < work_order.quantity:
+        field_change(
+            work_order,
+            "quantity_for_demand",
+            needed,
+            acting_user=acting_user,
+            demand_line_id=work_order.demand_line_id,
+            reason=why
+            + f"the sales order line needs {qty(needed)} of {qty(work_order.quantity)} again",
+        )
+        return True
+    before = work_order.quantity_for_demand
+    work_order.quantity_for_demand = None
+    work_order.save(update_fields=["quantity_for_demand"])
+    change_log(  # field_change writes nothing for None
+        document=work_order,
+        field="quantity_for_demand",
+        from_value=before,
+        to_value=None,
+        acting_user=acting_user,
+        demand_line_id=work_order.demand_line_id,
+        reason=why + f"the sales order line needs all {qty(work_order.quantity)} again",
+    )
+    return True
 
 
 def work_order_change(

@@ -208,6 +208,12 @@ def _issue_or_scrap(request, work_order: WorkOrder, action: str) -> str:
         )
         scrapped = ", ".join(f"{qty(q)} {sku}" for sku, q in quantities.items())
         return f"scrapped {scrapped}: issue it again to replace it"
+    if not quantities and request.POST.get("these"):  # "Issue these" with every box blank
+        raise BusinessRuleError(
+            "Nothing issued: enter a quantity for at least one component "
+            "(Issue the rest issues everything still to issue).",
+            field="components",
+        )
     work_order_issue_materials(
         work_order=work_order, quantities=quantities or None, acting_user=request.user
     )

@@ -13,8 +13,10 @@ A customer with a contact email gets an order acknowledgment with the promised d
 the order is submitted, a ship notice with carrier and tracking when a shipment is confirmed,
 and each invoice as a PDF."""
 
+import contextvars
 import datetime
 from collections import defaultdict
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -66,19 +68,8 @@ def _kind_of(entry) -> str | None:
 def _production_or_buyer_kind(entry) -> str | None:
     """A released work order whose demand was cut or that was cancelled after release; a change
     order held for the buyer's review (procurement.changes)."""
-    if entry.document_type == "manufacturing.workorder":
-        if entry.field == "quantity_for_demand":
-            return Kind.WORK_ORDER_DEMAND_CUT
-        if (
-            entry.field == "status"
-            and entry.to_value == "CANCELLED"
-            and entry.from_value
-            in (
-                "RELEASED",
-                "IN_PROGRESS",
-            )
-        ):
-            return Kind.WORK_ORDER_DEMAND_CUT
+    if entry.document_type == "manufacturing.workorder" and entry.field == "quantity_for_demand":
+        return Kind.WORK_ORDER_DEMAND_CUT  # from the demand side, never the operator's cancel
     if (
         entry.document_type == "procurement.purchaseorder"
         and entry.field == "communication"
@@ -95,27 +86,56 @@ def _about_work_order(entry):
         pk=entry.document_id
     )
     users = [u for u in _users_with("manufacturing.change_workorder") if u.pk != entry.actor_id]
-    if entry.field == "status":
+    if work_order.status == WorkOrder.Status.CANCELLED:
+        returned = [
+            f"{qty(c.quantity_returned)} {c.item.sku}"
+            for c in work_order.components.select_related("item").order_by("item__sku")
+            if c.quantity_returned > 0
+        ]
         message = (
             f"{work_order.number} ({work_order.item.sku} at {work_order.organization.code}) was "
-            f"cancelled after release: {entry.reason}. Issued material went back to stock."
+            f"cancelled after release: {entry.reason}. "
+            + (
+                f"{', '.join(returned)} went back to stock."
+                if returned
+                else "Its held components are free again."
+            )
+        )
+    elif not entry.to_value:
+        message = (
+            f"{work_order.number} ({work_order.item.sku} at {work_order.organization.code}): its "
+            f"sales order line {work_order.demand_line.number} needs all "
+            f"{qty(work_order.quantity)} again; nothing goes to free stock."
         )
     else:
         message = (
             f"{work_order.number} ({work_order.item.sku} at {work_order.organization.code}): its "
             f"sales order line {work_order.demand_line.number} now needs "
-            f"{qty(work_order.quantity_for_demand)} of {qty(work_order.quantity)}; the rest goes "
+            f"{qty(Decimal(entry.to_value))} of {qty(work_order.quantity)}; the rest goes "
             "to free stock when made."
         )
     return users, message, reverse("manufacturing:work_order", args=[work_order.number])
 
 
+_users_cache: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "notification_users", default=None
+)
+
+
 def _users_with(permission: str):
+    """The active users granted `permission` through their roles: read once per
+    notify_from_change_log call, however many entries need them."""
+    cache = _users_cache.get()
+    if cache is not None and permission in cache:
+        return cache[permission]
     app_label, codename = permission.split(".")
     granted = Q(groups__permissions__codename=codename) & Q(
         groups__permissions__content_type__app_label=app_label
     )
-    return list(get_user_model().objects.filter(granted, is_active=True).distinct())
+    users = list(get_user_model().objects.filter(granted, is_active=True).distinct())
+    if cache is not None:
+        cache[permission] = users
+    return users
 
 
 WITHDRAW_WITHIN = datetime.timedelta(minutes=1)
@@ -290,6 +310,14 @@ def notify_from_change_log(entries) -> None:
     notifications its entries resolve, and the emails owed to customers."""
     _customer_emails(entries)
     _resolve(entries)
+    token = _users_cache.set({})
+    try:
+        _notify(entries)
+    finally:
+        _users_cache.reset(token)
+
+
+def _notify(entries) -> None:
     for entry in entries:
         kind = _kind_of(entry)
         if kind is None:

@@ -32,7 +32,6 @@ from procurement.services import (
     purchase_order_communicate,
     purchase_order_reject,
     purchase_order_submit,
-    requisition_line_reassign,
 )
 from supply.flows.buy import (
     purchase_order_acknowledge,
@@ -40,6 +39,7 @@ from supply.flows.buy import (
     purchase_order_line_revise,
     purchase_order_line_take_back,
     purchase_orders_create,
+    requisition_reassign,
 )
 
 router = Router(tags=["procurement"])
@@ -188,7 +188,7 @@ def change_requisition_line(request, number: str, payload: RequisitionChangeIn):
         supplier = Supplier.objects.filter(number=payload.supplier).first()
         if supplier is None:
             raise FieldErrors([("supplier", f"Unknown supplier “{payload.supplier}”.")])
-    requisition_line_reassign(
+    requisition_reassign(
         requisition=_requisition(number),
         supplier=supplier,
         unit_price=payload.unit_price,

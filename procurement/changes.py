@@ -236,6 +236,7 @@ def _revise(po: PurchaseOrder, *, acting_user, reason: str, grew: bool) -> None:
         return  # never sent: the buyer sends it when ready
     if _from_sales_order.get() and settings.PO_CHANGE_ORDER_REVIEW and not po.touchless:
         if po.change_order_held_at is None:
+            _email_withdraw(po)  # a buyer's change waiting out the window: reviewed first now
             _held(po, timezone.now())
             change_log(
                 document=po,

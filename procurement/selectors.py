@@ -61,7 +61,7 @@ def requisition_lines(*, status: str = "", supplier: str = "", search: str = "")
 class SupplierOffer:
     supplier: Supplier
     unit_price: Decimal | None
-    lead_time_days: int
+    lead_time_days: int | None
 
 
 def requisition_supplier_offers(requisition: RequisitionLine) -> list[SupplierOffer]:
@@ -73,6 +73,8 @@ def requisition_supplier_offers(requisition: RequisitionLine) -> list[SupplierOf
         SourcingRule.objects.filter(type=SupplyType.BUY, supplier__isnull=False)
         .filter(Q(item=requisition.item_id) | Q(item__isnull=True))
         .filter(Q(organization=requisition.organization_id) | Q(organization__isnull=True))
+        # effective today, both ends inclusive (as supply.sourcing_decision.effective_rules)
+        .filter(Q(effective_from__isnull=True) | Q(effective_from__lte=today))
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=today))
         .select_related("supplier")
         # The most specific rule first: item + organization, item, organization, any.
@@ -84,6 +86,17 @@ def requisition_supplier_offers(requisition: RequisitionLine) -> list[SupplierOf
             rule.supplier_id, SupplierOffer(rule.supplier, rule.unit_price, rule.lead_time_days)
         )
     return sorted(offers.values(), key=lambda offer: offer.supplier.number)
+
+
+def requisition_change_offers(requisition: RequisitionLine) -> list[SupplierOffer]:
+    """The suppliers the requisition page offers: its supplier offers, and always the
+    requisition's own supplier (at its price) — a price-only change never switches supplier,
+    even when that supplier's rule has expired or was removed."""
+    offers = requisition_supplier_offers(requisition)
+    if all(offer.supplier.pk != requisition.supplier_id for offer in offers):
+        own = SupplierOffer(requisition.supplier, requisition.unit_price, None)
+        offers = sorted([*offers, own], key=lambda offer: offer.supplier.number)
+    return offers
 
 
 def requisition_line(number: str) -> RequisitionLine:

@@ -460,6 +460,10 @@ def purchase_order_email_send(payload: dict) -> str | None:
         note = f"not sent: {po.number} is {po.status} at revision {po.revision}"
         logger.warning("Supplier email of %s revision %s %s", po.number, revision, note)
         return note
+    if po.change_order_held_at is not None:
+        note = f"not sent: {po.number} revision {revision} is held for the buyer's review"
+        logger.warning("Supplier email of %s revision %s %s", po.number, revision, note)
+        return note
     lines = list(purchase_order_lines(po, ordered_only=True))
     body = "\n".join(
         [
@@ -491,6 +495,10 @@ def purchase_order_email_send(payload: dict) -> str | None:
         marked = PurchaseOrder.objects.filter(pk=po.pk, communicated_revision__lt=revision).update(
             communicated_at=timezone.now(), communicated_revision=revision
         )
+        # the supplier has the latest revision: nothing is held for review any more
+        PurchaseOrder.objects.filter(pk=po.pk, revision=revision).exclude(
+            change_order_held_at=None
+        ).update(change_order_held_at=None)
         if marked:
             change_log(
                 document=po,

@@ -37,7 +37,6 @@ from procurement.services import (
     purchase_order_communicate,
     purchase_order_reject,
     purchase_order_submit,
-    requisition_line_reassign,
 )
 from supply.flows.buy import (
     purchase_order_acknowledge,
@@ -45,6 +44,7 @@ from supply.flows.buy import (
     purchase_order_line_revise,
     purchase_order_line_take_back,
     purchase_orders_create,
+    requisition_reassign,
 )
 
 REQUISITION_CSV_HEADER = (
@@ -180,7 +180,7 @@ def requisition(request, number: str):
     """One requisition line: what it buys, for which order, from whom, its PO line once
     ordered, and its timeline; the buyer changes its supplier or price while it is open."""
     requisition = _requisition(number)
-    offers = selectors.requisition_supplier_offers(requisition)
+    offers = selectors.requisition_change_offers(requisition)
     timeline = TransitionLog.objects.filter(
         document_type=document_type_of(RequisitionLine), document_id=requisition.pk
     ).select_related("actor")
@@ -205,7 +205,7 @@ def requisition_change(request, number: str):
         raise PermissionDenied("Only buyers change requisitions.")
     requisition = _requisition(number)
     form = RequisitionChangeForm(
-        request.POST, offers=selectors.requisition_supplier_offers(requisition)
+        request.POST, offers=selectors.requisition_change_offers(requisition)
     )
     if not form.is_valid():
         problems = "; ".join(" ".join(errors) for errors in form.errors.values())
@@ -213,9 +213,13 @@ def requisition_change(request, number: str):
         return redirect("procurement:requisition", number=number)
     data = form.cleaned_data
     try:
-        if data["supplier"] is None and data["unit_price"] is None:
-            raise BusinessRuleError("Choose another supplier or enter a new unit price.")
-        requisition = requisition_line_reassign(
+        same_supplier = data["supplier"] is None or data["supplier"].pk == requisition.supplier_id
+        same_price = data["unit_price"] is None or data["unit_price"] == requisition.unit_price
+        if same_supplier and same_price:
+            raise BusinessRuleError(
+                "Nothing changed: choose another supplier or enter a new unit price."
+            )
+        requisition = requisition_reassign(
             requisition=requisition,
             supplier=data["supplier"],
             unit_price=data["unit_price"],

@@ -37,6 +37,7 @@ from manufacturing.services import (
     work_order_change,
     work_order_create,
     work_order_demand_cut,
+    work_order_demand_regrow,
     work_order_locked,
 )
 from procurement.changes import (
@@ -293,6 +294,16 @@ class MakeAdapter(_Adapter):
     def arrived(self, tracking_line) -> Decimal:
         return tracking_line.work_order.quantity_completed
 
+    def _pending(self, tracking_line) -> Decimal:
+        """What the line still waits for from the work order (its reservation against it)."""
+        source, document_id = self.reserved_against(tracking_line)
+        return sum(
+            Reservation.objects.filter(
+                supply_source=source, document_id=document_id, status=Reservation.Status.ACTIVE
+            ).values_list("quantity", flat=True),
+            ZERO,
+        )
+
     def _locked(self, tracking_line) -> WorkOrder:
         tracking_line.work_order = work_order_locked(tracking_line.work_order)
         return tracking_line.work_order
@@ -300,6 +311,16 @@ class MakeAdapter(_Adapter):
     def resize(self, tracking_line, quantity, *, acting_user=None, reason="") -> bool:
         work_order = self._locked(tracking_line)
         if work_order.status != WorkOrder.Status.UNRELEASED:
+            if work_order.status in WorkOrder.OPEN_STATES and quantity > work_order.quantity:
+                # the line grows back after a cut: what the work order makes beyond its need
+                # (and is not promised to it yet) is the line's again, before any new source
+                return work_order_demand_regrow(
+                    work_order=work_order,
+                    quantity=quantity - work_order.quantity,
+                    room=work_order.quantity_open - self._pending(tracking_line),
+                    reason=reason,
+                    acting_user=acting_user,
+                )
             if work_order.status in WorkOrder.OPEN_STATES:  # production is told of a cut
                 work_order_demand_cut(
                     work_order=work_order, quantity=quantity, reason=reason, acting_user=acting_user
@@ -320,7 +341,9 @@ class MakeAdapter(_Adapter):
         work_order = self._locked(tracking_line)
         if work_order.status not in WorkOrder.OPEN_STATES or work_order.quantity_completed:
             return False
-        work_order_cancel_document(work_order=work_order, reason=reason, acting_user=acting_user)
+        work_order_cancel_document(
+            work_order=work_order, reason=reason, acting_user=acting_user, from_demand=True
+        )
         return True
 
 

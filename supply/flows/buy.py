@@ -15,6 +15,7 @@ from core.formatting import qty
 from core.queries import bulk_update_rows
 from core.services import (
     change_log,
+    field_change,
     gc_paused,
     transition,
     use_case,
@@ -35,6 +36,7 @@ from procurement.services import (
     purchase_order_communicate_if_possible,
     purchase_order_create_from_requisitions,
     purchase_order_submit,
+    requisition_line_reassign,
     requisition_lines_locked_open,
 )
 from supply.models import SupplyException, SupplyOrder, SupplyTrackingLine
@@ -381,3 +383,37 @@ def purchase_order_line_take_back(
             acting_user,
         )
     return po_line
+
+
+def requisition_reassign(
+    *, requisition: RequisitionLine, supplier=None, unit_price=None, acting_user=None
+) -> RequisitionLine:
+    """The buyer moves an OPEN requisition line to another supplier and/or price
+    (procurement.services.requisition_line_reassign); the supply order it works for follows —
+    it buys from the requisition's supplier at its price — each change in its change log."""
+    with use_case():
+        requisition = requisition_line_reassign(
+            requisition=requisition,
+            supplier=supplier,
+            unit_price=unit_price,
+            acting_user=acting_user,
+        )
+        supply_order = (
+            SupplyOrder.objects.select_for_update()
+            .filter(tracking_lines__requisition_line=requisition)
+            .first()
+        )
+        if supply_order is not None:
+            for field, value in (
+                ("supplier", requisition.supplier),
+                ("unit_price", requisition.unit_price),
+            ):
+                field_change(
+                    supply_order,
+                    field,
+                    value,
+                    acting_user=acting_user,
+                    demand_line_id=requisition.demand_line_id,
+                    reason=f"buyer changed {requisition.number}",
+                )
+    return requisition

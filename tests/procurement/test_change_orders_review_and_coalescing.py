@@ -224,3 +224,50 @@ def test_the_buyers_change_during_a_review_joins_the_held_revision(
     po = PurchaseOrder.objects.get()
     assert (po.revision, po.communicated_revision) == (1, 1)
     assert subjects(mailoutbox) == ["0", "1"] and " x 8 at " in mailoutbox[-1].body
+
+
+def test_a_buyers_change_waiting_out_the_window_is_held_when_a_sales_order_change_joins_it(
+    world, settings, mailoutbox, time_machine, client_for
+):
+    settings.PO_CHANGE_ORDER_REVIEW = True
+    settings.PO_CHANGE_ORDER_WINDOW_MINUTES = 5
+    time_machine.move_to(timezone.now(), tick=False)
+    line = world.supplied(world.laptop, 5)
+    po_line = world.on_po(line)
+    buyer = client_for("buyer")
+    number = po_line.purchase_order.number
+    buyer.patch(  # the buyer's own change: queued to go when the window ends
+        f"/api/v1/purchase-orders/{number}/lines/1",
+        {"quantity": "6"},
+        content_type="application/json",
+    )
+
+    change(line, 8)  # a sales order change joins revision 1: held for the buyer's review
+    time_machine.shift(datetime.timedelta(minutes=10))
+    outbox_relay()
+
+    po = PurchaseOrder.objects.get()
+    assert subjects(mailoutbox) == ["0"]  # the window ran out, the held revision did not go
+    assert (po.revision, po.communicated_revision) == (1, 0)
+    assert po.change_order_held_at is not None
+    buyer.patch(  # a later buyer change joins the held revision, it does not strand it
+        f"/api/v1/purchase-orders/{number}/lines/1",
+        {"quantity": "9"},
+        content_type="application/json",
+    )
+
+    buyer.post(f"/procurement/purchase-orders/{number}/communicate/")
+    outbox_relay()
+
+    po.refresh_from_db()
+    assert (po.revision, po.communicated_revision, po.change_order_held_at) == (1, 1, None)
+    assert subjects(mailoutbox) == ["0", "1"]
+    assert " x 9 at " in mailoutbox[-1].body
+    buyer.patch(
+        f"/api/v1/purchase-orders/{number}/lines/1",
+        {"quantity": "10"},
+        content_type="application/json",
+    )
+    time_machine.shift(datetime.timedelta(minutes=10))
+    outbox_relay()
+    assert subjects(mailoutbox) == ["0", "1", "2"]  # the next change goes after the window

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.models import TransitionLog
 from procurement.models import PurchaseOrderLine, RequisitionLine
 from tests.factories import BuyRuleFactory, SupplierFactory
 
@@ -121,3 +122,25 @@ def test_once_on_a_po_the_requisition_no_longer_changes_409(client_for, world, f
     assert "change the PO line instead" in refused.json()["detail"]
     assert PurchaseOrderLine.objects.get().purchase_order.supplier.number == "S-CONTOSO"
     assert po_line.number in page and "Change supplier or price" not in page
+
+
+def test_the_supply_order_follows_the_requisitions_new_supplier_and_price(
+    client_for, world, fabrikam
+):
+    from supply.models import SupplyOrder
+
+    requisition = _requisition(world)
+    buyer = client_for("buyer")
+
+    buyer.post(
+        f"/procurement/requisitions/{requisition.number}/change/",
+        {"supplier": "S-FABRIKAM", "unit_price": "840"},
+    )
+
+    supply_order = SupplyOrder.objects.get(demand_line=requisition.demand_line)
+    assert (supply_order.supplier, supply_order.unit_price) == (fabrikam, Decimal("840"))
+    logged = TransitionLog.objects.filter(
+        document_type="supply.supplyorder", document_id=supply_order.pk
+    ).values_list("field", "to_value")
+    assert {("unit_price", "840.0000"), ("unit_price", "840")} & set(logged)
+    assert any(field == "supplier" for field, _ in logged)

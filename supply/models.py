@@ -247,7 +247,7 @@ class SupplyTrackingLine(models.Model):
             return reverse("manufacturing:work_order", args=[self.document_number])
         if self.transfer_order_line_id:
             return reverse("warehouse:transfer_order", args=[self.document_number])
-        return f"{reverse('procurement:requisitions')}?q={self.document_number}"
+        return reverse("procurement:requisition", args=[self.document_number])
 
     @property
     def document_status(self) -> str:

@@ -556,7 +556,7 @@ def _chain_of(tracking_line: SupplyTrackingLine, receipts) -> list[ChainDocument
             ChainDocument(
                 "Requisition",
                 requisition.number,
-                f"{reverse('procurement:requisitions')}?q={requisition.number}",
+                reverse("procurement:requisition", args=[requisition.number]),
                 requisition.status,
                 requisition.quantity,
                 f"from {requisition.supplier.name}, need by {day(requisition.need_by_date)}",
@@ -717,7 +717,7 @@ def _document_step(tracking_line: SupplyTrackingLine) -> NextStep | None:
             return None
         return NextStep(
             f"Waiting for a buyer to order {requisition.number} from {requisition.supplier.name}",
-            f"{reverse('procurement:requisitions')}?q={requisition.number}",
+            reverse("procurement:requisition", args=[requisition.number]),
             opens=requisition.number,
         )
     work_order = tracking_line.work_order

@@ -28,7 +28,7 @@ def test_the_manager_buys_a_backorder_from_any_supplier_from_the_workbench(
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/supply/")
     row = page.get_by_test_id(f"backorder-{order.number}-1")
-    row.get_by_role("link", name=f"Choose a source for {order.number} line 1").click()
+    row.get_by_role("link", name=f"Choose source for {order.number} line 1").click()
 
     expect(
         page.get_by_role("heading", name="Choose a source for the 40 the line lacks")

@@ -55,7 +55,7 @@ def test_the_buyer_follows_the_requisition_from_the_pegging_page(client_for, req
 
     html = buyer.get(f"/supply/lines/{line.order.number}/{line.line_number}/").content.decode()
 
-    link = f"/procurement/requisitions/?q={requisition}"
+    link = f"/procurement/requisitions/{requisition}/"
     assert link in links_of(html)
     assert f"Open {requisition}" in html
     assert buyer.get(link).status_code == 200

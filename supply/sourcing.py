@@ -15,7 +15,6 @@ from orders.models import FulfillmentLine
 from supply import sourcing_decision
 from supply.models import SourcingDecision, SupplyOrder
 from warehouse.models import InventoryBalance
-from warehouse.services import balances_lock
 
 
 def _today() -> datetime.date:
@@ -229,11 +228,6 @@ def choose(
     quantity = line.quantity if quantity is None else quantity
     rules = _rule_options(line.item_id, organization.pk)
     transfer_sources = {r.source_organization_id for r in rules if r.type == SupplyType.TRANSFER}
-    if lock and transfer_sources:
-        # What a source has is read under its row lock: two lines never both count the same
-        # stock there. The callers locked these rows with the ship-from's, in key order
-        # (balance_keys); this only holds them where a caller did not.
-        balances_lock((line.item_id, source) for source in transfer_sources)
     available = _transfer_available(line.item_id, transfer_sources)
     codes = {
         r.source_organization_id: r.source_organization.code

@@ -187,9 +187,8 @@ def _promise_lines(
             )
         line.ship_from = organization
     pairs = [(line.item_id, line.ship_from_id) for line in lines]
+    balances = balances_lock(pairs)
     with sourcing.rules_cache():
-        # The ship-from rows and the transfer sources' rows, together in key order.
-        balances = balances_lock(sourcing.balance_keys(pairs))
         sourcing.lock_shared_rules(pairs)
         promised = promise_lines(lines, balances, acting_user)
     sales_order_refresh_status(
@@ -246,8 +245,8 @@ def backorder_promise_again(
     held = reserved_on_hand(reservations_active(line=line, source=Reservation.Source.ON_HAND))
     if held:
         line = _keep_what_is_held(line, held)
+    balances = balances_lock([(line.item_id, organization.pk)])
     with sourcing.rules_cache():
-        balances = balances_lock(sourcing.balance_keys([(line.item_id, organization.pk)]))
         promise_lines([line], balances, acting_user)
     return line
 

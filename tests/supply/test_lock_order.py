@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from catalog.models import SourcingRule
 from orders.models import FulfillmentLine, SalesOrder
 from orders.services import LineInput
 from procurement.models import PurchaseOrder, RequisitionLine
@@ -226,46 +225,3 @@ def test_a_ship_from_move_locks_both_balances_in_key_order_before_releasing(worl
         probe=InventoryBalance.objects.filter(item=world.laptop, organization=w3),
     )
     assert InventoryBalance.objects.get(item=world.laptop, organization=w3).reserved == 0
-
-
-def test_a_submit_locks_the_transfer_source_with_the_ship_from_in_key_order(world):
-    world.transfer_setup()  # W2 holds 10 CHAIR
-    w3 = OrganizationFactory(code="W3")
-    assert world.w1.pk < world.w2.pk < w3.pk
-    SourcingRule.objects.create(
-        item=world.chair, organization=w3, type="TRANSFER", source_organization=world.w2
-    )
-    InventoryBalance.objects.get_or_create(item=world.chair, organization=w3)
-    order = world.order(LineInput(world.chair, Decimal(4), ship_from=w3))
-
-    def submit():
-        sales_order_submit(order=order, acting_user=world.csr)
-
-    # What W2 has is read under its lock, taken before W3's (key order).
-    assert run_into_lock(
-        submit,
-        hold=InventoryBalance.objects.filter(item=world.chair, organization=world.w2),
-        probe=InventoryBalance.objects.filter(item=world.chair, organization=w3),
-    )
-    assert SupplyOrder.objects.get().supply_type == "TRANSFER"
-
-
-def test_two_warehouses_never_both_transfer_the_same_stock(world):
-    world.transfer_setup()  # W2 holds 10 CHAIR; W1 transfers from it
-    w3 = OrganizationFactory(code="W3")
-    SourcingRule.objects.create(
-        item=world.chair, organization=w3, type="TRANSFER", source_organization=world.w2
-    )
-    orders = [
-        world.order(LineInput(world.chair, Decimal(10), ship_from=org))
-        for org in (world.w1, w3) * 3
-    ]
-
-    errors = run_concurrently(lambda o: sales_order_submit(order=o, acting_user=world.csr), orders)
-
-    assert errors == []
-    transferred = SupplyOrder.objects.filter(supply_type="TRANSFER").values_list(
-        "quantity", flat=True
-    )
-    assert sum(transferred) == 10  # one line gets W2's 10, the others are backordered
-    assert FulfillmentLine.objects.filter(status="BACKORDERED").count() == 5

@@ -229,7 +229,13 @@ def webhook_deliver(payload: dict) -> str | None:
         attempt.error = str(exc)[:500]
     else:
         try:
-            answer = post(target, data=body.encode(), headers=headers, timeout=TIMEOUT_SECONDS)
+            answer = post(
+                target,
+                data=body.encode(),
+                headers=headers,
+                timeout=TIMEOUT_SECONDS,
+                deadline=settings.WEBHOOKS_DELIVERY_SECONDS,
+            )
             attempt.status_code = answer.status_code
             if 300 <= answer.status_code < 400:
                 attempt.error = (

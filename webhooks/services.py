@@ -104,7 +104,12 @@ def subscription_secret_rotate(
     *, subscription: Subscription, previous_valid_hours: int = 24
 ) -> Subscription:
     """A new signing secret (the caller shows it once). The old one keeps signing deliveries, next
-    to the new, for `previous_valid_hours` (0: stops at once — a leaked secret)."""
+    to the new, for `previous_valid_hours` (0: stops at once — a leaked secret).
+
+    While an earlier rotation's overlap is still running, the secret kept is that earlier
+    previous one — the one the receiver still checks with — not the secret shown a moment ago
+    and most likely never installed (a reload, a double submit, a retried API call): a second
+    rotation replaces only the new secret, and the overlap runs `previous_valid_hours` from now."""
     if not 0 <= previous_valid_hours <= ROTATION_OVERLAP_HOURS_MAX:
         raise FieldErrors(
             [("previous_valid_hours", f"Give 0 to {ROTATION_OVERLAP_HOURS_MAX} hours.")]
@@ -116,8 +121,13 @@ def subscription_secret_rotate(
 def _secret_rotate(pk: int, previous_valid_hours: int) -> Subscription:
     now = timezone.now()
     subscription = Subscription.objects.select_for_update().get(pk=pk)
+    overlapping = bool(subscription.previous_secret) and (
+        subscription.previous_secret_expires_at is not None
+        and subscription.previous_secret_expires_at > now
+    )
     if previous_valid_hours and subscription.secret:
-        subscription.previous_secret = subscription.secret
+        if not overlapping:
+            subscription.previous_secret = subscription.secret
         subscription.previous_secret_expires_at = now + datetime.timedelta(
             hours=previous_valid_hours
         )

@@ -208,6 +208,27 @@ def events_from_change_log(entries) -> None:
             )
 
 
+def _creator_refusal(subscription: Subscription, event_type: str) -> str:
+    """Why this event is not sent to this subscription (empty: it is): whoever subscribed must
+    still be active and allowed to read what the event carries — checked at every delivery, not
+    only when subscribing. A subscription made without a user (by the system) is not checked."""
+    creator = subscription.created_by
+    if creator is None:
+        return ""
+    if not creator.is_active:
+        return (
+            f"Not sent: {creator.get_username()}, who made this subscription, is deactivated. "
+            "Have an active user subscribe again."
+        )
+    missing = event_permissions_missing(creator, [event_type])
+    if missing:
+        return (
+            f"Not sent: {creator.get_username()}, who made this subscription, may no longer "
+            f"read what a {event_type} event carries (lacks {', '.join(missing)})."
+        )[:500]
+    return ""
+
+
 @outbox_handler(DELIVER, retry=RETRY, lane="webhooks")
 def webhook_deliver(payload: dict) -> str | None:
     """POST one event to one subscription; raise (try again later) unless it answers 2xx."""
@@ -215,6 +236,10 @@ def webhook_deliver(payload: dict) -> str | None:
     if subscription is None or not subscription.active:
         return "the subscription was deleted or deactivated"
     event = Event.objects.get(pk=payload["event"])
+    refusal = _creator_refusal(subscription, event.type)
+    if refusal:
+        DeliveryAttempt.objects.create(subscription=subscription, event=event, error=refusal)
+        raise BusinessRuleError(refusal)  # not sent, not retried: FAILED, shown in the admin
     body = json.dumps(event.body, separators=(",", ":"), ensure_ascii=False)
     timestamp = int(time.time())
     headers = {

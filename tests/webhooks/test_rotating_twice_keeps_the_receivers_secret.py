@@ -101,3 +101,12 @@ def test_a_subscription_added_in_a_popup_shows_its_secret_there(admin_client):
     assert answer.status_code == 200
     assert Subscription.objects.get().secret in answer.content.decode()
     assert "it is shown only on this page" in answer.content.decode()
+
+
+def test_the_secret_page_needs_a_webhooks_permission(client):
+    subscription = subscription_create(url="https://hooks.example.com/b2b", events=["*"])
+    client.force_login(UserFactory(username="clerk", is_staff=True))
+
+    answer = client.get(f"/admin/webhooks/subscription/{subscription.pk}/secret/")
+
+    assert answer.status_code == 403

@@ -42,7 +42,20 @@ from urllib3.util import parse_url
 
 # One DNS label: letters, digits and hyphens (and underscores, which some service names use).
 _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
-_SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT: neither global nor private
+# What WEBHOOKS_ALLOW_PRIVATE_URLS lets through, and nothing more (Python's `is_private` also
+# takes 0.0.0.0/8, 192.0.0.0/24, the documentation and benchmarking ranges…).
+_OWN_NETWORK = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "10.0.0.0/8",  # RFC 1918
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "127.0.0.0/8",  # loopback
+        "100.64.0.0/10",  # shared (carrier-grade NAT)
+        "::1/128",
+        "fc00::/7",  # IPv6 unique local
+    )
+)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
@@ -82,7 +95,8 @@ def _never(ip) -> bool:
         ip.is_multicast
         or ip.is_unspecified
         or ip.is_link_local  # 169.254.0.0/16: the cloud metadata service; fe80::/10
-        or ip.is_reserved  # 240.0.0.0/4 and the broadcast address; IPv6 reserved ranges
+        # 240.0.0.0/4 and the broadcast address; IPv6 reserved ranges (::/8 but its loopback ::1)
+        or (ip.is_reserved and not ip.is_loopback)
         or getattr(ip, "is_site_local", False)  # fec0::/10
     )
 
@@ -97,7 +111,9 @@ def address_allowed(address: str, *, allow_private: bool) -> bool:
         return False
     if ip.is_global:
         return True
-    return allow_private and (ip.is_loopback or ip.is_private or ip in _SHARED)
+    return allow_private and any(
+        ip.version == network.version and ip in network for network in _OWN_NETWORK
+    )
 
 
 def _plain_name(host: str) -> bool:

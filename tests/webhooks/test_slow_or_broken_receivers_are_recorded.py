@@ -11,6 +11,7 @@ import pytest
 
 from core.models import OutboxMessage
 from core.outbox import outbox_relay
+from tests.webhooks.receiver import Receiver
 from webhooks.models import DeliveryAttempt
 from webhooks.services import subscription_create
 
@@ -112,3 +113,28 @@ def test_a_receiver_trickling_its_answer_is_cut_off_at_the_delivery_deadline(wor
     assert not attempt.succeeded
     assert "deadline" in attempt.error
     assert OutboxMessage.objects.get(topic="webhooks.deliver").status == "PENDING"
+
+
+def test_at_most_three_of_a_names_addresses_are_tried(world, flow, dns):
+    receiver = Receiver()  # on 127.0.0.1; nothing listens on 127.0.0.2-4 (refused at once)
+    url = f"http://hooks.example.com:{receiver.port}/hooks"
+    try:
+        dns.point("hooks.example.com", ["127.0.0.2", "127.0.0.1"])
+        second = subscription_create(url=url, events=["sales_order.created"])
+        world.order((world.laptop, 1))
+        outbox_relay()
+        outbox_relay(lane="webhooks")
+        assert len(receiver.requests) == 1  # the second address answered
+
+        second.delete()
+        dns.point("hooks.example.com", ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.1"])
+        fourth = subscription_create(url=url, events=["sales_order.created"])
+        world.order((world.laptop, 2))
+        outbox_relay()
+        outbox_relay(lane="webhooks")
+    finally:
+        receiver.close()
+
+    assert len(receiver.requests) == 1
+    attempt = DeliveryAttempt.objects.get(subscription=fourth)
+    assert attempt.status_code is None and "ConnectionError" in attempt.error

@@ -343,6 +343,8 @@ WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=Fa
 # How long a process trusts its list of active subscriptions: a subscription made in another
 # process gets events from at most this many seconds after it was made.
 WEBHOOKS_SUBSCRIPTIONS_CACHE_SECONDS = env.int("WEBHOOKS_SUBSCRIPTIONS_CACHE_SECONDS", default=5)
+# The whole of one webhook delivery (connect, send, answer), well under the outbox lease (300 s)
+WEBHOOKS_DELIVERY_SECONDS = env.float("WEBHOOKS_DELIVERY_SECONDS", default=15)
 # Supply orders still REQUESTED this long after creation are re-queued (beat, every 30 s).
 SUPPLY_STALE_AFTER_SECONDS = env.int("SUPPLY_STALE_AFTER_SECONDS", default=60)
 

@@ -22,10 +22,13 @@ check). It follows no redirect and uses no proxy from the environment (REQUESTS_
 still honoured, for receivers whose certificates come from a private authority).
 """
 
+import contextlib
 import ipaddress
 import os
 import re
 import socket
+import threading
+import time
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -34,11 +37,25 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.util import parse_url
 
 # One DNS label: letters, digits and hyphens (and underscores, which some service names use).
 _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
-_SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT: neither global nor private
+# What WEBHOOKS_ALLOW_PRIVATE_URLS lets through, and nothing more (Python's `is_private` also
+# takes 0.0.0.0/8, 192.0.0.0/24, the documentation and benchmarking ranges…).
+_OWN_NETWORK = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "10.0.0.0/8",  # RFC 1918
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "127.0.0.0/8",  # loopback
+        "100.64.0.0/10",  # shared (carrier-grade NAT)
+        "::1/128",
+        "fc00::/7",  # IPv6 unique local
+    )
+)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
@@ -78,7 +95,8 @@ def _never(ip) -> bool:
         ip.is_multicast
         or ip.is_unspecified
         or ip.is_link_local  # 169.254.0.0/16: the cloud metadata service; fe80::/10
-        or ip.is_reserved  # 240.0.0.0/4 and the broadcast address; IPv6 reserved ranges
+        # 240.0.0.0/4 and the broadcast address; IPv6 reserved ranges (::/8 but its loopback ::1)
+        or (ip.is_reserved and not ip.is_loopback)
         or getattr(ip, "is_site_local", False)  # fec0::/10
     )
 
@@ -93,7 +111,9 @@ def address_allowed(address: str, *, allow_private: bool) -> bool:
         return False
     if ip.is_global:
         return True
-    return allow_private and (ip.is_loopback or ip.is_private or ip in _SHARED)
+    return allow_private and any(
+        ip.version == network.version and ip in network for network in _OWN_NETWORK
+    )
 
 
 def _plain_name(host: str) -> bool:
@@ -166,31 +186,88 @@ def destination(url: str, *, allow_private: bool) -> Destination:
 # --- sending ----------------------------------------------------------------------------------
 
 
+MAX_ADDRESSES = 3  # of a name's addresses, at most this many are tried, one after another
+
+
+class DeliveryFailed(requests.RequestException):
+    """The receiver could not be reached or did not answer in time (a failed attempt, retried)."""
+
+
+class _Delivery:
+    """The sockets of one delivery and its deadline: when it passes, every socket is shut down
+    (a receiver trickling bytes cannot hold the delivery past it)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+        self.sockets = []
+        self.expired = False
+        self.lock = threading.Lock()
+        self.timer = threading.Timer(seconds, self.expire)
+        self.timer.daemon = True
+
+    def remaining(self) -> float:
+        return self.ends - time.monotonic()
+
+    def track(self, sock) -> None:
+        with self.lock:
+            self.sockets.append(sock)
+            if self.expired:
+                self._shut(sock)
+
+    def expire(self) -> None:
+        with self.lock:
+            self.expired = True
+            for sock in self.sockets:
+                self._shut(sock)
+
+    @staticmethod
+    def _shut(sock) -> None:
+        with contextlib.suppress(OSError):  # already closed
+            sock.shutdown(socket.SHUT_RDWR)
+
+
 class _Pinned:
     """A urllib3 connection that opens its socket to the `pinned` addresses (the first that
-    answers, as urllib3 tries a name's addresses), not to a fresh lookup of its host; everything
-    else (Host header, SNI, certificate check) keeps the host name."""
+    answers, as urllib3 tries a name's addresses, at most MAX_ADDRESSES of them and within the
+    delivery's deadline), not to a fresh lookup of its host; everything else (Host header, SNI,
+    certificate check) keeps the host name."""
 
     pinned: tuple[str, ...] = ()
+    delivery: _Delivery | None = None
 
     def _new_conn(self):
         name = self._dns_host
+        timeout = self.timeout
         failure = None
         try:
-            for address in self.pinned:
+            for address in self.pinned[:MAX_ADDRESSES]:
+                remaining = self.delivery.remaining() if self.delivery else None
+                if remaining is not None:
+                    if remaining <= 0:
+                        break
+                    self.timeout = min(timeout, remaining) if timeout else remaining
                 self._dns_host = address
                 try:
-                    return super()._new_conn()
+                    sock = super()._new_conn()
                 except (NewConnectionError, ConnectTimeoutError) as exc:
                     failure = exc
-            raise failure
+                else:
+                    if self.delivery:
+                        self.delivery.track(sock)
+                    return sock
+            raise failure or ConnectTimeoutError(
+                self, f"No connection to {name} within the delivery's deadline."
+            )
         finally:
             self._dns_host = name
+            self.timeout = timeout
 
 
-def _session(addresses: tuple[str, ...]) -> requests.Session:
-    http = type("PinnedHTTPConnection", (_Pinned, HTTPConnection), {"pinned": addresses})
-    https = type("PinnedHTTPSConnection", (_Pinned, HTTPSConnection), {"pinned": addresses})
+def _session(addresses: tuple[str, ...], delivery: _Delivery | None = None) -> requests.Session:
+    pinned = {"pinned": addresses, "delivery": delivery}
+    http = type("PinnedHTTPConnection", (_Pinned, HTTPConnection), pinned)
+    https = type("PinnedHTTPSConnection", (_Pinned, HTTPSConnection), pinned)
     adapter = HTTPAdapter(max_retries=0)
     adapter.poolmanager.pool_classes_by_scheme = {
         "http": type("PinnedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
@@ -213,21 +290,45 @@ class Answer(NamedTuple):
     location: str  # of a redirect (not followed)
 
 
-def post(target: Destination, *, data: bytes, headers: dict, timeout: float) -> Answer:
-    """POST to the checked address of `target`, following no redirect."""
-    with _session(target.addresses) as session:
-        answer = session.post(
-            target.url,
-            data=data,
-            headers=headers,
-            timeout=timeout,
-            allow_redirects=False,
-            stream=True,
-        )
-        try:
-            excerpt = answer.raw.read(1024, decode_content=True) or b""
-        finally:
-            answer.close()
+def post(
+    target: Destination, *, data: bytes, headers: dict, timeout: float, deadline: float
+) -> Answer:
+    """POST to the checked address of `target`, following no redirect: `timeout` for each
+    connection attempt and socket read, `deadline` seconds for the whole delivery (connecting,
+    sending, the answer's headers and the start of its body). Any failure to reach the receiver
+    or to read its answer in time raises DeliveryFailed (a requests.RequestException)."""
+    delivery = _Delivery(deadline)
+    delivery.timer.start()
+    try:
+        with _session(target.addresses, delivery) as session:
+            answer = session.post(
+                target.url,
+                data=data,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
+            )
+            try:
+                excerpt = b""
+                while len(excerpt) < 1024 and not delivery.expired:
+                    chunk = answer.raw.read(1024 - len(excerpt), decode_content=True)
+                    if not chunk:
+                        break
+                    excerpt += chunk
+            finally:
+                answer.close()
+        if delivery.expired:
+            raise DeliveryFailed(f"no complete answer within the {deadline:g} s deadline")
+    except (requests.RequestException, Urllib3Error) as exc:
+        if delivery.expired:
+            raise DeliveryFailed(f"no complete answer within the {deadline:g} s deadline") from exc
+        if isinstance(exc, requests.RequestException):
+            raise
+        # urllib3's own errors reading the body (ReadTimeoutError, ProtocolError, DecodeError)
+        raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        delivery.timer.cancel()
     return Answer(
         answer.status_code,
         excerpt.decode("utf-8", "replace"),

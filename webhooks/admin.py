@@ -1,11 +1,12 @@
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 
 from core.exceptions import FieldErrors
@@ -14,6 +15,8 @@ from webhooks.addresses import UrlRefused, destination
 from webhooks.events import EVENT_TYPES
 from webhooks.models import DeliveryAttempt, Subscription
 from webhooks.services import event_permissions_missing, secret_new, subscription_secret_rotate
+
+SECRET_SESSION_KEY = "webhooks_secret_to_show"
 
 
 class SubscriptionForm(forms.ModelForm):
@@ -111,10 +114,12 @@ class SubscriptionAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     def response_add(self, request, obj, post_url_continue=None):
-        if IS_POPUP_VAR in request.POST:
-            return super().response_add(request, obj, post_url_continue)
-        return self._secret_page(
-            request, obj, "The subscription is saved", add_another="_addanother" in request.POST
+        return self._show_secret_once(
+            request,
+            obj,
+            "The subscription is saved",
+            add_another="_addanother" in request.POST,
+            popup=IS_POPUP_VAR in request.POST,
         )
 
     def get_urls(self):
@@ -124,12 +129,19 @@ class SubscriptionAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.rotate_secret_view),
                 name="webhooks_subscription_rotate_secret",
             ),
+            path(
+                "<path:object_id>/secret/",
+                self.admin_site.admin_view(self.secret_view),
+                name="webhooks_subscription_secret",
+            ),
             *super().get_urls(),
         ]
 
     def rotate_secret_view(self, request, object_id):
         """Confirm (GET), then rotate and show the new secret once (POST)."""
-        subscription = get_object_or_404(Subscription, pk=object_id)
+        subscription = self.get_object(request, unquote(object_id))
+        if subscription is None:
+            raise Http404("No such webhook subscription.")
         if not self.has_change_permission(request, subscription):
             raise PermissionDenied
         context = {
@@ -148,10 +160,45 @@ class SubscriptionAdmin(admin.ModelAdmin):
                 context["error"] = "Choose how long the old secret keeps signing."
             else:
                 self.log_change(request, subscription, "Rotated the signing secret.")
-                return self._secret_page(request, subscription, "The signing secret is rotated")
+                return self._show_secret_once(
+                    request, subscription, "The signing secret is rotated"
+                )
         return TemplateResponse(request, "admin/webhooks/subscription/rotate_secret.html", context)
 
-    def _secret_page(self, request, subscription, headline, *, add_another=False):
+    def _show_secret_once(self, request, subscription, headline, *, add_another=False, popup=False):
+        """After the POST that made the secret, a redirect to the page that shows it once: a
+        reload or the back button does not add or rotate again. The secret waits in the
+        (server-side) session for that one page and is gone once shown."""
+        request.session[SECRET_SESSION_KEY] = {
+            "pk": subscription.pk,
+            "secret": subscription.secret,
+            "headline": headline,
+            "add_another": add_another,
+        }
+        url = reverse("admin:webhooks_subscription_secret", args=[quote(subscription.pk)]) + (
+            f"?{IS_POPUP_VAR}=1" if popup else ""
+        )
+        return HttpResponseRedirect(url)
+
+    def secret_view(self, request, object_id):
+        """The new signing secret, once; afterwards the subscription's page."""
+        subscription = self.get_object(request, unquote(object_id))
+        if subscription is None:
+            raise Http404("No such webhook subscription.")
+        if not self.has_view_or_change_permission(request, subscription):
+            raise PermissionDenied
+        shown = request.session.get(SECRET_SESSION_KEY)
+        if not shown or shown.get("pk") != subscription.pk:
+            self.message_user(
+                request,
+                "The signing secret was shown once and cannot be shown again: "
+                "rotate it to get a new one.",
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(
+                reverse("admin:webhooks_subscription_change", args=[quote(subscription.pk)])
+            )
+        del request.session[SECRET_SESSION_KEY]
         response = TemplateResponse(
             request,
             "admin/webhooks/subscription/secret.html",
@@ -159,9 +206,10 @@ class SubscriptionAdmin(admin.ModelAdmin):
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
                 "subscription": subscription,
-                "secret": subscription.secret,
-                "headline": headline,
-                "add_another": add_another,
+                "secret": shown["secret"],
+                "headline": shown["headline"],
+                "add_another": shown["add_another"],
+                "is_popup": IS_POPUP_VAR in request.GET,
                 "title": "Signing secret",
             },
         )

@@ -104,7 +104,12 @@ def subscription_secret_rotate(
     *, subscription: Subscription, previous_valid_hours: int = 24
 ) -> Subscription:
     """A new signing secret (the caller shows it once). The old one keeps signing deliveries, next
-    to the new, for `previous_valid_hours` (0: stops at once — a leaked secret)."""
+    to the new, for `previous_valid_hours` (0: stops at once — a leaked secret).
+
+    While an earlier rotation's overlap is still running, the secret kept is that earlier
+    previous one — the one the receiver still checks with — not the secret shown a moment ago
+    and most likely never installed (a reload, a double submit, a retried API call): a second
+    rotation replaces only the new secret, and the overlap runs `previous_valid_hours` from now."""
     if not 0 <= previous_valid_hours <= ROTATION_OVERLAP_HOURS_MAX:
         raise FieldErrors(
             [("previous_valid_hours", f"Give 0 to {ROTATION_OVERLAP_HOURS_MAX} hours.")]
@@ -116,8 +121,13 @@ def subscription_secret_rotate(
 def _secret_rotate(pk: int, previous_valid_hours: int) -> Subscription:
     now = timezone.now()
     subscription = Subscription.objects.select_for_update().get(pk=pk)
+    overlapping = bool(subscription.previous_secret) and (
+        subscription.previous_secret_expires_at is not None
+        and subscription.previous_secret_expires_at > now
+    )
     if previous_valid_hours and subscription.secret:
-        subscription.previous_secret = subscription.secret
+        if not overlapping:
+            subscription.previous_secret = subscription.secret
         subscription.previous_secret_expires_at = now + datetime.timedelta(
             hours=previous_valid_hours
         )
@@ -198,6 +208,27 @@ def events_from_change_log(entries) -> None:
             )
 
 
+def _creator_refusal(subscription: Subscription, event_type: str) -> str:
+    """Why this event is not sent to this subscription (empty: it is): whoever subscribed must
+    still be active and allowed to read what the event carries — checked at every delivery, not
+    only when subscribing. A subscription made without a user (by the system) is not checked."""
+    creator = subscription.created_by
+    if creator is None:
+        return ""
+    if not creator.is_active:
+        return (
+            f"Not sent: {creator.get_username()}, who made this subscription, is deactivated. "
+            "Have an active user subscribe again."
+        )
+    missing = event_permissions_missing(creator, [event_type])
+    if missing:
+        return (
+            f"Not sent: {creator.get_username()}, who made this subscription, may no longer "
+            f"read what a {event_type} event carries (lacks {', '.join(missing)})."
+        )[:500]
+    return ""
+
+
 @outbox_handler(DELIVER, retry=RETRY, lane="webhooks")
 def webhook_deliver(payload: dict) -> str | None:
     """POST one event to one subscription; raise (try again later) unless it answers 2xx."""
@@ -205,6 +236,10 @@ def webhook_deliver(payload: dict) -> str | None:
     if subscription is None or not subscription.active:
         return "the subscription was deleted or deactivated"
     event = Event.objects.get(pk=payload["event"])
+    refusal = _creator_refusal(subscription, event.type)
+    if refusal:
+        DeliveryAttempt.objects.create(subscription=subscription, event=event, error=refusal)
+        raise BusinessRuleError(refusal)  # not sent, not retried: FAILED, shown in the admin
     body = json.dumps(event.body, separators=(",", ":"), ensure_ascii=False)
     timestamp = int(time.time())
     headers = {
@@ -229,7 +264,13 @@ def webhook_deliver(payload: dict) -> str | None:
         attempt.error = str(exc)[:500]
     else:
         try:
-            answer = post(target, data=body.encode(), headers=headers, timeout=TIMEOUT_SECONDS)
+            answer = post(
+                target,
+                data=body.encode(),
+                headers=headers,
+                timeout=TIMEOUT_SECONDS,
+                deadline=settings.WEBHOOKS_DELIVERY_SECONDS,
+            )
             attempt.status_code = answer.status_code
             if 300 <= answer.status_code < 400:
                 attempt.error = (

@@ -81,6 +81,13 @@ def client_for(client, role_users):
     return sign_in
 
 
+@pytest.fixture
+def csr(client, world):
+    """A test client signed in as the world's customer service representative (world.csr)."""
+    client.force_login(world.csr)
+    return client
+
+
 # What every test worker runs with: real email to the session's SMTP server, and safety nets
 # that act within seconds (tests send the beat tasks themselves).
 WORKER_SETTINGS = {

@@ -18,12 +18,6 @@ def order(**overrides):
     return body
 
 
-@pytest.fixture
-def csr(client, world):
-    client.force_login(world.csr)
-    return client
-
-
 def post_json(client, url, body, **headers):
     return client.post(url, json.dumps(body), content_type="application/json", **headers)
 

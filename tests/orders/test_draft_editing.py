@@ -18,12 +18,6 @@ pytestmark = pytest.mark.django_db
 TOMORROW = timezone.localdate() + datetime.timedelta(days=1)
 
 
-@pytest.fixture
-def csr(client, world):
-    client.force_login(world.csr)
-    return client
-
-
 def lines_of(order):
     return [
         (line.line_number, line.item.sku, line.quantity, line.status)

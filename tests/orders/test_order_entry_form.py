@@ -11,12 +11,6 @@ from orders.models import SalesOrder
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def csr(client, world):
-    client.force_login(world.csr)
-    return client
-
-
 def blank_order(**more):
     return {
         "customer": "C-ACME",

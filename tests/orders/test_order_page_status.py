@@ -20,12 +20,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def csr(client, world):
-    client.force_login(world.csr)
-    return client
-
-
 def line_row(page: str, number: int) -> str:
     return re.search(rf'<tr id="line-{number}".*?</tr>', page, re.S).group(0)
 

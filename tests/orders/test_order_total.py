@@ -16,12 +16,6 @@ from tests.world import page_queries
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def csr(client, world):
-    client.force_login(world.csr)
-    return client
-
-
 def test_the_total_is_the_sum_of_the_rounded_line_amounts(world):
     order = world.order(
         LineInput(world.laptop, Decimal("1.005"), unit_price=Decimal("0.5")),

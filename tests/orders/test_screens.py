@@ -17,12 +17,6 @@ from tests.world import page_queries
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def csr(client, world):
-    client.force_login(world.csr)
-    return client
-
-
 def entry(**lines_and_header):
     data = {
         "customer": "C-ACME",

@@ -14,12 +14,6 @@ from supply.services import sales_order_submit
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def csr(client, world):
-    client.force_login(world.csr)
-    return client
-
-
 def rows_of(response) -> list[dict]:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")

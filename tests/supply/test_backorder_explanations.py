@@ -9,12 +9,6 @@ from tests.factories import ItemFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def csr(client, world):
-    client.force_login(world.csr)
-    return client
-
-
 def test_a_line_no_rule_covers_says_so_in_words_on_the_order_page(csr, world):
     desk = ItemFactory(sku="DESK-NORULE")
     order = world.order((desk, 2))

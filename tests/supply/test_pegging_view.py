@@ -56,12 +56,6 @@ def links(page: str) -> set[str]:
     return set(re.findall(r'href="([^"]+)"', page))
 
 
-@pytest.fixture
-def csr(client, world):
-    client.force_login(world.csr)
-    return client
-
-
 def ship(world, line, organization):
     shipment = shipment_create(organization=organization, lines=[ShipLine(line)])
     step = f"Waiting for {shipment.number} to be picked at {organization.name}"

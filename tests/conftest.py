@@ -1,6 +1,7 @@
 import os
 import shutil
 from contextlib import contextmanager
+from decimal import Decimal
 
 import pytest
 
@@ -86,6 +87,14 @@ def csr(client, world):
     """A test client signed in as the world's customer service representative (world.csr)."""
     client.force_login(world.csr)
     return client
+
+
+@pytest.fixture
+def no_po_approval_needed(settings):
+    """An approval threshold above the tests' ordinary purchase orders: they are approved on
+    submit and go straight on to the supplier. Files use it through
+    `pytest.mark.usefixtures("no_po_approval_needed")`; a test may still set its own."""
+    settings.PO_APPROVAL_THRESHOLD = Decimal("100000")
 
 
 # What every test worker runs with: real email to the session's SMTP server, and safety nets

@@ -14,12 +14,7 @@ from supply.services import sales_order_submit
 from warehouse.services import ReceiveLine
 from warehouse.shipments import ShipLine, shipment_create, shipment_move
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def high_threshold(settings):
-    settings.PO_APPROVAL_THRESHOLD = Decimal("100000")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_po_approval_needed")]
 
 
 def relay_all():

@@ -15,12 +15,7 @@ from supply.services import line_change
 from tests.factories import UserFactory
 from tests.world import assert_pegging_holds
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def high_threshold(settings):
-    settings.PO_APPROVAL_THRESHOLD = Decimal("100000")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_po_approval_needed")]
 
 
 def change(line, quantity):

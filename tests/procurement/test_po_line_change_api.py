@@ -8,12 +8,7 @@ import pytest
 from procurement.models import PurchaseOrder
 from tests.world import assert_pegging_holds
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def high_threshold(settings):
-    settings.PO_APPROVAL_THRESHOLD = Decimal("100000")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_po_approval_needed")]
 
 
 def test_the_buyer_revises_a_po_line_and_others_may_not(client_for, world):

@@ -20,13 +20,8 @@ from warehouse.models import InventoryBalance
 from warehouse.services import ReceiveLine
 from warehouse.shipments import ShipLine, shipment_create, shipment_move
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_po_approval_needed")]
 LATER = datetime.date.today() + datetime.timedelta(days=30)
-
-
-@pytest.fixture(autouse=True)
-def high_threshold(settings):
-    settings.PO_APPROVAL_THRESHOLD = Decimal("100000")
 
 
 def change(line, **fields):

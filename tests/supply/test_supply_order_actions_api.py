@@ -2,7 +2,6 @@
 alternative source, re-promise and cancel supply — and who may."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 
@@ -11,12 +10,7 @@ from supply.flows.buy import purchase_order_acknowledge
 from tests.factories import BuyRuleFactory, SupplierFactory
 from tests.world import assert_pegging_holds
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def high_threshold(settings):
-    settings.PO_APPROVAL_THRESHOLD = Decimal("100000")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_po_approval_needed")]
 
 
 def rejected(world):

@@ -35,12 +35,7 @@ from tests.world import assert_pegging_holds
 from warehouse.models import TransferOrder
 from warehouse.services import ReceiveLine
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def high_threshold(settings):
-    settings.PO_APPROVAL_THRESHOLD = Decimal("100000")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_po_approval_needed")]
 
 
 @pytest.fixture

@@ -90,6 +90,26 @@ def csr(client, world):
 
 
 @pytest.fixture
+def buyer(db):
+    """Bruno, a buyer: the user world.on_po submits and sends purchase orders as."""
+    return UserFactory(username="bruno", roles=["buyer"])
+
+
+@pytest.fixture
+def manager(client_for):
+    """A test client signed in as the orchestration manager (role_users)."""
+    return client_for("orchestration_manager")
+
+
+@pytest.fixture
+def admin_client(client):
+    """A test client signed in as "root", a superuser with staff access to the admin (in
+    place of pytest-django's admin_client)."""
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture
 def no_po_approval_needed(settings):
     """An approval threshold above the tests' ordinary purchase orders: they are approved on
     submit and go straight on to the supplier. Files use it through

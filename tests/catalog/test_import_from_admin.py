@@ -16,12 +16,6 @@ URL = "/admin/catalog/item/import/"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client):
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
-    return client
-
-
 def upload(client, content: bytes, name="master.json"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -28,11 +28,6 @@ def assert_error_shape(response, status, code):
     return body
 
 
-@pytest.fixture
-def buyer(db):
-    return UserFactory(username="bruno", roles=["buyer"])
-
-
 def bearer(key):
     return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 

@@ -10,17 +10,11 @@ from django.test import Client
 from procurement.models import PurchaseOrder
 from procurement.services import purchase_order_submit
 from supply.flows.buy import purchase_orders_create
-from tests.factories import UserFactory
 from tests.world import page_queries
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def buyer(db):
-    return UserFactory(username="bruno", roles=["buyer"])
 
 
 def pending_po(world, buyer, *quantities) -> PurchaseOrder:

@@ -47,11 +47,6 @@ def requisition_for(world, item=None, quantity=2):
 
 
 @pytest.fixture
-def buyer(db):
-    return UserFactory(username="bruno", roles=["buyer"])
-
-
-@pytest.fixture
 def managers(db):
     """A manager who also buys (so may submit) and a manager who only approves."""
     return UserFactory(username="paula", roles=["buyer", "procurement_manager"]), UserFactory(

@@ -165,11 +165,6 @@ def test_only_a_backordered_line_is_sourced_this_way(world):
 # --- screens and API ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def manager(client_for):
-    return client_for("orchestration_manager")
-
-
 def rejected(world, settings):
     """A laptop line whose only supplier rejected its PO: backordered, its exception open."""
     from supply.flows.buy import purchase_order_acknowledge

@@ -17,11 +17,6 @@ from tests.world import page_queries
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def manager(client_for):
-    return client_for("orchestration_manager")
-
-
 def bought(world, count=1):
     """`count` laptop lines bought from Contoso, their requisitions created (IN_PROCESS)."""
     supply_orders = []

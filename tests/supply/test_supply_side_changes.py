@@ -270,10 +270,3 @@ def test_a_make_line_grows_with_a_new_work_order_once_released(world):
     demand.refresh_from_db()
     assert demand.reservations.get(status="ACTIVE", supply_source="WORK_ORDER").quantity == 1
     assert_pegging_holds()
-
-
-@pytest.fixture
-def buyer(db):
-    from tests.factories import UserFactory
-
-    return UserFactory(username="bruno", roles=["buyer"])

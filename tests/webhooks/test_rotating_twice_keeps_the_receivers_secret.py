@@ -16,12 +16,6 @@ from webhooks.services import subscription_create
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client):
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
-    return client
-
-
 def test_rotating_twice_through_the_api_keeps_the_receivers_secret_signing(
     world, settings, admin_client
 ):

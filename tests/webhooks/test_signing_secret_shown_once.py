@@ -23,12 +23,6 @@ from webhooks.services import subscription_create, subscription_secret_rotate
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client):
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
-    return client
-
-
 def verifies(request, secret: str) -> bool:
     """The Standard Webhooks check with one secret, as a receiver holding it runs it."""
     headers = request["headers"]

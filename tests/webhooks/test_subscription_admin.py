@@ -2,16 +2,9 @@
 
 import pytest
 
-from tests.factories import UserFactory
 from webhooks.models import Subscription
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client):
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
-    return client
 
 
 def add(client, url, events='["*"]', description=""):

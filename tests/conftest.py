@@ -117,6 +117,12 @@ def no_po_approval_needed(settings):
     settings.PO_APPROVAL_THRESHOLD = Decimal("100000")
 
 
+@pytest.fixture
+def po_line(world):
+    """The PO line of 2 laptops ordered from S-CONTOSO, its purchase order sent (world.on_po)."""
+    return world.on_po(world.supplied(world.laptop, 2))
+
+
 # What every test worker runs with: real email to the session's SMTP server, and safety nets
 # that act within seconds (tests send the beat tasks themselves).
 WORKER_SETTINGS = {

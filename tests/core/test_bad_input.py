@@ -227,11 +227,6 @@ def test_every_request_body_refuses_unknown_fields(csr):
     assert lenient == []
 
 
-@pytest.fixture
-def po_line(world):
-    return world.on_po(world.supplied(world.laptop, 2))
-
-
 def test_a_line_acknowledged_twice_is_a_422_and_nothing_is_promised(client_for, po_line):
     response = post_json(
         client_for("buyer"),

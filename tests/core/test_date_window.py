@@ -29,11 +29,6 @@ def assert_window_refusal(response, field):
     assert {"field": field, "message": WINDOW} in body["errors"]
 
 
-@pytest.fixture
-def po_line(world):
-    return world.on_po(world.supplied(world.laptop, 2))
-
-
 @pytest.mark.parametrize("date", OUTSIDE)
 def test_a_supplier_promise_outside_the_window_is_a_422_and_changes_nothing(
     world, client_for, po_line, date

@@ -58,3 +58,15 @@ def dns(monkeypatch):
     fake = FakeDns(socket.getaddrinfo)
     monkeypatch.setattr(socket, "getaddrinfo", fake)
     return fake
+
+
+@pytest.fixture
+def receiver(settings, no_po_approval_needed):
+    """A real HTTP receiver on loopback that keeps what it is sent (private URLs allowed for
+    it); purchase orders need no approval. A file may keep its own for other settings."""
+    from tests.webhooks.receiver import Receiver
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = True
+    receiver = Receiver()
+    yield receiver
+    receiver.close()

@@ -2,7 +2,6 @@
 who loses the view permission, or is deactivated, gets no more events — each one not sent is a
 failed attempt saying why, not retried."""
 
-from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -10,7 +9,6 @@ from django.contrib.auth.models import Permission
 from core.models import OutboxMessage
 from core.outbox import outbox_relay
 from tests.webhooks.people import webhook_user
-from tests.webhooks.receiver import Receiver
 from webhooks.events import EVENT_PERMISSIONS
 from webhooks.models import DeliveryAttempt
 from webhooks.services import subscription_create
@@ -18,15 +16,6 @@ from webhooks.services import subscription_create
 pytestmark = pytest.mark.django_db
 
 NEEDED = EVENT_PERMISSIONS["sales_order.created"]  # the view permission of sales orders
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = True
-    settings.PO_APPROVAL_THRESHOLD = Decimal("100000")
-    receiver = Receiver()
-    yield receiver
-    receiver.close()
 
 
 def subscribed(receiver):

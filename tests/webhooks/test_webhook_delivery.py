@@ -18,22 +18,12 @@ from core.outbox import outbox_relay
 from supply.flows.receive import receipt_create
 from supply.flows.ship import shipment_confirm
 from tests.webhooks.people import webhook_user
-from tests.webhooks.receiver import Receiver
 from warehouse.services import ReceiveLine
 from warehouse.shipments import ShipLine, shipment_create, shipment_move
 from webhooks.models import DeliveryAttempt
 from webhooks.services import subscription_create
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = True
-    settings.PO_APPROVAL_THRESHOLD = Decimal("100000")
-    receiver = Receiver()
-    yield receiver
-    receiver.close()
 
 
 def verified(request, secret: str) -> bool:

@@ -26,6 +26,13 @@ NEEDS_ATTENTION = Q(status=FulfillmentLine.Status.BACKORDERED) | Q(
 )
 
 
+def needs_attention() -> Exists:
+    """NEEDS_ATTENTION as a flag on each row of a line query (`.annotate(needs_attention=…)`),
+    without the join multiplying the rows: the one definition the worklist's filter and count
+    and the order page's badge read."""
+    return Exists(FulfillmentLine.objects.filter(NEEDS_ATTENTION, pk=OuterRef("pk")))
+
+
 @dataclass(frozen=True)
 class OrderFilters:
     status: str = ""

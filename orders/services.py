@@ -491,43 +491,45 @@ def sales_order_status(statuses: set[str]) -> str:
 def sales_order_refresh_status(
     *, order: SalesOrder, acting_user=None, statuses: set[str] | None = None, **also
 ) -> SalesOrder:
-    """Roll the order status up from its lines and log a change; `statuses` are those of all
-    its lines when the caller has them all in hand, `also` other fields of the order to write
-    in the same UPDATE (submit's submitted_at)."""
-    if statuses is None:
-        statuses = set(order.lines.values_list("status", flat=True))
-    status = sales_order_status(statuses)
-    changes = dict(also)
-    if status != order.status:
-        changes["status"] = status
-    if changes:
-        SalesOrder.objects.filter(pk=order.pk).update(**changes)
-    if status != order.status:
-        before = order.status
-        order.status = status
-        change_log(document=order, from_value=before, to_value=status, acting_user=acting_user)
-    for field, value in also.items():
-        setattr(order, field, value)
+    """Roll one order's status up from its lines: sales_orders_refresh_status for one order
+    (`statuses` those of all its lines when the caller has them all in hand)."""
+    sales_orders_refresh_status(
+        orders=[order],
+        acting_user=acting_user,
+        statuses=None if statuses is None else {order.pk: statuses},
+        **also,
+    )
     return order
 
 
-def sales_orders_refresh_status(*, orders, acting_user=None, statuses=None) -> None:
-    """Roll the status of several orders up from their lines, set-based: one read of their
-    lines' statuses (none when the caller has them all in hand: `statuses` by order id), one
-    UPDATE per status reached, a log entry per order that moved."""
+def sales_orders_refresh_status(
+    *, orders, acting_user=None, statuses=None, **also
+) -> list[SalesOrder]:
+    """Roll the status of orders up from their lines, set-based, the one implementation for
+    every size: one read of their lines' statuses (none when the caller has them all in hand:
+    `statuses` by order id), one UPDATE per status reached (`also` other fields of the orders
+    written in it: submit's submitted_at — then the orders that keep their status get one
+    UPDATE of those too), a log entry per order that moved."""
     orders = list(orders)
     if statuses is None:
         statuses = defaultdict(set)
         rows = FulfillmentLine.objects.filter(order__in=orders).values_list("order_id", "status")
         for order_id, status in rows:
             statuses[order_id].add(status)
-    moved: dict[str, list[SalesOrder]] = defaultdict(list)
+    groups: dict[str | None, list[SalesOrder]] = defaultdict(list)  # None: keeps its status
     for order in orders:
-        status = sales_order_status(statuses[order.pk])
-        if status != order.status:
-            moved[status].append(order)
-    for status, group in moved.items():
-        SalesOrder.objects.filter(pk__in=[order.pk for order in group]).update(status=status)
+        status = sales_order_status(statuses.get(order.pk, set()))
+        groups[status if status != order.status else None].append(order)
+    for status, group in groups.items():
+        changes = dict(also) if status is None else {"status": status, **also}
+        if changes:
+            SalesOrder.objects.filter(pk__in=[order.pk for order in group]).update(**changes)
         for order in group:
-            before, order.status = order.status, status
-            change_log(document=order, from_value=before, to_value=status, acting_user=acting_user)
+            if status is not None:
+                before, order.status = order.status, status
+                change_log(
+                    document=order, from_value=before, to_value=status, acting_user=acting_user
+                )
+            for field, value in also.items():
+                setattr(order, field, value)
+    return orders

@@ -12,6 +12,7 @@ from core.formatting import day, qty
 from core.models import SupplyDocumentKind, TransitionLog
 from core.queries import per_row
 from orders.models import FulfillmentLine, SalesOrder
+from orders.selectors import needs_attention
 from supply.models import SupplyException, SupplyOrder, SupplyTrackingLine
 from warehouse.models import InventoryBalance, ReceiptLine, Reservation, Shipment, ShipmentLine
 
@@ -45,12 +46,9 @@ class LineView:
 
     @property
     def needs_attention(self) -> bool:
-        """Backordered, or its supply in exception, while the line is open (the CSR's flag)."""
-        line = self.line
-        if line.status not in FulfillmentLine.OPEN_STATES:
-            return False
-        exception = self.supply_order is not None and self.supply_order.status == "EXCEPTION"
-        return exception or line.status == FulfillmentLine.Status.BACKORDERED
+        """The CSR's flag: orders.selectors.NEEDS_ATTENTION, read with the line (the worklist's
+        filter and count are the same expression)."""
+        return self.line.needs_attention
 
     @property
     def quantity_reserved(self) -> Decimal:
@@ -69,7 +67,10 @@ def sales_order_lines(order: SalesOrder, *, with_timeline: bool = False) -> list
     ).values("demand_line")
     lines = list(
         order.lines.select_related("item", "ship_from", "split_from")
-        .annotate(shipped=per_row(shipped, Sum("quantity"), QUANTITY_FIELD, default=0))
+        .annotate(
+            shipped=per_row(shipped, Sum("quantity"), QUANTITY_FIELD, default=0),
+            needs_attention=needs_attention(),
+        )
         .prefetch_related(
             Prefetch("decisions", to_attr="all_decisions"),
             Prefetch(

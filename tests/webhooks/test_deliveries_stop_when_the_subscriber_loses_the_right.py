@@ -2,7 +2,6 @@
 who loses the view permission, or is deactivated, gets no more events — each one not sent is a
 failed attempt saying why, not retried."""
 
-
 import pytest
 from django.contrib.auth.models import Permission
 

@@ -62,8 +62,10 @@ def day(value: datetime.date) -> str:
 
 
 def words(value: str) -> str:
-    """An enum value as words: PENDING_APPROVAL → Pending approval."""
-    return value.replace("_", " ").capitalize()
+    """A status or kind code as the words people read: AWAITING_SUPPLY → Awaiting supply,
+    SUPPLIER_REJECTED → Supplier rejected ("" for none). The one label function: status
+    badges, kind labels and the change log all say a code this way."""
+    return (value or "").replace("_", " ").capitalize()
 
 
 @functools.cache

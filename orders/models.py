@@ -175,7 +175,3 @@ class FulfillmentLine(FSMModelMixin, models.Model):
     @transition(field=status, source=OPEN_STATES, target=Status.CANCELLED)
     def cancel(self):
         pass
-
-    @property
-    def line_amount(self):
-        return self.quantity * self.unit_price

@@ -40,14 +40,6 @@ POStatus = PurchaseOrder.Status
 TOUCHLESS_RUN = "supply.convert_touchless_requisitions"
 
 
-def requisition_line_create(
-    *, line, supplier, quantity, unit_price, need_by_date, reason: str
-) -> RequisitionLine:
-    """A requisition to buy for one demand line from the supplier sourcing chose."""
-    spec = RequisitionSpec(line, supplier, quantity, unit_price, need_by_date, reason)
-    return requisition_lines_create([spec])[0]
-
-
 @dataclass(frozen=True)
 class RequisitionSpec:
     line: object  # the demand line (with its order and ship-from organization loaded)

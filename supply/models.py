@@ -6,7 +6,6 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -19,6 +18,7 @@ from catalog.models import (
     Supplier,
     SupplyType,
 )
+from core.documents import document_type_of, document_url
 from core.models import SupplyDocumentKind
 from manufacturing.models import WorkOrder
 from orders.models import FulfillmentLine
@@ -240,14 +240,12 @@ class SupplyTrackingLine(models.Model):
 
     @property
     def document_url(self) -> str:
-        """Where the document's page is (every document reference is a link)."""
-        if self.purchase_order_line_id:
-            return reverse("procurement:purchase_order", args=[self.document_number])
-        if self.work_order_id:
-            return reverse("manufacturing:work_order", args=[self.document_number])
-        if self.transfer_order_line_id:
-            return reverse("warehouse:transfer_order", args=[self.document_number])
-        return reverse("procurement:requisition", args=[self.document_number])
+        """Where the document's page is (every document reference is a link): the one map of
+        document pages (core.documents); a PO or transfer line leads to its order's page."""
+        document = self.document
+        if document is None:
+            return ""
+        return document_url(document_type_of(document), self.document_number)
 
     @property
     def document_status(self) -> str:

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from core.formatting import qty as format_quantity
+from core.formatting import words
 from core.links import may_open
 from core.validation import DATE_MAX, DATE_MIN
 
@@ -35,7 +36,10 @@ def document_link(context, url: str, text, title: str = "", fallback: str = ""):
 
 
 # One colour per meaning, the same on every screen: grey = not started, blue = on its way,
-# amber = waiting on someone, red = needs attention, green = done.
+# amber = waiting on someone, red = needs attention, green = done, dark = called off.
+# Keyed by code: every code a badge shows means the same on each document that has it
+# (RELEASED on a work order and on a pick wave: released to the floor, on its way; a
+# reservation's RELEASED, which means ended, is never shown as a badge).
 STATUS_COLOURS = {
     "DRAFT": "secondary",
     "REQUESTED": "info",
@@ -60,19 +64,17 @@ STATUS_COLOURS = {
     "CLOSED_FOR_RECEIVING": "success",
     "PENDING_APPROVAL": "warning",
     "CANCELLED": "dark",
-    "RELEASED": "dark",
+    "RELEASED": "primary",
 }
 
 
 @register.filter
 def status_badge(status: str):
+    """A status as a coloured badge in words (Awaiting supply); `data-status` keeps the code."""
     colour = STATUS_COLOURS.get(status, "secondary")
     text = "text-bg-warning" if colour == "warning" else f"text-bg-{colour}"
     return format_html(
-        '<span class="badge status {}" data-status="{}">{}</span>',
-        text,
-        status,
-        status.replace("_", " "),
+        '<span class="badge status {}" data-status="{}">{}</span>', text, status, words(status)
     )
 
 
@@ -92,10 +94,8 @@ def qty_input(value):
     return f"{Decimal(value).normalize():f}"
 
 
-@register.filter
-def kind_label(value: str) -> str:
-    """An enum value as words: SUPPLIER_REJECTED → Supplier rejected."""
-    return (value or "").replace("_", " ").capitalize()
+# A kind code as words (SUPPLIER_REJECTED → Supplier rejected): the one label function.
+register.filter("kind_label", words)
 
 
 @register.filter

@@ -10,7 +10,7 @@ pegging, ledger and log as one order at a time.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError
@@ -57,11 +57,6 @@ class Entered:
     order: SalesOrder | None = None
     created: bool = False
     error: BusinessRuleError | None = None
-
-
-@dataclass
-class _Chunk:
-    indexes: list[int] = field(default_factory=list)
 
 
 @gc_paused()

@@ -52,12 +52,12 @@ def test_a_buyer_creates_a_po_with_htmx_and_a_manager_sees_the_excess(
     message.get_by_role("link", name=po.number).click()
 
     expect(page).to_have_url(re.compile(f"/procurement/purchase-orders/{po.number}/$"))
-    expect(page.get_by_test_id("po-line-status-1")).to_have_text("DRAFT")
+    expect(page.get_by_test_id("po-line-status-1")).to_have_text("Draft")
     expect(page.get_by_test_id("acknowledgment")).to_have_text("Not sent yet")
     expect(page.get_by_test_id("po-line-1")).to_contain_text("9,000.00")
     page.get_by_role("button", name="Submit").click()
     expect(page.get_by_role("alert")).to_contain_text("now pending approval")
-    expect(page.get_by_test_id("po-line-status-1")).to_have_text("PENDING APPROVAL")
+    expect(page.get_by_test_id("po-line-status-1")).to_have_text("Pending approval")
     page.screenshot(path=str(tmp_path / "purchase-order.png"), full_page=True)
 
     manager = browser.new_page(viewport={"width": 1280, "height": 900})

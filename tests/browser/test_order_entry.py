@@ -48,11 +48,11 @@ def test_a_csr_enters_previews_submits_and_follows_a_two_line_order(
     page.get_by_role("button", name="Submit order").click()
 
     expect(page.get_by_role("alert")).to_contain_text("submitted")
-    expect(page.get_by_test_id("status-1")).to_have_text("AWAITING SHIPPING")
-    expect(page.get_by_test_id("status-2")).to_have_text("AWAITING SHIPPING")
+    expect(page.get_by_test_id("status-1")).to_have_text("Awaiting shipping")
+    expect(page.get_by_test_id("status-2")).to_have_text("Awaiting shipping")
     # line 3 is the 8 laptops split off line 1; the worker creates their requisition and the
     # page picks the new status up by itself
-    expect(page.get_by_test_id("status-3")).to_have_text("AWAITING SUPPLY", timeout=20_000)
+    expect(page.get_by_test_id("status-3")).to_have_text("Awaiting supply", timeout=20_000)
     expect(page.get_by_test_id("line-3")).to_contain_text("REQ-")
     page.screenshot(path=str(tmp_path / "order.png"), full_page=True)
 

@@ -64,7 +64,7 @@ def test_a_csr_edits_a_draft_changes_a_quantity_adds_a_line_and_submits_it(
     page.get_by_role("button", name="Submit order").click()
 
     expect(page.get_by_role("alert")).to_contain_text(f"Order {order.number} submitted.")
-    expect(page.get_by_test_id("status-1")).to_have_text("AWAITING SHIPPING")
+    expect(page.get_by_test_id("status-1")).to_have_text("Awaiting shipping")
     expect(page.get_by_test_id("line-1")).to_contain_text("4")
     expect(page.get_by_test_id("line-2")).to_contain_text("DOCK-USB")
     expect(page.get_by_test_id("order-total")).to_contain_text("5,100.00 USD")

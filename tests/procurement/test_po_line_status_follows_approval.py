@@ -37,7 +37,7 @@ def test_the_lines_of_a_draft_po_read_draft(world, client_for):
     assert line_status(buyer, po, 1) == "DRAFT"
     assert line_status(buyer, po, 2) == "DRAFT"
     assert (
-        ">DRAFT</span>" in buyer.get(f"/procurement/purchase-orders/{po.number}/").content.decode()
+        ">Draft</span>" in buyer.get(f"/procurement/purchase-orders/{po.number}/").content.decode()
     )
 
 
@@ -51,7 +51,7 @@ def test_the_lines_of_a_po_waiting_for_approval_read_pending_approval_then_open(
 
     assert line_status(client, po) == "PENDING_APPROVAL"
     assert (
-        "PENDING APPROVAL"
+        "Pending approval"
         in client.get(f"/procurement/purchase-orders/{po.number}/").content.decode()
     )
 

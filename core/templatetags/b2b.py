@@ -65,6 +65,10 @@ STATUS_COLOURS = {
     "PENDING_APPROVAL": "warning",
     "CANCELLED": "dark",
     "RELEASED": "primary",
+    "IN_PROGRESS": "primary",
+    "IN_TRANSIT": "primary",
+    "COMPLETED": "success",
+    "RECEIVED": "success",
 }
 
 

@@ -83,3 +83,12 @@ def test_the_exceptions_queue_names_the_kind_and_the_status_in_the_same_words(cl
 
     assert "<td>Document cancelled</td>" in page
     assert badge(page, "EXCEPTION").group(2) == "Exception"
+
+
+def test_a_work_order_in_progress_stays_on_its_way_and_a_completed_one_is_done():
+    from core.templatetags.b2b import status_badge
+
+    in_progress, completed = status_badge("IN_PROGRESS"), status_badge("COMPLETED")
+
+    assert "text-bg-primary" in in_progress and "In progress" in in_progress
+    assert "text-bg-success" in completed and "Completed" in completed

@@ -1,3 +1,75 @@
-"""Inventory use cases (being split by document into the modules of this package)."""
+"""Warehouse use cases, one module per document: `inventory` (balances, the ledger,
+adjustments, balance locks, `StockBatch`), `reservations` (reservations and stock holds) and
+`receipts`. Shipments and transfer orders have theirs in `warehouse/shipments.py` and
+`warehouse/transfers.py`. The names are re-exported here, so `from warehouse.services import
+X` works for each of them."""
 
-from warehouse.services.inventory import *  # noqa: F403
+from warehouse.services.inventory import (
+    LARGEST,
+    Bucket,
+    Kind,
+    StockBatch,
+    balances_lock,
+    balances_save_reserved,
+    inventory_adjust,
+    inventory_set_on_hand,
+    ledger_post,
+)
+from warehouse.services.receipts import (
+    ReceiveLine,
+    receipt_line_add,
+    receipt_lines_add,
+    receipt_open,
+    receive_lines_check,
+)
+from warehouse.services.reservations import (
+    Source,
+    reservation_create_for_document,
+    reservation_hand_over,
+    reservation_move,
+    reservation_reduce,
+    reservation_release,
+    reservation_reserve_on_hand,
+    reservation_set_quantity,
+    reservations_active,
+    reservations_active_by_line,
+    reservations_create_for_documents,
+    reservations_move,
+    reservations_on_hand_create,
+    reserved_on_hand,
+    stock_hold,
+    stock_holds,
+)
+
+__all__ = [
+    "LARGEST",
+    "Bucket",
+    "Kind",
+    "ReceiveLine",
+    "Source",
+    "StockBatch",
+    "balances_lock",
+    "balances_save_reserved",
+    "inventory_adjust",
+    "inventory_set_on_hand",
+    "ledger_post",
+    "receipt_line_add",
+    "receipt_lines_add",
+    "receipt_open",
+    "receive_lines_check",
+    "reservation_create_for_document",
+    "reservation_hand_over",
+    "reservation_move",
+    "reservation_reduce",
+    "reservation_release",
+    "reservation_reserve_on_hand",
+    "reservation_set_quantity",
+    "reservations_active",
+    "reservations_active_by_line",
+    "reservations_create_for_documents",
+    "reservations_move",
+    "reservations_on_hand_create",
+    "reserved_on_hand",
+    "stock_hold",
+    "stock_holds",
+]

@@ -14,7 +14,7 @@ from core.forms import posted_text
 from core.models import TransitionLog
 from core.paging import paginate
 from orders.models import FulfillmentLine
-from supply import selectors
+from supply import pegging_view, selectors
 from supply.forms import SourceChoiceForm, SupplyOrderFilterForm
 from supply.models import SupplyException, SupplyOrder
 from supply.services import (
@@ -215,7 +215,7 @@ def line_source(request, order_number: str, line_number: int):
     rule's candidate, any supplier of the item or organization that has it with a price and
     lead time, or the best feasible source by the rules now."""
     try:
-        line = selectors.pegging_line(order_number, line_number)
+        line = pegging_view.pegging_line(order_number, line_number)
     except FulfillmentLine.DoesNotExist:
         raise Http404(f"No line {line_number} on {order_number}.") from None
     line.ship_from = line.ship_from or line.order.customer.default_ship_from
@@ -249,10 +249,10 @@ def pegging(request, order_number: str, line_number: int):
     receipts, work order or transfer order, reservations, shipments, invoices — and the next
     step it waits for."""
     try:
-        line = selectors.pegging_line(order_number, line_number)
+        line = pegging_view.pegging_line(order_number, line_number)
     except FulfillmentLine.DoesNotExist:
         raise Http404(f"No line {line_number} on {order_number}.") from None
-    chain = selectors.pegging_of(line)
+    chain = pegging_view.pegging_of(line)
     can_see_invoices = request.user.has_perm("billing.view_invoice")
     if can_see_invoices:
         chain.invoices = [

@@ -48,10 +48,10 @@ def test_a_csr_changes_a_quantity_and_cancels_a_line_and_the_supply_follows(
     page.get_by_role("button", name="Cancel line").click()
 
     expect(page.get_by_role("alert")).to_contain_text("Line 1 cancelled")
-    expect(page.get_by_test_id("status-1")).to_contain_text("CANCELLED")
+    expect(page.get_by_test_id("status-1")).to_contain_text("Cancelled")
     requisition = RequisitionLine.objects.get(demand_line=second)
     expect(page.get_by_test_id("line-1")).to_contain_text(
-        re.compile(rf"{requisition.number}\s*CANCELLED")
+        re.compile(rf"{requisition.number}\s*Cancelled")
     )
     page.screenshot(path=str(tmp_path / "line_cancelled.png"), full_page=True)
     assert RequisitionLine.objects.get(demand_line=second).status == "CANCELLED"

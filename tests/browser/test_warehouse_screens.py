@@ -71,7 +71,7 @@ def test_shipping_opens_where_the_work_is_and_ships_in_one_htmx_action(
     card.get_by_role("button", name="Pick, pack and ship").click()
 
     expect(page.get_by_role("alert")).to_contain_text(f"{number} picked, packed and shipped")
-    expect(card.locator(".status")).to_have_text("SHIPPED")
+    expect(card.locator(".status")).to_have_text("Shipped")
     expect(card).to_contain_text("UPS 1Z42")
     assert page.evaluate("window.sameDocument") is True
     steps = TransitionLog.objects.filter(

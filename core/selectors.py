@@ -21,3 +21,14 @@ def timeline_of(document, *, part_model=None, part_ids=(), demand_line_id=None):
     if demand_line_id is not None:
         entries |= Q(demand_line_id=demand_line_id)
     return TransitionLog.objects.filter(entries).select_related("actor").order_by("at", "id")
+
+
+def timelines_of_lines(line_ids) -> dict[int, list[TransitionLog]]:
+    """Each sales order line's history (every change logged against it, whichever document
+    made it), by line id, oldest first, with who made each change — in one query for any
+    number of lines. A line with no entries is absent."""
+    timelines: dict[int, list[TransitionLog]] = {}
+    entries = TransitionLog.objects.filter(demand_line_id__in=list(line_ids))
+    for entry in entries.select_related("actor").order_by("at", "id"):
+        timelines.setdefault(entry.demand_line_id, []).append(entry)
+    return timelines

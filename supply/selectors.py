@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from catalog.models import QUANTITY
 from core.formatting import day, qty
-from core.models import SupplyDocumentKind, TransitionLog
+from core.models import SupplyDocumentKind
 from core.queries import per_row
+from core.selectors import timelines_of_lines
 from orders.models import FulfillmentLine, SalesOrder
 from orders.selectors import needs_attention
 from supply.models import SupplyException, SupplyOrder, SupplyTrackingLine
@@ -93,10 +94,7 @@ def sales_order_lines(order: SalesOrder, *, with_timeline: bool = False) -> list
     )
     timeline = {}
     if with_timeline and lines:
-        for entry in TransitionLog.objects.filter(
-            demand_line_id__in=[line.pk for line in lines]
-        ).select_related("actor"):
-            timeline.setdefault(entry.demand_line_id, []).append(entry)
+        timeline = timelines_of_lines(line.pk for line in lines)
     views = []
     for line in lines:
         supply_order = line.all_supply_orders[0] if line.all_supply_orders else None
@@ -518,7 +516,7 @@ def pegging_of(line: FulfillmentLine) -> Pegging:
     shipments = list(
         line.shipment_lines.select_related("shipment__organization").order_by("shipment_id")
     )
-    timeline = list(TransitionLog.objects.filter(demand_line_id=line.pk).select_related("actor"))
+    timeline = timelines_of_lines([line.pk]).get(line.pk, [])
     return Pegging(
         line=line,
         supply=supply,

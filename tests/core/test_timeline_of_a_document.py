@@ -5,7 +5,7 @@ document."""
 import pytest
 
 from core.models import TransitionLog
-from core.selectors import timeline_of
+from core.selectors import timeline_of, timelines_of_lines
 from procurement.models import PurchaseOrderLine
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +66,26 @@ def test_a_supply_orders_timeline_adds_its_lines_history_but_not_another_lines(w
     )
     assert not any(e.demand_line_id == other_line.pk for e in entries)
     assert [(e.at, e.pk) for e in entries] == sorted((e.at, e.pk) for e in entries)
+
+
+def test_each_order_lines_history_is_its_own_oldest_first_in_one_query(
+    world, django_assert_num_queries
+):
+    line = world.supplied(world.laptop, 2)
+    world.on_po(line)
+    other_line = world.supplied(world.laptop, 5)
+    quiet_line_id = other_line.pk + 1000  # no such line: no entries
+
+    with django_assert_num_queries(1):
+        timelines = timelines_of_lines([line.pk, other_line.pk, quiet_line_id])
+        actors = {e.actor.username for e in timelines[line.pk] if e.actor}
+
+    mine = set(TransitionLog.objects.filter(demand_line_id=line.pk).values_list("pk", flat=True))
+    assert {e.pk for e in timelines[line.pk]} == mine
+    assert {"procurement.purchaseorderline"} <= {e.document_type for e in timelines[line.pk]}
+    assert all(e.demand_line_id == other_line.pk for e in timelines[other_line.pk])
+    assert quiet_line_id not in timelines
+    assert [(e.at, e.pk) for e in timelines[line.pk]] == sorted(
+        (e.at, e.pk) for e in timelines[line.pk]
+    )
+    assert "bruno" in actors

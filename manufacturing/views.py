@@ -3,18 +3,16 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Organization
 from core.csv_export import csv_response, wants_csv
-from core.documents import document_type_of
 from core.exceptions import BusinessRuleError, FieldErrors
 from core.formatting import qty, quantity_problem
 from core.forms import PlainTextField, posted_text
-from core.models import TransitionLog
 from core.paging import paginate
+from core.selectors import timeline_of
 from manufacturing import selectors
 from manufacturing.models import WorkOrder, WorkOrderComponent
 from manufacturing.services import (
@@ -151,13 +149,7 @@ def work_order(request, number: str):
     component_ids = work_order.components.values_list("pk", flat=True)
     components = selectors.work_order_components(work_order)
     actions = _actions(request, work_order, components)
-    timeline = TransitionLog.objects.filter(
-        Q(document_type=document_type_of(WorkOrder), document_id=work_order.pk)
-        | Q(
-            document_type=document_type_of(WorkOrderComponent),
-            document_id__in=list(component_ids),
-        )
-    ).select_related("actor")
+    timeline = timeline_of(work_order, part_model=WorkOrderComponent, part_ids=component_ids)
     return render(
         request,
         "manufacturing/work_order.html",

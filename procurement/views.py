@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,11 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Supplier
 from core.csv_export import amount, csv_response, wants_csv
-from core.documents import document_type_of
 from core.exceptions import BusinessRuleError
 from core.forms import posted_text
-from core.models import TransitionLog
 from core.paging import paginate
+from core.selectors import timeline_of
 from procurement import selectors
 from procurement.changes import CHANGEABLE
 from procurement.documents import purchase_order_pdf
@@ -181,9 +179,7 @@ def requisition(request, number: str):
     ordered, and its timeline; the buyer changes its supplier or price while it is open."""
     requisition = _requisition(number)
     offers = selectors.requisition_change_offers(requisition)
-    timeline = TransitionLog.objects.filter(
-        document_type=document_type_of(RequisitionLine), document_id=requisition.pk
-    ).select_related("actor")
+    timeline = timeline_of(requisition)
     return render(
         request,
         "procurement/requisition.html",
@@ -333,10 +329,7 @@ def purchase_order(request, number: str):
     po = _po(number)
     lines = list(selectors.purchase_order_lines(po))
     line_ids = [line.pk for line in lines]
-    timeline = TransitionLog.objects.filter(
-        Q(document_type=document_type_of(PurchaseOrder), document_id=po.pk)
-        | Q(document_type=document_type_of(PurchaseOrderLine), document_id__in=line_ids)
-    ).select_related("actor")
+    timeline = timeline_of(po, part_model=PurchaseOrderLine, part_ids=line_ids)
     email = selectors.purchase_order_email(po)
     return render(
         request,

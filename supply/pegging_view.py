@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.formatting import day, qty
-from core.models import TransitionLog
+from core.selectors import timelines_of_lines
 from orders.models import FulfillmentLine
 from supply.models import SupplyOrder, SupplyTrackingLine
 from supply.selectors import TRACKED_DOCUMENTS
@@ -120,7 +120,7 @@ def pegging_of(line: FulfillmentLine) -> Pegging:
     shipments = list(
         line.shipment_lines.select_related("shipment__organization").order_by("shipment_id")
     )
-    timeline = list(TransitionLog.objects.filter(demand_line_id=line.pk).select_related("actor"))
+    timeline = timelines_of_lines([line.pk]).get(line.pk, [])
     return Pegging(
         line=line,
         supply=supply,

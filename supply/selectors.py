@@ -6,8 +6,9 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, Exists, OuterRef, Prefetch, Q, Subquery, Sum
 
 from catalog.models import QUANTITY
-from core.models import SupplyDocumentKind, TransitionLog
+from core.models import SupplyDocumentKind
 from core.queries import per_row
+from core.selectors import timelines_of_lines
 from orders.models import FulfillmentLine, SalesOrder
 from orders.selectors import needs_attention
 from supply.models import SupplyException, SupplyOrder, SupplyTrackingLine
@@ -90,10 +91,7 @@ def sales_order_lines(order: SalesOrder, *, with_timeline: bool = False) -> list
     )
     timeline = {}
     if with_timeline and lines:
-        for entry in TransitionLog.objects.filter(
-            demand_line_id__in=[line.pk for line in lines]
-        ).select_related("actor"):
-            timeline.setdefault(entry.demand_line_id, []).append(entry)
+        timeline = timelines_of_lines(line.pk for line in lines)
     views = []
     for line in lines:
         supply_order = line.all_supply_orders[0] if line.all_supply_orders else None

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -8,11 +7,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from billing.selectors import invoices_of_order
 from catalog.models import SOURCE_TYPES, Supplier
 from core.csv_export import csv_response, wants_csv
-from core.documents import document_type_of, document_url
+from core.documents import document_url
 from core.exceptions import BusinessRuleError, FieldErrors
 from core.forms import posted_text
-from core.models import TransitionLog
 from core.paging import paginate
+from core.selectors import timeline_of
 from orders.models import FulfillmentLine
 from supply import pegging_view, selectors
 from supply.forms import SourceChoiceForm, SupplyOrderFilterForm
@@ -117,10 +116,7 @@ def supply_order(request, number: str):
     """One supply order: its line, its documents (tracking lines) and its timeline."""
     order = get_object_or_404(selectors.supply_orders(), number=number)
     documents = selectors.supply_documents(order)
-    timeline = TransitionLog.objects.filter(
-        Q(document_type=document_type_of(SupplyOrder), document_id=order.pk)
-        | Q(demand_line_id=order.demand_line_id)
-    ).select_related("actor")
+    timeline = timeline_of(order, demand_line_id=order.demand_line_id)
     context = {
         "so": order,
         "documents": documents,

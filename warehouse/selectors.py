@@ -22,7 +22,6 @@ from django.db.models.functions import Coalesce
 
 from catalog.models import QUANTITY, Customer, Organization
 from core.documents import document_type_of
-from core.models import TransitionLog
 from core.queries import per_row
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder, PurchaseOrderLine
@@ -438,14 +437,6 @@ def shipment_detail(number: str) -> Shipment:
         .order_by("id")
     )
     return shipment
-
-
-def timeline_of(document):
-    """A warehouse document's status changes (shipment, wave, transfer), oldest first, with
-    who made them."""
-    return TransitionLog.objects.filter(
-        document_type=document_type_of(document), document_id=document.pk
-    ).select_related("actor")
 
 
 def _receipt_lines():

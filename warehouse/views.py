@@ -22,6 +22,7 @@ from core.exceptions import BusinessRuleError
 from core.formatting import qty, quantity_problem
 from core.forms import posted_text
 from core.paging import paginate
+from core.selectors import timeline_of
 from core.services import use_case
 from orders.models import FulfillmentLine
 from procurement.models import PurchaseOrder
@@ -372,7 +373,7 @@ def _transfer(number: str) -> TransferOrder:
 @permission_required("warehouse.view_transferorder", raise_exception=True)
 def transfer_order(request, number: str):
     transfer = _transfer(number)
-    timeline = selectors.timeline_of(transfer)
+    timeline = timeline_of(transfer)
     return render(
         request,
         "warehouse/transfer_order.html",
@@ -607,7 +608,7 @@ def _wave(number: str) -> PickWave:
 @permission_required("warehouse.view_shipment", raise_exception=True)
 def wave(request, number: str):
     wave = _wave(number)
-    timeline = selectors.timeline_of(wave)
+    timeline = timeline_of(wave)
     return render(
         request,
         "warehouse/wave.html",
@@ -696,7 +697,7 @@ def shipment(request, number: str):
         shipment = selectors.shipment_detail(number)
     except Shipment.DoesNotExist:
         raise Http404(f"No shipment {number}.") from None
-    timeline = selectors.timeline_of(shipment)
+    timeline = timeline_of(shipment)
     return render(
         request,
         "warehouse/shipment.html",

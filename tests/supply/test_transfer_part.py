@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 
 from catalog.models import SourcingRule
+from supply.flows.buy import purchase_order_acknowledge
 from supply.models import SupplyOrder
 from supply.services import backorders_repromise, sales_order_submit, supply_orders_create_documents
 from supply.sourcing_decision import Candidate, SourcingResult, transfer_part
-from tests.factories import BuyRuleFactory
+from tests.factories import BuyRuleFactory, SupplierFactory
 from tests.world import assert_pegging_holds
 from warehouse.models import TransferOrderLine
 
@@ -161,10 +162,9 @@ def test_which_short_transfer_supplies_its_part(candidates, available, expected)
     assert (None if found is None else (found[0].rule_id, found[1])) == expected
 
 
-def test_after_a_supplier_rejects_a_short_transfer_source_supplies_its_part(world, settings):
-    from supply.flows.buy import purchase_order_acknowledge
-
-    settings.PO_APPROVAL_THRESHOLD = Decimal("100000")
+def bought_with_a_short_transfer_behind(world, transfer_days: int):
+    """4 laptops bought on an open PO, W2 (3 laptops, `transfer_days` away) the next source;
+    returns the line and its PO."""
     world.transfer_setup()
     SourcingRule.objects.create(
         item=world.laptop,
@@ -172,11 +172,16 @@ def test_after_a_supplier_rejects_a_short_transfer_source_supplies_its_part(worl
         type="TRANSFER",
         source_organization=world.w2,
         rank=2,
-        lead_time_days=2,
+        lead_time_days=transfer_days,
     )
     world.stock(world.laptop, 3, org=world.w2)
     line = world.supplied(world.laptop, 4)
-    po = world.on_po(line).purchase_order
+    return line, world.on_po(line).purchase_order
+
+
+@pytest.mark.usefixtures("no_po_approval_needed")
+def test_after_a_supplier_rejects_a_short_transfer_source_supplies_its_part(world):
+    line, po = bought_with_a_short_transfer_behind(world, transfer_days=2)
 
     purchase_order_acknowledge(po=po, accepted=False, promised_dates={})
 
@@ -210,23 +215,9 @@ def test_a_short_transfer_that_would_lose_anyway_does_not_split_the_line(world):
     assert_pegging_holds()
 
 
-def test_after_a_rejection_a_slow_short_transfer_does_not_split_the_line(world, settings):
-    from supply.flows.buy import purchase_order_acknowledge
-    from tests.factories import SupplierFactory
-
-    settings.PO_APPROVAL_THRESHOLD = Decimal("100000")
-    world.transfer_setup()
-    SourcingRule.objects.create(
-        item=world.laptop,
-        organization=world.w1,
-        type="TRANSFER",
-        source_organization=world.w2,
-        rank=2,
-        lead_time_days=10,
-    )
-    world.stock(world.laptop, 3, org=world.w2)
-    line = world.supplied(world.laptop, 4)
-    po = world.on_po(line).purchase_order
+@pytest.mark.usefixtures("no_po_approval_needed")
+def test_after_a_rejection_a_slow_short_transfer_does_not_split_the_line(world):
+    line, po = bought_with_a_short_transfer_behind(world, transfer_days=10)
     fabrikam = SupplierFactory(number="S-FABRIKAM")  # 2 days: sooner than W2's 10
     BuyRuleFactory(
         item=world.laptop, organization=world.w1, rank=3, supplier=fabrikam, lead_time_days=2

@@ -1055,17 +1055,9 @@ def supply_order_choose_source(
     with use_case():
         line = _locked_line(supply_order.demand_line_id)
         supply_order = _in_exception(line, supply_order)
-        from_stock = ZERO
-        if choice is None:
-            number, from_stock = _repromise_by_rules(line, acting_user)
-        else:
-            number = supply_next_source(line=line, acting_user=acting_user, choice=choice)
-        if number is None and not from_stock:
-            raise Conflict(
-                f"No source can supply line {line.number} now: it stays backordered with the "
-                "exception open."
-            )
-        sales_order_refresh_status(order=line.order, acting_user=acting_user)
+        _source_again(
+            line, choice, acting_user, stays="it stays backordered with the exception open."
+        )
         supply_order.refresh_from_db()
     return supply_order
 
@@ -1103,17 +1095,12 @@ def line_choose_source(
                 )
             sales_order_refresh_status(order=line.order, acting_user=acting_user)
             return _promised_words(line.order, promised, after=last)
-        from_stock = ZERO
-        if choice is None:
-            number, from_stock = _repromise_by_rules(line, acting_user)
-        else:
-            number = supply_next_source(line=line, acting_user=acting_user, choice=choice)
-        if number is None and not from_stock:
-            raise Conflict(
-                f"No source can supply line {line.number} now: it stays backordered. Choose "
-                "another source, with its price and lead time."
-            )
-        sales_order_refresh_status(order=line.order, acting_user=acting_user)
+        number, from_stock = _source_again(
+            line,
+            choice,
+            acting_user,
+            stays="it stays backordered. Choose another source, with its price and lead time.",
+        )
     words = []
     if from_stock:
         words.append(f"{qty(from_stock)} reserved on hand at {line.ship_from.code}")
@@ -1216,3 +1203,18 @@ def _in_exception(line, supply_order) -> SupplyOrder:
             "supply in exception is resolved here."
         )
     return supply_order
+
+
+def _source_again(line, choice, acting_user, *, stays: str):
+    """Source a line again — by the rules (stock first) or from the manager's `choice` — and
+    refresh its order; nothing found is a Conflict saying what happens to the line. Returns
+    (the new supply order's number or None, the quantity reserved from stock)."""
+    from_stock = ZERO
+    if choice is None:
+        number, from_stock = _repromise_by_rules(line, acting_user)
+    else:
+        number = supply_next_source(line=line, acting_user=acting_user, choice=choice)
+    if number is None and not from_stock:
+        raise Conflict(f"No source can supply line {line.number} now: {stays}")
+    sales_order_refresh_status(order=line.order, acting_user=acting_user)
+    return number, from_stock
